@@ -1,0 +1,45 @@
+"""The ``landscape`` command.
+
+A thin click layer: each command parses its arguments, calls a function from
+``survey`` (or a higher layer, imported lazily inside the command) and prints.
+A :class:`~survey.errors.LandscapeError` becomes a clear message on stderr and
+exit code 2; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import click
+
+from survey import __version__
+from survey.commands.instrument import instrument_group
+from survey.errors import LandscapeError
+
+__all__ = ["main"]
+
+
+class _LandscapeGroup(click.Group):
+    """Turns :class:`LandscapeError` into a message and exit code 2."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except LandscapeError as exc:
+            for problem in exc.issues:
+                click.echo(f"Error: {problem}", err=True)
+            ctx.exit(2)
+        except (BrokenPipeError, KeyboardInterrupt):  # pragma: no cover - interactive only
+            sys.exit(1)
+
+
+@click.group(cls=_LandscapeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="landscape")
+def main() -> None:
+    """Partnership Landscape: field the local research partnerships survey, analyse
+    its priority rankings and explore partnership networks."""
+
+
+# -- command registry: one line per command or group ------------------------
+main.add_command(instrument_group)
