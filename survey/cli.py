@@ -14,7 +14,22 @@ from typing import Any
 import click
 
 from survey import __version__
+from survey.commands.analysis import compare_command, consensus_command
 from survey.commands.instrument import instrument_group
+from survey.commands.priorities import (
+    audit_table_command,
+    priorities_command,
+    reproduce_command,
+)
+from survey.commands.store import (
+    db_group,
+    frame_group,
+    invite_command,
+    monitor_command,
+    open_link_command,
+    remind_command,
+    responses_group,
+)
 from survey.errors import LandscapeError
 
 __all__ = ["main"]
@@ -43,3 +58,15 @@ def main() -> None:
 
 # -- command registry: one line per command or group ------------------------
 main.add_command(instrument_group)
+main.add_command(priorities_command)
+main.add_command(audit_table_command)
+main.add_command(reproduce_command)
+main.add_command(consensus_command)
+main.add_command(compare_command)
+main.add_command(db_group)
+main.add_command(frame_group)
+main.add_command(invite_command)
+main.add_command(remind_command)
+main.add_command(open_link_command)
+main.add_command(monitor_command)
+main.add_command(responses_group)

@@ -15,6 +15,7 @@ Codes are grouped by area so a new one is easy to place:
 ``F1xx``  sampling frame and invitations
 ``R1xx``  response imports and the web form
 ``A1xx``  analysis input (rankings, tables)
+``C1xx``  coding free text: codebooks, overrides, agreement
 ``X1xx``  exports
 ========  ==========================================
 """
@@ -113,6 +114,111 @@ ERRORS: dict[str, tuple[str, str]] = {
     "I304": ("bad harmonisation map", "Refer only to questions and options that exist in the "
              "versions named."),
     "I305": ("version already published", "Publish a new version number instead."),
+    "I306": ("draft cannot be published", "Set 'status: published' in the file, then run "
+             "'landscape instrument publish ID@VERSION' again."),
+    "I307": ("malformed lock file", "instruments/instruments.lock is written by 'landscape "
+             "instrument publish': restore it from version control rather than editing it."),
+    # -- response store and migrations --------------------------------------
+    "S101": ("store not initialised", "Run 'landscape db upgrade' to create the tables, or "
+             "point LANDSCAPE_DATABASE_URL at an existing store."),
+    "S102": ("store is newer than this software", "Upgrade the partnership-landscape "
+             "package to a version that knows this schema; do not downgrade the database."),
+    "S103": ("store needs migrating", "Back up the database, then run 'landscape db upgrade'."),
+    "S104": ("cannot open the store", "Check LANDSCAPE_DATABASE_URL (or --database-url) and "
+             "that the database server is running."),
+    "S105": ("instrument version differs from the one recorded", "A recorded version is "
+             "immutable: publish the changed instrument as a new version."),
+    "S106": ("invalid answer", "Answer as the question asks (see the detail); nothing was "
+             "saved."),
+    "S107": ("response already submitted", "A completed response cannot be changed by "
+             "resubmitting different answers; contact the survey team to correct it."),
+    "S108": ("bad setting", "Correct the option or environment variable named."),
+    "S109": ("unknown or used link", "Use the most recent link from your invitation, or ask "
+             "the survey team for a new one."),
+    "S110": ("nothing to export", "Collect or import responses first, or widen the selection."),
+    # -- sampling frame and invitations -----------------------------------
+    "F101": ("unreadable frame file", "Give a UTF-8 CSV with a header row: name, email, "
+             "organisation, organisation_type, role, nation, region."),
+    "F102": ("bad email address", "Give one address of the form name@domain.example."),
+    "F103": ("unknown place", "Use a nation or ITL1 region code or English name from "
+             "survey/instrument/places.py, e.g. 'wales' or 'North East'."),
+    "F104": ("region not in nation", "Give a region inside the nation named (or leave the "
+             "region blank)."),
+    "F105": ("duplicate email", "List each person once; remove or merge the repeated rows."),
+    "F106": ("missing value", "Fill in the required column."),
+    "F107": ("confirmation needed", "Re-run with --yes once you are sure."),
+    "F108": ("mail not sent", "Check the LANDSCAPE_SMTP_* settings and that the server "
+             "accepts mail; the mail-merge file was still written."),
+    "F109": ("no one to contact", "Import a frame first ('landscape frame import'), or check "
+             "the instrument named."),
+    # -- analysis input: ranking files, bands, published tables -------------
+    "A101": ("unreadable ranking file", "Give a UTF-8 CSV (with or without BOM) or an XLSX "
+             "file with one header row and one row per respondent."),
+    "A102": ("unknown layout", "Use --layout rank-per-option, option-per-rank or ordered-list."),
+    "A103": ("missing column", "Add the column, or name the right one (e.g. --group-column)."),
+    "A104": ("unknown option", "Use one of the question's option codes or labels (any "
+             "language; case and spacing do not matter), or map the column explicitly."),
+    "A105": ("not a rank", "Give a whole-number rank position, or leave the cell blank for "
+             "'not ranked'."),
+    "A106": ("rank out of range", "Rank positions run from 1 to the number of positions the "
+             "question asks for."),
+    "A107": ("tie not allowed", "This question forbids ties: give each position to one option "
+             "only (or declare 'ties: allow' on the question)."),
+    "A108": ("option ranked twice", "Give each option at most one position in a respondent's "
+             "ranking."),
+    "A109": ("incomplete ranking", "Rank every option (mode: full) or at most k (mode: top_k); "
+             "a respondent who ranked none is simply 'did not answer'."),
+    "A110": ("duplicate respondent id", "Give every respondent a unique id."),
+    "A111": ("bad bands", "Write bands as FIRST-LAST rank ranges separated by commas, e.g. "
+             "1-3,4-6,7-9; ranges must not overlap."),
+    "A112": ("not a published table file", "Give a YAML file shaped like "
+             "survey/data/published_2022.yaml: priority_tables with bands and tables of n "
+             "and rows (option, pct)."),
+    "A113": ("unknown table", "Use one of the table names listed in the file."),
+    "A114": ("columns do not match the options", "Name each column after one option (code or "
+             "label) or one rank position, or pass a column mapping."),
+    "A115": ("no published figures reproduced", "Reinstall the package: its demo data or "
+             "published figures are missing or damaged."),
+    # analysis: consensus orders and group comparisons (survey/ranking/consensus.py, compare.py)
+    "A151": ("not a rankings table", "Give one row per respondent and one column per option, "
+             "each cell a whole-number rank of 1 or more or blank for 'not ranked'."),
+    "A152": ("too many options for exact Kemeny", "Use --method schulze or borda for more "
+             "than 20 options, or analyse a subset of the options."),
+    "A153": ("bad analysis setting", "Use one of the values listed in the message."),
+    "A154": ("too few respondents", "Collect more rankings, or widen the selection; the "
+             "message says how many the statistic needs."),
+    "A155": ("groups do not line up", "Compare exactly two groups, and map each option to a "
+             "concept shared by both groups' instruments."),
+    "A156": ("statistic not meaningful for rankings", "Use agreement() (Friedman with "
+             "Kendall's W, Cochran's Q) to measure agreement among rankings."),
+    # -- coding free text (codebooks, overrides, agreement) -----------------
+    "C101": ("not a codebook", "The file must be a mapping with 'codebook', 'version' and "
+             "'themes' keys; see instruments/codebooks/barriers.yaml."),
+    "C102": ("missing field", "Add the field shown."),
+    "C103": ("wrong kind of value", "Give the field a value of the kind named."),
+    "C104": ("unknown field", "Remove the field or correct its spelling."),
+    "C105": ("bad version number", "Use a semantic version: MAJOR.MINOR.PATCH, e.g. 1.0.0."),
+    "C106": ("bad theme code", "Theme codes are lower_snake_case: a letter, then letters, "
+             "digits or '_'."),
+    "C107": ("duplicate theme code", "Give every theme a unique code; a code is stable once "
+             "used, so rename the newer one."),
+    "C108": ("bad regular expression", "Correct the pattern (Python 're' syntax; quote it in "
+             "single quotes in YAML so backslashes stay as written)."),
+    "C109": ("rule matches empty text", "A rule must need at least one character to match; "
+             "otherwise it codes every answer."),
+    "C110": ("theme without rules", "Give the theme at least one keyword or pattern."),
+    "C111": ("unknown theme", "Use a theme code defined in the codebook."),
+    "C112": ("unknown or unanswered response", "Refer to a response id in the coded data "
+             "that has a non-empty answer."),
+    "C113": ("bad coding input", "Give one row per response with a unique, non-empty id and "
+             "the answer text (blank = did not answer)."),
+    "C114": ("codings do not line up", "Give both coders' codings as response x theme "
+             "true/false tables with the same theme columns."),
+    "C115": ("bad override", "Give the response id, the theme code, applied true/false, the "
+             "coder's name and a timezone-aware time, e.g. datetime.now(UTC)."),
+    # -- exports -------------------------------------------------------------
+    "X101": ("cannot write the export file", "Create the output directory (or choose another "
+             "path) and check you may write there; nothing was written."),
 }
 
 

@@ -90,7 +90,10 @@ def validate_command(targets: tuple[str, ...], root: Path | None, strict: bool) 
     """
     from survey.instrument.validate import validate_targets
 
-    report = validate_targets(_catalogue(root), list(targets))
+    catalogue = _catalogue(root)
+    report = validate_targets(catalogue, list(targets))
+    if not report:
+        raise LandscapeError.of("I110", f"no instrument files under {catalogue.root}")
     errors = 0
     for ref, problems in report.items():
         bad = [p for p in problems if p.severity is Severity.ERROR or strict]
@@ -156,5 +159,7 @@ def render_command(ref: str, language: str, output: Path | None, root: Path | No
     if output is None:
         click.echo(text, nl=False)
     else:
-        output.write_text(text, encoding="utf-8")
+        from survey.files import atomic_write_text
+
+        atomic_write_text(output, text)
         click.echo(f"wrote {output}")

@@ -7,6 +7,7 @@ translations, reachability) is checked by :mod:`survey.instrument.validate`.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +26,11 @@ from survey.instrument.model import (
     Translation,
     Version,
     canonical_hash,
+    text_stamp,
 )
-from survey.instrument.yamlsource import LineDict, load_yaml, parse_yaml
+from survey.instrument.yamlsource import LineDict, LineList, load_yaml, parse_yaml
+
+_STAMP = re.compile(r"^[0-9a-f]{8}$")
 
 __all__ = ["load_instrument", "parse_instrument", "parse_instrument_text"]
 
@@ -71,8 +75,16 @@ class _Reader:
                 translations[lang] = Translation(entry)
             elif isinstance(entry, dict) and isinstance(entry.get("text"), str):
                 source = entry.get("source")
-                translations[lang] = Translation(entry["text"], None if source is None
-                                                 else str(source))
+                if source is not None and not (
+                    isinstance(source, str) and _STAMP.match(source)
+                ):
+                    # An unquoted stamp such as 01563525 is read by YAML as a number.
+                    english = value.get("en")
+                    example = text_stamp(english) if isinstance(english, str) else "85a39ab3"
+                    self.add("I104", f"{what} in '{lang}': 'source' must be 8 hex digits in "
+                             f"quotes, e.g. source: '{example}'", entry_line, question)
+                    source = None
+                translations[lang] = Translation(entry["text"], source)
             else:
                 self.add("I104", f"{what} in '{lang}' must be text or {{text, source}}",
                          entry_line, question)
@@ -314,7 +326,7 @@ def parse_instrument(data: Any, file: str = "<string>") -> InstrumentVersion:
     ... version: 1.0.0
     ... title: Demo
     ... questions:
-    ...   - {code: name, type: free_text, label: Your name?}
+    ...   - {code: name, type: free_text, label: 'Your name?'}
     ... ''')
     >>> iv.ref, iv.questions[0].type.value
     ('demo@1.0.0', 'free_text')
@@ -364,7 +376,7 @@ def parse_instrument(data: Any, file: str = "<string>") -> InstrumentVersion:
                 paths.append(rule)
     questions: list[Question] = []
     raw_questions = data["questions"]
-    if not isinstance(raw_questions, list) or not raw_questions:
+    if not isinstance(raw_questions, LineList) or not raw_questions:
         r.add("I104", "'questions' must be a non-empty list", data.line_of("questions"))
     else:
         for item, line in zip(raw_questions, raw_questions.item_lines, strict=True):

@@ -1,0 +1,245 @@
+"""``landscape consensus`` and ``landscape compare``: beyond the band tables.
+
+Both read rankings through the same sources as ``landscape priorities``
+(:data:`survey.commands.priorities.SOURCES`): today a file exported from another
+tool (``--input FILE --layout ...``); a store-backed source plugs in there.
+Respondent-supplied text (group names, option labels) is printed as plain text
+only; JSON is produced by :mod:`json`, never by string formatting.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+from typing import Any
+
+import click
+import pandas as pd
+
+from survey.errors import LandscapeError
+
+__all__ = ["compare_command", "consensus_command"]
+
+_LABEL_WIDTH = 60
+
+
+def _load(options: dict[str, Any]) -> Any:
+    """RankingData from the chosen source (the file source of ``priorities``)."""
+    from survey.commands.priorities import SOURCES
+
+    return SOURCES["file"](options)
+
+
+def _source_options(function: Any) -> Any:
+    """The input options shared with ``landscape priorities``."""
+    for decorator in reversed([
+        click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
+                     required=True, help="CSV or XLSX exported from another survey tool."),
+        click.option("--layout", type=click.Choice(["rank-per-option", "option-per-rank",
+                                                    "ordered-list"]), required=True,
+                     help="How the file holds the rankings."),
+        click.option("--id-column", default=None, help="Respondent id column (default: guessed)."),
+        click.option("--list-column", default=None,
+                     help="The ranking field (ordered-list layout)."),
+        click.option("--instrument", default=None,
+                     help="ID@VERSION whose ranking question the file answers (labels, rule)."),
+        click.option("--question", default=None, help="Ranking question code within "
+                     "--instrument."),
+    ]):
+        function = decorator(function)
+    return function
+
+
+def _split(data: Any) -> list[tuple[str, pd.DataFrame]]:
+    """(group, rankings frame) per group, in sorted order; one 'all' group without groups.
+
+    Respondents with no group value are left out of every group.
+    """
+    if data.groups is None:
+        return [("all respondents", data.ranks)]
+    groups = data.groups.reindex(data.ranks.index)
+    known = groups.notna() & (groups.astype(str).str.strip() != "")
+    out = []
+    for name in sorted({str(g) for g in groups[known]}):
+        out.append((name, data.ranks[known & (groups.astype(str) == name)]))
+    return out
+
+
+def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+# -- consensus ------------------------------------------------------------------
+
+
+@click.command("consensus")
+@click.option("--method", type=click.Choice(["mean-rank", "borda", "schulze", "kemeny",
+                                             "plackett-luce"]), required=True,
+              help="How to combine the rankings into one order.")
+@_source_options
+@click.option("--group-column", default=None, help="Give one consensus per value of this "
+              "column (e.g. respondent type).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+def consensus_command(method: str, input_path: Path, layout: str, id_column: str | None,
+                      list_column: str | None, instrument: str | None, question: str | None,
+                      group_column: str | None, fmt: str) -> None:
+    """Consensus order of a ranking question, with each option's score.
+
+    \b
+    mean-rank      mean position (1 = most important; unranked share the places left)
+    borda          mean points: first of k gets k, last 1, unranked 0 (survey tools)
+    schulze        strongest paths over winning votes
+    kemeny         exact Kemeny-Young order (least total disagreement), up to 20 options
+    plackett-luce  worths: chance of being picked first; sum to 1
+    Ties in a score keep the question's option order.
+    """
+    from survey.ranking.consensus import consensus
+
+    data = _load({"input": input_path, "layout": layout, "group_column": group_column,
+                  "id_column": id_column, "list_column": list_column,
+                  "instrument": instrument, "question": question})
+    results = []
+    for group, frame in _split(data):
+        if frame.isna().all(axis=1).all():
+            raise LandscapeError.of("A154", f"no respondent in group '{group}' ranked anything")
+        results.append((group, consensus(frame, method)))
+    if fmt == "json":
+        records: list[dict[str, Any]] = []
+        for group, result in results:
+            record = result.as_dict()
+            for option in record["options"]:
+                option["label"] = data.label(option["option"])
+            records.append({"group": group, **record})
+        payload = {"method": method, "groups": records}
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
+        return
+    blocks = []
+    for group, result in results:
+        width = min(_LABEL_WIDTH, max(len(_clip(data.label(c))) for c in result.order))
+        lines = [f"{group} (n = {result.n}): {method} consensus",
+                 f"  {'#':>2}  {'option':<{width}}  {'score':>9}"]
+        for i, code in enumerate(result.order, start=1):
+            score = result.scores[code]
+            shown = f"{score:.0f}" if method == "kemeny" else (
+                f"{score:.4f}" if method == "plackett-luce" else f"{score:.3f}")
+            lines.append(f"  {i:>2}  {_clip(data.label(code)):<{width}}  {shown:>9}")
+        lines.append(f"  {result.note}")
+        blocks.append("\n".join(lines))
+    click.echo("\n\n".join(blocks))
+
+
+# -- compare --------------------------------------------------------------------
+
+
+def _pct(value: float) -> str:
+    return "—" if math.isnan(value) else f"{100 * value:.0f}%"
+
+
+def _interval(low: float, high: float) -> str:
+    return f"[{100 * low:.0f}, {100 * high:.0f}]"
+
+
+@click.command("compare")
+@_source_options
+@click.option("--group-column", required=True,
+              help="Column holding each respondent's group (e.g. respondent type).")
+@click.option("--groups", "group_names", default=None,
+              help="The two groups to compare, as A,B (default: the two groups in the file, "
+                   "in sorted order).")
+@click.option("--top", default=3, show_default=True, type=click.IntRange(1),
+              help="Top places for the share comparison.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True)
+def compare_command(input_path: Path, layout: str, id_column: str | None,
+                    list_column: str | None, instrument: str | None, question: str | None,
+                    group_column: str, group_names: str | None, top: int, fmt: str) -> None:
+    """Compare two groups option by option, with a plain-English reading per option.
+
+    Mann-Whitney U on rank positions with rank-biserial effect size and
+    Holm-adjusted p-values; top-3 shares with 95% Wilson intervals and their
+    difference with Newcombe's interval; agreement within each group
+    (Friedman F test, Kendall's W; Cochran's Q on the top-3 choices).
+    """
+    from survey.ranking.compare import Agreement, agreement, compare_groups
+
+    data = _load({"input": input_path, "layout": layout, "group_column": group_column,
+                  "id_column": id_column, "list_column": list_column,
+                  "instrument": instrument, "question": question})
+    groups = dict(_split(data))
+    if group_names is not None:
+        wanted = [g.strip() for g in group_names.split(",")]
+        unknown = [g for g in wanted if g not in groups]
+        if len(wanted) != 2 or unknown:
+            raise LandscapeError.of(
+                "A155", f"--groups needs two of the groups in column '{group_column}' "
+                f"({', '.join(groups)}); got {group_names!r}")
+    elif len(groups) != 2:
+        raise LandscapeError.of(
+            "A155", f"column '{group_column}' has {len(groups)} group(s) "
+            f"({', '.join(groups) or 'none'}); name two with --groups A,B")
+    else:
+        wanted = list(groups)
+    a, b = wanted
+    result = compare_groups(groups[a], groups[b], labels=(a, b), top=top,
+                            option_labels={code: data.label(code) for code in data.ranks.columns})
+    within: dict[str, Agreement | None] = {}
+    for name in (a, b):
+        try:
+            within[name] = agreement(groups[name], top=top)
+        except LandscapeError:
+            within[name] = None  # fewer than 3 respondents: reported as not computed
+    frame = result.to_frame()
+    if fmt == "json":
+        payload = {
+            "groups": [a, b], "top": top, "note": result.note,
+            "options": json.loads(frame.to_json(orient="records")),
+            "agreement": {name: (None if ag is None else {
+                "n": ag.n, "kendall_w": ag.kendall_w, "friedman_f": ag.friedman_f,
+                "friedman_f_df1": ag.friedman_f_df1, "friedman_f_df2": ag.friedman_f_df2,
+                "friedman_f_p": ag.friedman_f_p, "friedman_chi2": ag.friedman_chi2,
+                "friedman_chi2_p": ag.friedman_chi2_p, "cochran_q": ag.cochran_q,
+                "cochran_p": ag.cochran_p, "reading": ag.reading,
+            }) for name, ag in within.items()},
+        }
+        click.echo(json.dumps(payload, indent=2, ensure_ascii=False))
+        return
+    if fmt == "csv":
+        buffer = io.StringIO()
+        frame.insert(0, "group_a", a)
+        frame.insert(1, "group_b", b)
+        frame.to_csv(buffer, index=False, lineterminator="\n")
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    width = min(40, max(len(_clip(r.label, 40)) for r in result.rows))
+    top_a, top_b = f"top-{top} {_clip(a, 12)}", f"top-{top} {_clip(b, 12)}"
+    head = (f"{'option':<{width}}  {'mean rank':>11}  {'p (Holm)':>8}  {'r_rb':>5}  "
+            f"{top_a:>19}  {top_b:>19}  {'difference':>18}")
+    lines = [f"{a} (n = {result.rows[0].n_a}) vs {b} (n = {result.rows[0].n_b})", head]
+    for r in result.rows:
+        flag_a = "*" if r.top_a.small_n else " "
+        flag_b = "*" if r.top_b.small_n else " "
+        lines.append(
+            f"{_clip(r.label, 40):<{width}}  {r.mean_rank_a:>5.1f} {r.mean_rank_b:>5.1f}  "
+            f"{r.p_holm:>8.3f}  {r.rank_biserial:>+5.2f}  "
+            f"{_pct(r.top_a.share):>5}{flag_a}{_interval(r.top_a.low, r.top_a.high):>13}  "
+            f"{_pct(r.top_b.share):>5}{flag_b}{_interval(r.top_b.low, r.top_b.high):>13}  "
+            f"{100 * r.top_difference:>+4.0f}"
+            f"{_interval(r.top_difference_low, r.top_difference_high):>14}")
+    lines.append("")
+    lines.extend(f"- {r.reading}" for r in result.rows)
+    lines.append("")
+    for name, ag in within.items():
+        lines.append(f"Agreement within {name}: " + (
+            ag.reading + (f" Cochran's Q on top-{top} choices = {ag.cochran_q:.1f}, "
+                          f"p={ag.cochran_p:.3g}." if not math.isnan(ag.cochran_q) else "")
+            if ag is not None else "not computed (fewer than 3 respondents)."))
+    lines.append("")
+    lines.append(f"Notes: mean rank {a} / {b} (1 = most important); r_rb > 0 means {a} rank "
+                 f"the option higher; intervals are 95%; * = small n (share rests on n < 10 "
+                 "or fewer than 5 respondents in or out).")
+    lines.append(result.note)
+    click.echo("\n".join(lines))

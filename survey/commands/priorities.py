@@ -1,0 +1,240 @@
+"""``landscape priorities``, ``landscape audit-table`` and ``landscape reproduce``.
+
+``priorities`` reads rankings from a *source* and prints band tables. Today the
+source is a file exported from another tool (``--input FILE --layout ...``); a
+store-backed source plugs in through :data:`SOURCES` (a function taking the
+command's options and returning :class:`~survey.ranking.bands.RankingData`).
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import os
+import re
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from survey.errors import LandscapeError, Location
+
+__all__ = ["SOURCES", "audit_table_command", "priorities_command", "reproduce_command"]
+
+SYNTHETIC_NOTICE = ("NOTE: the demo data is reconstructed to match published aggregates, "
+                    "not the real responses.")
+
+#: Where ``landscape priorities`` gets rankings: name -> loader(options) -> RankingData.
+#: The file loader is used when ``--input`` is given; a store loader can be added here.
+SOURCES: dict[str, Callable[[dict[str, Any]], Any]] = {}
+
+
+def _file_source(options: dict[str, Any]) -> Any:
+    from survey.ranking.layouts import read_rankings
+
+    question = None
+    if options.get("instrument"):
+        from survey.instrument.registry import Catalogue
+
+        version = Catalogue.default().load(options["instrument"])
+        code = options.get("question")
+        candidates = version.ranking_questions()
+        if code:
+            question = version.question(code)
+            if question is None or question not in candidates:
+                raise LandscapeError.of(
+                    "A103", f"{version.ref} has no ranking question '{code}'; ranking "
+                    f"questions: {', '.join(q.code for q in candidates)}")
+        elif len(candidates) == 1:
+            question = candidates[0]
+        else:
+            raise LandscapeError.of("A103", f"{version.ref} has several ranking questions; "
+                                    "name one with --question")
+    return read_rankings(
+        options["input"], options["layout"], question=question,
+        group_column=options.get("group_column"), id_column=options.get("id_column"),
+        list_column=options.get("list_column"))
+
+
+SOURCES["file"] = _file_source
+
+
+def _write_output(text: str | bytes, output: Path | None) -> None:
+    """Print, or write atomically so a failure leaves no half-written file."""
+    if output is None:
+        click.echo(text if isinstance(text, str) else text.decode("utf-8"), nl=False)
+        return
+    output = output.resolve()
+    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
+        os.replace(tmp, output)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+
+
+def _md_escape(text: str) -> str:
+    """Markdown-safe text: HTML-escaped, then markdown punctuation backslashed."""
+    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=True))
+
+
+def _format_table(table: Any, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps({
+            "bands": list(table.band_labels),
+            "groups": {g: int(n) for g, n in zip(table.groups, table.n, strict=True)},
+            "records": table.to_records(),
+        }, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        buffer = io.StringIO()
+        table.to_frame().to_csv(buffer, index=False, lineterminator="\n")
+        return buffer.getvalue()
+    blocks = []
+    for group, n in zip(table.groups, table.n, strict=True):
+        shown = table.display(group)
+        if fmt == "md":
+            lines = [f"**{_md_escape(group)}** (n = {int(n)})", "",
+                     "| Option | " + " | ".join(_md_escape(b) for b in shown.columns) + " |",
+                     "|---|" + "---:|" * len(shown.columns)]
+            for label, row in shown.iterrows():
+                lines.append(f"| {_md_escape(str(label))} | "
+                             + " | ".join(f"{int(v)}%" for v in row) + " |")
+            blocks.append("\n".join(lines))
+        else:
+            width = min(70, max(len(str(i)) for i in shown.index))
+            lines = [f"{group} (n = {int(n)}): % of respondents ranking the option in each band",
+                     f"  {'option':<{width}}  " + "  ".join(f"{b:>6}" for b in shown.columns)]
+            for label, row in shown.iterrows():
+                text = str(label)
+                text = text if len(text) <= width else text[:width - 1] + "…"
+                lines.append(f"  {text:<{width}}  " + "  ".join(f"{int(v):>5}%" for v in row))
+            blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+@click.command("priorities")
+@click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
+              required=True, help="CSV or XLSX exported from another survey tool.")
+@click.option("--layout", type=click.Choice(["rank-per-option", "option-per-rank",
+                                             "ordered-list"]), required=True,
+              help="How the file holds the rankings.")
+@click.option("--group-column", default=None, help="Column to split the table by.")
+@click.option("--id-column", default=None, help="Respondent id column (default: guessed).")
+@click.option("--list-column", default=None, help="The ranking field (ordered-list layout).")
+@click.option("--instrument", default=None,
+              help="ID@VERSION whose ranking question the file answers (gives labels in every "
+                   "language, and the ranking rule).")
+@click.option("--question", default=None, help="Ranking question code within --instrument.")
+@click.option("--bands", "bands_text", default="1-3,4-6,7-9", show_default=True,
+              help="Rank bands, e.g. 1-3,4-6,7-9.")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]),
+              default="table", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file instead of the terminal.")
+def priorities_command(input_path: Path, layout: str, group_column: str | None,
+                       id_column: str | None, list_column: str | None,
+                       instrument: str | None, question: str | None, bands_text: str,
+                       fmt: str, output: Path | None) -> None:
+    """Band table of a ranking question: % of respondents ranking each option in each band.
+
+    Shares are of respondents who ranked at least one option; displayed percentages
+    round half-up like the 2022 report. --format json gives records of group,
+    option, band, count, n, share.
+    """
+    from survey.ranking.bands import band_table, parse_bands
+
+    bands = parse_bands(bands_text)
+    data = SOURCES["file"]({
+        "input": input_path, "layout": layout, "group_column": group_column,
+        "id_column": id_column, "list_column": list_column, "instrument": instrument,
+        "question": question,
+    })
+    table = band_table(data, bands=bands)
+    _write_output(_format_table(table, fmt), output)
+    if output is not None:
+        click.echo(f"wrote {fmt} band table for {int(table.n.sum())} respondents to {output}",
+                   err=True)
+
+
+@click.command("audit-table")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path), required=False)
+@click.option("--table", "table_name", required=True,
+              help="Table name in the file, e.g. table_1_local_government.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text",
+              show_default=True)
+def audit_table_command(file: Path | None, table_name: str, fmt: str) -> None:
+    """Check a published band table against its own design (n, complete strict ranking,
+    printed precision) and find the nearest table real rankings could give.
+
+    FILE is a YAML like the shipped published_2022.yaml (default: that file).
+    """
+    from survey.ranking.audit import audit_table
+    from survey.ranking.published import published_table
+
+    if file is not None and not file.is_file():
+        raise LandscapeError.of("A112", "no such file", Location(file=str(file)))
+    report = audit_table(published_table(table_name, file))
+    click.echo(report.to_json() if fmt == "json" else report.to_text())
+
+
+@click.command("reproduce")
+def reproduce_command() -> None:
+    """Print every published 2022 figure beside its reproduction from the demo data.
+
+    Exits with status 1 if a figure that can be reproduced exactly is not.
+    """
+    from survey.ranking.published import reproduce
+
+    checks = reproduce()
+    click.echo(SYNTHETIC_NOTICE)
+    width = max(len(c.figure) for c in checks)
+    click.echo(f"{'figure':<{width}}  {'published':>9}  {'reproduced':>10}  {'diff':>7}  status")
+    notes: dict[str, None] = {}
+    for c in checks:
+        status = "ok" if c.matches else ("FAIL" if c.exact else "differs (expected)")
+        click.echo(f"{c.figure:<{width}}  {c.published:>9}  {c.reproduced:>10}  "
+                   f"{c.difference:>7}  {status}")
+        if c.note and not c.matches:
+            notes.setdefault(c.note)
+    _explain_table_1(notes)
+    failed = [c for c in checks if c.failed]
+    exact = [c for c in checks if c.exact]
+    click.echo(f"\n{len(exact) - len(failed)} of {len(exact)} exactly reproducible figures "
+               f"match; {sum(1 for c in checks if not c.exact and not c.matches)} expected "
+               "differences.")
+    if failed:
+        click.echo(f"FAILED: {', '.join(c.figure for c in failed)}", err=True)
+        raise click.exceptions.Exit(1)
+
+
+def _explain_table_1(notes: dict[str, None]) -> None:
+    """Why Table 1 cannot be reproduced: the audit's column findings, in numbers."""
+    if not notes:
+        return
+    from survey.ranking.audit import audit_table
+    from survey.ranking.published import load_tables
+
+    click.echo("\nWhy some figures differ:")
+    for note in notes:
+        click.echo(f"  {note}")
+    for table in load_tables().values():
+        report = audit_table(table)
+        if report.consistent:
+            continue
+        errors = [v for v in report.violations if v.severity == "error"]
+        cells = sum(1 for v in errors if v.kind == "cell")
+        click.echo(f"  {table.name}: {cells} printed values are not k/{table.n} for any "
+                   f"whole k;")
+        for v in errors:
+            if v.kind in ("column", "row"):
+                click.echo(f"    {v}")
+        click.echo(f"  The demo data follows the nearest possible table: largest deviation "
+                   f"{float(report.largest_deviation):.2f} points.")

@@ -1,0 +1,277 @@
+"""Fieldwork commands: the store (``db``), the frame, invitations, the monitor, export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import click
+
+from survey.errors import LandscapeError
+from survey.settings import click_option, resolve
+
+__all__ = [
+    "db_group",
+    "frame_group",
+    "invite_command",
+    "monitor_command",
+    "open_link_command",
+    "remind_command",
+    "responses_group",
+]
+
+_database = click_option("database_url")
+_base_url = click_option("base_url")
+_instrument_ref = click.option(
+    "--instrument", "ref", required=True, metavar="ID@VERSION",
+    help="The instrument version, e.g. local_government@1.0.0.",
+)
+
+
+def _open(url: str | None) -> Any:
+    from survey.store import Store
+
+    return Store.open(url)
+
+
+def _load(ref: str) -> Any:
+    from survey.instrument.registry import Catalogue
+
+    return Catalogue.default().load(ref)
+
+
+# -- db --------------------------------------------------------------------------
+
+
+@click.group("db")
+def db_group() -> None:
+    """The response store: create or migrate it, and check its schema."""
+
+
+@db_group.command("upgrade")
+@_database
+def db_upgrade_command(database_url: str | None) -> None:
+    """Create the store, or migrate it to the schema this version needs.
+
+    Safe to run again: an up-to-date store is left as it is. Back up a store
+    holding responses before migrating it.
+    """
+    from survey.store import Store
+
+    with Store.open(database_url, check=False, create=True) as store:
+        before = store.status()
+        store.upgrade()
+        after = store.status()
+        if before.current == after.current:
+            click.echo(f"{store.url}: already at revision {after.current}")
+        else:
+            click.echo(f"{store.url}: migrated {before.current or '(empty)'} -> {after.current}")
+
+
+@db_group.command("status")
+@_database
+def db_status_command(database_url: str | None) -> None:
+    """Show the store's schema revision; exit 2 if it needs `landscape db upgrade`."""
+    from survey.store import Store
+
+    with Store.open(database_url, check=False) as store:
+        status = store.status()
+        click.echo(f"{store.url}\n  revision: {status.current or '(none)'}\n"
+                   f"  newest known: {status.head}")
+        store.check()
+        click.echo("  up to date")
+
+
+# -- frame -------------------------------------------------------------------------
+
+
+@click.group("frame")
+def frame_group() -> None:
+    """The sampling frame: the people invited (personal data, kept apart)."""
+
+
+@frame_group.command("import")
+@click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--instrument", "ref", default=None, metavar="ID[@VERSION]",
+              help="The survey these people are in the frame for (default: any).")
+@_database
+def frame_import_command(csv_file: Path, ref: str | None, database_url: str | None) -> None:
+    """Import a frame CSV: name, email, organisation, organisation_type, role, nation, region.
+
+    Every row is checked first (errors give file:row:column); if any is bad,
+    nothing is imported. Nation and region take a code or English name from the
+    ITL1 list (e.g. 'wales', 'North East').
+    """
+    from survey.store.frame import import_frame
+
+    instrument = None
+    if ref is not None:
+        from survey.instrument.registry import parse_ref
+
+        instrument = parse_ref(ref)[0]
+    with _open(database_url) as store:
+        result = import_frame(store, csv_file, instrument=instrument)
+    detail = ", ".join(f"{k} {v}" for k, v in result.by_nation.items())
+    click.echo(f"imported {result.imported} people ({detail})")
+
+
+@frame_group.command("purge")
+@click.option("--yes", is_flag=True, help="Confirm: delete every contact's personal data.")
+@_database
+def frame_purge_command(yes: bool, database_url: str | None) -> None:
+    """Delete the personal data (names, emails, organisations, roles) after fieldwork.
+
+    Answers, pseudonymous respondents (nation, region, organisation type) and
+    every aggregate are kept. Reminders can no longer be sent afterwards.
+    """
+    from survey.store.frame import purge_contacts
+
+    if not yes:
+        raise LandscapeError.of("F107", "purging deletes every contact's personal data for good")
+    with _open(database_url) as store:
+        count = purge_contacts(store)
+    click.echo(f"deleted the personal data of {count} contacts; answers are kept")
+
+
+# -- invitations ----------------------------------------------------------------------
+
+
+_send = click.option("--send", is_flag=True,
+                     help="Also send the mails through the SMTP server in LANDSCAPE_SMTP_HOST "
+                          "(and LANDSCAPE_SMTP_PORT/_USER/_PASSWORD/_FROM/_STARTTLS).")
+_mail_merge = click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+    help="Mail-merge CSV to write (name, email, organisation, link). It is the ONLY place "
+         "the raw link tokens exist (the store keeps only their hashes): keep it private.",
+)
+
+
+def _smtp_or_fail(send: bool) -> Any:
+    if not send:
+        return None
+    from survey.store.invitations import SmtpSettings
+
+    smtp = SmtpSettings.from_settings()
+    if smtp is None:
+        raise LandscapeError.of("S108", "--send needs an SMTP server: set LANDSCAPE_SMTP_HOST "
+                                "(nothing was written)")
+    return smtp
+
+
+def _deliver(rows: list[Any], iv: Any, smtp: Any, store: Any, output: Path, what: str) -> None:
+    from survey.store.invitations import send_mails
+
+    click.echo(f"wrote {len(rows)} {what} to {output}")
+    if smtp is not None:
+        sent = send_mails(rows, iv, smtp, store)
+        click.echo(f"sent {sent} mails via {smtp.host}:{smtp.port}")
+
+
+@click.command("invite")
+@_instrument_ref
+@_base_url
+@_mail_merge
+@_send
+@_database
+def invite_command(ref: str, base_url: str | None, output: Path, send: bool,
+                   database_url: str | None) -> None:
+    """Invite everyone in the frame not yet invited: one personal, single-use link each.
+
+    Links carry a random token (192 bits); the store keeps only its SHA-256, so
+    the mail-merge file is the only copy of each link.
+    """
+    from survey.store.invitations import issue_invitations
+
+    smtp = _smtp_or_fail(send)
+    base = resolve("base_url", base_url)
+    iv = _load(ref)
+    with _open(database_url) as store:
+        rows = issue_invitations(store, iv, base, output=output)
+        _deliver(rows, iv, smtp, store, output, "invitations")
+
+
+@click.command("remind")
+@_instrument_ref
+@_base_url
+@_mail_merge
+@_send
+@click.option("--limit", type=int, default=None,
+              help="Most reminders per person [env LANDSCAPE_REMINDER_LIMIT; default 2].")
+@_database
+def remind_command(ref: str, base_url: str | None, output: Path, send: bool, limit: int | None,
+                   database_url: str | None) -> None:
+    """Remind those invited who have not completed, at most --limit times each.
+
+    Each reminder carries a fresh link (the earlier one stops working; saved
+    answers are kept). The mail-merge file is the only copy of the new links.
+    """
+    from survey.store.invitations import issue_reminders
+
+    smtp = _smtp_or_fail(send)
+    base = resolve("base_url", base_url)
+    limit = resolve("reminder_limit", limit)
+    iv = _load(ref)
+    with _open(database_url) as store:
+        rows = issue_reminders(store, iv, base, limit=limit, output=output)
+        _deliver(rows, iv, smtp, store, output, "reminders")
+
+
+@click.command("open-link")
+@_instrument_ref
+@_base_url
+@_database
+def open_link_command(ref: str, base_url: str | None, database_url: str | None) -> None:
+    """Print the open link for a version (no frame: anyone with the link may answer).
+
+    For the researcher survey, spread through newsletters and networks as in 2022.
+    """
+    from survey.store.invitations import open_link
+
+    iv = _load(ref)
+    with _open(database_url) as store:
+        click.echo(open_link(store, iv, resolve("base_url", base_url)))
+
+
+# -- monitor and export -------------------------------------------------------------------
+
+
+@click.command("monitor")
+@click.option("--instrument", "ref", default=None, metavar="ID[@VERSION]",
+              help="Only this instrument (default: all).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
+              show_default=True)
+@click.option("--with-contacts", is_flag=True,
+              help="Show the email of each person due a reminder (personal data).")
+@_database
+def monitor_command(ref: str | None, fmt: str, with_contacts: bool,
+                    database_url: str | None) -> None:
+    """Response rates by nation, region and organisation type, the funnel, reminders due."""
+    from survey.store.monitor import monitor_report, render_table
+
+    with _open(database_url) as store:
+        report = monitor_report(store, ref, with_contacts=with_contacts)
+    click.echo(report.to_json() if fmt == "json" else render_table(report))
+
+
+@click.group("responses")
+def responses_group() -> None:
+    """Responses: export them (and import them from other tools)."""
+
+
+@responses_group.command("export")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
+              show_default=True)
+@click.option("--labels", is_flag=True, help="Write option labels instead of codes.")
+@click.option("--instrument", "ref", default=None, metavar="ID[@VERSION]",
+              help="Only this instrument or version (default: all).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The file to write.")
+@_database
+def export_command(fmt: str, labels: bool, ref: str | None, output: Path,
+                   database_url: str | None) -> None:
+    """Raw export: one row per response, with its instrument version and every answer."""
+    from survey.store.export import export_responses
+
+    with _open(database_url) as store:
+        count = export_responses(store, output, fmt, instrument=ref, labels=labels)
+    click.echo(f"wrote {count} responses to {output}")

@@ -1,0 +1,627 @@
+"""Read (and write) ranking answers exported by other survey tools.
+
+Three layouts cover the common exports:
+
+``rank-per-option``
+    One column per option holding that option's rank (REDCap, Qualtrics). Columns
+    are matched to options by code or label (any language; case, accents kept,
+    spacing ignored) or by an explicit ``columns`` mapping; other columns are
+    ignored when the options are known.
+``option-per-rank``
+    One column per rank position holding the option's code or label
+    (LimeSurvey). A column's position is the last number in its name
+    (``rank_1``, ``Q5[2]``, ``Rank 3``) unless ``columns`` maps names to positions.
+``ordered-list``
+    One field of space-separated option codes, best first (ODK / Kobo export of
+    an XLSForm ``rank`` question).
+
+Every problem is reported with its spreadsheet row (1-based, the header is row
+1) and column name; the whole file is checked before anything is returned, and
+all problems are raised together as one :class:`~survey.errors.LandscapeError`.
+What counts as complete, and whether ties are allowed, follows the question's
+:class:`~survey.instrument.model.RankingRule` (see :mod:`survey.ranking.bands`).
+A row with nothing ranked is "did not answer" and is kept as an all-``<NA>`` row.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from survey.errors import Issue, LandscapeError, Location, issue
+from survey.instrument.model import Question, RankingRule
+from survey.ranking.bands import RankingData
+
+__all__ = ["ID_COLUMNS", "LAYOUTS", "read_rankings", "read_rankings_table", "write_rankings"]
+
+LAYOUTS = ("rank-per-option", "option-per-rank", "ordered-list")
+
+#: Column names taken as the respondent id when none is named (compared casefolded).
+ID_COLUMNS = ("respondent_id", "respondent", "response_id", "responseid", "record_id", "id",
+              "token", "_uuid", "instanceid", "meta/instanceid", "key")
+
+_MAX_ISSUES = 200
+_TRAILING_NUMBER = re.compile(r"(\d+)\D*$")
+
+
+def _norm(text: str) -> str:
+    """Matching key: NFC, casefolded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
+
+
+class _Problems:
+    """Collects issues with spreadsheet locations."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.items: list[Issue] = []
+        self.dropped = 0
+
+    def add(self, code: str, message: str, row: int | None = None,
+            column: str | None = None) -> None:
+        if len(self.items) >= _MAX_ISSUES:
+            self.dropped += 1
+            return
+        self.items.append(issue(code, message, Location(file=self.file, row=row, column=column)))
+
+    def raise_if_any(self) -> None:
+        if not self.items:
+            return
+        problems = list(self.items)
+        if self.dropped:
+            problems.append(issue(problems[-1].code, f"... and {self.dropped} more problem(s) "
+                                  "not listed", Location(file=self.file)))
+        raise LandscapeError(problems)
+
+
+def _read_table(path: Path, sheet: str | int | None) -> list[list[str]]:
+    """All rows (header first) as stripped strings."""
+    file = str(path)
+    if not path.is_file():
+        raise LandscapeError.of("A101", "no such file", Location(file=file))
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
+                                header=None, dtype=object)
+        else:
+            raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
+                              encoding="utf-8-sig", skip_blank_lines=False)
+    except UnicodeDecodeError as exc:
+        raise LandscapeError.of("A101", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
+                                Location(file=file)) from None
+    except pd.errors.EmptyDataError:
+        raise LandscapeError.of("A101", "the file is empty", Location(file=file)) from None
+    except (pd.errors.ParserError, ValueError, OSError, KeyError) as exc:
+        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise LandscapeError.of("A101", f"cannot read it: {reason}", Location(file=file)) from None
+    rows = [[_cell(v) for v in row] for row in raw.itertuples(index=False)]
+    while rows and not any(rows[-1]):
+        rows.pop()  # trailing empty lines are not respondents
+    if not rows:
+        raise LandscapeError.of("A101", "the file is empty", Location(file=file))
+    return rows
+
+
+def _cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and value != value):
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # spreadsheets store whole numbers as floats
+    return str(value).strip()
+
+
+def _option_labels(question: Question | None, options: Sequence[str] | None,
+                   labels: Mapping[str, str | Iterable[str]] | None
+                   ) -> tuple[list[str] | None, dict[str, str], dict[str, str]]:
+    """(option codes or None when to be inferred, code -> English label, match key -> code)."""
+    if question is not None:
+        codes = list(question.option_codes)
+        display = {o.code: o.label.en for o in question.options}
+        keys: dict[str, str] = {}
+        for o in question.options:
+            keys.setdefault(_norm(o.code), o.code)
+            for tr in o.label.translations.values():
+                keys.setdefault(_norm(tr.text), o.code)
+        return codes, display, keys
+    if options is None:
+        return None, {}, {}
+    codes = [str(o) for o in options]
+    display = {}
+    keys = {_norm(c): c for c in codes}
+    for code, texts in (labels or {}).items():
+        all_texts = [texts] if isinstance(texts, str) else list(texts)
+        if all_texts:
+            display[code] = all_texts[0]
+        for text in all_texts:
+            keys.setdefault(_norm(text), code)
+    return codes, display, keys
+
+
+def read_rankings(
+    path: Path | str,
+    layout: str,
+    *,
+    question: Question | None = None,
+    options: Sequence[str] | None = None,
+    labels: Mapping[str, str | Iterable[str]] | None = None,
+    columns: Mapping[str, str | int] | None = None,
+    id_column: str | None = None,
+    group_column: str | None = None,
+    list_column: str | None = None,
+    rule: RankingRule | None = None,
+    sheet: str | int | None = None,
+) -> RankingData:
+    """Read a CSV (UTF-8, BOM or not) or XLSX export of a ranking question.
+
+    Parameters
+    ----------
+    path
+        The file; ``.xlsx`` is read as a workbook, anything else as CSV.
+    layout
+        ``rank-per-option``, ``option-per-rank`` or ``ordered-list`` (see the module).
+    question
+        The ranking question: gives option codes, labels in every language and
+        the ranking rule. Without it, pass ``options`` (and ``labels``), or let
+        the options be inferred from the file (column names, or the values seen).
+    options, labels
+        Option codes in order; code -> label or labels (any languages).
+    columns
+        Explicit column mapping: name -> option code (rank-per-option) or
+        name -> rank position (option-per-rank).
+    id_column
+        Respondent id column; default the first of :data:`ID_COLUMNS` present,
+        else ids ``row-2``, ``row-3``, ... after the spreadsheet row.
+    group_column
+        Column holding each respondent's group (kept as ``RankingData.groups``).
+    list_column
+        The ordered-list field; default the question's code, else the only
+        remaining column.
+    rule
+        Ranking rule; default the question's, else full ranking without ties.
+    sheet
+        Workbook sheet name or index (XLSX only).
+
+    Returns
+    -------
+    RankingData
+
+    Raises
+    ------
+    LandscapeError
+        ``A101``-``A114`` with ``file:row:column`` for every problem in the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> path = Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = path.write_text("id,first,second\\nr1,b,a\\nr2,a,b\\n", encoding="utf-8")
+    >>> data = read_rankings(path, "option-per-rank", options=["a", "b"],
+    ...                      columns={"first": 1, "second": 2})
+    >>> data.ranks.loc["r1"].tolist()
+    [2, 1]
+    """
+    if layout not in LAYOUTS:
+        raise LandscapeError.of("A102", f"'{layout}' is not a layout")
+    path = Path(path)
+    rows = _read_table(path, sheet)
+    return read_rankings_table(
+        rows, layout, file=str(path), question=question, options=options, labels=labels,
+        columns=columns, id_column=id_column, group_column=group_column,
+        list_column=list_column, rule=rule)
+
+
+def read_rankings_table(
+    rows: Sequence[Sequence[str]],
+    layout: str,
+    *,
+    file: str = "<table>",
+    question: Question | None = None,
+    options: Sequence[str] | None = None,
+    labels: Mapping[str, str | Iterable[str]] | None = None,
+    columns: Mapping[str, str | int] | None = None,
+    id_column: str | None = None,
+    group_column: str | None = None,
+    list_column: str | None = None,
+    rule: RankingRule | None = None,
+) -> RankingData:
+    """:func:`read_rankings` on rows already read (header first, cells as text).
+
+    Examples
+    --------
+    >>> rows = [["id", "ranking"], ["r1", "b a"], ["r2", ""]]
+    >>> data = read_rankings_table(rows, "ordered-list", options=["a", "b"])
+    >>> data.ranks.loc["r1"].tolist(), int(data.ranks.loc["r2"].isna().sum())
+    ([2, 1], 2)
+    """
+    if layout not in LAYOUTS:
+        raise LandscapeError.of("A102", f"'{layout}' is not a layout")
+    problems = _Problems(file)
+    header = [str(h).strip() for h in rows[0]]
+    body = [list(r) + [""] * (len(header) - len(r)) for r in rows[1:]]
+    seen: dict[str, int] = {}
+    for j, name in enumerate(header):
+        if name and name in seen:
+            problems.add("A114", f"column name '{name}' appears twice (columns "
+                         f"{seen[name] + 1} and {j + 1})", 1, name)
+        seen.setdefault(name, j)
+    problems.raise_if_any()
+
+    def find(name: str, what: str) -> int:
+        if name in seen:
+            return seen[name]
+        folded = {_norm(h): j for j, h in enumerate(header)}
+        if _norm(name) in folded:
+            return folded[_norm(name)]
+        raise LandscapeError.of("A103", f"no {what} column '{name}'; the columns are: "
+                                f"{', '.join(h for h in header if h)}", Location(file=file, row=1))
+
+    id_index: int | None
+    if id_column is not None:
+        id_index = find(id_column, "id")
+    else:
+        folded = {_norm(h): j for j, h in enumerate(header)}
+        id_index = next((folded[c] for c in ID_COLUMNS if c in folded), None)
+    group_index = find(group_column, "group") if group_column is not None else None
+    reserved = {i for i in (id_index, group_index) if i is not None}
+
+    rule = rule or (question.ranking if question is not None and question.ranking else None) \
+        or RankingRule()
+    codes, display, keys = _option_labels(question, options, labels)
+
+    if layout == "rank-per-option":
+        codes, positions = _rank_per_option(header, body, reserved, codes, keys, display,
+                                            columns, rule, problems)
+    elif layout == "option-per-rank":
+        codes, positions = _option_per_rank(header, body, reserved, codes, keys, display,
+                                            columns, rule, problems)
+    else:
+        if list_column is not None:
+            list_index = find(list_column, "ranking")
+        else:
+            list_index = _default_list_column(header, reserved, question, file)
+        codes, positions = _ordered_list(header, body, list_index, codes, keys, display,
+                                         rule, problems)
+
+    ids: list[str] = []
+    id_rows: dict[str, int] = {}
+    for r, row in enumerate(body):
+        sheet_row = r + 2
+        rid = row[id_index] if id_index is not None else f"row-{sheet_row}"
+        if id_index is not None and not rid:
+            problems.add("A110", "the respondent id is blank", sheet_row, header[id_index])
+        elif rid in id_rows:
+            problems.add("A110", f"id '{rid}' already used on row {id_rows[rid]}", sheet_row,
+                         header[id_index] if id_index is not None else None)
+        id_rows.setdefault(rid, sheet_row)
+        ids.append(rid)
+    problems.raise_if_any()
+
+    index = pd.Index(ids, name="respondent_id", dtype=object)
+    frame = pd.DataFrame({c: pd.array([p[c] for p in positions], dtype="Int64") for c in codes},
+                         index=index)
+    groups = None
+    if group_index is not None:
+        values = [row[group_index] or None for row in body]
+        groups = pd.Series(values, index=index, name=header[group_index], dtype=object)
+    return RankingData(ranks=frame, options=tuple(codes),
+                       labels={c: display.get(c, c) for c in codes}, groups=groups, rule=rule,
+                       question=question.code if question is not None else None)
+
+
+def _default_list_column(header: list[str], reserved: set[int], question: Question | None,
+                         file: str) -> int:
+    if question is not None:
+        for j, name in enumerate(header):
+            # ODK Central joins group names with '-', Kobo with '/'.
+            if re.split(r"[/-]", name)[-1] == question.code:
+                return j
+    remaining = [j for j, name in enumerate(header) if j not in reserved and name]
+    if len(remaining) == 1:
+        return remaining[0]
+    raise LandscapeError.of("A103", "cannot tell which column holds the ranking; name it "
+                            f"(list_column / --list-column); columns: {', '.join(header)}",
+                            Location(file=file, row=1))
+
+
+def _parse_rank(text: str) -> int | None:
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return int(value) if value.is_integer() else None
+
+
+def _check_complete(code_positions: dict[str, int | None], codes: list[str], rule: RankingRule,
+                    sheet_row: int, column_of: Mapping[str, str], problems: _Problems) -> None:
+    """Completeness and gaps for one answered row (ties already checked)."""
+    ranked = {c: p for c, p in code_positions.items() if p is not None}
+    if not ranked:
+        return
+    if rule.mode == "full" and len(ranked) < len(codes):
+        missing = [c for c in codes if c not in ranked]
+        problems.add("A109", f"{len(missing)} option(s) not ranked ({', '.join(missing)}); "
+                     f"this question asks for all {len(codes)}", sheet_row,
+                     column_of.get(missing[0]))
+    elif rule.mode == "top_k" and rule.ties == "forbid":
+        used = sorted(ranked.values())
+        if used != list(range(1, len(used) + 1)):
+            gap = next(p for p in range(1, len(used) + 2) if p not in used)
+            problems.add("A109", f"positions must run from 1 without gaps; position {gap} "
+                         "is empty", sheet_row, None)
+
+
+def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int],
+                     codes: list[str] | None, keys: dict[str, str], display: dict[str, str],
+                     columns: Mapping[str, str | int] | None, rule: RankingRule,
+                     problems: _Problems) -> tuple[list[str], list[dict[str, int | None]]]:
+    column_option: dict[int, str] = {}
+    if columns:
+        for name, target in columns.items():
+            if name not in header:
+                problems.add("A114", f"the mapping names column '{name}', which the file "
+                             "does not have", 1, name)
+                continue
+            code = keys.get(_norm(str(target)), str(target)) if codes else str(target)
+            if codes is not None and code not in codes:
+                problems.add("A104", f"the mapping sends column '{name}' to '{target}', which "
+                             "is not an option", 1, name)
+                continue
+            column_option[header.index(name)] = code
+    else:
+        for j, name in enumerate(header):
+            if j in reserved or not name:
+                continue
+            if codes is None:
+                column_option[j] = name
+            elif _norm(name) in keys:
+                column_option[j] = keys[_norm(name)]
+    if codes is None:
+        codes = list(dict.fromkeys(column_option.values()))
+        display.update({c: c for c in codes if c not in display})
+    by_option: dict[str, list[int]] = {}
+    for j, code in column_option.items():
+        by_option.setdefault(code, []).append(j)
+    for code, js in by_option.items():
+        if len(js) > 1:
+            problems.add("A114", f"columns {', '.join(repr(header[j]) for j in js)} all match "
+                         f"option '{code}'", 1, header[js[1]])
+    missing = [c for c in codes if c not in by_option]
+    if missing:
+        problems.add("A114", f"no column for option(s) {', '.join(missing)}; name columns "
+                     "after option codes or labels, or pass a column mapping", 1, None)
+    if not codes:
+        problems.add("A114", "no option columns found", 1, None)
+    problems.raise_if_any()
+
+    limit = rule.positions(len(codes))
+    column_of = {code: header[js[0]] for code, js in by_option.items()}
+    out: list[dict[str, int | None]] = []
+    for r, row in enumerate(body):
+        sheet_row = r + 2
+        got: dict[str, int | None] = {}
+        holder: dict[int, str] = {}
+        for code in codes:
+            j = by_option[code][0]
+            text = row[j]
+            if not text:
+                got[code] = None
+                continue
+            value = _parse_rank(text)
+            if value is None:
+                problems.add("A105", f"'{text}' is not a whole-number rank", sheet_row,
+                             header[j])
+                got[code] = None
+                continue
+            if not 1 <= value <= limit:
+                problems.add("A106", f"rank {value} is outside 1-{limit}", sheet_row, header[j])
+                got[code] = None
+                continue
+            if rule.ties == "forbid" and value in holder:
+                problems.add("A107", f"rank {value} is given to both '{holder[value]}' and "
+                             f"'{code}'", sheet_row, header[j])
+            holder.setdefault(value, code)
+            got[code] = value
+        _check_complete(got, codes, rule, sheet_row, column_of, problems)
+        out.append(got)
+    return codes, out
+
+
+def _resolve_option(text: str, codes: list[str] | None, keys: dict[str, str],
+                    inferred: dict[str, str]) -> str | None:
+    if codes is None:
+        # Options inferred from the values: first spelling seen is the code.
+        return inferred.setdefault(_norm(text), text)
+    return keys.get(_norm(text))
+
+
+def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int],
+                     codes: list[str] | None, keys: dict[str, str], display: dict[str, str],
+                     columns: Mapping[str, str | int] | None, rule: RankingRule,
+                     problems: _Problems) -> tuple[list[str], list[dict[str, int | None]]]:
+    position_of: dict[int, int] = {}
+    if columns:
+        for name, target in columns.items():
+            if name not in header:
+                problems.add("A114", f"the mapping names column '{name}', which the file "
+                             "does not have", 1, name)
+                continue
+            try:
+                position_of[header.index(name)] = int(target)
+            except ValueError:
+                problems.add("A114", f"the mapping gives column '{name}' the position "
+                             f"'{target}', not a number", 1, name)
+    else:
+        for j, name in enumerate(header):
+            if j in reserved or not name:
+                continue
+            match = _TRAILING_NUMBER.search(name)
+            if match:
+                position_of[j] = int(match.group(1))
+    positions_seen: dict[int, int] = {}
+    for j, position in sorted(position_of.items()):
+        if position in positions_seen:
+            problems.add("A114", f"columns '{header[positions_seen[position]]}' and "
+                         f"'{header[j]}' both read as rank {position}", 1, header[j])
+        positions_seen.setdefault(position, j)
+    if not position_of:
+        problems.add("A114", "no rank columns found: name them with their position "
+                     "(rank_1, rank_2, ...) or pass a column mapping", 1, None)
+    problems.raise_if_any()
+
+    inferred: dict[str, str] = {}
+    ordered = sorted(position_of.items(), key=lambda item: item[1])
+    raw: list[list[tuple[int, int, str]]] = []  # per row: (position, column, option code)
+    for r, row in enumerate(body):
+        sheet_row = r + 2
+        entries: list[tuple[int, int, str]] = []
+        for j, position in ordered:
+            text = row[j]
+            if not text:
+                continue
+            code = _resolve_option(text, codes, keys, inferred)
+            if code is None:
+                problems.add("A104", f"'{text}' is not one of the question's options",
+                             sheet_row, header[j])
+                continue
+            entries.append((position, j, code))
+        raw.append(entries)
+    if codes is None:
+        codes = list(dict.fromkeys(inferred.values()))
+        display.update({c: c for c in codes if c not in display})
+
+    limit = rule.positions(len(codes))
+    for j, position in ordered:
+        if not 1 <= position <= limit:
+            problems.add("A106", f"column is rank {position}, outside 1-{limit}", 1, header[j])
+    out: list[dict[str, int | None]] = []
+    for r, entries in enumerate(raw):
+        sheet_row = r + 2
+        got: dict[str, int | None] = dict.fromkeys(codes)
+        for position, j, code in entries:
+            if got[code] is not None:
+                problems.add("A108", f"'{code}' is already ranked {got[code]}", sheet_row,
+                             header[j])
+                continue
+            got[code] = position
+        filled = sorted(p for p, _, _ in entries)
+        if filled and rule.ties == "forbid" and filled != list(range(1, len(filled) + 1)):
+            gap = next(p for p in range(1, len(filled) + 2) if p not in filled)
+            gap_column = next((header[j] for j, p in ordered if p == gap), None)
+            problems.add("A109", f"rank {gap} is empty but later ranks are filled", sheet_row,
+                         gap_column)
+        elif filled and rule.mode == "full" and len(filled) < len(codes):
+            problems.add("A109", f"only {len(filled)} of {len(codes)} options ranked; this "
+                         "question asks for all", sheet_row, None)
+        out.append(got)
+    return codes, out
+
+
+def _ordered_list(header: list[str], body: list[list[str]], list_index: int,
+                  codes: list[str] | None, keys: dict[str, str], display: dict[str, str],
+                  rule: RankingRule, problems: _Problems
+                  ) -> tuple[list[str], list[dict[str, int | None]]]:
+    column = header[list_index]
+    inferred: dict[str, str] = {}
+    parsed: list[list[str]] = []
+    for r, row in enumerate(body):
+        sheet_row = r + 2
+        tokens = row[list_index].split()
+        chosen: list[str] = []
+        for token in tokens:
+            code = _resolve_option(token, codes, keys, inferred)
+            if code is None:
+                problems.add("A104", f"'{token}' is not one of the question's option codes",
+                             sheet_row, column)
+            elif code in chosen:
+                problems.add("A108", f"'{code}' appears twice in the list", sheet_row, column)
+            else:
+                chosen.append(code)
+        parsed.append(chosen)
+    if codes is None:
+        codes = list(dict.fromkeys(inferred.values()))
+        display.update({c: c for c in codes if c not in display})
+    limit = rule.positions(len(codes))
+    out: list[dict[str, int | None]] = []
+    for r, chosen in enumerate(parsed):
+        sheet_row = r + 2
+        if len(chosen) > limit:
+            problems.add("A106", f"{len(chosen)} options listed; at most {limit} may be ranked",
+                         sheet_row, column)
+        elif chosen and rule.mode == "full" and len(chosen) < len(codes):
+            missing = [c for c in codes if c not in chosen]
+            problems.add("A109", f"{len(missing)} option(s) not ranked ({', '.join(missing)}); "
+                         f"this question asks for all {len(codes)}", sheet_row, column)
+        got: dict[str, int | None] = dict.fromkeys(codes)
+        for position, code in enumerate(chosen, start=1):
+            got[code] = position
+        out.append(got)
+    return codes, out
+
+
+def write_rankings(
+    data: RankingData,
+    path: Path | str,
+    layout: str,
+    *,
+    use_labels: bool = False,
+    id_column: str = "respondent_id",
+    group_column: str | None = None,
+    bom: bool = False,
+) -> Path:
+    """Write rankings in one of the :data:`LAYOUTS` (CSV, or XLSX by suffix).
+
+    The inverse of :func:`read_rankings`: reading the file back with the same
+    options gives the same frame. ``use_labels`` writes option labels instead of
+    codes (not for ``ordered-list``, whose tokens are codes). Ties cannot be
+    written in ``option-per-rank`` or ``ordered-list``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> frame = pd.DataFrame({"a": [2], "b": [1]}, index=["r1"], dtype="Int64")
+    >>> out = write_rankings(RankingData(frame, ("a", "b")),
+    ...                      os.path.join(tempfile.mkdtemp(), "x.csv"), "ordered-list")
+    >>> out.read_text(encoding="utf-8").splitlines()
+    ['respondent_id,ranking', 'r1,b a']
+    """
+    if layout not in LAYOUTS:
+        raise LandscapeError.of("A102", f"'{layout}' is not a layout")
+    path = Path(path)
+    name = (lambda c: data.label(c)) if use_labels else (lambda c: c)
+    table: dict[str, list[object]] = {id_column: [str(i) for i in data.ranks.index]}
+    if group_column is not None:
+        groups = data.groups if data.groups is not None else pd.Series(dtype=object)
+        table[group_column] = ["" if pd.isna(g) else str(g)
+                               for g in groups.reindex(data.ranks.index)]
+    ranks = data.ranks[list(data.options)]
+    if layout == "rank-per-option":
+        for code in data.options:
+            table[name(code)] = ["" if pd.isna(v) else int(v) for v in ranks[code]]
+    else:
+        orders: list[list[str]] = []
+        for _, row in ranks.iterrows():
+            ranked = [(int(v), c) for c, v in row.items() if not pd.isna(v)]
+            if len({p for p, _ in ranked}) != len(ranked):
+                raise ValueError(f"ties cannot be written in the {layout} layout")
+            orders.append([str(c) for _, c in sorted(ranked)])
+        if layout == "ordered-list":
+            table["ranking"] = [" ".join(order) for order in orders]
+        else:
+            width = data.rule.positions(len(data.options))
+            for position in range(1, width + 1):
+                table[f"rank_{position}"] = [
+                    name(order[position - 1]) if position <= len(order) else ""
+                    for order in orders]
+    frame = pd.DataFrame(table)
+    tmp = path.with_name(path.name + ".tmp")
+    if path.suffix.lower() == ".xlsx":
+        frame.to_excel(tmp, index=False, engine="openpyxl")
+    else:
+        frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8",
+                     lineterminator="\n")
+    tmp.replace(path)
+    return path

@@ -1,0 +1,172 @@
+"""Runtime settings, declared once.
+
+Each :class:`Setting` is a name, the environment variable that sets it, a default
+and a help text. The same declaration feeds the CLI options
+(:func:`click_option`), validation (:func:`resolve`) and the documentation
+(:func:`settings_markdown`), so the three never drift apart.
+
+Examples
+--------
+>>> SETTINGS["database_url"].env
+'LANDSCAPE_DATABASE_URL'
+>>> resolve("reminder_limit", environ={})
+2
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from survey.errors import LandscapeError, Location
+
+__all__ = ["SETTINGS", "Setting", "click_option", "resolve", "settings_markdown"]
+
+
+def _text(value: str) -> str:
+    return value
+
+
+def _port(value: str) -> int:
+    port = int(value)
+    if not 1 <= port <= 65535:
+        raise ValueError("a port is a whole number from 1 to 65535")
+    return port
+
+
+def _count(value: str) -> int:
+    count = int(value)
+    if count < 0:
+        raise ValueError("must be zero or more")
+    return count
+
+
+def _flag(value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in ("1", "true", "yes", "on"):
+        return True
+    if lowered in ("0", "false", "no", "off", ""):
+        return False
+    raise ValueError("give true or false")
+
+
+def _database_url(value: str) -> str:
+    scheme = value.split(":", 1)[0]
+    if not scheme.startswith(("sqlite", "postgresql")) or "://" not in value:
+        raise ValueError(
+            "give sqlite:///path/to/file.db or postgresql+psycopg://user@host:port/database"
+        )
+    return value
+
+
+def _http_url(value: str) -> str:
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ValueError("give an http:// or https:// address, e.g. https://survey.example.org")
+    return value.rstrip("/")
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: its name, environment variable, default (as text) and help."""
+
+    name: str
+    env: str
+    default: str | None
+    help: str
+    parse: Callable[[str], Any] = _text
+    secret: bool = False
+
+    @property
+    def option(self) -> str:
+        """The CLI option that overrides it, e.g. ``--database-url``."""
+        return "--" + self.name.replace("_", "-")
+
+
+_DECLARED: tuple[Setting, ...] = (
+    Setting("database_url", "LANDSCAPE_DATABASE_URL", "sqlite:///landscape.db",
+            "Response store: a SQLite file (sqlite:///path.db) or PostgreSQL "
+            "(postgresql+psycopg://user@host:5432/db).", _database_url),
+    Setting("base_url", "LANDSCAPE_BASE_URL", "http://127.0.0.1:8050",
+            "Public address of the survey web form; invitation links start with it.", _http_url),
+    Setting("smtp_host", "LANDSCAPE_SMTP_HOST", None,
+            "SMTP server for sending invitations; unset means write the mail-merge file only."),
+    Setting("smtp_port", "LANDSCAPE_SMTP_PORT", "25", "SMTP server port.", _port),
+    Setting("smtp_user", "LANDSCAPE_SMTP_USER", None, "SMTP login name (optional)."),
+    Setting("smtp_password", "LANDSCAPE_SMTP_PASSWORD", None, "SMTP password (optional).",
+            secret=True),
+    Setting("smtp_from", "LANDSCAPE_SMTP_FROM", "survey@localhost",
+            "The From address of invitation and reminder mails."),
+    Setting("smtp_starttls", "LANDSCAPE_SMTP_STARTTLS", "false",
+            "Upgrade the SMTP connection with STARTTLS (true/false).", _flag),
+    Setting("reminder_limit", "LANDSCAPE_REMINDER_LIMIT", "2",
+            "Most reminders one person receives (the 2022 survey sent two follow-ups).", _count),
+    Setting("suppression_threshold", "LANDSCAPE_SUPPRESSION_THRESHOLD", "5",
+            "Public outputs hide any cell counting fewer respondents than this.", _count),
+)
+
+#: Every setting by name.
+SETTINGS: dict[str, Setting] = {s.name: s for s in _DECLARED}
+
+
+def resolve(name: str, value: Any = None, environ: Mapping[str, str] | None = None) -> Any:
+    """The value of setting ``name``: ``value`` if given, else its env var, else its default.
+
+    Text is parsed and checked; a bad value raises ``LandscapeError`` (``S108``)
+    naming the setting and the environment variable.
+
+    Examples
+    --------
+    >>> resolve("smtp_port", environ={"LANDSCAPE_SMTP_PORT": "2525"})
+    2525
+    """
+    setting = SETTINGS[name]
+    env = os.environ if environ is None else environ
+    raw = value if value is not None else env.get(setting.env, setting.default)
+    if raw is None:
+        return None
+    if not isinstance(raw, str):
+        return raw
+    try:
+        return setting.parse(raw)
+    except ValueError as exc:
+        shown = "***" if setting.secret else repr(raw)
+        raise LandscapeError.of(
+            "S108", f"{setting.option} / {setting.env} = {shown}: {exc}",
+            Location(column=setting.env),
+        ) from None
+
+
+def click_option(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A click option for setting ``name`` (value ``None`` means: use env var or default).
+
+    Examples
+    --------
+    >>> click_option("base_url")  # doctest: +ELLIPSIS
+    <function ...>
+    """
+    setting = SETTINGS[name]
+    default = "(unset)" if setting.default is None else setting.default
+    return click.option(
+        setting.option, name, default=None,
+        help=f"{setting.help} [env {setting.env}; default: {default}]",
+    )
+
+
+def settings_markdown() -> str:
+    """A Markdown table of every setting, for the README.
+
+    Examples
+    --------
+    >>> settings_markdown().splitlines()[0]
+    '| setting | environment variable | default | meaning |'
+    """
+    lines = ["| setting | environment variable | default | meaning |", "|---|---|---|---|"]
+    for s in _DECLARED:
+        lines.append(f"| `{s.option}` | `{s.env}` | `{s.default or ''}` | {s.help} |")
+    return "\n".join(lines)

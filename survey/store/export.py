@@ -1,0 +1,211 @@
+"""The raw export: one row per response, with its instrument version, as CSV or XLSX.
+
+Columns: the response's metadata (id, pseudonymous respondent id, instrument,
+version, content hash, state, path, timestamps, source), the respondent's
+nation, region and organisation type, then one column per question - a ranking
+gives one ``question.option`` column per option holding its rank, a multiple
+choice one column of ``;``-separated codes. ``labels=True`` writes option labels
+(English) instead of codes. Cells that a spreadsheet would read as a formula are
+prefixed with ``'``: answers are respondent text.
+
+Several versions in one export: questions are lined up by code. TODO(harmonise):
+when ``survey.instrument.harmonise`` exists, map each version's questions through
+``instruments/harmonisation.yaml`` in :func:`_harmonised_columns` instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from survey.errors import LandscapeError
+from survey.instrument.model import InstrumentVersion, Question, QuestionType
+from survey.instrument.places import NATIONS, REGIONS
+from survey.store.engine import Store
+from survey.store.models import Answer, Respondent, Response
+from survey.store.responses import load_recorded_instrument
+
+__all__ = ["export_responses", "response_table"]
+
+_META = ("response_id", "respondent_id", "instrument", "version", "content_hash", "state",
+         "path", "started_at", "completed_at", "source", "source_file", "source_row",
+         "nation", "region", "organisation_type")
+_PLACE_NAMES = {p.code: p.en for p in (*NATIONS, *REGIONS)}
+
+
+def _harmonised_columns(versions: list[InstrumentVersion]) -> list[tuple[str, Question]]:
+    """Question columns for ``versions`` (newest first): ``(column name, question)``.
+
+    TODO(harmonise): line questions up with the harmonisation map when
+    ``survey.instrument.harmonise`` is available; until then questions with the
+    same code share a column and the rest get their own.
+    """
+    seen: dict[str, Question] = {}
+    for iv in versions:
+        for q in iv.questions:
+            seen.setdefault(q.code, q)
+    return list(seen.items())
+
+
+def _headers(code: str, q: Question) -> list[str]:
+    if q.type is QuestionType.RANKING:
+        return [f"{code}.{o}" for o in q.option_codes]
+    return [code, f"{code}.other"] if q.other else [code]
+
+
+def _label(q: Question | None, code: Any) -> Any:
+    if q is None:
+        return code
+    if q.type is QuestionType.PLACE:
+        return _PLACE_NAMES.get(str(code), code)
+    if q.type is QuestionType.RATING and q.scale is not None and code in q.scale.labels:
+        return q.scale.labels[code].en
+    if q.type is QuestionType.CONSENT:
+        return {True: "yes", False: "no"}.get(code, code)
+    option = q.option(str(code)) if isinstance(code, str) else None
+    return option.label.en if option is not None else code
+
+
+def _cells(code: str, q: Question, value: Any, own: Question | None,
+           labels: bool) -> dict[str, Any]:
+    if q.type is QuestionType.RANKING:
+        return {f"{code}.{o}": r for o, r in (value or {}).items()}
+    if isinstance(value, list):
+        shown = [_label(own, v) if labels else v for v in value]
+        return {code: ";".join(str(v) for v in shown)}
+    return {code: _label(own, value) if labels else value}
+
+
+def response_table(store: Store, instrument: str | None = None, *,
+                   labels: bool = False) -> tuple[list[str], list[list[Any]]]:
+    """The export as a header and rows (``instrument`` is ``ID`` or ``ID@VERSION``).
+
+    Examples
+    --------
+    >>> from survey.instrument import parse_instrument_text
+    >>> from survey.store.responses import save_responses
+    >>> iv = parse_instrument_text("instrument: demo\\nversion: 1.0.0\\ntitle: D\\n"
+    ...     "questions: [{code: ok, type: consent, label: OK}]")
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> _ = save_responses(store, iv, [{"ok": True}], "x.csv")
+    >>> header, rows = response_table(store, labels=True)
+    >>> header[-1], rows[0][-1]
+    ('ok', 'yes')
+    """
+    query = (select(Response, Respondent.nation, Respondent.region,
+                    Respondent.organisation_type)
+             .outerjoin(Respondent, Respondent.id == Response.respondent_id)
+             .order_by(Response.instrument, Response.version, Response.started_at,
+                       Response.id))
+    answer_query = select(Answer.response_id, Answer.question_code, Answer.value).join(
+        Response, Response.id == Answer.response_id)
+    if instrument is not None:
+        name, _, version = instrument.partition("@")
+        query = query.where(Response.instrument == name)
+        answer_query = answer_query.where(Response.instrument == name)
+        if version:
+            query = query.where(Response.version == version)
+            answer_query = answer_query.where(Response.version == version)
+    with store.session() as session:
+        responses = session.execute(query).all()
+        answers: dict[str, dict[str, Any]] = {}
+        for rid, code, value in session.execute(answer_query):
+            answers.setdefault(rid, {})[code] = json.loads(value)
+    if not responses:
+        raise LandscapeError.of("S110", f"no responses{' to ' + instrument if instrument else ''}"
+                                " in the store")
+    refs = sorted({(r.Response.instrument, r.Response.version) for r in responses},
+                  key=lambda nv: (nv[0], tuple(int(p) for p in nv[1].split("."))), reverse=True)
+    versions = {ref: load_recorded_instrument(store, *ref) for ref in refs}
+    columns = _harmonised_columns(list(versions.values()))
+    header = list(_META) + [h for code, q in columns for h in _headers(code, q)]
+    index = {h: i for i, h in enumerate(header)}
+    rows: list[list[Any]] = []
+    for resp, nation, region, org_type in responses:
+        own = versions[(resp.instrument, resp.version)]
+        row: list[Any] = [resp.id, resp.respondent_id, resp.instrument, resp.version,
+                          resp.content_hash, resp.state, resp.path, resp.started_at,
+                          resp.completed_at, resp.source, resp.source_file, resp.source_row,
+                          nation, region, org_type]
+        row += [None] * (len(header) - len(row))
+        given = answers.get(resp.id, {})
+        for code, q in columns:
+            if code in given:
+                for h, v in _cells(code, q, given[code], own.question(code), labels).items():
+                    if h in index:
+                        row[index[h]] = v
+            if f"{code}.other" in given and f"{code}.other" in index:
+                row[index[f"{code}.other"]] = given[f"{code}.other"]
+        rows.append(row)
+    return header, rows
+
+
+def _defuse(value: Any) -> Any:
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(header)
+        for row in rows:
+            writer.writerow(["" if v is None else _defuse(v) for v in row])
+
+
+def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("responses")
+    sheet.append(header)
+    for row in rows:
+        sheet.append([v.replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else
+                      _defuse(v) for v in row])
+    book.save(path)
+
+
+_WRITERS: dict[str, Callable[[Path, list[str], list[list[Any]]], None]] = {
+    "csv": _write_csv, "xlsx": _write_xlsx,
+}
+
+
+def export_responses(store: Store, output: Path, fmt: str = "csv", *,
+                     instrument: str | None = None, labels: bool = False) -> int:
+    """Write the raw export to ``output`` atomically; return the number of rows.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> from survey.instrument import parse_instrument_text
+    >>> from survey.store.responses import save_responses
+    >>> iv = parse_instrument_text("instrument: demo\\nversion: 1.0.0\\ntitle: D\\n"
+    ...     "questions: [{code: ok, type: consent, label: OK}]")
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> _ = save_responses(store, iv, [{"ok": True}], "x.csv")
+    >>> export_responses(store, pathlib.Path(tempfile.mkdtemp()) / "out.csv")
+    1
+    """
+    if fmt not in _WRITERS:
+        raise ValueError(f"format must be one of {sorted(_WRITERS)}")
+    header, rows = response_table(store, instrument, labels=labels)
+    output = Path(output)
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
+    os.close(handle)
+    try:
+        _WRITERS[fmt](Path(temporary), header, rows)
+        os.replace(temporary, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+    return len(rows)

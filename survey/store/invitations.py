@@ -1,0 +1,346 @@
+"""Invitations, reminders and the open link.
+
+Each invitation carries an unguessable link token (``secrets.token_urlsafe(24)``:
+192 bits). The store keeps only its SHA-256, so the mail-merge CSV written by
+:func:`write_mail_merge` is the only place the raw token ever exists. A reminder
+issues a fresh link (the earlier one stops working); saved progress is kept
+because it belongs to the respondent, not to the link. A link is single use:
+once its response is complete it cannot submit another.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import os
+import secrets
+import smtplib
+import tempfile
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+from sqlalchemy import and_, exists, select, update
+
+from survey.errors import LandscapeError, Location
+from survey.instrument.model import InstrumentVersion
+from survey.settings import resolve
+from survey.store.engine import Store
+from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
+from survey.store.responses import _instrument_id, hash_token
+
+__all__ = [
+    "LINK_PATH",
+    "OPEN_LINK_PATH",
+    "InvitationInfo",
+    "MailMergeRow",
+    "SmtpSettings",
+    "due_reminders",
+    "find_invitation",
+    "invitation_link",
+    "issue_invitations",
+    "issue_reminders",
+    "open_link",
+    "send_mails",
+    "write_mail_merge",
+]
+
+#: Invitation links are ``{base_url}{LINK_PATH}{token}``; the web form serves this path.
+LINK_PATH = "/respond/"
+#: The open link (no frame) is ``{base_url}{OPEN_LINK_PATH}{instrument}/{version}``.
+OPEN_LINK_PATH = "/open/"
+_MAIL_MERGE_COLUMNS = ("name", "email", "organisation", "link", "kind")
+
+
+@dataclass(frozen=True, slots=True)
+class MailMergeRow:
+    """One line of the mail-merge file: a person and their personal link."""
+
+    respondent_id: str
+    name: str
+    email: str
+    organisation: str
+    link: str
+    kind: str  # invitation | reminder
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpSettings:
+    """Where to send mail from; built from the ``smtp_*`` settings."""
+
+    host: str
+    port: int = 25
+    user: str | None = None
+    password: str | None = None
+    sender: str = "survey@localhost"
+    starttls: bool = False
+
+    @classmethod
+    def from_settings(cls) -> SmtpSettings | None:
+        """The SMTP settings from the environment, or None when no host is set."""
+        host = resolve("smtp_host")
+        if not host:
+            return None
+        return cls(host=host, port=resolve("smtp_port"), user=resolve("smtp_user"),
+                   password=resolve("smtp_password"), sender=resolve("smtp_from"),
+                   starttls=resolve("smtp_starttls"))
+
+
+def _new_token() -> str:
+    # 24 random bytes = 192 bits, comfortably above the 128-bit floor.
+    return secrets.token_urlsafe(24)
+
+
+def invitation_link(base_url: str, token: str) -> str:
+    """The personal link for ``token``.
+
+    Examples
+    --------
+    >>> invitation_link("https://survey.example.org/", "abc")
+    'https://survey.example.org/respond/abc'
+    """
+    return base_url.rstrip("/") + LINK_PATH + token
+
+
+def open_link(store: Store, iv: InstrumentVersion, base_url: str) -> str:
+    """Record ``iv`` in the store and return its open link (anyone may answer; no frame).
+
+    Examples
+    --------
+    >>> from survey.instrument import parse_instrument_text
+    >>> iv = parse_instrument_text("instrument: researcher\\nversion: 1.0.0\\ntitle: R\\n"
+    ...     "questions: [{code: n, type: free_text, label: Name}]")
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> open_link(store, iv, "https://s.example.org")
+    'https://s.example.org/open/researcher/1.0.0'
+    """
+    with store.write() as session:
+        _instrument_id(session, iv)
+    return f"{base_url.rstrip('/')}{OPEN_LINK_PATH}{iv.instrument}/{iv.version}"
+
+
+def _completed(iv_id: int) -> object:
+    return exists().where(and_(Response.respondent_id == Respondent.id,
+                               Response.instrument_version_id == iv_id,
+                               Response.state == "complete"))
+
+
+def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
+                      output: Path | None = None) -> list[MailMergeRow]:
+    """Create an invitation (and token) for everyone in the frame not yet invited to ``iv``.
+
+    With ``output``, the mail-merge CSV is written before the transaction
+    commits, so either both the file and the invitations exist or neither does.
+
+    Only frame members whose contact details are still held, and whose frame
+    entry is for ``iv.instrument`` (or for no particular instrument), are
+    invited. Raises ``F109`` when there is no one to invite.
+    """
+    now = datetime.now(UTC)
+    rows: list[MailMergeRow] = []
+    with store.write() as session:
+        iv_id = _instrument_id(session, iv)
+        invited = select(Invitation.respondent_id).where(
+            Invitation.instrument_version_id == iv_id)
+        people = session.execute(
+            select(Respondent.id, Contact.name, Contact.email, Contact.organisation)
+            .join(Contact, Contact.respondent_id == Respondent.id)
+            .where((Respondent.instrument == iv.instrument) | Respondent.instrument.is_(None),
+                   Respondent.id.not_in(invited))
+            .order_by(Contact.email)
+        ).all()
+        if not people:
+            raise LandscapeError.of("F109", f"everyone in the frame for {iv.ref} has already "
+                                    "been invited, or the frame is empty")
+        for rid, name, email, organisation in people:
+            token = _new_token()
+            session.add(Invitation(respondent_id=rid, instrument_version_id=iv_id,
+                                   token_hash=hash_token(token), created_at=now,
+                                   reminder_count=0))
+            rows.append(MailMergeRow(rid, name, email, organisation,
+                                     invitation_link(base_url, token), "invitation"))
+        if output is not None:
+            write_mail_merge(rows, output)
+    return rows
+
+
+def due_reminders(store: Store, iv: InstrumentVersion | None = None,
+                  limit: int | None = None) -> list[tuple[str, int, str]]:
+    """Who is due a reminder: ``(respondent_id, reminders so far, instrument@version)``.
+
+    Due means invited, not complete, and reminded fewer than ``limit`` times
+    (default: the ``reminder_limit`` setting). No personal data is returned.
+    """
+    limit = resolve("reminder_limit", limit)
+    with store.session() as session:
+        query = (
+            select(Invitation.respondent_id, Invitation.reminder_count,
+                   InstrumentVersionRow.instrument, InstrumentVersionRow.version)
+            .join(InstrumentVersionRow,
+                  InstrumentVersionRow.id == Invitation.instrument_version_id)
+            .where(Invitation.reminder_count < limit, Invitation.used_at.is_(None),
+                   ~exists().where(and_(Response.respondent_id == Invitation.respondent_id,
+                                        Response.instrument_version_id
+                                        == Invitation.instrument_version_id,
+                                        Response.state == "complete")))
+            .order_by(Invitation.respondent_id)
+        )
+        if iv is not None:
+            query = query.where(InstrumentVersionRow.instrument == iv.instrument,
+                                 InstrumentVersionRow.version == str(iv.version))
+        return [(rid, int(count), f"{name}@{version}")
+                for rid, count, name, version in session.execute(query)]
+
+
+def issue_reminders(store: Store, iv: InstrumentVersion, base_url: str,
+                    limit: int | None = None, output: Path | None = None) -> list[MailMergeRow]:
+    """A fresh link for each invited person who has not completed ``iv``, up to ``limit``.
+
+    Each reminder increments the invitation's ``reminder_count``; nobody is
+    reminded more than ``limit`` times (default: the ``reminder_limit`` setting,
+    2). People whose contact details were purged cannot be reminded. ``output``
+    is written before the transaction commits, as in :func:`issue_invitations`.
+    """
+    limit = resolve("reminder_limit", limit)
+    now = datetime.now(UTC)
+    rows: list[MailMergeRow] = []
+    with store.write() as session:
+        iv_id = _instrument_id(session, iv)
+        due = session.execute(
+            select(Invitation.id, Contact.respondent_id, Contact.name, Contact.email,
+                   Contact.organisation)
+            .join(Contact, Contact.respondent_id == Invitation.respondent_id)
+            .join(Respondent, Respondent.id == Invitation.respondent_id)
+            .where(Invitation.instrument_version_id == iv_id,
+                   Invitation.reminder_count < limit, Invitation.used_at.is_(None),
+                   ~_completed(iv_id))  # type: ignore[operator]
+            .order_by(Contact.email)
+        ).all()
+        if not due:
+            raise LandscapeError.of("F109", f"no one is due a reminder for {iv.ref} (everyone "
+                                    f"has completed or had {limit} reminder(s))")
+        for invitation_id, rid, name, email, organisation in due:
+            token = _new_token()
+            session.execute(update(Invitation).where(Invitation.id == invitation_id).values(
+                token_hash=hash_token(token), reminder_count=Invitation.reminder_count + 1,
+                last_reminded_at=now))
+            rows.append(MailMergeRow(rid, name, email, organisation,
+                                     invitation_link(base_url, token), "reminder"))
+        if output is not None:
+            write_mail_merge(rows, output)
+    return rows
+
+
+def write_mail_merge(rows: Sequence[MailMergeRow], output: Path) -> None:
+    """Write the mail-merge CSV atomically (a temporary file renamed into place).
+
+    Columns: name, email, organisation, link, kind. The file holds the only copy
+    of each link token: keep it private and delete it after the mails are sent.
+    """
+    output = Path(output)
+    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(_MAIL_MERGE_COLUMNS)
+            for r in rows:
+                writer.writerow([_defuse(r.name), r.email, _defuse(r.organisation), r.link,
+                                 r.kind])
+        os.chmod(temporary, 0o600)  # it holds live links
+        os.replace(temporary, output)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
+
+
+def _defuse(text: str) -> str:
+    # A cell starting with = + - @ is a formula in spreadsheet programs (CSV injection).
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def _message(row: MailMergeRow, iv: InstrumentVersion, sender: str) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = row.email
+    reminder = row.kind == "reminder"
+    message["Subject"] = ("Reminder: " if reminder else "Invitation: ") + iv.title.en
+    message.set_content(
+        f"Dear {row.name},\n\n"
+        + ("This is a reminder of our invitation to take part in "
+           if reminder else "You are invited to take part in ")
+        + f"{iv.title.en}.\n\nYour personal link (please do not share it):\n{row.link}\n\n"
+        "You can save your answers and come back with the same link.\n"
+    )
+    return message
+
+
+def send_mails(rows: Sequence[MailMergeRow], iv: InstrumentVersion, smtp: SmtpSettings,
+               store: Store | None = None) -> int:
+    """Send one mail per row; record ``sent_at`` for invitations; return how many were sent.
+
+    Raises ``F108`` naming the addresses that failed (the others are sent).
+    """
+    sent: list[str] = []
+    failed: list[str] = []
+    try:
+        with smtplib.SMTP(smtp.host, smtp.port, timeout=30) as server:
+            if smtp.starttls:
+                server.starttls()
+            if smtp.user:
+                server.login(smtp.user, smtp.password or "")
+            for row in rows:
+                try:
+                    server.send_message(_message(row, iv, smtp.sender))
+                    sent.append(row.respondent_id)
+                except smtplib.SMTPException as exc:
+                    failed.append(f"{row.email} ({exc})")
+    except (OSError, smtplib.SMTPException) as exc:
+        failed.append(f"server {smtp.host}:{smtp.port}: {exc}")
+    if store is not None and sent:
+        now = datetime.now(UTC)
+        with store.write() as session:
+            iv_id = _instrument_id(session, iv)
+            for start in range(0, len(sent), 500):
+                session.execute(update(Invitation).where(
+                    Invitation.instrument_version_id == iv_id,
+                    Invitation.respondent_id.in_(sent[start:start + 500]),
+                    Invitation.sent_at.is_(None)).values(sent_at=now))
+    if failed:
+        raise LandscapeError.of("F108", f"{len(sent)} sent, failed: " + "; ".join(failed[:10]),
+                                Location())
+    return len(sent)
+
+
+@dataclass(frozen=True, slots=True)
+class InvitationInfo:
+    """What a link token opens: whose invitation, to which version, and whether it is used."""
+
+    respondent_id: str
+    instrument: str
+    version: str
+    used: bool
+
+
+def find_invitation(store: Store, token: str) -> InvitationInfo | None:
+    """The invitation behind a raw link token, or None if no invitation has it.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> find_invitation(store, "not-a-token") is None
+    True
+    """
+    with store.session() as session:
+        row = session.execute(
+            select(Invitation.respondent_id, InstrumentVersionRow.instrument,
+                   InstrumentVersionRow.version, Invitation.used_at)
+            .join(InstrumentVersionRow,
+                  InstrumentVersionRow.id == Invitation.instrument_version_id)
+            .where(Invitation.token_hash == hash_token(token))
+        ).first()
+    if row is None:
+        return None
+    return InvitationInfo(row[0], row[1], row[2], row[3] is not None)

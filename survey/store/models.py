@@ -1,0 +1,162 @@
+"""The store's tables as SQLAlchemy 2.x typed models (the schema at migration head).
+
+Personal data lives only in :class:`Contact`. Everything else refers to people by
+:attr:`Respondent.id`, a random pseudonymous id, so purging contacts after
+fieldwork keeps every answer and aggregate intact.
+
+The schema is created and changed only by the Alembic migrations in
+``survey/store/migrations``; ``tests/store/test_migrations.py`` checks these
+models and the migrations agree.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+__all__ = [
+    "Answer",
+    "Base",
+    "Contact",
+    "InstrumentVersionRow",
+    "Invitation",
+    "RankingAnswer",
+    "Respondent",
+    "Response",
+]
+
+# Stable constraint names, so migrations can refer to them on every backend.
+_NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=_NAMING)
+
+
+class InstrumentVersionRow(Base):
+    """One instrument version answered in this store, with its content snapshot."""
+
+    __tablename__ = "instrument_versions"
+    __table_args__ = (UniqueConstraint("instrument", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    instrument: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(80))
+    content: Mapped[str] = mapped_column(Text)  # JSON snapshot of the parsed YAML
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Respondent(Base):
+    """A pseudonymous respondent: no personal data, only what the monitor groups by."""
+
+    __tablename__ = "respondents"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    organisation_type: Mapped[str | None] = mapped_column(String(64))
+    nation: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(32))
+    instrument: Mapped[str | None] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class Contact(Base):
+    """PERSONAL DATA: who a respondent is. Deleted by ``landscape frame purge``."""
+
+    __tablename__ = "contacts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    respondent_id: Mapped[str] = mapped_column(
+        ForeignKey("respondents.id", ondelete="CASCADE"), unique=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    email: Mapped[str] = mapped_column(String(320), unique=True)
+    organisation: Mapped[str] = mapped_column(String(300))
+    role: Mapped[str | None] = mapped_column(String(200))
+
+
+class Invitation(Base):
+    """An invitation to one respondent; only the SHA-256 of its link token is kept."""
+
+    __tablename__ = "invitations"
+    __table_args__ = (UniqueConstraint("respondent_id", "instrument_version_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    respondent_id: Mapped[str] = mapped_column(ForeignKey("respondents.id"))
+    instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # Added by revision 0002.
+    reminder_count: Mapped[int] = mapped_column(Integer, server_default="0")
+    last_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class Response(Base):
+    """One response: who (pseudonymously), on which version, how far, and from where."""
+
+    __tablename__ = "responses"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    respondent_id: Mapped[str | None] = mapped_column(ForeignKey("respondents.id"), index=True)
+    instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"))
+    instrument: Mapped[str] = mapped_column(String(64))
+    version: Mapped[str] = mapped_column(String(32))
+    content_hash: Mapped[str] = mapped_column(String(80))
+    path: Mapped[str | None] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(16))  # in_progress | complete
+    started_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    completed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    source: Mapped[str] = mapped_column(String(16))  # web | import
+    source_file: Mapped[str | None] = mapped_column(String(500))
+    source_row: Mapped[int | None] = mapped_column(Integer)
+    idempotency_key: Mapped[str | None] = mapped_column(String(128), unique=True)
+    payload_hash: Mapped[str] = mapped_column(String(64))
+
+
+class Answer(Base):
+    """One answer, its value as JSON text (rankings are also in :class:`RankingAnswer`)."""
+
+    __tablename__ = "answers"
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+
+
+class RankingAnswer(Base):
+    """One option's rank in one ranking answer: the long table the analysis reads."""
+
+    __tablename__ = "ranking_answers"
+    # Added by revision 0002: the analysis frame selects by question.
+    __table_args__ = (Index("ix_ranking_answers_question_code_response_id", "question_code",
+                            "response_id"),)
+
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"), primary_key=True
+    )
+    question_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    option_code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    rank: Mapped[int] = mapped_column(SmallInteger)

@@ -1,0 +1,188 @@
+"""The fieldwork monitor: response rates against the frame, the funnel, who to remind.
+
+Counts are by pseudonymous respondent; nothing personal is shown unless asked
+for (``with_contacts``), and then only to whoever runs the command.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+from sqlalchemy import and_, exists, func, select
+
+from survey.store.engine import Store
+from survey.store.invitations import due_reminders
+from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
+
+__all__ = ["GroupCount", "MonitorReport", "monitor_report", "render_table"]
+
+_DIMENSIONS = ("nation", "region", "organisation_type")
+
+
+@dataclass(frozen=True, slots=True)
+class GroupCount:
+    """The funnel for one group of the frame (e.g. nation = wales)."""
+
+    group: str
+    frame: int
+    invited: int
+    started: int
+    completed: int
+
+    @property
+    def response_rate(self) -> float | None:
+        """Completed responses as a share of the frame (None for an empty group)."""
+        return self.completed / self.frame if self.frame else None
+
+
+@dataclass(frozen=True)
+class MonitorReport:
+    """Everything ``landscape monitor`` shows."""
+
+    instrument: str | None
+    total: GroupCount
+    by: dict[str, list[GroupCount]]
+    open_link_started: int
+    open_link_completed: int
+    due: list[dict[str, Any]] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        def counts(g: GroupCount) -> dict[str, Any]:
+            out = asdict(g)
+            out["response_rate"] = None if g.response_rate is None else round(g.response_rate,
+                                                                               4)
+            return out
+
+        return json.dumps({
+            "instrument": self.instrument,
+            "funnel": counts(self.total),
+            "by": {dim: [counts(g) for g in groups] for dim, groups in self.by.items()},
+            "open_link": {"started": self.open_link_started,
+                          "completed": self.open_link_completed},
+            "due_reminders": self.due,
+        }, indent=2, ensure_ascii=False)
+
+
+def _version_ids(store: Store, instrument: str | None) -> list[int] | None:
+    if instrument is None:
+        return None
+    name, _, version = instrument.partition("@")
+    query = select(InstrumentVersionRow.id).where(InstrumentVersionRow.instrument == name)
+    if version:
+        query = query.where(InstrumentVersionRow.version == version)
+    with store.session() as session:
+        return list(session.execute(query).scalars())
+
+
+def monitor_report(store: Store, instrument: str | None = None, *,
+                   with_contacts: bool = False,
+                   reminder_limit: int | None = None) -> MonitorReport:
+    """Response rates by nation, region and organisation type, the funnel and reminders due.
+
+    ``instrument`` is ``ID`` or ``ID@VERSION`` (default: every instrument). The
+    frame is the respondents imported for that instrument (or for none).
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> monitor_report(store).total.frame
+    0
+    """
+    ids = _version_ids(store, instrument)
+
+    def for_versions(column: Any) -> Any:
+        return column.in_(ids) if ids is not None else True
+
+    invited = exists().where(and_(Invitation.respondent_id == Respondent.id,
+                                  for_versions(Invitation.instrument_version_id)))
+    started = exists().where(and_(Response.respondent_id == Respondent.id,
+                                  for_versions(Response.instrument_version_id)))
+    completed = exists().where(and_(Response.respondent_id == Respondent.id,
+                                    for_versions(Response.instrument_version_id),
+                                    Response.state == "complete"))
+    query = select(Respondent.nation, Respondent.region, Respondent.organisation_type,
+                   invited, started, completed)
+    if instrument is not None:
+        name = instrument.partition("@")[0]
+        query = query.where((Respondent.instrument == name) | Respondent.instrument.is_(None))
+    with store.session() as session:
+        people = session.execute(query).all()
+        open_rows = session.execute(
+            select(Response.state, func.count()).where(Response.respondent_id.is_(None),
+                                                       for_versions(
+                                                           Response.instrument_version_id))
+            .group_by(Response.state)
+        ).all()
+    groups: dict[str, dict[str, list[int]]] = {dim: {} for dim in _DIMENSIONS}
+    total = [0, 0, 0, 0]
+    for nation, region, org_type, was_invited, was_started, was_completed in people:
+        flags = (1, int(bool(was_invited)), int(bool(was_started)), int(bool(was_completed)))
+        total = [a + b for a, b in zip(total, flags, strict=True)]
+        for dim, value in zip(_DIMENSIONS, (nation, region, org_type), strict=True):
+            counts = groups[dim].setdefault(value or "(unknown)", [0, 0, 0, 0])
+            groups[dim][value or "(unknown)"] = [a + b for a, b in zip(counts, flags,
+                                                                       strict=True)]
+    by = {dim: [GroupCount(value, *counts) for value, counts in sorted(values.items())]
+          for dim, values in groups.items()}
+    open_counts = dict(open_rows)
+    due: list[dict[str, Any]] = []
+    for rid, count, ref in due_reminders(store, limit=reminder_limit):
+        if instrument is not None and ref.partition("@")[0] != instrument.partition("@")[0]:
+            continue
+        due.append({"respondent_id": rid, "reminders_sent": count, "instrument": ref})
+    if with_contacts and due:
+        with store.session() as session:
+            contacts = dict(session.execute(
+                select(Contact.respondent_id, Contact.email)
+                .where(Contact.respondent_id.in_([d["respondent_id"] for d in due]))
+            ).all())
+        for d in due:
+            d["email"] = contacts.get(d["respondent_id"])
+    return MonitorReport(
+        instrument=instrument,
+        total=GroupCount("all", *total),
+        by=by,
+        open_link_started=int(sum(open_counts.values())),
+        open_link_completed=int(open_counts.get("complete", 0)),
+        due=due,
+    )
+
+
+def _rate(g: GroupCount) -> str:
+    return "-" if g.response_rate is None else f"{100 * g.response_rate:.1f}%"
+
+
+def render_table(report: MonitorReport) -> str:
+    """The report as plain-text tables.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> render_table(monitor_report(store)).splitlines()[0]
+    'Fieldwork monitor: all instruments'
+    """
+    lines = [f"Fieldwork monitor: {report.instrument or 'all instruments'}", ""]
+    t = report.total
+    lines.append(f"Funnel: frame {t.frame} -> invited {t.invited} -> started {t.started} "
+                 f"-> completed {t.completed} (response rate {_rate(t)})")
+    if report.open_link_started:
+        lines.append(f"Open link (no frame): started {report.open_link_started}, "
+                     f"completed {report.open_link_completed}")
+    header = ("group", "frame", "invited", "started", "completed", "rate")
+    for dim, groups in report.by.items():
+        rows = [header, *((g.group, str(g.frame), str(g.invited), str(g.started),
+                           str(g.completed), _rate(g)) for g in groups)]
+        widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
+        lines += ["", f"By {dim.replace('_', ' ')}:"]
+        for r in rows:
+            lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
+                                          for i, (c, w) in enumerate(zip(r, widths,
+                                                                         strict=True))))
+    lines += ["", f"Due a reminder: {len(report.due)}"]
+    for d in report.due:
+        extra = f"  {d['email']}" if d.get("email") else ""
+        lines.append(f"  {d['respondent_id']}  {d['instrument']}  reminders sent "
+                     f"{d['reminders_sent']}{extra}")
+    return "\n".join(lines)

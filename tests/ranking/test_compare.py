@@ -1,0 +1,212 @@
+"""Wilson shares, group comparisons and agreement, checked against scipy/statsmodels."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy.stats import friedmanchisquare, mannwhitneyu
+from scipy.stats import f as f_dist
+from statsmodels.stats.contingency_tables import cochrans_q
+from statsmodels.stats.multitest import multipletests
+from statsmodels.stats.proportion import confint_proportions_2indep
+
+from survey.errors import LandscapeError
+from survey.ranking.compare import (
+    agreement,
+    compare_groups,
+    cronbach_alpha,
+    newcombe_interval,
+    wilson_interval,
+)
+
+
+def random_complete(rng: np.random.Generator, n: int, codes: list[str],
+                    bias: np.ndarray | None = None) -> pd.DataFrame:
+    """Complete rankings; ``bias`` shifts options towards the top when given."""
+    k = len(codes)
+    scores = rng.normal(size=(n, k)) + (0 if bias is None else bias)
+    positions = np.argsort(np.argsort(-scores, axis=1), axis=1) + 1
+    return pd.DataFrame(positions, columns=codes, dtype="Int64")
+
+
+# -- Wilson -------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "n"), [(0, 17), (6, 17), (17, 17), (12, 35), (1, 3)])
+def test_wilson_matches_the_closed_form(count: int, n: int) -> None:
+    z = 1.959963984540054
+    p = count / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    share = wilson_interval(count, n)
+    assert share.share == pytest.approx(p)
+    assert share.low == pytest.approx(max(0.0, centre - half), abs=1e-12)
+    assert share.high == pytest.approx(min(1.0, centre + half), abs=1e-12)
+
+
+def test_small_n_flag() -> None:
+    assert wilson_interval(4, 9).small_n  # n < 10
+    assert wilson_interval(3, 35).small_n  # fewer than 5 counted
+    assert wilson_interval(31, 35).small_n  # fewer than 5 not counted
+    assert not wilson_interval(10, 35).small_n
+    empty = wilson_interval(0, 0)
+    assert empty.small_n and math.isnan(empty.share)
+    with pytest.raises(LandscapeError) as info:
+        wilson_interval(5, 4)
+    assert info.value.issues[0].code == "A153"
+
+
+@pytest.mark.parametrize(("c1", "n1", "c2", "n2"),
+                         [(10, 17, 10, 35), (0, 17, 9, 35), (17, 17, 1, 35), (3, 8, 5, 9)])
+def test_newcombe_matches_statsmodels(c1: int, n1: int, c2: int, n2: int) -> None:
+    low, high = newcombe_interval(wilson_interval(c1, n1), wilson_interval(c2, n2))
+    expected = confint_proportions_2indep(c1, n1, c2, n2, method="newcomb", compare="diff")
+    assert (low, high) == pytest.approx(tuple(float(x) for x in expected), abs=1e-10)
+
+
+# -- two groups ---------------------------------------------------------------
+
+
+def test_compare_groups_against_scipy_and_statsmodels() -> None:
+    rng = np.random.default_rng(3)
+    codes = ["x", "y", "z", "w", "v"]
+    lg = random_complete(rng, 35, codes, bias=np.array([2.0, 0, 0, 0, -1.0]))
+    res = random_complete(rng, 17, codes)
+    result = compare_groups(lg, res)
+    rows = {r.concept: r for r in result.rows}
+    assert list(rows) == codes
+    raw_p = []
+    for code in codes:
+        x, y = lg[code].to_numpy(float), res[code].to_numpy(float)
+        expected = mannwhitneyu(x, y, alternative="two-sided")
+        r = rows[code]
+        assert r.u == pytest.approx(float(expected.statistic))
+        assert r.p == pytest.approx(float(expected.pvalue))
+        raw_p.append(float(expected.pvalue))
+        # rank-biserial, positive when local government place it higher (smaller numbers)
+        above = (x[:, None] < y[None, :]).mean()
+        below = (x[:, None] > y[None, :]).mean()
+        assert r.rank_biserial == pytest.approx(above - below)
+        assert r.mean_rank_a == pytest.approx(x.mean())
+        top_a, top_b = int((x <= 3).sum()), int((y <= 3).sum())
+        assert (r.top_a.count, r.top_b.count) == (top_a, top_b)
+        assert r.top_difference == pytest.approx(top_a / 35 - top_b / 17)
+        ci = confint_proportions_2indep(top_a, 35, top_b, 17, method="newcomb", compare="diff")
+        assert (r.top_difference_low, r.top_difference_high) == pytest.approx(
+            tuple(float(v) for v in ci))
+    holm = multipletests(raw_p, method="holm")[1]
+    assert [rows[c].p_holm for c in codes] == pytest.approx(list(holm))
+    # the strongly favoured option is read as a significant difference
+    assert rows["x"].p_holm < 0.05
+    assert rows["x"].reading.startswith("Local government rank x higher (")
+    assert "after Holm" in rows["x"].reading
+    frame = result.to_frame()
+    assert len(frame) == 5 and {"U", "p_holm", "top3_difference_low", "reading"} <= set(frame)
+
+
+def test_reading_says_when_a_difference_is_within_chance() -> None:
+    a = pd.DataFrame({"p": [1, 2, 1, 2, 1], "q": [2, 1, 2, 1, 2]}, dtype="Int64")
+    b = pd.DataFrame({"p": [2, 1, 2, 2], "q": [1, 2, 1, 1]}, dtype="Int64")
+    result = compare_groups(a, b, labels=("Local government", "Researchers"),
+                            option_labels={"p": "Public data"}, top=1)
+    first, second = result.rows
+    assert first.reading.startswith("Local government rank Public data higher (mean rank "
+                                    "1.4 vs 1.8); the difference is within what chance would "
+                                    "give at n=5 and n=4 (p=")
+    assert second.reading.startswith("Researchers rank q higher (mean rank 1.6 vs 1.2)")
+    assert first.p_holm >= 0.05 and second.p_holm >= 0.05
+    assert first.top_a.small_n and first.top_b.small_n
+
+
+def test_identical_answers_read_as_the_same() -> None:
+    a = pd.DataFrame({"p": [1, 1, 1], "q": [2, 2, 2]}, dtype="Int64")
+    result = compare_groups(a, a.copy())
+    assert [r.p for r in result.rows] == [1.0, 1.0]
+    assert result.rows[0].reading.startswith("Both groups rank p about the same")
+
+
+def test_join_on_concepts_with_different_codes_and_report_unmatched() -> None:
+    lg = pd.DataFrame({"support_from_research": [1, 2, 1], "lg_only": [2, 1, 3],
+                       "data": [3, 3, 2]}, dtype="Int64")
+    res = pd.DataFrame({"data": [1, 1, 2], "support_from_lg": [2, 2, 1]}, dtype="Int64")
+    concepts = ({"support_from_research": "partner_support", "lg_only": "lg_only",
+                 "data": "data"},
+                {"support_from_lg": "partner_support", "data": "data"})
+    result = compare_groups(lg, res, concepts)
+    assert [(r.concept, r.option_a, r.option_b) for r in result.rows] == [
+        ("partner_support", "support_from_research", "support_from_lg"),
+        ("data", "data", "data"),
+    ]
+    assert result.unmatched == {"Local government": ["lg_only"], "Researchers": []}
+    assert "not compared: lg_only" in result.note
+    # positions include the option only one side was asked about (3 of 3 places)
+    assert result.rows[1].mean_rank_a == pytest.approx(8 / 3)
+
+
+def test_join_errors() -> None:
+    a = pd.DataFrame({"x": [1], "y": [2]}, dtype="Int64")
+    b = pd.DataFrame({"u": [1], "v": [2]}, dtype="Int64")
+    with pytest.raises(LandscapeError) as info:
+        compare_groups(a, b)
+    assert info.value.issues[0].code == "A155"
+    with pytest.raises(LandscapeError) as info:
+        compare_groups(a, b, ({"x": "c", "y": "c"}, {"u": "c"}))
+    assert info.value.issues[0].code == "A155"
+    assert "both map to concept 'c'" in info.value.issues[0].message
+
+
+# -- agreement ----------------------------------------------------------------
+
+
+def test_agreement_against_scipy_statsmodels_and_hand_formulas() -> None:
+    rng = np.random.default_rng(11)
+    codes = list("abcdefghi")
+    ranks = random_complete(rng, 17, codes, bias=np.linspace(1.5, -1.5, 9))
+    result = agreement(ranks)
+    n, k = 17, 9
+    chi2, p = friedmanchisquare(*ranks.to_numpy(float).T)
+    assert result.friedman_chi2 == pytest.approx(chi2)
+    assert result.friedman_chi2_p == pytest.approx(p)
+    assert result.friedman_chi2_df == k - 1
+    w = chi2 / (n * (k - 1))
+    assert result.kendall_w == pytest.approx(w)
+    # W from rank sums, no ties: 12 S / (n^2 (k^3 - k))
+    sums = ranks.to_numpy(float).sum(axis=0)
+    s = ((sums - sums.mean()) ** 2).sum()
+    assert result.kendall_w == pytest.approx(12 * s / (n**2 * (k**3 - k)))
+    # F form (Marozzi 2014): F = W (n - 1) / (1 - W), df1 = k - 1 - 2/n, df2 = (n - 1) df1
+    df1 = k - 1 - 2 / n
+    assert result.friedman_f == pytest.approx(w * (n - 1) / (1 - w))
+    assert (result.friedman_f_df1, result.friedman_f_df2) == pytest.approx((df1, (n - 1) * df1))
+    assert result.friedman_f_p == pytest.approx(f_dist.sf(w * (n - 1) / (1 - w), df1,
+                                                          (n - 1) * df1))
+    top3 = (ranks.to_numpy(int) <= 3).astype(int)
+    q = cochrans_q(top3)
+    assert result.cochran_q == pytest.approx(q.statistic)
+    assert result.cochran_p == pytest.approx(q.pvalue)
+    assert result.reading.startswith(f"Kendall's W = {w:.2f}: ")
+
+
+def test_perfect_agreement_gives_w_one_without_warnings() -> None:
+    ranks = pd.DataFrame({"a": [1, 1, 1], "b": [2, 2, 2], "c": [3, 3, 3]}, dtype="Int64")
+    result = agreement(ranks, top=1)
+    assert result.kendall_w == pytest.approx(1.0)
+    assert "very strong agreement" in result.reading
+
+
+def test_agreement_needs_three_respondents() -> None:
+    with pytest.raises(LandscapeError) as info:
+        agreement(pd.DataFrame({"a": [1, 2], "b": [2, 1]}, dtype="Int64"))
+    assert info.value.issues[0].code == "A154"
+
+
+def test_cronbach_alpha_is_refused() -> None:
+    ranks = pd.DataFrame({"a": [1, 2, 3], "b": [2, 3, 1], "c": [3, 1, 2]}, dtype="Int64")
+    # every complete ranking sums to the same total: the reason alpha is meaningless
+    assert ranks.sum(axis=1).nunique() == 1
+    with pytest.raises(LandscapeError) as info:
+        cronbach_alpha(ranks)
+    assert info.value.issues[0].code == "A156"

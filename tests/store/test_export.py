@@ -1,0 +1,84 @@
+"""The raw export: one row per response, codes or labels, CSV or XLSX, several versions."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from store_helpers import complete_answers, demo_instrument
+
+from survey.cli import main
+from survey.errors import LandscapeError
+from survey.instrument import InstrumentVersion
+from survey.store import Store, save_response
+from survey.store.export import export_responses, response_table
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_csv_codes_and_labels(store: Store, iv: InstrumentVersion, tmp_path: Path) -> None:
+    save_response(store, iv, complete_answers(
+        region="wales", satisfaction=5, sectors=["health", "other"],
+        **{"sectors.other": "Transport"}, comments="=cmd|' /C calc'!A0"), path="partnership")
+    out = tmp_path / "raw.csv"
+    assert export_responses(store, out, "csv") == 1
+    (row,) = _rows(out)
+    assert (row["instrument"], row["version"], row["path"]) == ("demo", "1.0.0", "partnership")
+    assert (row["priorities.funding"], row["priorities.skills"], row["priorities.data"]) == (
+        "1", "2", "3")
+    assert row["in_partnership"] == "yes" and row["region"] == "wales"
+    assert row["sectors"] == "health;other" and row["sectors.other"] == "Transport"
+    assert row["comments"].startswith("'=")  # formula injection defused
+    assert row["top_two.a"] == ""
+    export_responses(store, out, "csv", labels=True)
+    (labelled,) = _rows(out)
+    assert labelled["in_partnership"] == "Yes" and labelled["region"] == "Wales"
+    assert labelled["satisfaction"] == "Very high" and labelled["sectors"] == "Health;other"
+    assert labelled["agree"] == "yes" and labelled["priorities.funding"] == "1"
+
+
+def test_xlsx_round_trip(store: Store, iv: InstrumentVersion, tmp_path: Path) -> None:
+    save_response(store, iv, complete_answers(comments="Glyndŵr, Ynys Môn"), path="partnership")
+    save_response(store, iv, {"in_partnership": "no", "agree": False}, path="no_partnership")
+    out = tmp_path / "raw.xlsx"
+    assert export_responses(store, out, "xlsx") == 2
+    book = load_workbook(out, read_only=True)
+    values = list(book["responses"].iter_rows(values_only=True))
+    book.close()
+    header = list(values[0])
+    comments = {r[header.index("comments")] for r in values[1:]}
+    assert comments == {"Glyndŵr, Ynys Môn", None}
+    assert {r[header.index("version")] for r in values[1:]} == {"1.0.0"}
+
+
+def test_two_versions_line_up_by_question(store: Store, iv: InstrumentVersion) -> None:
+    newer = demo_instrument("1.1.0", "  - {code: extra, type: free_text, label: Extra}\n")
+    save_response(store, iv, complete_answers(), path="partnership")
+    save_response(store, newer, complete_answers(extra="new"), path="partnership")
+    header, rows = response_table(store)
+    assert header.count("priorities.funding") == 1 and "extra" in header
+    by_version = {r[header.index("version")]: r for r in rows}
+    assert by_version["1.0.0"][header.index("extra")] is None
+    assert by_version["1.1.0"][header.index("extra")] == "new"
+    assert {r[header.index("priorities.data")] for r in rows} == {3}
+    _, only_new = response_table(store, "demo@1.1.0")
+    assert len(only_new) == 1
+
+
+def test_empty_store_and_cli(store_url: str, store: Store, iv: InstrumentVersion,
+                             tmp_path: Path) -> None:
+    with pytest.raises(LandscapeError) as exc:
+        export_responses(store, tmp_path / "x.csv")
+    assert exc.value.issues[0].code == "S110" and not (tmp_path / "x.csv").exists()
+    save_response(store, iv, complete_answers(), path="partnership")
+    out = tmp_path / "cli.xlsx"
+    result = CliRunner().invoke(main, ["responses", "export", "--format", "xlsx", "--labels",
+                                       "-o", str(out), "--database-url", store_url])
+    assert result.exit_code == 0, result.output
+    assert "wrote 1 responses" in result.output and out.exists()

@@ -1,0 +1,126 @@
+"""Importing the sampling frame, and purging its personal data."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from store_helpers import complete_answers, write_frame
+
+from survey.cli import main
+from survey.errors import LandscapeError
+from survey.instrument import InstrumentVersion
+from survey.store import Store, analysis_frame, save_response
+from survey.store.frame import import_frame, purge_contacts
+from survey.store.models import Contact, Respondent
+
+GOOD = [
+    "Siân Jones,sian@ynysmon.gov.wales,Cyngor Sir Ynys Môn,Unitary authority,Officer,Wales,",
+    "Ann Lee,ann@leeds.gov.uk,Leeds City Council,Metropolitan district,Analyst,england,"
+    "Yorkshire and The Humber",
+    "Rob Roy,rob@glasgow.gov.uk,Glasgow City Council,unitary_authority,,Scotland,TLM",
+]
+
+
+def _count(store: Store, model: type) -> int:
+    with store.session() as s:
+        return int(s.execute(select(func.count()).select_from(model)).scalar_one())
+
+
+def test_import_keeps_personal_data_apart(store: Store, tmp_path: Path) -> None:
+    result = import_frame(store, write_frame(tmp_path / "f.csv", GOOD))
+    assert result.imported == 3
+    assert result.by_nation == {"england": 1, "scotland": 1, "wales": 1}
+    with store.session() as s:
+        people = {r.nation: (r.region, r.organisation_type)
+                  for r in s.execute(select(Respondent)).scalars()}
+        emails = set(s.execute(select(Contact.email)).scalars())
+        names = set(s.execute(select(Contact.name)).scalars())
+    assert people == {"wales": ("wales", "unitary_authority"),
+                      "england": ("yorkshire_humber", "metropolitan_district"),
+                      "scotland": ("scotland", "unitary_authority")}
+    assert emails == {"sian@ynysmon.gov.wales", "ann@leeds.gov.uk", "rob@glasgow.gov.uk"}
+    assert "Siân Jones" in names  # Welsh names round-trip exactly
+
+
+@pytest.mark.parametrize(
+    ("row", "code", "column"),
+    [
+        ("X,not-an-email,Org,unitary,,Wales,", "F102", "email"),
+        ("X,x@example.org,Org,unitary,,Atlantis,", "F103", "nation"),
+        ("X,x@example.org,Org,unitary,,England,Narnia", "F103", "region"),
+        ("X,x@example.org,Org,unitary,,Wales,London", "F104", "region"),
+        ("X,sian@ynysmon.gov.wales,Org,unitary,,Wales,", "F105", "email"),
+        (",x@example.org,Org,unitary,,Wales,", "F106", "name"),
+        ("X,x@example.org,Org,,,Wales,", "F106", "organisation_type"),
+    ],
+)
+def test_bad_rows_are_located_and_nothing_is_written(
+    store: Store, tmp_path: Path, row: str, code: str, column: str
+) -> None:
+    path = write_frame(tmp_path / "f.csv", [*GOOD, row])
+    with pytest.raises(LandscapeError) as exc:
+        import_frame(store, path)
+    (problem,) = exc.value.issues
+    assert problem.code == code
+    assert str(problem.location) == f"{path}:5:{column}"
+    assert _count(store, Respondent) == 0 and _count(store, Contact) == 0
+
+
+def test_email_already_in_store_is_refused(store: Store, tmp_path: Path) -> None:
+    import_frame(store, write_frame(tmp_path / "a.csv", GOOD[:1]))
+    with pytest.raises(LandscapeError) as exc:
+        import_frame(store, write_frame(tmp_path / "b.csv", GOOD))
+    assert [i.code for i in exc.value.issues] == ["F105"]
+    assert _count(store, Contact) == 1
+
+
+def test_missing_column_and_bad_encoding(store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("name,email\nA,a@example.org\n", encoding="utf-8")
+    with pytest.raises(LandscapeError) as exc:
+        import_frame(store, path)
+    assert exc.value.issues[0].code == "F101" and "organisation" in str(exc.value)
+    path.write_bytes(b"name,email\n\xff\xfe\n")
+    with pytest.raises(LandscapeError) as exc:
+        import_frame(store, path)
+    assert exc.value.issues[0].code == "F101"
+
+
+def test_bom_is_accepted(store: Store, tmp_path: Path) -> None:
+    path = write_frame(tmp_path / "f.csv", GOOD)
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    assert import_frame(store, path).imported == 3
+
+
+def test_purge_removes_contacts_and_keeps_answers(store: Store, tmp_path: Path,
+                                                  iv: InstrumentVersion) -> None:
+    import_frame(store, write_frame(tmp_path / "f.csv", GOOD))
+    with store.session() as s:
+        rid = s.execute(select(Respondent.id).where(Respondent.nation == "wales")).scalar_one()
+    save_response(store, iv, complete_answers(), respondent_id=rid, path="partnership")
+    before = analysis_frame(store, "priorities")
+    assert purge_contacts(store) == 3
+    assert _count(store, Contact) == 0 and _count(store, Respondent) == 3
+    after = analysis_frame(store, "priorities")
+    pd_equal = before.equals(after)
+    assert pd_equal and after["nation"].tolist() == ["wales"]
+
+
+def test_frame_cli(store_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    good = write_frame(tmp_path / "good.csv", GOOD)
+    result = runner.invoke(main, ["frame", "import", str(good), "--database-url", store_url])
+    assert result.exit_code == 0, result.output
+    assert "imported 3 people (england 1, scotland 1, wales 1)" in result.output
+    bad = write_frame(tmp_path / "bad.csv", ["X,bad,Org,unitary,,Wales,"])
+    result = runner.invoke(main, ["frame", "import", str(bad), "--database-url", store_url])
+    assert result.exit_code == 2
+    assert f"{bad}:2:email" in result.output and "F102" in result.output
+    assert "Traceback" not in result.output
+    result = runner.invoke(main, ["frame", "purge", "--database-url", store_url])
+    assert result.exit_code == 2 and "--yes" in result.output
+    result = runner.invoke(main, ["frame", "purge", "--yes", "--database-url", store_url])
+    assert result.exit_code == 0 and "3 contacts" in result.output

@@ -1,0 +1,96 @@
+"""The fieldwork monitor against a synthetic frame the size of the 2022 one."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import select
+from store_helpers import complete_answers, write_frame
+
+from survey.cli import main
+from survey.instrument import InstrumentVersion
+from survey.store import Store, save_response
+from survey.store.frame import import_frame
+from survey.store.invitations import issue_invitations, issue_reminders
+from survey.store.models import Respondent
+from survey.store.monitor import monitor_report, render_table
+
+# The 2022 local-government frame: 256 authorities (SYNTHETIC people, real sizes).
+FRAME_2022 = {"england": 193, "scotland": 32, "wales": 21, "northern_ireland": 10}
+COMPLETED = {"england": 20, "scotland": 5, "wales": 4, "northern_ireland": 2}
+STARTED_ONLY = {"england": 3, "scotland": 1, "wales": 0, "northern_ireland": 1}
+
+
+def _synthetic_frame(path: Path) -> Path:
+    rows = []
+    for nation, size in FRAME_2022.items():
+        for i in range(size):
+            kind = "district" if i % 2 else "unitary"
+            rows.append(f"Synthetic Person {nation} {i},p{i}@{nation}.example.org,"
+                        f"Synthetic Council {i},{kind},,{nation},")
+    return write_frame(path, rows)
+
+
+@pytest.fixture
+def fielded(store: Store, tmp_path: Path, iv: InstrumentVersion) -> Store:
+    import_frame(store, _synthetic_frame(tmp_path / "frame.csv"))
+    issue_invitations(store, iv, "https://s.example.org")
+    with store.session() as s:
+        by_nation: dict[str, list[str]] = {}
+        for rid, nation in s.execute(select(Respondent.id, Respondent.nation)
+                                     .order_by(Respondent.id)):
+            by_nation.setdefault(nation, []).append(rid)
+    for nation, ids in by_nation.items():
+        done, started = COMPLETED[nation], STARTED_ONLY[nation]
+        for rid in ids[:done]:
+            save_response(store, iv, complete_answers(), respondent_id=rid, path="partnership")
+        for rid in ids[done:done + started]:
+            save_response(store, iv, {"in_partnership": "yes"}, respondent_id=rid,
+                          state="in_progress")
+    save_response(store, iv, complete_answers(), path="partnership")  # open link
+    return store
+
+
+def test_rates_by_nation_and_funnel(fielded: Store) -> None:
+    report = monitor_report(fielded, "demo@1.0.0")
+    total_started = sum(COMPLETED.values()) + sum(STARTED_ONLY.values())
+    assert (report.total.frame, report.total.invited, report.total.started,
+            report.total.completed) == (256, 256, total_started, sum(COMPLETED.values()))
+    nations = {g.group: g for g in report.by["nation"]}
+    for nation, size in FRAME_2022.items():
+        g = nations[nation]
+        assert (g.frame, g.completed) == (size, COMPLETED[nation])
+        assert g.started == COMPLETED[nation] + STARTED_ONLY[nation]
+        assert g.response_rate == pytest.approx(COMPLETED[nation] / size)
+    regions = {g.group: g.frame for g in report.by["region"]}
+    assert regions["wales"] == 21 and regions["(unknown)"] == 193  # England: no region given
+    types = {g.group: g.frame for g in report.by["organisation_type"]}
+    assert sum(types.values()) == 256 and set(types) == {"district", "unitary"}
+    assert (report.open_link_started, report.open_link_completed) == (1, 1)
+    assert len(report.due) == 256 - sum(COMPLETED.values())
+    assert all(set(d) == {"respondent_id", "reminders_sent", "instrument"} for d in report.due)
+    text = render_table(report)
+    assert "frame 256 -> invited 256" in text
+    assert f"{100 * 4 / 21:.1f}%" in text  # Wales
+
+
+def test_due_list_shrinks_after_reminders(fielded: Store, iv: InstrumentVersion) -> None:
+    issue_reminders(fielded, iv, "https://s.example.org", limit=1)
+    assert monitor_report(fielded, reminder_limit=1).due == []
+    assert len(monitor_report(fielded, reminder_limit=2).due) == 256 - sum(COMPLETED.values())
+
+
+def test_monitor_cli_json_and_contacts(fielded: Store, store_url: str) -> None:
+    runner = CliRunner()
+    result = runner.invoke(main, ["monitor", "--format", "json", "--database-url", store_url])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["funnel"]["frame"] == 256
+    assert {g["group"]: g["frame"] for g in data["by"]["nation"]} == FRAME_2022
+    assert ".example.org" not in result.output  # no personal data by default
+    result = runner.invoke(main, ["monitor", "--with-contacts", "--database-url", store_url])
+    assert result.exit_code == 0 and ".example.org" in result.output
+    assert "By nation:" in result.output

@@ -1,0 +1,18 @@
+"""The Examples sections of the store's public functions run and hold."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+
+import pytest
+
+MODULES = ["survey.settings", "survey.store.engine", "survey.store.responses",
+           "survey.store.frame", "survey.store.invitations", "survey.store.monitor",
+           "survey.store.export"]
+
+
+@pytest.mark.parametrize("name", MODULES)
+def test_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
