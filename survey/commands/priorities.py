@@ -78,7 +78,7 @@ def _write_output(text: str | bytes, output: Path | None) -> None:
         raise
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~])")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#|>~])")
 
 
 def _md_escape(text: str) -> str:

@@ -8,6 +8,7 @@ package (consensus, compare) add their own names below.
 
 from __future__ import annotations
 
+from survey.ranking.audit import AuditReport, Violation, audit_table, nearest_table
 from survey.ranking.bands import (
     DEFAULT_BANDS,
     BandTable,
@@ -17,13 +18,30 @@ from survey.ranking.bands import (
     percent,
     round_percent,
 )
+from survey.ranking.layouts import LAYOUTS, read_rankings, write_rankings
+from survey.ranking.published import FigureCheck, load_tables, published_table, reproduce
+from survey.ranking.reconstruct import DATA_STATUS, demo_ranking_data, load_demo_rankings
 
 __all__ = [
+    "DATA_STATUS",
     "DEFAULT_BANDS",
+    "LAYOUTS",
+    "AuditReport",
     "BandTable",
+    "FigureCheck",
     "RankingData",
+    "Violation",
+    "audit_table",
     "band_table",
+    "demo_ranking_data",
+    "load_demo_rankings",
+    "load_tables",
+    "nearest_table",
     "parse_bands",
     "percent",
+    "published_table",
+    "read_rankings",
+    "reproduce",
     "round_percent",
+    "write_rankings",
 ]

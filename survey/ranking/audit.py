@@ -44,6 +44,7 @@ Costs are scaled to integers, so ``networkx.network_simplex`` solves it exactly.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 from collections.abc import Sequence
@@ -308,7 +309,7 @@ def nearest_table(
                         + deviation**2)
 
             marginals = [cost(x + 1) - cost(x) for x in range(n)]
-            assert all(a <= b for a, b in zip(marginals, marginals[1:], strict=False))
+            assert all(a <= b for a, b in itertools.pairwise(marginals))
             # One arc per run of equal marginal cost (a linear piece).
             for m in marginals:
                 if pieces and pieces[-1][:3] == (i, j, m):

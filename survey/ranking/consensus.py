@@ -458,8 +458,7 @@ def schulze(ranks: pd.DataFrame) -> Consensus:
     codes, values = _ranks_array(ranks)
     p = _strongest_paths(_pairwise(values))
     beats = (p > p.T).sum(axis=1).astype(float)
-    beaten: NDArray[np.bool_] = np.asarray(p.T > p).any(axis=1)
-    winners = [c for i, c in enumerate(codes) if not beaten[i]]
+    winners = [c for i, c in enumerate(codes) if not bool(np.any(p[:, i] > p[i, :]))]
     winner_note = ("" if len(winners) == 1 else
                    f" Schulze winners (beaten by none): {', '.join(winners)}.")
     return Consensus(

@@ -300,7 +300,7 @@ def read_rankings_table(
         ids.append(rid)
     problems.raise_if_any()
 
-    index = pd.Index(ids, name="respondent_id", dtype=object)
+    index = pd.Index(ids, name="respondent_id")
     frame = pd.DataFrame({c: pd.array([p[c] for p in positions], dtype="Int64") for c in codes},
                          index=index)
     groups = None
@@ -404,6 +404,7 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
         sheet_row = r + 2
         got: dict[str, int | None] = {}
         holder: dict[int, str] = {}
+        row_failed = False
         for code in codes:
             j = by_option[code][0]
             text = row[j]
@@ -414,10 +415,12 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
             if value is None:
                 problems.add("A105", f"'{text}' is not a whole-number rank", sheet_row,
                              header[j])
+                row_failed = True
                 got[code] = None
                 continue
             if not 1 <= value <= limit:
                 problems.add("A106", f"rank {value} is outside 1-{limit}", sheet_row, header[j])
+                row_failed = True
                 got[code] = None
                 continue
             if rule.ties == "forbid" and value in holder:
@@ -425,7 +428,8 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
                              f"'{code}'", sheet_row, header[j])
             holder.setdefault(value, code)
             got[code] = value
-        _check_complete(got, codes, rule, sheet_row, column_of, problems)
+        if not row_failed:
+            _check_complete(got, codes, rule, sheet_row, column_of, problems)
         out.append(got)
     return codes, out
 
@@ -473,6 +477,7 @@ def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int
     problems.raise_if_any()
 
     inferred: dict[str, str] = {}
+    bad_rows: set[int] = set()
     ordered = sorted(position_of.items(), key=lambda item: item[1])
     raw: list[list[tuple[int, int, str]]] = []  # per row: (position, column, option code)
     for r, row in enumerate(body):
@@ -486,6 +491,7 @@ def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int
             if code is None:
                 problems.add("A104", f"'{text}' is not one of the question's options",
                              sheet_row, header[j])
+                bad_rows.add(sheet_row)
                 continue
             entries.append((position, j, code))
         raw.append(entries)
@@ -505,10 +511,13 @@ def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int
             if got[code] is not None:
                 problems.add("A108", f"'{code}' is already ranked {got[code]}", sheet_row,
                              header[j])
+                bad_rows.add(sheet_row)
                 continue
             got[code] = position
         filled = sorted(p for p, _, _ in entries)
-        if filled and rule.ties == "forbid" and filled != list(range(1, len(filled) + 1)):
+        if sheet_row in bad_rows:
+            pass  # a row already reported is not also reported as incomplete
+        elif filled and rule.ties == "forbid" and filled != list(range(1, len(filled) + 1)):
             gap = next(p for p in range(1, len(filled) + 2) if p not in filled)
             gap_column = next((header[j] for j, p in ordered if p == gap), None)
             problems.add("A109", f"rank {gap} is empty but later ranks are filled", sheet_row,
@@ -526,6 +535,7 @@ def _ordered_list(header: list[str], body: list[list[str]], list_index: int,
                   ) -> tuple[list[str], list[dict[str, int | None]]]:
     column = header[list_index]
     inferred: dict[str, str] = {}
+    bad_rows: set[int] = set()
     parsed: list[list[str]] = []
     for r, row in enumerate(body):
         sheet_row = r + 2
@@ -536,8 +546,10 @@ def _ordered_list(header: list[str], body: list[list[str]], list_index: int,
             if code is None:
                 problems.add("A104", f"'{token}' is not one of the question's option codes",
                              sheet_row, column)
+                bad_rows.add(sheet_row)
             elif code in chosen:
                 problems.add("A108", f"'{code}' appears twice in the list", sheet_row, column)
+                bad_rows.add(sheet_row)
             else:
                 chosen.append(code)
         parsed.append(chosen)
@@ -551,7 +563,8 @@ def _ordered_list(header: list[str], body: list[list[str]], list_index: int,
         if len(chosen) > limit:
             problems.add("A106", f"{len(chosen)} options listed; at most {limit} may be ranked",
                          sheet_row, column)
-        elif chosen and rule.mode == "full" and len(chosen) < len(codes):
+        elif (chosen and rule.mode == "full" and len(chosen) < len(codes)
+              and sheet_row not in bad_rows):
             missing = [c for c in codes if c not in chosen]
             problems.add("A109", f"{len(missing)} option(s) not ranked ({', '.join(missing)}); "
                          f"this question asks for all {len(codes)}", sheet_row, column)

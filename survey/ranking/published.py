@@ -43,7 +43,7 @@ def shipped_path() -> Path:
     return Path(str(resources.files("survey") / "data" / "published_2022.yaml"))
 
 
-def load_published(path: Path | None = None) -> LineDict:
+def load_published(path: Path | None = None) -> dict[str, Any]:
     """The whole published-figures YAML as a mapping (default: the shipped copy).
 
     Examples
@@ -54,7 +54,8 @@ def load_published(path: Path | None = None) -> LineDict:
     source = path or shipped_path()
     data = load_yaml(source)
     if not isinstance(data, dict):
-        raise LandscapeError.of("A112", "the file is not a YAML mapping", Location(file=str(source)))
+        raise LandscapeError.of("A112", "the file is not a YAML mapping",
+                                Location(file=str(source)))
     return data
 
 

@@ -245,6 +245,12 @@ def _is_empty(value: Any) -> bool:
     return value is None or value == "" or value == [] or value == {}
 
 
+def _logic_is_shown(iv: InstrumentVersion, q: Question, answers: Mapping[str, Any]) -> bool:
+    from survey.instrument.logic import is_shown
+
+    return is_shown(iv, q, answers)
+
+
 def validate_answers(
     iv: InstrumentVersion,
     answers: Mapping[str, Any],
@@ -258,9 +264,10 @@ def validate_answers(
 
     Checks option codes, ranking rules (full = strict permutation 1..n, top_k,
     ties), number and rating ranges, places, and - for a ``complete`` response -
-    that every required question shown was answered. Skip logic is applied
-    through ``is_shown(question, answers)``; without it a question with a
-    ``relevant`` condition or on a path other than ``path`` is not required.
+    that every required question shown was answered. Whether a question was
+    shown is decided by the instrument's skip logic
+    (:func:`survey.instrument.logic.is_shown`) unless ``is_shown(question,
+    answers)`` is given.
     Empty values (``None``, ``""``, ``[]``) count as unanswered.
 
     Examples
@@ -315,7 +322,7 @@ def validate_answers(
             if is_shown is not None:
                 shown = is_shown(q, answers)
             else:
-                shown = q.relevant is None and (q.path is None or q.path == path)
+                shown = _logic_is_shown(iv, q, answers)
             if shown:
                 add(q.code, "this question must be answered")
     return issues
@@ -564,6 +571,25 @@ def save_responses(
 # -- the analysis frame ----------------------------------------------------------------
 
 
+def _fetch_all(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """All rows of ``query`` as plain tuples, straight from the DBAPI cursor.
+
+    Building a SQLAlchemy ``Row`` per result row (and pandas probing each one)
+    costs more than the query itself at millions of rows.
+    """
+    compiled = query.compile(dialect=conn.dialect,
+                             compile_kwargs={"render_postcompile": True})
+    params: Any = compiled.params
+    if compiled.positional:
+        params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+    cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    try:
+        cursor.execute(str(compiled), params)
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 def _option_order(store: Store, question_code: str, instrument: str | None) -> list[str]:
     with store.session() as session:
         query = select(InstrumentVersionRow.instrument, InstrumentVersionRow.version)
@@ -635,41 +661,45 @@ def analysis_frame(
                            (Respondent.organisation_type, _values(organisation_type))):
         if wanted is not None:
             conditions.append(column.in_(wanted))
-    long_query = (
-        select(RankingAnswer.response_id, RankingAnswer.option_code, RankingAnswer.rank)
-        .join(Response, Response.id == RankingAnswer.response_id)
-        .outerjoin(Respondent, Respondent.id == Response.respondent_id)
-        .where(RankingAnswer.question_code == question_code, *conditions)
-    )
+    # Two plain SELECTs, no join: the eligible responses (few columns, one row each)
+    # and the question's long ranking rows (an index range scan). Matching them is a
+    # hash lookup in pandas, far cheaper than a per-row join in the database.
     attribute_query = (
         select(Response.id, Response.instrument, Response.version, Respondent.nation,
                Respondent.region, Respondent.organisation_type, Response.path)
         .outerjoin(Respondent, Respondent.id == Response.respondent_id)
-        .where(*conditions, Response.id.in_(
-            select(RankingAnswer.response_id).where(RankingAnswer.question_code
-                                                    == question_code)))
+        .where(*conditions)
     )
+    long_query = select(RankingAnswer.response_id, RankingAnswer.option_code,
+                        RankingAnswer.rank).where(RankingAnswer.question_code == question_code)
     attributes = ["instrument", "version", "nation", "region", "organisation_type", "path"]
-    with store.engine.connect() as conn:
-        long = pd.DataFrame(conn.execute(long_query).all(),
-                            columns=["response_id", "option_code", "rank"])
-        attrs = pd.DataFrame(conn.execute(attribute_query).all(),
-                             columns=["response_id", *attributes])
+    # One transaction, so both reads see the same snapshot.
+    with store.engine.connect() as conn, conn.begin():
+        attrs = pd.DataFrame.from_records(_fetch_all(conn, attribute_query),
+                                          columns=["response_id", *attributes])
+        long = pd.DataFrame.from_records(_fetch_all(conn, long_query),
+                                         columns=["response_id", "option_code", "rank"])
+    eligible = pd.Index(attrs["response_id"].astype(object))
+    row_of = eligible.get_indexer(long["response_id"].astype(object))
+    keep = row_of >= 0
+    row_of = row_of[keep]
+    option_values = long["option_code"].to_numpy(dtype=object)[keep]
     order = _option_order(store, question_code, instrument)
-    order.extend(sorted(set(long["option_code"]) - set(order)))
-    response_codes, response_ids = pd.factorize(long["response_id"], sort=True)
+    order.extend(sorted(set(option_values) - set(order)))
     option_index = {code: i for i, code in enumerate(order)}
-    option_codes = long["option_code"].map(option_index).to_numpy(dtype=np.int64)
-    grid = np.zeros((len(response_ids), len(order)), dtype=np.int64)
+    column_of = pd.Series(option_values, dtype=object).map(option_index).to_numpy(np.int64)
+    grid = np.zeros((len(eligible), len(order)), dtype=np.int64)
     present = np.zeros_like(grid, dtype=bool)
-    grid[response_codes, option_codes] = long["rank"].to_numpy(dtype=np.int64)
-    present[response_codes, option_codes] = True
+    grid[row_of, column_of] = long["rank"].to_numpy(dtype=np.int64)[keep]
+    present[row_of, column_of] = True
+    answered = present.any(axis=1)
     frame = pd.DataFrame(
-        {code: pd.arrays.IntegerArray(grid[:, i], ~present[:, i])
+        {code: pd.arrays.IntegerArray(grid[answered, i], ~present[answered, i])
          for i, code in enumerate(order)},
-        index=pd.Index(response_ids, name="response_id", dtype=object),
+        index=pd.Index(eligible[answered], name="response_id", dtype=object),
     )
-    frame = frame.join(attrs.set_index("response_id")[attributes])
+    for name in attributes:
+        frame[name] = attrs[name].to_numpy(dtype=object)[answered]
     frame.attrs["options"] = list(order)
     frame.attrs["question"] = question_code
     return frame

@@ -29,7 +29,8 @@ def _all_tables(n: int, widths: list[int]) -> list[list[list[int]]]:
     return tables
 
 
-def _key(table: list[list[int]], printed: list[list[int]], n: int) -> tuple[Fraction, int, Fraction]:
+def _key(table: list[list[int]], printed: list[list[int]], n: int
+         ) -> tuple[Fraction, int, Fraction]:
     l1 = Fraction(0)
     outside = 0
     squares = Fraction(0)

@@ -7,8 +7,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
-from scipy.stats import friedmanchisquare, mannwhitneyu
 from scipy.stats import f as f_dist
+from scipy.stats import friedmanchisquare, mannwhitneyu
 from statsmodels.stats.contingency_tables import cochrans_q
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep

@@ -184,3 +184,19 @@ def test_analysis_frame_top_k_leaves_unranked_as_na(store: Store, iv: Instrument
     save_responses(store, iv, [complete_answers(top_two={"b": 1, "c": 2})], "x.csv")
     frame = analysis_frame(store, "top_two")
     assert frame[["a", "b", "c"]].iloc[0].tolist() == [pd.NA, 1, 2]
+
+
+def test_skip_logic_decides_required_by_default() -> None:
+    from survey.instrument import parse_instrument_text
+
+    iv = parse_instrument_text("""
+instrument: logic_demo
+version: 1.0.0
+title: Skip logic demo (synthetic)
+questions:
+  - {code: staff, type: number, label: Staff, min: 0}
+  - {code: why, type: free_text, required: true, label: Why so many, relevant: "staff > 10"}
+""")
+    assert validate_answers(iv, {"staff": 3}) == []
+    (problem,) = validate_answers(iv, {"staff": 30})
+    assert problem.location.question == "why" and "must be answered" in problem.message
