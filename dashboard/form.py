@@ -41,7 +41,6 @@ from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     current_app,
     make_response,
     redirect,
@@ -49,8 +48,10 @@ from flask import (
     request,
     url_for,
 )
+from flask.blueprints import BlueprintSetupState
 from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
+from werkzeug.wrappers import Response
 
 from survey.errors import Issue, LandscapeError
 from survey.instrument.logic import evaluate, is_shown, parse_expression, references
@@ -193,7 +194,8 @@ header a{color:#fff}
 .demo{background:#fff7bf;border-bottom:4px solid #f47738;padding:8px 16px;font-weight:bold}
 main{max-width:42em;margin:0 auto;padding:16px 16px 48px}
 h1{font-size:32px;margin:16px 0 24px}.caption{color:#505a5f;margin:16px 0 0;font-size:19px}
-.question{margin:0 0 32px;padding:0;border:0}
+fieldset{margin:0;padding:0;border:0}
+.question{margin:0 0 32px}
 .question legend,.question>label,.label{font-weight:bold;display:block;margin-bottom:8px;
 padding:0}
 .hint{color:#505a5f;margin:0 0 12px}
@@ -886,6 +888,7 @@ def form_blueprint() -> Blueprint:
     """
     bp = Blueprint("form", __name__, template_folder="templates")
     bp.after_request(_security_headers)
+    bp.record_once(_tidy_templates)
 
     def invited(token: str) -> _Attempt | Response:
         info = find_invitation(_store(), token)
@@ -897,8 +900,9 @@ def form_blueprint() -> Blueprint:
         if request.method == "GET" and (info.used or (saved and saved.state == "complete")):
             return _message_page(lang, "used_title", "used_body", 410)
         posted = request.form.get("key", "") if request.method == "POST" else ""
-        key = posted if _KEY_PATTERN.match(posted) else (
-            saved.key if saved and saved.key else secrets.token_urlsafe(24))
+        # The saved response's own key wins: a posted key could name someone else's.
+        key = saved.key if saved and saved.key else (
+            posted if _KEY_PATTERN.match(posted) else secrets.token_urlsafe(24))
         return _Attempt(iv, lang, key, token=token, respondent_id=info.respondent_id,
                         saved=saved, answers=dict(saved.answers) if saved else {})
 
@@ -979,6 +983,12 @@ def form_blueprint() -> Blueprint:
         return response
 
     return bp
+
+
+def _tidy_templates(state: BlueprintSetupState) -> None:
+    # Smaller pages: drop the blank lines that block tags would leave.
+    state.app.jinja_env.trim_blocks = True
+    state.app.jinja_env.lstrip_blocks = True
 
 
 def _language_default() -> str:

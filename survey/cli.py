@@ -15,6 +15,9 @@ import click
 
 from survey import __version__
 from survey.commands.analysis import compare_command, consensus_command
+from survey.commands.coding import code_group
+from survey.commands.demo import demo_command
+from survey.commands.export import export_group
 from survey.commands.instrument import instrument_group
 from survey.commands.priorities import (
     audit_table_command,
@@ -70,3 +73,24 @@ main.add_command(remind_command)
 main.add_command(open_link_command)
 main.add_command(monitor_command)
 main.add_command(responses_group)
+main.add_command(demo_command)
+main.add_command(code_group)
+main.add_command(export_group)
+
+
+def _add_plugin_commands(group: click.Group) -> None:
+    """Add the commands higher layers register under the ``landscape.commands`` entry
+    point group (e.g. ``serve`` from ``dashboard``), so survey never imports them."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="landscape.commands"):
+        if entry.name in group.commands:
+            continue
+        try:
+            group.add_command(entry.load(), entry.name)
+        except Exception as exc:  # a broken plugin must not break the whole CLI
+            click.echo(f"Warning: command '{entry.name}' ({entry.value}) not loaded: {exc}",
+                       err=True)
+
+
+_add_plugin_commands(main)

@@ -151,6 +151,38 @@ ERRORS: dict[str, tuple[str, str]] = {
              "accepts mail; the mail-merge file was still written."),
     "F109": ("no one to contact", "Import a frame first ('landscape frame import'), or check "
              "the instrument named."),
+    # -- response imports (survey/store/imports.py) --------------------------
+    "R101": ("unreadable import file", "Give a CSV saved as UTF-8 (with or without BOM) or an "
+             "XLSX workbook (--sheet NAME for another sheet than the first)."),
+    "R102": ("empty import file", "Give a header row and one row per respondent."),
+    "R103": ("unknown column", "Name the column after a question code or its English/Welsh "
+             "label (an option column as question/option, a rank column as question[1]), "
+             "remove it, or skip it with --ignore-column NAME."),
+    "R104": ("duplicate column", "Give each question (and each option or rank position) in "
+             "one column only."),
+    "R105": ("unknown option", "Use one of the question's option codes or labels (English or "
+             "Welsh; case and spacing do not matter); separate several with ';'."),
+    "R106": ("not a number", "Give a plain number such as 12 or 3.5 (no units or thousands "
+             "separators), or leave the cell blank."),
+    "R107": ("not yes/no", "Give yes/no, true/false or 1/0, or leave the cell blank."),
+    "R108": ("unknown place", "Use a nation or ITL1 region code or its English or Welsh name, "
+             "e.g. 'wales', 'Cymru' or 'North East'."),
+    "R109": ("missing required answer", "Fill in the answer for every respondent the question "
+             "is shown to, or import with --skip-invalid --rejects FILE to leave the row out."),
+    "R110": ("invalid answer", "Answer as the question asks (see the detail)."),
+    "R111": ("answer the skip logic hides", "Blank the answer: the respondent's earlier answers "
+             "mean this question is not asked (see 'landscape instrument show')."),
+    "R112": ("wrong ranking layout", "Use --layout auto, or the layout the ranking columns are "
+             "in: rank-per-option (q.option = rank), option-per-rank (q[1] = option), "
+             "ordered-list (one field of space-separated codes)."),
+    "R114": ("bad respondent id", "Give every row a unique, non-blank id (or drop the id "
+             "column to key rows by file and row number)."),
+    "R115": ("bad import option", "Correct the option named (see 'landscape responses import "
+             "--help')."),
+    "R116": ("already imported with other answers", "An imported response is not overwritten: "
+             "give the row a new id if it is another response, or restore the earlier answers."),
+    "R117": ("nothing imported", "Fix the rows listed (or re-run with --skip-invalid --rejects "
+             "FILE to import the good rows and set the bad ones aside)."),
     # -- analysis input: ranking files, bands, published tables -------------
     "A101": ("unreadable ranking file", "Give a UTF-8 CSV (with or without BOM) or an XLSX "
              "file with one header row and one row per respondent."),
@@ -216,9 +248,29 @@ ERRORS: dict[str, tuple[str, str]] = {
              "true/false tables with the same theme columns."),
     "C115": ("bad override", "Give the response id, the theme code, applied true/false, the "
              "coder's name and a timezone-aware time, e.g. datetime.now(UTC)."),
+    # -- the demo, store-backed analysis and stored codings (survey/demo.py,
+    #    survey/store/analysis.py, survey/store/codings.py) ----------------------------
+    "S151": ("store already holds data", "Load the demo into a new database (--database "
+             "sqlite:///demo.db), or re-run with --reset to delete everything in this one."),
+    "A171": ("unknown grouping or filter", "Use --by/--where with one of: instrument, version, "
+             "nation, region, organisation_type, path; write filters as FIELD=VALUE."),
+    "A172": ("no rankings to analyse", "Load responses first (e.g. 'landscape demo'), or widen "
+             "--instrument/--where; the message lists what the store holds."),
+    "C151": ("unknown response", "Give a response id (or its idempotency key, e.g. demo:LG01) "
+             "from 'landscape code barriers --format csv' or the raw export."),
+    "C152": ("unreadable coding file", "Give a UTF-8 CSV with a response_id column and either "
+             "one true/false (1/0) column per theme, or theme and applied columns."),
     # -- exports -------------------------------------------------------------
     "X101": ("cannot write the export file", "Create the output directory (or choose another "
              "path) and check you may write there; nothing was written."),
+    "X102": ("unknown export format", "Use --format csv, xlsx, docx, md, html, png or svg, or "
+             "an output file name ending in one of these."),
+    "X103": ("no Chromium for image export", "Install Chromium (e.g. 'apt-get install "
+             "chromium') or set BROWSER_PATH to a Chrome/Chromium executable; nothing is "
+             "downloaded. HTML charts need no browser: use --format html."),
+    "X104": ("image rendering failed", "Check that the Chromium named in the message starts "
+             "(e.g. 'chromium --headless --version'), or export --format html instead."),
+    "X105": ("bad export option", "Correct the option named in the message."),
 }
 
 

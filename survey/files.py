@@ -16,6 +16,10 @@ from survey.errors import LandscapeError, Location
 
 __all__ = ["atomic_write", "atomic_write_text"]
 
+# Read once at import: os.umask can only be read by setting it, which is not thread-safe.
+_UMASK = os.umask(0o022)
+os.umask(_UMASK)
+
 
 def atomic_write(path: Path | str, write: Callable[[Path], object]) -> Path:
     """Call ``write(temporary_path)`` and move the result to ``path``.
@@ -63,6 +67,8 @@ def atomic_write(path: Path | str, write: Callable[[Path], object]) -> Path:
         raise LandscapeError.of("X101", f"cannot write {path}: {exc.strerror}", where) from None
     os.close(handle)
     temporary = Path(name)
+    # mkstemp makes the file private (0600); give it the permissions a plain open() would.
+    os.chmod(temporary, 0o666 & ~_UMASK)
     try:
         write(temporary)
         os.replace(temporary, path)

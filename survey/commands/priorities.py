@@ -1,9 +1,10 @@
 """``landscape priorities``, ``landscape audit-table`` and ``landscape reproduce``.
 
-``priorities`` reads rankings from a *source* and prints band tables. Today the
-source is a file exported from another tool (``--input FILE --layout ...``); a
-store-backed source plugs in through :data:`SOURCES` (a function taking the
-command's options and returning :class:`~survey.ranking.bands.RankingData`).
+``priorities`` reads rankings from a *source* and prints band tables: the store
+by default, or a file exported from another tool (``--input FILE --layout ...``);
+see :mod:`survey.commands.sources`. :data:`SOURCES` maps a source name to a
+function taking the command's options and returning
+:class:`~survey.ranking.bands.RankingData`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ from typing import Any
 
 import click
 
+from survey.commands.sources import (
+    describe_source,
+    load_ranking_groups,
+    rankings_source_options,
+    source_labels,
+)
 from survey.errors import LandscapeError, Location
 
 __all__ = ["SOURCES", "audit_table_command", "priorities_command", "reproduce_command"]
@@ -27,8 +34,9 @@ __all__ = ["SOURCES", "audit_table_command", "priorities_command", "reproduce_co
 SYNTHETIC_NOTICE = ("NOTE: the demo data is reconstructed to match published aggregates, "
                     "not the real responses.")
 
-#: Where ``landscape priorities`` gets rankings: name -> loader(options) -> RankingData.
-#: The file loader is used when ``--input`` is given; a store loader can be added here.
+#: Where rankings come from: name -> loader(options) -> RankingData. ``file`` reads
+#: ``options["input"]`` (with layout, group_column, ...); ``store`` reads the store
+#: (options ``database_url``, ``question``, ``instrument``, ``where``, ``by``).
 SOURCES: dict[str, Callable[[dict[str, Any]], Any]] = {}
 
 
@@ -60,6 +68,15 @@ def _file_source(options: dict[str, Any]) -> Any:
 
 
 SOURCES["file"] = _file_source
+
+
+def _store_source(options: dict[str, Any]) -> Any:
+    from survey.commands.sources import _store_source as load
+
+    return load(options)
+
+
+SOURCES["store"] = _store_source
 
 
 def _write_output(text: str | bytes, output: Path | None) -> None:
@@ -121,29 +138,21 @@ def _format_table(table: Any, fmt: str) -> str:
 
 
 @click.command("priorities")
-@click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
-              required=True, help="CSV or XLSX exported from another survey tool.")
-@click.option("--layout", type=click.Choice(["rank-per-option", "option-per-rank",
-                                             "ordered-list"]), required=True,
-              help="How the file holds the rankings.")
-@click.option("--group-column", default=None, help="Column to split the table by.")
-@click.option("--id-column", default=None, help="Respondent id column (default: guessed).")
-@click.option("--list-column", default=None, help="The ranking field (ordered-list layout).")
-@click.option("--instrument", default=None,
-              help="ID@VERSION whose ranking question the file answers (gives labels in every "
-                   "language, and the ranking rule).")
-@click.option("--question", default=None, help="Ranking question code within --instrument.")
+@rankings_source_options
 @click.option("--bands", "bands_text", default="1-3,4-6,7-9", show_default=True,
               help="Rank bands, e.g. 1-3,4-6,7-9.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]),
               default="table", show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of the terminal.")
-def priorities_command(input_path: Path, layout: str, group_column: str | None,
-                       id_column: str | None, list_column: str | None,
-                       instrument: str | None, question: str | None, bands_text: str,
-                       fmt: str, output: Path | None) -> None:
+def priorities_command(bands_text: str, fmt: str, output: Path | None,
+                       **options: Any) -> None:
     """Band table of a ranking question: % of respondents ranking each option in each band.
+
+    Reads the store (--database, or LANDSCAPE_DATABASE_URL) unless --input FILE
+    --layout ... names a file exported from another tool. From the store, each
+    instrument gets its own table with its own option labels; --by splits further,
+    --where filters (e.g. --where nation=wales --where path=partnership).
 
     Shares are of respondents who ranked at least one option; displayed percentages
     round half-up like the 2022 report. --format json gives records of group,
@@ -152,16 +161,39 @@ def priorities_command(input_path: Path, layout: str, group_column: str | None,
     from survey.ranking.bands import band_table, parse_bands
 
     bands = parse_bands(bands_text)
-    data = SOURCES["file"]({
-        "input": input_path, "layout": layout, "group_column": group_column,
-        "id_column": id_column, "list_column": list_column, "instrument": instrument,
-        "question": question,
-    })
-    table = band_table(data, bands=bands)
-    _write_output(_format_table(table, fmt), output)
+    groups = load_ranking_groups(options)
+    tables = [band_table(data, bands=bands, by=[name] * len(data.ranks))
+              for name, data in groups.items()]
+    labels = source_labels(options)
+    _write_output(_format_tables(tables, fmt, labels), output)
     if output is not None:
-        click.echo(f"wrote {fmt} band table for {int(table.n.sum())} respondents to {output}",
-                   err=True)
+        total = sum(int(t.n.sum()) for t in tables)
+        click.echo(f"wrote {fmt} band table for {total} respondents to {output} "
+                   f"(source: {describe_source(options)})", err=True)
+    if output is not None or fmt == "csv":  # the table text itself carries no label
+        for label in labels:
+            click.echo(f"NOTE: this data is {label}.", err=True)
+
+
+def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:
+    """Several band tables (one per group) in one output, each group with its own labels."""
+    if fmt == "json":
+        return json.dumps({
+            "bands": list(tables[0].band_labels),
+            "data_status": labels,
+            "groups": {g: int(n) for t in tables for g, n in zip(t.groups, t.n, strict=True)},
+            "records": [r for t in tables for r in t.to_records()],
+        }, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "csv":
+        return "".join(_format_table(t, fmt) if i == 0 else
+                       _format_table(t, fmt).split("\n", 1)[1]
+                       for i, t in enumerate(tables))
+    text = "\n".join(_format_table(t, fmt) for t in tables)
+    if labels:
+        note = "; ".join(labels)
+        text += ("\n" + (f"*Data: {_md_escape(note)}.*" if fmt == "md" else f"Data: {note}.")
+                 + "\n")
+    return text
 
 
 @click.command("audit-table")
@@ -186,15 +218,34 @@ def audit_table_command(file: Path | None, table_name: str, fmt: str) -> None:
 
 
 @click.command("reproduce")
-def reproduce_command() -> None:
+@click.option("--database", "--database-url", "database_url", default=None, metavar="URL",
+              help="Reproduce from this store (e.g. one loaded by 'landscape demo') instead "
+                   "of the shipped demo files.")
+def reproduce_command(database_url: str | None) -> None:
     """Print every published 2022 figure beside its reproduction from the demo data.
 
-    Exits with status 1 if a figure that can be reproduced exactly is not.
+    By default the shipped demo files are used; with --database, the store
+    (band tables from its rankings, barrier shares by coding its challenge
+    answers, counts from its responses and invitations). Exits with status 1 if a
+    figure that can be reproduced exactly is not.
     """
     from survey.ranking.published import reproduce
 
-    checks = reproduce()
-    click.echo(SYNTHETIC_NOTICE)
+    if database_url is None:
+        checks = reproduce()
+        click.echo("Source: the shipped demo files (survey/data/demo_rankings.csv, "
+                   "demo_challenges.csv).")
+        click.echo(SYNTHETIC_NOTICE)
+    else:
+        from survey.store import Store
+        from survey.store.analysis import data_labels
+
+        with Store.open(database_url) as store:
+            checks = reproduce(store=store)
+            labels = data_labels(store)
+            click.echo(f"Source: the store {store.url}.")
+        for label in labels:
+            click.echo(f"NOTE: the store's data is {label}.")
     width = max(len(c.figure) for c in checks)
     click.echo(f"{'figure':<{width}}  {'published':>9}  {'reproduced':>10}  {'diff':>7}  status")
     notes: dict[str, None] = {}
@@ -204,6 +255,12 @@ def reproduce_command() -> None:
                    f"{c.difference:>7}  {status}")
         if c.note and not c.matches:
             notes.setdefault(c.note)
+    barrier_notes = [f"{c.figure}: {c.note}" for c in checks
+                     if c.figure.startswith("barrier_mentions") and c.note]
+    if barrier_notes:
+        click.echo("\nBarrier shares (of respondents who answered the challenges question):")
+        for note in barrier_notes:
+            click.echo(f"  {note}")
     _explain_table_1(notes)
     failed = [c for c in checks if c.failed]
     exact = [c for c in checks if c.exact]
@@ -224,7 +281,8 @@ def _explain_table_1(notes: dict[str, None]) -> None:
 
     click.echo("\nWhy some figures differ:")
     for note in notes:
-        click.echo(f"  {note}")
+        if not note.startswith(("from ", "no answers")):
+            click.echo(f"  {note}")
     for table in load_tables().values():
         report = audit_table(table)
         if report.consistent:

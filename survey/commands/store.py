@@ -13,6 +13,7 @@ from survey.settings import click_option, resolve
 __all__ = [
     "db_group",
     "frame_group",
+    "import_command",
     "invite_command",
     "monitor_command",
     "open_link_command",
@@ -275,3 +276,51 @@ def export_command(fmt: str, labels: bool, ref: str | None, output: Path,
     with _open(database_url) as store:
         count = export_responses(store, output, fmt, instrument=ref, labels=labels)
     click.echo(f"wrote {count} responses to {output}")
+
+
+@responses_group.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_instrument_ref
+@click.option("--layout", type=click.Choice(["auto", "rank-per-option", "option-per-rank",
+                                             "ordered-list"]), default="auto",
+              show_default=True,
+              help="How the ranking question is laid out: one column per option holding its "
+                   "rank (REDCap, Qualtrics), one column per rank position holding an option "
+                   "(LimeSurvey, q[1]..q[9]), or one field of space-separated codes, best first "
+                   "(ODK/KoboToolbox export of this platform's XLSForm).")
+@click.option("--skip-invalid", is_flag=True,
+              help="Import the good rows and write the bad ones, with reasons, to --rejects "
+                   "(default: any bad row means nothing is imported).")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="CSV for the rows --skip-invalid leaves out: their row number, the problems "
+                   "and the original cells (fix it and import it again).")
+@click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet).")
+@click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
+              help="A column to skip (other tools' metadata); repeat for several.")
+@_database
+def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
+                   rejects: Path | None, sheet: str | None, ignore_columns: tuple[str, ...],
+                   database_url: str | None) -> None:
+    """Import responses from another tool's CSV or XLSX export (UTF-8, BOM or not).
+
+    Columns are question codes or English/Welsh labels; answers may be option codes or
+    labels. The whole file is checked first and every problem reported as
+    file:row:column; by default nothing is written if any row is bad (exit 2).
+
+    Re-importing is safe: each row is keyed by its id column (external_id,
+    response_id, _uuid, record_id, respondent_id, ...) or, without one, by the file's
+    SHA-256 and the row number. Rows already stored with the same answers are skipped
+    and counted as "already in the store"; a keyed row stored with different answers
+    is refused. Without an id column an EDITED file counts as new rows, so keep the
+    tool's id column when you export. Each response records source 'import', the
+    file and its row.
+    """
+    from survey.store.imports import import_responses
+
+    if rejects is not None and not skip_invalid:
+        raise LandscapeError.of("R115", "--rejects is only used with --skip-invalid")
+    iv = _load(ref)
+    with _open(database_url) as store:
+        result = import_responses(store, file, iv, layout=layout, skip_invalid=skip_invalid,
+                                  rejects=rejects, sheet=sheet, ignore_columns=ignore_columns)
+    click.echo(result.summary())

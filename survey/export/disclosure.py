@@ -33,13 +33,15 @@ The threshold ``k`` is :attr:`DisclosurePolicy.min_n` (default: the
    row space of the row/column incidence matrix restricted to the suppressed
    cells; for this bipartite structure that happens exactly when the cell is a
    *bridge* of the graph joining rows to columns through suppressed cells
-   (a cell on a cycle can move by +t/-t around the cycle). Cells are added,
-   one at a time, until no suppressed cell is a bridge; each addition is the
-   smallest non-zero unsuppressed cell in the offending cell's row or column
-   that closes a cycle through it (zeros only as a last resort, since a zero
-   partner lets the cycle move in one direction only). A line with exactly one
-   suppressed cell is the commonest such bridge, so this includes the familiar
-   rule "never leave a suppressed cell alone in its row or column".
+   (a cell on a cycle can move by +t/-t around the cycle). While some
+   suppressed cell is a bridge, the cheapest cycle through it is closed: the
+   shortest path from its row to its column over the other cells, costing each
+   unsuppressed cell its count, so the smallest non-zero partners are chosen
+   (zeros only as a last resort, since a zero partner lets the cycle move in one
+   direction only). A line with exactly one suppressed cell is the commonest
+   bridge, so this includes the familiar rule "never leave a suppressed cell
+   alone in its row or column", and goes further: it also catches cells that
+   are determined although every line holds two or more suppressed cells.
 4. Groups are protected independently; do not also publish a combined table
    of the same respondents, whose differences with the group tables would
    undo the protection. A group whose table has a single row or a single
@@ -53,6 +55,7 @@ not leak a suppressed value either.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -111,8 +114,9 @@ class DisclosurePolicy:
 
     Examples
     --------
-    >>> DisclosurePolicy(public=True, min_n=10).statement()
-    'Shares based on fewer than 10 respondents are suppressed (shown as [c]); further cells are suppressed so that they cannot be worked out from totals.'
+    >>> print(DisclosurePolicy(public=True, min_n=10).statement())  # doctest: +NORMALIZE_WHITESPACE
+    Shares based on fewer than 10 respondents are suppressed (shown as [c]);
+    further cells are suppressed so that they cannot be worked out from totals.
     >>> DisclosurePolicy().statement()
     'No suppression applied (internal view): not for publication.'
     """
@@ -283,7 +287,7 @@ def secondary_suppression(counts: np.ndarray, primary: np.ndarray) -> np.ndarray
     >>> counts = np.array([[2, 8, 5], [9, 4, 7], [6, 6, 6]])
     >>> primary = np.zeros((3, 3), dtype=bool); primary[0, 0] = True
     >>> secondary_suppression(counts, primary).astype(int).tolist()
-    [[1, 0, 1], [0, 1, 1], [0, 0, 0]]
+    [[1, 0, 1], [0, 0, 0], [1, 0, 1]]
     """
     values = np.asarray(counts, dtype=np.int64)
     mask = np.array(primary, dtype=bool, copy=True)
@@ -299,8 +303,8 @@ def secondary_suppression(counts: np.ndarray, primary: np.ndarray) -> np.ndarray
         if not bridges:
             return mask
         i, j = bridges[0]
-        choice = _partner(values, mask, i, j)
-        mask[choice] = True
+        for cell in _cheapest_cycle(values, mask, i, j):
+            mask[cell] = True
 
 
 def _graph(mask: np.ndarray) -> nx.Graph:
@@ -319,21 +323,28 @@ def _bridges(mask: np.ndarray) -> list[tuple[int, int]]:
     return sorted(found)
 
 
-def _partner(values: np.ndarray, mask: np.ndarray, i: int, j: int) -> tuple[int, int]:
-    """The cell to suppress next to protect the bridge ``(i, j)``."""
-    candidates = [(i, c) for c in range(values.shape[1]) if not mask[i, c]]
-    candidates += [(r, j) for r in range(values.shape[0]) if not mask[r, j]]
-    if not candidates:  # row and column full: reach out through the rest of the table
-        candidates = [(int(r), int(c)) for r, c in zip(*np.nonzero(~mask), strict=True)]
+def _cheapest_cycle(values: np.ndarray, mask: np.ndarray, i: int, j: int
+                   ) -> list[tuple[int, int]]:
+    """Unsuppressed cells that close the cheapest cycle through the bridge ``(i, j)``.
 
-    def closes_cycle(cell: tuple[int, int]) -> bool:
-        graph = _graph(mask)
-        graph.add_edge(("r", cell[0]), ("c", cell[1]))
-        graph.remove_edge(("r", i), ("c", j))
-        return bool(nx.has_path(graph, ("r", i), ("c", j)))
-
-    def preference(cell: tuple[int, int]) -> tuple[bool, bool, int, tuple[int, int]]:
-        value = int(values[cell])
-        return (not closes_cycle(cell), value == 0, value, cell)
-
-    return min(candidates, key=preference)
+    A shortest path from row ``i`` to column ``j`` over every other cell, where
+    suppressed cells cost nothing, a non-zero cell costs its count (plus one, so
+    that fewer cells win ties) and a zero cell costs more than any non-zero
+    route (it can move in one direction only).
+    """
+    zero_cost = 1000 * (int(values.sum()) + values.size + 1)
+    graph = nx.Graph()
+    for r in range(values.shape[0]):
+        for c in range(values.shape[1]):
+            if (r, c) == (i, j):
+                continue
+            value = int(values[r, c])
+            cost = 0 if mask[r, c] else (1000 * value + 1 if value > 0 else zero_cost)
+            graph.add_edge(("r", r), ("c", c), weight=cost)
+    path = nx.dijkstra_path(graph, ("r", i), ("c", j), weight="weight")
+    cells = []
+    for a, b in itertools.pairwise(path):
+        row, col = (a, b) if a[0] == "r" else (b, a)
+        if not mask[row[1], col[1]]:
+            cells.append((int(row[1]), int(col[1])))
+    return cells

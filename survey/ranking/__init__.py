@@ -18,6 +18,8 @@ from survey.ranking.bands import (
     percent,
     round_percent,
 )
+from survey.ranking.compare import agreement, compare_groups, wilson_interval
+from survey.ranking.consensus import Consensus, consensus
 from survey.ranking.layouts import LAYOUTS, read_rankings, write_rankings
 from survey.ranking.published import FigureCheck, load_tables, published_table, reproduce
 from survey.ranking.reconstruct import DATA_STATUS, demo_ranking_data, load_demo_rankings
@@ -28,11 +30,15 @@ __all__ = [
     "LAYOUTS",
     "AuditReport",
     "BandTable",
+    "Consensus",
     "FigureCheck",
     "RankingData",
     "Violation",
+    "agreement",
     "audit_table",
     "band_table",
+    "compare_groups",
+    "consensus",
     "demo_ranking_data",
     "load_demo_rankings",
     "load_tables",
@@ -43,5 +49,6 @@ __all__ = [
     "read_rankings",
     "reproduce",
     "round_percent",
+    "wilson_interval",
     "write_rankings",
 ]

@@ -18,9 +18,11 @@ Why never Cronbach's alpha
 --------------------------
 Every complete ranking of k options uses the positions 1..k once, so every
 respondent's row sums to the same total k(k+1)/2. The options are then forced
-to covary negatively (one option up means another down): the covariance matrix
-is singular, the variance of the row total is zero, and alpha comes out at
-about -1/(k-1)-ish nonsense that says nothing about reliability or agreement.
+to covary negatively (one option up means another down) and the variance of the
+row total is zero. Alpha = k/(k-1) * (1 - sum of option variances / variance of
+the total) then divides by zero: it is undefined (software prints -inf or a huge
+negative number), and with near-complete rankings it measures that constraint,
+not reliability or agreement.
 :func:`cronbach_alpha` exists only to refuse, pointing to :func:`agreement`.
 
 Examples

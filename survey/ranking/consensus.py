@@ -42,7 +42,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -143,6 +143,19 @@ def _ranks_array(ranks: pd.DataFrame) -> tuple[list[str], NDArray[np.float64]]:
     if len(set(codes)) != len(codes):
         dup = sorted({c for c in codes if codes.count(c) > 1})
         raise LandscapeError.of("A151", f"option column(s) repeated: {', '.join(dup)}")
+    if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t)
+           for t in ranks.dtypes):
+        # fast path: one conversion for the whole table, checked below as a block
+        values = ranks.to_numpy(dtype=np.float64, na_value=np.nan)
+        bad_cells = ~np.isnan(values) & ((values < 1) | (values != np.floor(values)))
+        if bad_cells.any():
+            i, j = (int(x) for x in np.argwhere(bad_cells)[0])
+            raise LandscapeError.of(
+                "A151", f"rank {ranks.iat[i, j]!r} is not a whole number of 1 or more",
+                Location(row=i + 1, column=codes[j]))
+        if not _has_rows(values):
+            _no_rows()
+        return codes, values[~np.isnan(values).all(axis=1)]
     values = np.full(ranks.shape, np.nan)
     for j, col in enumerate(ranks.columns):
         series = ranks[col]
@@ -168,11 +181,17 @@ def _ranks_array(ranks: pd.DataFrame) -> tuple[list[str], NDArray[np.float64]]:
                 Location(row=i + 1, column=codes[j]),
             )
         values[:, j] = column
-    answered = ~np.isnan(values).all(axis=1)
-    values = values[answered]
-    if values.shape[0] == 0:
-        raise LandscapeError.of("A154", "no respondent ranked any option")
-    return codes, values
+    if not _has_rows(values):
+        _no_rows()
+    return codes, values[~np.isnan(values).all(axis=1)]
+
+
+def _has_rows(values: NDArray[np.float64]) -> bool:
+    return bool((~np.isnan(values)).any())
+
+
+def _no_rows() -> NoReturn:
+    raise LandscapeError.of("A154", "no respondent ranked any option")
 
 
 def _is_number(value: object) -> bool:

@@ -236,11 +236,7 @@ class FigureCheck:
 Reproducer = Callable[[dict[str, Any]], list[FigureCheck]]
 
 
-def _reproduce_response_counts(published: dict[str, Any]) -> list[FigureCheck]:
-    from survey.ranking.reconstruct import load_demo_rankings
-
-    demo = load_demo_rankings()
-    counts = demo.groupby("instrument").size()
+def _count_checks(published: dict[str, Any], counts: dict[str, int]) -> list[FigureCheck]:
     checks = []
     for instrument, spec in published["survey"]["versions"].items():
         got = int(counts.get(instrument, 0))
@@ -249,21 +245,63 @@ def _reproduce_response_counts(published: dict[str, Any]) -> list[FigureCheck]:
             figure=f"responses: {instrument}", published=str(want), reproduced=str(got),
             difference=_signed(got - want)))
     total = int(published["survey"]["total_responses"])
+    got_total = int(sum(counts.values()))
     checks.append(FigureCheck(figure="responses: total", published=str(total),
-                              reproduced=str(int(counts.sum())),
-                              difference=_signed(int(counts.sum()) - total)))
+                              reproduced=str(got_total), difference=_signed(got_total - total)))
     return checks
 
 
-def _reproduce_band_tables(published: dict[str, Any]) -> list[FigureCheck]:
+def _reproduce_response_counts(published: dict[str, Any]) -> list[FigureCheck]:
+    from survey.ranking.reconstruct import load_demo_rankings
+
+    counts = load_demo_rankings().groupby("instrument").size()
+    return _count_checks(published, {str(k): int(v) for k, v in counts.items()})
+
+
+def _nation_code(name: str) -> str:
+    return "_".join(str(name).lower().split())
+
+
+def _frame_checks(published: dict[str, Any], sent: dict[str, dict[str, int]],
+                  source: str) -> list[FigureCheck]:
+    """The frame sizes (``sent_to``, ``sent_by_nation``) against a frame's invitations."""
+    checks = []
+    for instrument, spec in published["survey"]["versions"].items():
+        if "sent_to" not in spec:
+            continue
+        by_nation = sent.get(instrument, {})
+        got = sum(by_nation.values())
+        note = f"from {source}"
+        checks.append(FigureCheck(figure=f"frame: {instrument} sent to",
+                                  published=str(spec["sent_to"]), reproduced=str(got),
+                                  difference=_signed(got - int(spec["sent_to"])), note=note))
+        for nation, want in (spec.get("sent_by_nation") or {}).items():
+            value = int(by_nation.get(_nation_code(nation), 0))
+            checks.append(FigureCheck(figure=f"frame: {instrument} sent to, {nation}",
+                                      published=str(want), reproduced=str(value),
+                                      difference=_signed(value - int(want)), note=note))
+    return checks
+
+
+def _reproduce_frame(published: dict[str, Any]) -> list[FigureCheck]:
+    from survey.demo import demo_frame
+
+    counts = demo_frame()["nation"].value_counts()
+    return _frame_checks(published, {"local_government": {str(k): int(v) for k, v
+                                                          in counts.items()}},
+                         "the demo's synthetic frame (survey.demo.demo_frame)")
+
+
+def _band_checks(published: dict[str, Any], data_of: Callable[[str], Any]
+                 ) -> list[FigureCheck]:
     from survey.ranking.audit import audit_table
     from survey.ranking.bands import band_table
-    from survey.ranking.reconstruct import TABLE_INSTRUMENTS, demo_ranking_data
+    from survey.ranking.reconstruct import TABLE_INSTRUMENTS
 
     checks: list[FigureCheck] = []
     for name, table in load_tables().items():
         instrument = TABLE_INSTRUMENTS[name]
-        data = demo_ranking_data(instrument)
+        data = data_of(instrument)
         result = band_table(data, bands=table.bands)
         audit = audit_table(table)
         exact = audit.consistent
@@ -286,13 +324,102 @@ def _reproduce_band_tables(published: dict[str, Any]) -> list[FigureCheck]:
     return checks
 
 
+def _reproduce_band_tables(published: dict[str, Any]) -> list[FigureCheck]:
+    from survey.ranking.reconstruct import demo_ranking_data
+
+    return _band_checks(published, demo_ranking_data)
+
+
+def _barrier_check(row: dict[str, Any]) -> FigureCheck:
+    """A barrier-share row of :func:`survey.coding.barrier_reproduction` as a FigureCheck."""
+    reproduced = row.get("reproduced")
+    difference = row.get("difference")
+    return FigureCheck(
+        figure=str(row["figure"]), published=f"{row['published']}%",
+        reproduced="-" if reproduced is None else f"{reproduced}%",
+        difference="" if not difference else f"{difference:+.1f} pp",
+        exact=True, note=str(row.get("note") or ""))
+
+
+def _reproduce_barrier_shares(published: dict[str, Any]) -> list[FigureCheck]:
+    from survey.coding.shares import barrier_reproduction
+
+    return [_barrier_check(row) for row in barrier_reproduction(published)]
+
+
+def _store_barrier_checks(published: dict[str, Any], store: Any) -> list[FigureCheck]:
+    """Barrier shares (report 3.58) from the challenge answers coded in the store."""
+    from survey.coding.shares import feasible_denominators, round_half_up
+    from survey.store.codings import barrier_shares
+
+    shares = barrier_shares(store, by="instrument")
+    themes = {"resources_capacity_or_funding": "resources_capacity_funding"}
+    checks = []
+    for published_theme, figures in (published.get("barrier_mentions") or {}).items():
+        theme = themes.get(published_theme, published_theme)
+        for key, value in figures.items():
+            group = key.removesuffix("_pct")
+            hit = shares[(shares["group"] == group) & (shares["theme"] == theme)]
+            figure = f"barrier_mentions.{published_theme}.{key}"
+            if hit.empty or int(hit.iloc[0]["answered"]) == 0:
+                checks.append(FigureCheck(figure, f"{value}%", "-", "", True,
+                                          f"no answers from '{group}' in the store"))
+                continue
+            row = hit.iloc[0]
+            count, answered, total = (int(row["count"]), int(row["answered"]),
+                                      int(row["respondents"]))
+            decimals = max(0, -int(Decimal(str(value)).as_tuple().exponent))
+            got = round_half_up(Fraction(100 * count, answered), decimals)
+            possible = ", ".join(f"{k}/{m}" for k, m in
+                                 feasible_denominators(value, total, decimals)) or "none"
+            diff = got - Decimal(str(value))
+            checks.append(FigureCheck(
+                figure, f"{value}%", f"{got}%", "" if diff == 0 else f"{diff:+} pp", True,
+                f"{count} of {answered} {group} respondents who answered mention it "
+                f"({total - answered} of {total} left it blank; coded in the store); "
+                f"answering denominators up to {total} that give {value}%: {possible}"))
+    return checks
+
+
+def _store_checks(published: dict[str, Any], store: Any) -> list[FigureCheck]:
+    """Every figure reproduced from a store (responses, frame, band tables, barriers)."""
+    from sqlalchemy import func, select
+
+    from survey.store.analysis import store_ranking_groups
+    from survey.store.models import Invitation, InstrumentVersionRow, Respondent, Response
+
+    with store.session() as session:
+        counts = dict(session.execute(select(Response.instrument, func.count())
+                                      .where(Response.state == "complete")
+                                      .group_by(Response.instrument)).all())
+        sent_rows = session.execute(
+            select(InstrumentVersionRow.instrument, Respondent.nation,
+                   func.count(func.distinct(Invitation.respondent_id)))
+            .join(InstrumentVersionRow,
+                  InstrumentVersionRow.id == Invitation.instrument_version_id)
+            .join(Respondent, Respondent.id == Invitation.respondent_id)
+            .group_by(InstrumentVersionRow.instrument, Respondent.nation)).all()
+    sent: dict[str, dict[str, int]] = {}
+    for instrument, nation, count in sent_rows:
+        sent.setdefault(str(instrument), {})[str(nation)] = int(count)
+
+    def data_of(instrument: str) -> Any:
+        return next(iter(store_ranking_groups(store, instrument=instrument).values()))
+
+    return (_count_checks(published, {str(k): int(v) for k, v in counts.items()})
+            + _frame_checks(published, sent, "the store's invitations")
+            + _band_checks(published, data_of)
+            + _store_barrier_checks(published, store))
+
+
 def _signed(value: int | Fraction) -> str:
     return "" if value == 0 else (f"+{value}" if value > 0 else str(value))
 
 
-#: The reproducers run by ``landscape reproduce``, in order. Coding adds the
-#: barrier-mention shares here (or calls :func:`register_reproducer`).
-REPRODUCERS: list[Reproducer] = [_reproduce_response_counts, _reproduce_band_tables]
+#: The reproducers run by ``landscape reproduce`` on the shipped demo files, in order.
+#: Others add theirs with :func:`register_reproducer`.
+REPRODUCERS: list[Reproducer] = [_reproduce_response_counts, _reproduce_frame,
+                                 _reproduce_band_tables]
 
 
 def register_reproducer(function: Reproducer) -> Reproducer:
@@ -302,8 +429,15 @@ def register_reproducer(function: Reproducer) -> Reproducer:
     return function
 
 
-def reproduce(path: Path | None = None) -> list[FigureCheck]:
-    """Run every reproducer against the published figures (default: shipped copy).
+def reproduce(path: Path | None = None, *, store: Any = None) -> list[FigureCheck]:
+    """Reproduce every published figure (default: the shipped copy of the figures).
+
+    Without ``store``, every function in :data:`REPRODUCERS` runs on the shipped
+    demo files. With an open :class:`survey.store.Store` (e.g. one loaded by
+    ``landscape demo``), the figures are computed from the store instead: response
+    counts, the frame's invitations, band tables through
+    :func:`survey.store.analysis.store_ranking_groups` and barrier shares from the
+    stored challenge answers coded with the codebook.
 
     Examples
     --------
@@ -312,7 +446,13 @@ def reproduce(path: Path | None = None) -> list[FigureCheck]:
     []
     """
     published = load_published(path)
+    if store is not None:
+        return _store_checks(published, store)
     checks: list[FigureCheck] = []
     for function in REPRODUCERS:
         checks.extend(function(published))
     return checks
+
+
+# The coded barrier-mention shares (report 3.58) are always part of ``reproduce``.
+register_reproducer(_reproduce_barrier_shares)

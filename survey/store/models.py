@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    Boolean,
     DateTime,
     ForeignKey,
     Index,
@@ -29,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 __all__ = [
     "Answer",
     "Base",
+    "Coding",
     "Contact",
     "InstrumentVersionRow",
     "Invitation",
@@ -160,3 +162,26 @@ class RankingAnswer(Base):
     question_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     option_code: Mapped[str] = mapped_column(String(64), primary_key=True)
     rank: Mapped[int] = mapped_column(SmallInteger)
+
+
+class Coding(Base):
+    """One coding of a free-text answer with a theme (added by revision 0003).
+
+    ``source`` is ``rule`` (the codebook's rules; ``coder`` names the codebook) or
+    ``manual`` (a person's override, with who, when and why).
+    """
+
+    __tablename__ = "codings"
+    __table_args__ = (Index("ix_codings_response_id_theme", "response_id", "theme"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    response_id: Mapped[str] = mapped_column(
+        ForeignKey("responses.id", ondelete="CASCADE"))
+    question_code: Mapped[str] = mapped_column(String(64))
+    theme: Mapped[str] = mapped_column(String(64))
+    applied: Mapped[bool] = mapped_column(Boolean)
+    source: Mapped[str] = mapped_column(String(16))  # rule | manual
+    coder: Mapped[str] = mapped_column(String(200))
+    coded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    note: Mapped[str | None] = mapped_column(Text)
+    codebook: Mapped[str | None] = mapped_column(String(100))

@@ -24,6 +24,7 @@ import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from json.encoder import encode_basestring as _encode_str
 from typing import Any, cast
 
 import numpy as np
@@ -36,6 +37,7 @@ from survey.instrument.loader import parse_instrument_text
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.instrument.places import places_for
 from survey.store.engine import Store
+from survey.store.frame import new_respondent_id
 from survey.store.models import (
     Answer,
     InstrumentVersionRow,
@@ -88,9 +90,63 @@ def _canonical(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def _payload_hash(answers: Mapping[str, Any], path: str | None, state: str) -> str:
-    blob = _canonical({"answers": dict(answers), "path": path, "state": state})
+def _encode(value: Any) -> str:
+    """``_canonical(value)``, with fast paths for the shapes answers take (bulk imports)."""
+    kind = type(value)
+    if kind is str:
+        return _encode_str(value)
+    if kind is int:
+        return int.__repr__(value)
+    if kind is list and all(type(v) is str for v in value):
+        return "[" + ",".join(map(_encode_str, value)) + "]"
+    if kind is dict and all(type(k) is str and type(v) is int for k, v in value.items()):
+        return "{" + ",".join(f"{_encode_str(k)}:{int.__repr__(value[k])}"
+                              for k in sorted(value)) + "}"
+    return _canonical(value)
+
+
+def _payload_hash(answers: Mapping[str, Any], path: str | None, state: str,
+                  encoded: Mapping[str, str] | None = None) -> str:
+    """SHA-256 of ``_canonical({"answers": answers, "path": path, "state": state})``.
+
+    Assembled from each answer's own encoding (``encoded``, when the caller has it),
+    which gives exactly the same text as encoding the whole mapping at once.
+    """
+    parts = []
+    for key in sorted(answers):
+        text = encoded.get(key) if encoded is not None else None
+        parts.append(f"{_encode_str(key)}:{text if text is not None else _encode(answers[key])}")
+    blob = (f'{{"answers":{{{",".join(parts)}}},"path":{_encode(path)},'
+            f'"state":{_encode(state)}}}')
     return hashlib.sha256(blob.encode("utf-8")).hexdigest()
+
+
+_QUESTION_MAPS: dict[int, tuple[InstrumentVersion, dict[str, Question]]] = {}
+
+
+_OPTION_SETS: dict[int, tuple[Question, frozenset[str]]] = {}
+
+
+def _options_of(q: Question) -> frozenset[str]:
+    """The option codes of ``q`` as a set (cached: ``q.option`` scans the tuple)."""
+    hit = _OPTION_SETS.get(id(q))
+    if hit is None or hit[0] is not q:
+        if len(_OPTION_SETS) > 4096:
+            _OPTION_SETS.clear()
+        hit = (q, frozenset(q.option_codes))
+        _OPTION_SETS[id(q)] = hit
+    return hit[1]
+
+
+def _questions_of(iv: InstrumentVersion) -> dict[str, Question]:
+    """``{code: question}`` of ``iv`` (cached: ``iv.question`` scans the tuple)."""
+    hit = _QUESTION_MAPS.get(id(iv))
+    if hit is None or hit[0] is not iv:
+        if len(_QUESTION_MAPS) > 64:
+            _QUESTION_MAPS.clear()
+        hit = (iv, {q.code: q for q in iv.questions})
+        _QUESTION_MAPS[id(iv)] = hit  # keeps iv alive, so its id is not reused
+    return hit[1]
 
 
 # -- instruments ---------------------------------------------------------------
@@ -165,7 +221,8 @@ def _is_number(value: Any) -> bool:
 def _check_ranking(q: Question, value: Any) -> str | None:
     if not isinstance(value, Mapping) or not value:
         return "give a mapping of option code to rank, e.g. {'a': 1, 'b': 2}"
-    unknown = [str(code) for code in value if q.option(str(code)) is None]
+    options = _options_of(q)
+    unknown = [str(code) for code in value if str(code) not in options]
     if unknown:
         return (f"unknown option(s) {', '.join(sorted(unknown))}; options are "
                 f"{', '.join(q.option_codes)}")
@@ -196,14 +253,15 @@ def _check_value(q: Question, value: Any) -> str | None:
     if t is QuestionType.RANKING:
         return _check_ranking(q, value)
     if t is QuestionType.SINGLE_CHOICE:
-        if not isinstance(value, str) or (q.option(value) is None
+        if not isinstance(value, str) or (value not in _options_of(q)
                                           and not (q.other and value == "other")):
             return f"'{value}' is not one of {', '.join(q.option_codes)}"
         return None
     if t is QuestionType.MULTIPLE_CHOICE:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             return "give a list of option codes"
-        bad = [v for v in value if q.option(v) is None and not (q.other and v == "other")]
+        options = _options_of(q)
+        bad = [v for v in value if v not in options and not (q.other and v == "other")]
         if bad:
             return f"unknown option(s) {', '.join(bad)}"
         if len(set(value)) != len(value):
@@ -297,9 +355,10 @@ def validate_answers(
         add(None, f"state '{state}' is not one of {', '.join(_STATES)}")
     if path is not None and iv.paths and iv.path(path) is None:
         add(None, f"path '{path}' is not one of {', '.join(p.code for p in iv.paths)}")
+    questions = _questions_of(iv)
     for key, value in answers.items():
         code, _, suffix = key.partition(".")
-        q = iv.question(code)
+        q = questions.get(code)
         if q is None or (suffix and suffix != "other"):
             add(key, f"{iv.ref} has no question '{key}'")
             continue
@@ -341,31 +400,66 @@ class ResponseRow:
     state: str = "complete"
     respondent_id: str | None = None
     idempotency_key: str | None = None
+    #: Attributes (nation, region, organisation_type) of a new pseudonymous respondent
+    #: created with the response (imports), when ``respondent_id`` is not given.
+    respondent: Mapping[str, str | None] | None = None
 
 
-def _answer_rows(response_id: str, iv: InstrumentVersion,
-                 answers: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    plain: list[dict[str, Any]] = []
-    ranks: list[dict[str, Any]] = []
+_Row = tuple[Any, ...]
+
+
+def _answer_rows(response_id: str, iv: InstrumentVersion, answers: Mapping[str, Any],
+                 encoded: dict[str, str] | None = None) -> tuple[list[_Row], list[_Row]]:
+    """Rows of ``answers`` (response_id, question_code, value) and ``ranking_answers``.
+
+    ``encoded`` (if given) receives each answer's JSON text, for :func:`_payload_hash`.
+    """
+    plain: list[_Row] = []
+    ranks: list[_Row] = []
+    questions = _questions_of(iv)
     for key, value in answers.items():
         if _is_empty(value):
             continue
-        plain.append({"response_id": response_id, "question_code": key,
-                      "value": _canonical(value)})
-        q = iv.question(key)
+        text = _encode(value)
+        if encoded is not None:
+            encoded[key] = text
+        plain.append((response_id, key, text))
+        q = questions.get(key)
         if q is not None and q.type is QuestionType.RANKING:
-            ranks.extend({"response_id": response_id, "question_code": key,
-                          "option_code": option, "rank": int(rank)}
-                         for option, rank in value.items())
+            ranks.extend((response_id, key, option, int(rank)) for option, rank in value.items())
     return plain, ranks
 
 
-def _insert_answers(conn: Connection | Session, plain: list[dict[str, Any]],
-                    ranks: list[dict[str, Any]]) -> None:
-    if plain:
-        conn.execute(insert(_table(Answer)), plain)
-    if ranks:
-        conn.execute(insert(_table(RankingAnswer)), ranks)
+def _bulk_insert(session: Session, table: Table, columns: Sequence[str],
+                 rows: Sequence[_Row]) -> None:
+    """Insert many rows fast: COPY on PostgreSQL, the driver's executemany on SQLite.
+
+    Per-row SQLAlchemy parameter processing costs more than the insert itself at
+    millions of rows. Only for tables whose column values need no conversion.
+    """
+    if not rows:
+        return
+    conn = session.connection()
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        dbapi: Any = conn.connection.dbapi_connection  # psycopg 3: has COPY
+        # Table and column names are the models' own, never input.
+        with dbapi.cursor() as cursor, \
+                cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+    elif conn.dialect.name == "sqlite":
+        marks = ", ".join("?" * len(columns))
+        conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({marks})",  # noqa: S608
+                             list(rows))
+    else:  # pragma: no cover - only SQLite and PostgreSQL are supported
+        conn.execute(insert(table), [dict(zip(columns, row, strict=True)) for row in rows])
+
+
+def _insert_answers(session: Session, plain: Sequence[_Row], ranks: Sequence[_Row]) -> None:
+    _bulk_insert(session, _table(Answer), ("response_id", "question_code", "value"), plain)
+    _bulk_insert(session, _table(RankingAnswer),
+                 ("response_id", "question_code", "option_code", "rank"), ranks)
 
 
 def _resolve_token(session: Session, token: str, iv_id: int) -> Invitation:
@@ -484,6 +578,7 @@ def save_responses(
     *,
     source: str = "import",
     is_shown: ShownFn | None = None,
+    validate: bool = True,
 ) -> list[str]:
     """Validate every row, then insert them all in one transaction; return their ids.
 
@@ -492,7 +587,9 @@ def save_responses(
     is taken as the answers of row ``position + 1``. Rows whose
     ``idempotency_key`` is already stored with the same payload are not inserted
     again (their existing id is returned); with a different payload they fail
-    (``S107``).
+    (``S107``). A new row with ``respondent`` attributes gets a new pseudonymous
+    respondent. ``validate=False`` skips the answer checks, for callers (the
+    importer) that have just run :func:`validate_answers` on every row themselves.
 
     Examples
     --------
@@ -511,7 +608,7 @@ def save_responses(
         item = row if isinstance(row, ResponseRow) else ResponseRow(answers=row,
                                                                     source_row=position)
         prepared.append(item)
-        if len(issues) < _MAX_REPORTED:
+        if validate and len(issues) < _MAX_REPORTED:
             issues.extend(validate_answers(
                 iv, item.answers, path=item.path, state=item.state, is_shown=is_shown,
                 location=Location(file=source_file, row=item.source_row or position),
@@ -521,8 +618,9 @@ def save_responses(
     now = _now()
     ids: list[str] = []
     response_rows: list[dict[str, Any]] = []
-    plain: list[dict[str, Any]] = []
-    ranks: list[dict[str, Any]] = []
+    plain: list[_Row] = []
+    ranks: list[_Row] = []
+    respondents: list[dict[str, Any]] = []
     with store.write() as session:
         iv_id = _instrument_id(session, iv)
         keys = [r.idempotency_key for r in prepared if r.idempotency_key is not None]
@@ -535,7 +633,10 @@ def save_responses(
             ):
                 known[str(key)] = (rid, payload)
         for position, item in enumerate(prepared, start=1):
-            payload = _payload_hash(item.answers, item.path, item.state)
+            rid = uuid.uuid4().hex
+            encoded: dict[str, str] = {}
+            row_plain, row_ranks = _answer_rows(rid, iv, item.answers, encoded)
+            payload = _payload_hash(item.answers, item.path, item.state, encoded)
             if item.idempotency_key is not None and item.idempotency_key in known:
                 rid, stored = known[item.idempotency_key]
                 if stored != payload:
@@ -544,12 +645,19 @@ def save_responses(
                         Location(file=source_file, row=item.source_row or position)))
                 ids.append(rid)
                 continue
-            rid = uuid.uuid4().hex
             ids.append(rid)
             if item.idempotency_key is not None:
                 known[item.idempotency_key] = (rid, payload)
+            respondent_id = item.respondent_id
+            if respondent_id is None and item.respondent is not None:
+                respondent_id = new_respondent_id()
+                respondents.append({
+                    "id": respondent_id, "nation": item.respondent.get("nation"),
+                    "region": item.respondent.get("region"),
+                    "organisation_type": item.respondent.get("organisation_type"),
+                    "instrument": iv.instrument, "created_at": now})
             response_rows.append({
-                "id": rid, "respondent_id": item.respondent_id, "instrument_version_id": iv_id,
+                "id": rid, "respondent_id": respondent_id, "instrument_version_id": iv_id,
                 "instrument": iv.instrument, "version": str(iv.version),
                 "content_hash": iv.content_hash, "path": item.path, "state": item.state,
                 "started_at": now, "completed_at": now if item.state == "complete" else None,
@@ -557,11 +665,12 @@ def save_responses(
                 "source_row": item.source_row or position,
                 "idempotency_key": item.idempotency_key, "payload_hash": payload,
             })
-            row_plain, row_ranks = _answer_rows(rid, iv, item.answers)
             plain.extend(row_plain)
             ranks.extend(row_ranks)
         if issues:
             raise LandscapeError(issues[:_MAX_REPORTED])
+        if respondents:
+            session.execute(insert(_table(Respondent)), respondents)
         if response_rows:
             session.execute(insert(_table(Response)), response_rows)
         _insert_answers(session, plain, ranks)

@@ -47,11 +47,22 @@ def _seed_common(store: Store, tag: str, extra_invitation: dict[str, object]) ->
                        "(:id, 'rank', 'b', 1)"), {"id": f"resp{tag}"})
 
 
+def _seed_0003(store: Store) -> None:
+    _seed_common(store, "c333", {"reminder_count": 1})
+    with store.write() as s:
+        s.execute(text("INSERT INTO codings (response_id, question_code, theme, applied, "
+                       "source, coder, coded_at, note, codebook) VALUES ('respc333', "
+                       "'challenges', 'staff_turnover', :yes, 'manual', 'Siân', :t, "
+                       "'pobl yn symud', NULL)"), {"yes": True, "t": _T})
+
+
 # Per revision: seed rows using only what that revision's schema has.
 SEEDS: dict[str, Callable[[Store], None]] = {
     "0001": lambda store: _seed_common(store, "a1", {}),
     "0002": lambda store: _seed_common(store, "b22", {"reminder_count": 1}),
+    "0003": _seed_0003,
 }
+_TAGS = {"0001": "a1", "0002": "b22", "0003": "c333"}
 
 
 def test_every_revision_has_a_seed() -> None:
@@ -70,7 +81,7 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
         SEEDS[revision](store)
         store.upgrade()
         store.check()
-        tag = "a1" if revision == "0001" else "b22"
+        tag = _TAGS[revision]
         with store.session() as s:
             assert s.execute(text("SELECT name, organisation FROM contacts")).one() == (
                 "Siân Glyndŵr", "Cyngor Ynys Môn")
@@ -86,6 +97,18 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
             assert [tuple(r) for r in ranks] == [("a", 2), ("b", 1)]
         indexes = {ix["name"] for ix in inspect(store.engine).get_indexes("ranking_answers")}
         assert "ix_ranking_answers_question_code_response_id" in indexes
+        # 0003 added the codings table: rows seeded before it are still codable after it.
+        with store.write() as s:
+            if revision != "0003":
+                s.execute(text("INSERT INTO codings (response_id, question_code, theme, "
+                               "applied, source, coder, coded_at) VALUES (:id, 'challenges', "
+                               "'staff_turnover', :yes, 'manual', 'Siân', :t)"),
+                          {"id": f"resp{tag}", "yes": True, "t": _T})
+        with store.session() as s:
+            coding = s.execute(text("SELECT response_id, theme, applied, coder FROM codings")
+                               ).one()
+            assert (coding[0], coding[1], bool(coding[2]), coding[3]) == (
+                f"resp{tag}", "staff_turnover", True, "Siân")
 
 
 def test_models_match_migrated_schema(store: Store) -> None:

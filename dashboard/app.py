@@ -1,0 +1,125 @@
+"""The Dash app factory: the explorer and the respondent web form on one server.
+
+:func:`create_app` builds a :class:`dash.Dash` app whose Flask server
+(``app.server``) also serves the respondent form (:mod:`dashboard.form`). Explorer
+pages are Dash "pages": modules in ``dashboard/pages/`` that call
+``dash.register_page(__name__, ...)``; they reach the store through
+:func:`current_store` (inside a request or callback) and must label synthetic
+data with :func:`current_demo_label`.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, cast
+
+import dash
+from dash import html
+from flask import Flask, current_app
+
+from dashboard.form import form_blueprint
+from survey.store import Store
+
+__all__ = ["PAGES_FOLDER", "create_app", "current_demo_label", "current_store"]
+
+#: Where explorer page modules live.
+PAGES_FOLDER = Path(__file__).resolve().parent / "pages"
+_EXTENSION = "landscape"
+
+
+def _has_pages(folder: Path) -> bool:
+    return folder.is_dir() and any(p.suffix == ".py" and not p.name.startswith("_")
+                                   for p in folder.iterdir())
+
+
+def _layout(demo_label: str | None, use_pages: bool) -> Any:
+    banner = [html.P(demo_label, className="demo-label", role="note")] if demo_label else []
+    if use_pages:
+        links = [html.Li(dash.dcc.Link(page["name"], href=page["relative_path"]))
+                 for page in dash.page_registry.values()]
+        nav = cast(Any, html.Nav)  # aria-* props are not in Dash's type hints
+        body: list[Any] = [nav(html.Ul(links), **{"aria-label": "Explorer pages"}),
+                           dash.page_container]
+    else:
+        body = [html.P("The explorer pages are not installed yet; the survey form is "
+                       "served at /respond/<token> and /open/<instrument>/<version>.")]
+    return html.Div([
+        html.Header(html.H1("Partnership Landscape")),
+        *banner,
+        html.Main(body, id="main"),
+    ])
+
+
+def create_app(store: Store | None = None, *, demo_label: str | None = None,
+               pages_folder: Path | None = None) -> dash.Dash:
+    """Build the Dash app (explorer) with the respondent form on its Flask server.
+
+    Parameters
+    ----------
+    store
+        The response store. ``None`` opens the one named by the
+        ``database_url`` setting (``LANDSCAPE_DATABASE_URL``), refusing an
+        unmigrated or too-new schema (``LandscapeError`` ``S101``-``S103``).
+    demo_label
+        Shown on every page (explorer and form) when the store holds synthetic
+        or demonstration data, e.g. ``"Demonstration: synthetic responses"``.
+    pages_folder
+        Where explorer page modules are (default ``dashboard/pages``); pages are
+        switched on when it holds any ``*.py`` module not starting with ``_``.
+
+    Examples
+    --------
+    >>> from survey.store import Store
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> app = create_app(store, demo_label="Synthetic data")
+    >>> app.server.test_client().get("/respond/no-such-token").status_code
+    404
+    """
+    if store is None:
+        store = Store.open()
+    folder = PAGES_FOLDER if pages_folder is None else Path(pages_folder)
+    use_pages = _has_pages(folder)
+    server = Flask("dashboard")
+    server.extensions[_EXTENSION] = {"store": store, "demo_label": demo_label,
+                                     "instruments": {}}
+    # Registered before Dash adds its catch-all page route.
+    server.register_blueprint(form_blueprint())
+    options: dict[str, Any] = {"use_pages": True, "pages_folder": str(folder)} \
+        if use_pages else {}
+    app = dash.Dash(
+        "dashboard", server=cast(Any, server), title="Partnership Landscape",
+        suppress_callback_exceptions=True, **options,
+    )
+    app.layout = _layout(demo_label, use_pages)
+    return app
+
+
+def current_store() -> Store:
+    """The store of the app handling the current request (for page callbacks).
+
+    Examples
+    --------
+    >>> from survey.store import Store
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> app = create_app(store)
+    >>> with app.server.app_context():
+    ...     current_store() is store
+    True
+    """
+    found: Store = current_app.extensions[_EXTENSION]["store"]
+    return found
+
+
+def current_demo_label() -> str | None:
+    """The app's synthetic-data label (None for a real store), for pages to show.
+
+    Examples
+    --------
+    >>> from survey.store import Store
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> with create_app(store, demo_label="Synthetic").server.app_context():
+    ...     current_demo_label()
+    'Synthetic'
+    """
+    label: str | None = current_app.extensions[_EXTENSION]["demo_label"]
+    return label

@@ -1,0 +1,162 @@
+"""Where analysis commands get rankings: the store (default) or a file (``--input``).
+
+For any command that analyses a ranking question::
+
+    @click.command("consensus")
+    @rankings_source_options
+    def consensus_command(**options):
+        data = load_rankings(options)            # one RankingData (groups set)
+        groups = load_ranking_groups(options)    # or: group name -> RankingData
+
+Without ``--input`` the store named by ``--database`` / ``$LANDSCAPE_DATABASE_URL``
+is read through :func:`survey.store.analysis.store_ranking_groups` (``--question``,
+``--by``, ``--where``, ``--instrument``). With ``--input FILE --layout ...`` the
+file is read as before (``--group-column`` splits it). :func:`describe_source`
+says which was used, and :func:`source_labels` gives the data labels (e.g. the
+demo's "reconstructed ..." label) to print beside any result.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import click
+
+from survey.errors import LandscapeError
+
+__all__ = [
+    "describe_source",
+    "load_ranking_groups",
+    "load_rankings",
+    "rankings_source_options",
+    "source_labels",
+]
+
+_LAYOUTS = ["rank-per-option", "option-per-rank", "ordered-list"]
+_FIELDS = ["instrument", "version", "nation", "region", "organisation_type", "path"]
+
+
+def rankings_source_options(function: Callable[..., Any]) -> Callable[..., Any]:
+    """Add the source options (store by default, or ``--input FILE``) to a click command.
+
+    The command receives ``input_path, layout, group_column, id_column,
+    list_column, instrument, question, database_url, by, where``.
+    """
+    for decorator in reversed([
+        click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
+                     default=None, help="Read a CSV or XLSX exported from another survey tool "
+                     "instead of the store."),
+        click.option("--layout", type=click.Choice(_LAYOUTS), default=None,
+                     help="How the --input file holds the rankings."),
+        click.option("--group-column", default=None,
+                     help="Column to split an --input file by."),
+        click.option("--id-column", default=None,
+                     help="Respondent id column of an --input file (default: guessed)."),
+        click.option("--list-column", default=None,
+                     help="The ranking field of an --input file (ordered-list layout)."),
+        click.option("--instrument", default=None, metavar="ID[@VERSION]",
+                     help="Store: only this instrument (or version). --input: the "
+                     "ID@VERSION the file answers (labels, ranking rule)."),
+        click.option("--question", default=None,
+                     help="Ranking question code (default: the instrument's one ranking "
+                     "question, evidence_priorities)."),
+        click.option("--database", "--database-url", "database_url", default=None,
+                     metavar="URL", help="The store to read [env LANDSCAPE_DATABASE_URL; "
+                     "default sqlite:///landscape.db]."),
+        click.option("--by", type=click.Choice(_FIELDS), default=None,
+                     help="Store: one table per value of this field (always within an "
+                     "instrument; default: one per instrument)."),
+        click.option("--where", "where", multiple=True, metavar="FIELD=VALUE",
+                     help="Store: keep only respondents with this value (repeatable; the "
+                     "same field twice means either value)."),
+    ]):
+        function = decorator(function)
+    return function
+
+
+def _is_file(options: Mapping[str, Any]) -> bool:
+    if options.get("input_path") is None and options.get("input") is None:
+        for name, key in (("--layout", "layout"), ("--group-column", "group_column"),
+                          ("--id-column", "id_column"), ("--list-column", "list_column")):
+            if options.get(key):
+                raise LandscapeError.of("A171", f"{name} applies to --input files only")
+        return False
+    if options.get("by") or options.get("where"):
+        raise LandscapeError.of("A171", "--by and --where apply to the store; for an --input "
+                                "file use --group-column")
+    if options.get("database_url"):
+        raise LandscapeError.of("A171", "give either --input FILE or --database, not both")
+    if not options.get("layout"):
+        raise LandscapeError.of("A102", "--input needs --layout rank-per-option, "
+                                "option-per-rank or ordered-list")
+    return True
+
+
+def _file_options(options: Mapping[str, Any]) -> dict[str, Any]:
+    return {"input": options.get("input_path") or options.get("input"),
+            "layout": options["layout"], "group_column": options.get("group_column"),
+            "id_column": options.get("id_column"), "list_column": options.get("list_column"),
+            "instrument": options.get("instrument"), "question": options.get("question")}
+
+
+def load_ranking_groups(options: Mapping[str, Any]) -> dict[str, Any]:
+    """Group name -> :class:`~survey.ranking.bands.RankingData` from the chosen source."""
+    if _is_file(options):
+        from survey.commands.priorities import SOURCES
+
+        data = SOURCES["file"](_file_options(options))
+        if data.groups is None:
+            return {"all": data}
+        groups = data.groups.astype(object)
+        return {str(g): data.subset((groups == g).to_numpy())
+                for g in sorted(groups.dropna().unique(), key=str)}
+    from survey.store import Store
+    from survey.store.analysis import store_ranking_groups
+
+    with Store.open(options.get("database_url")) as store:
+        return store_ranking_groups(store, options.get("question"),
+                                    instrument=options.get("instrument"),
+                                    where=list(options.get("where") or ()),
+                                    by=options.get("by"))
+
+
+def load_rankings(options: Mapping[str, Any]) -> Any:
+    """One :class:`~survey.ranking.bands.RankingData` (``groups`` = each respondent's group)."""
+    if _is_file(options):
+        from survey.commands.priorities import SOURCES
+
+        return SOURCES["file"](_file_options(options))
+    return _store_source(options)
+
+
+def _store_source(options: Mapping[str, Any]) -> Any:
+    from survey.store import Store
+    from survey.store.analysis import store_ranking_data
+
+    with Store.open(options.get("database_url")) as store:
+        return store_ranking_data(store, options.get("question"),
+                                  instrument=options.get("instrument"),
+                                  where=list(options.get("where") or ()), by=options.get("by"))
+
+
+def describe_source(options: Mapping[str, Any]) -> str:
+    """One line naming the source, e.g. ``store sqlite:///landscape.db``."""
+    if _is_file(options):
+        return f"file {options.get('input_path') or options.get('input')}"
+    from survey.settings import resolve
+    from survey.store.engine import _safe
+
+    return f"store {_safe(resolve('database_url', options.get('database_url')))}"
+
+
+def source_labels(options: Mapping[str, Any]) -> list[str]:
+    """Data labels to print with results (the demo's label when the store holds it)."""
+    if _is_file(options):
+        return []
+    from survey.store import Store
+    from survey.store.analysis import data_labels
+
+    with Store.open(options.get("database_url")) as store:
+        return data_labels(store)

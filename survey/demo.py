@@ -1,0 +1,350 @@
+"""The demo: the 2022 survey reconstructed into a store, labelled as such everywhere.
+
+:func:`load_demo` fills a store (SQLite or PostgreSQL) with
+
+* the three shipped instrument versions (``local_government@1.0.0``,
+  ``local_government@1.1.0``, ``researcher@1.0.0``);
+* a **synthetic** local-government sampling frame of 256 contacts (England 193,
+  Scotland 32, Wales 21, Northern Ireland 10, as in 2022) with fake names and
+  ``example.org`` addresses, each invited to ``local_government@1.0.0``;
+* 52 responses: 35 local-government (from frame members, so the monitor shows
+  35 completed of 256) and 17 researcher responses (open link, no frame). Their
+  rankings are the reconstructed ones in ``survey/data/demo_rankings.csv``
+  (LG01-LG35 and R01-R17 in file order), their challenge texts the synthetic ones
+  in ``survey/data/demo_challenges.csv``, and their profile answers (nation,
+  region, organisation type, path and the path's choice questions) are generated
+  from a fixed seed, following each instrument's skip logic and required
+  questions. Local-government nations are in proportion to the frame (27/4/3/1).
+
+How the demo is labelled in the data
+------------------------------------
+Every demo response has ``responses.source_file`` =
+:data:`DEMO_SOURCE_FILE` (``"demo: "`` + :data:`DEMO_LABEL`) and an idempotency
+key ``demo:<id>`` (``demo:LG01`` ...); demo contacts are named "Synthetic contact
+NNN", work for "Synthetic council NNN (demo)" and have the role "synthetic demo
+contact". :func:`survey.store.analysis.data_labels` finds the label again, and
+every command that reads the store prints it.
+
+A respondent with a blank challenge answer simply leaves their path's challenges
+question unanswered: the question is optional on both paths.
+"""
+
+from __future__ import annotations
+
+import csv
+import random
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from sqlalchemy import func, select, update
+
+from survey.errors import LandscapeError
+from survey.instrument.model import InstrumentVersion, QuestionType
+from survey.instrument.places import REGIONS
+from survey.store.analysis import DEMO_PREFIX
+from survey.store.engine import Store
+from survey.store.models import Base, Contact, Invitation, Respondent, Response
+
+__all__ = [
+    "DEMO_LABEL",
+    "DEMO_SEED",
+    "DEMO_SOURCE_FILE",
+    "FRAME_BY_NATION",
+    "SHIPPED_VERSIONS",
+    "DemoSummary",
+    "demo_frame",
+    "demo_responses",
+    "load_demo",
+]
+
+#: What the demo data is, in the data (``responses.source_file``) and on screen.
+DEMO_LABEL = ("reconstructed to match published aggregates, not the real responses "
+              "(rankings reconstructed from the 2022 report's Tables 1 and 2; profile "
+              "answers, challenge texts and the sampling frame are synthetic)")
+DEMO_SOURCE_FILE = DEMO_PREFIX + DEMO_LABEL
+DEMO_SEED = 2022
+#: The instrument versions the demo records, as shipped in ``instruments/``.
+SHIPPED_VERSIONS = ("local_government@1.0.0", "local_government@1.1.0", "researcher@1.0.0")
+#: The 2022 local-government frame by nation (report section 2).
+FRAME_BY_NATION: dict[str, int] = {"england": 193, "scotland": 32, "wales": 21,
+                                   "northern_ireland": 10}
+_LG = "local_government@1.0.0"
+_RESEARCHER = "researcher@1.0.0"
+_QUESTION = "evidence_priorities"
+_ENGLISH_REGIONS = [r.code for r in REGIONS if r.nation == "england"]
+# English local government is mostly district and unitary councils.
+_ENGLISH_TYPES = (["district_council"] * 9 + ["unitary_authority"] * 6 + ["county_council"] * 2
+                  + ["combined_authority", "local_enterprise_partnership"])
+_OTHER_TYPES = {"scotland": "unitary_authority", "wales": "unitary_authority",
+                "northern_ireland": "district_council"}
+_RESEARCHER_TYPES = ["university"] * 6 + ["research_institute"] * 2 + [
+    "evidence_centre", "think_tank"]
+# Share of respondents on the partnership path (a plausible synthetic split).
+_PARTNERSHIP_SHARE = {"local_government": 0.65, "researcher": 0.7}
+# Filled explicitly, or not at all (free text other than challenges stays blank).
+_EXPLICIT = {"consent", "organisation", "organisation_type", "role", "nation", "region",
+             "in_partnership", _QUESTION, "challenges", "challenges_no_partnership"}
+
+
+@dataclass(frozen=True, slots=True)
+class DemoSummary:
+    """What :func:`load_demo` loaded."""
+
+    store_url: str
+    label: str
+    instruments: tuple[str, ...]
+    frame: int
+    frame_by_nation: dict[str, int]
+    invited: int
+    responses: dict[str, int]
+
+
+def _allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
+    """Largest-remainder split of ``total`` in proportion to ``weights``."""
+    whole = sum(weights.values())
+    exact = {k: total * w / whole for k, w in weights.items()}
+    out = {k: int(v) for k, v in exact.items()}
+    for k in sorted(exact, key=lambda k: exact[k] - out[k], reverse=True)[:total - sum(
+            out.values())]:
+        out[k] += 1
+    return out
+
+
+def demo_frame(seed: int = DEMO_SEED) -> pd.DataFrame:
+    """The synthetic local-government sampling frame: 256 fake contacts.
+
+    Columns as ``landscape frame import`` reads them (name, email, organisation,
+    organisation_type, role, nation, region).
+
+    Examples
+    --------
+    >>> frame = demo_frame()
+    >>> len(frame), frame["nation"].value_counts()["wales"], frame["email"][0]
+    (256, 21, 'contact001@example.org')
+    """
+    rng = random.Random(seed)
+    rows: list[dict[str, str]] = []
+    number = 0
+    for nation, count in FRAME_BY_NATION.items():
+        for _ in range(count):
+            number += 1
+            english = nation == "england"
+            rows.append({
+                "name": f"Synthetic contact {number:03d}",
+                "email": f"contact{number:03d}@example.org",
+                "organisation": f"Synthetic council {number:03d} (demo)",
+                "organisation_type": rng.choice(_ENGLISH_TYPES) if english
+                else _OTHER_TYPES[nation],
+                "role": "synthetic demo contact",
+                "nation": nation,
+                "region": rng.choice(_ENGLISH_REGIONS) if english else "",
+            })
+    return pd.DataFrame(rows, columns=["name", "email", "organisation", "organisation_type",
+                                       "role", "nation", "region"])
+
+
+def _data_file(name: str) -> Path:
+    # Read directly rather than through survey.ranking / survey.coding: importing those
+    # packages pulls in the statistics stack and would triple the demo's start-up time.
+    return Path(str(resources.files("survey") / "data" / name))
+
+
+def _fill_choices(iv: InstrumentVersion, answers: dict[str, Any], rng: random.Random) -> None:
+    """Answer every shown choice and rating question not filled explicitly, in order."""
+    from survey.instrument.logic import is_shown
+
+    for q in iv.questions:
+        if q.code in _EXPLICIT or not is_shown(iv, q, answers):
+            continue
+        if q.type is QuestionType.SINGLE_CHOICE:
+            answers[q.code] = rng.choice(q.option_codes)
+        elif q.type is QuestionType.MULTIPLE_CHOICE:
+            answers[q.code] = rng.sample(list(q.option_codes),
+                                         rng.randint(1, min(3, len(q.options))))
+        elif q.type is QuestionType.RATING and q.scale is not None:
+            answers[q.code] = rng.randint(q.scale.min, q.scale.max)
+
+
+@dataclass(frozen=True, slots=True)
+class _DemoResponse:
+    demo_id: str
+    instrument: str
+    answers: dict[str, Any]
+    path: str
+    frame_row: int | None  # index into demo_frame() for invited respondents
+
+
+def demo_responses(versions: Mapping[str, InstrumentVersion] | None = None,
+                   seed: int = DEMO_SEED) -> list[_DemoResponse]:
+    """The 52 demo responses (answers, path, frame row), deterministic for a seed.
+
+    Examples
+    --------
+    >>> responses = demo_responses()
+    >>> len(responses), responses[0].demo_id, responses[-1].demo_id
+    (52, 'LG01', 'R17')
+    """
+    from survey.instrument.registry import Catalogue
+
+    if versions is None:
+        catalogue = Catalogue.default()
+        versions = {ref: catalogue.load(ref) for ref in (_LG, _RESEARCHER)}
+    rng = random.Random(seed)
+    rankings = pd.read_csv(_data_file("demo_rankings.csv"), dtype={"respondent_id": str,
+                           "instrument": str, "data_status": str}, encoding="utf-8-sig")
+    challenges = pd.read_csv(_data_file("demo_challenges.csv"), dtype=str,
+                             keep_default_na=False, encoding="utf-8"
+                             ).set_index("response_id")["challenges"]
+    frame = demo_frame(seed)
+    by_nation = {n: [i for i in frame.index[frame["nation"] == n]] for n in FRAME_BY_NATION}
+    for rows in by_nation.values():
+        rng.shuffle(rows)
+    out: list[_DemoResponse] = []
+    for ref, prefix in ((_LG, "LG"), (_RESEARCHER, "R")):
+        iv = versions[ref]
+        name = iv.instrument
+        options = iv.question(_QUESTION).option_codes  # type: ignore[union-attr]
+        rows = rankings[rankings["instrument"] == name].reset_index(drop=True)
+        nations = [n for n, k in _allocate(len(rows), FRAME_BY_NATION).items()
+                   for _ in range(k)]
+        rng.shuffle(nations)
+        for i, row in rows.iterrows():
+            demo_id = f"{prefix}{int(str(i)) + 1:02d}"
+            nation = nations[int(str(i))]
+            frame_row: int | None = None
+            if name == "local_government":
+                frame_row = by_nation[nation].pop()
+                contact = frame.loc[frame_row]
+                organisation = str(contact["organisation"])
+                org_type = str(contact["organisation_type"])
+                region = str(contact["region"])
+            else:
+                organisation = f"Synthetic university {int(str(i)) + 1:02d} (demo)"
+                org_type = rng.choice(_RESEARCHER_TYPES)
+                region = rng.choice(_ENGLISH_REGIONS) if nation == "england" else ""
+            partnership = rng.random() < _PARTNERSHIP_SHARE[name]
+            path = "partnership" if partnership else "no_partnership"
+            answers: dict[str, Any] = {
+                "consent": True, "organisation": organisation, "organisation_type": org_type,
+                "role": "synthetic demo respondent", "nation": nation,
+            }
+            if nation == "england":
+                answers["region"] = region
+            answers["in_partnership"] = "yes" if partnership else "no"
+            _fill_choices(iv, answers, rng)
+            answers[_QUESTION] = {o: int(row[o]) for o in options}
+            text = str(challenges.get(demo_id, ""))
+            if text.strip():
+                answers["challenges" if partnership else "challenges_no_partnership"] = text
+            out.append(_DemoResponse(demo_id, name, answers, path, frame_row))
+    return out
+
+
+def _is_empty(store: Store) -> bool:
+    with store.session() as session:
+        return not any(session.execute(select(func.count()).select_from(table)).scalar_one()
+                       for table in Base.metadata.sorted_tables)
+
+
+def _clear(store: Store) -> None:
+    with store.write() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+
+
+def _open(url: str | None) -> Store:
+    store = Store.open(url, check=False, create=True)
+    try:
+        if store.status().current is None:
+            from sqlalchemy import inspect
+
+            with store.engine.connect() as conn:
+                has_tables = bool(inspect(conn).get_table_names())
+            if not has_tables:
+                store.upgrade()
+        store.check()
+    except BaseException:
+        store.close()
+        raise
+    return store
+
+
+def load_demo(url: str | None = None, *, reset: bool = False,
+              seed: int = DEMO_SEED) -> DemoSummary:
+    """Create (or with ``reset``, empty) the store at ``url`` and load the demo into it.
+
+    A new database is migrated first. A store that already holds anything is
+    refused (``S151``) unless ``reset`` is true, which deletes every row first.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> url = "sqlite:///" + str(pathlib.Path(tempfile.mkdtemp()) / "demo.db")
+    >>> summary = load_demo(url)
+    >>> summary.responses, summary.frame
+    ({'local_government': 35, 'researcher': 17}, 256)
+    """
+    from survey.instrument.registry import Catalogue
+    from survey.settings import resolve
+    from survey.store.frame import import_frame
+    from survey.store.invitations import issue_invitations
+    from survey.store.responses import ResponseRow, record_instrument, save_responses
+
+    catalogue = Catalogue.default()
+    versions = {ref: catalogue.load(ref) for ref in SHIPPED_VERSIONS}
+    responses = demo_responses(versions, seed)
+    with _open(url) as store:
+        if not _is_empty(store):
+            if not reset:
+                raise LandscapeError.of(
+                    "S151", f"{store.url} already holds data; the demo is loaded only into "
+                    "an empty store")
+            _clear(store)
+        for iv in versions.values():
+            record_instrument(store, iv)
+        frame = demo_frame(seed)
+        with tempfile.TemporaryDirectory() as tmp:
+            frame_csv = Path(tmp) / "demo_frame.csv"
+            with frame_csv.open("w", encoding="utf-8", newline="") as out:
+                writer = csv.writer(out)
+                writer.writerow(frame.columns)
+                writer.writerows(frame.itertuples(index=False))
+            import_frame(store, frame_csv, instrument="local_government")
+        lg = versions[_LG]
+        issue_invitations(store, lg, resolve("base_url"))
+        with store.session() as session:
+            respondent_of = dict(session.execute(
+                select(Contact.email, Contact.respondent_id)).all())
+        counts: dict[str, int] = {}
+        for ref in (_LG, _RESEARCHER):
+            iv = versions[ref]
+            rows = []
+            for number, r in enumerate(responses, start=1):
+                if r.instrument != iv.instrument:
+                    continue
+                respondent = (respondent_of[str(frame.loc[r.frame_row, "email"])]
+                              if r.frame_row is not None else None)
+                rows.append(ResponseRow(answers=r.answers, source_row=number, path=r.path,
+                                        respondent_id=respondent,
+                                        idempotency_key=f"demo:{r.demo_id}"))
+            save_responses(store, iv, rows, DEMO_SOURCE_FILE)
+            counts[iv.instrument] = len(rows)
+        # A completed response has used its invitation's single-use link.
+        with store.write() as session:
+            done = select(Response.respondent_id).where(Response.respondent_id.is_not(None),
+                                                        Response.state == "complete")
+            session.execute(update(Invitation).where(Invitation.respondent_id.in_(done))
+                            .values(used_at=func.now()))
+            invited = session.execute(select(func.count()).select_from(Invitation)
+                                      ).scalar_one()
+            nations = dict(session.execute(select(Respondent.nation, func.count())
+                                           .group_by(Respondent.nation)).all())
+        return DemoSummary(store_url=store.url, label=DEMO_LABEL,
+                           instruments=tuple(versions), frame=len(frame),
+                           frame_by_nation={n: int(nations.get(n, 0)) for n in FRAME_BY_NATION},
+                           invited=int(invited), responses=counts)

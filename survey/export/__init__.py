@@ -1,0 +1,41 @@
+"""Report-ready exports: disclosure control, published-layout tables and charts.
+
+:mod:`survey.export.disclosure` decides what a public table may show,
+:mod:`survey.export.tables` lays band tables out as the 2022 report did and
+writes CSV, XLSX, DOCX and Markdown, and :mod:`survey.export.charts` draws them
+as stacked bar charts (HTML, and PNG/SVG with the system Chromium).
+"""
+
+from survey.export.disclosure import (
+    SUPPRESSED,
+    DisclosurePolicy,
+    ProtectedTable,
+    Suppression,
+    protect,
+    secondary_suppression,
+)
+from survey.export.tables import (
+    CHART_FORMATS,
+    TABLE_FORMATS,
+    PublishedLayout,
+    build_layouts,
+    format_from_suffix,
+    write_band_table,
+    write_layouts,
+)
+
+__all__ = [
+    "CHART_FORMATS",
+    "SUPPRESSED",
+    "TABLE_FORMATS",
+    "DisclosurePolicy",
+    "ProtectedTable",
+    "PublishedLayout",
+    "Suppression",
+    "build_layouts",
+    "format_from_suffix",
+    "protect",
+    "secondary_suppression",
+    "write_band_table",
+    "write_layouts",
+]

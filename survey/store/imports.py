@@ -1,0 +1,967 @@
+"""Importing responses exported by other survey tools (CSV or XLSX) into the store.
+
+One row per respondent, one header row. Columns are matched to the instrument:
+
+* **a question** - its code or its English/Welsh label (case and spacing ignored),
+  optionally behind an ODK/Kobo group prefix (``about_you/nation``). Choice
+  answers are option codes or labels; a multiple choice is ``;``-separated codes
+  or labels (or space-separated codes); consent is yes/no/true/false/1/0; a place
+  is a nation or ITL1 region code, or its English or Welsh name; a rating is the
+  number or its point label.
+* **one 0/1 column per option** of a multiple choice: ``q/option`` (Kobo),
+  ``q_option``, ``q.option`` or ``q[option]``; the "please specify" text of an
+  ``other`` choice is ``q.other`` / ``q_other``.
+* **the ranking question** in one of :data:`survey.ranking.layouts.LAYOUTS`
+  (read by :func:`survey.ranking.layouts.read_rankings_table`):
+  ``rank-per-option`` (``q.option``, ``q_option``, the option label, or Qualtrics'
+  ``q_1``..``q_9`` numbering the options in the instrument's order),
+  ``option-per-rank`` (LimeSurvey ``q[1]``..``q[9]`` holding option codes or
+  labels) or ``ordered-list`` (the ODK/Kobo export of this platform's XLSForm: one
+  field of space-separated codes, best first). ``auto`` tells them apart.
+* optional **respondent attributes** ``nation``, ``region``, ``organisation_type``
+  (when the instrument has no question of that code) - otherwise taken from the
+  instrument's respondent questions; a pseudonymous respondent is created with
+  them so monitor and analysis can group by them;
+* an optional **id column** (``external_id``, ``response_id``, ``_uuid``,
+  ``record_id``, ``respondent_id``, ...) - the idempotency key;
+* a ``state`` column (``complete`` / ``in_progress``) and the metadata columns of
+  ``landscape responses export`` are understood; any other column is an error
+  unless named in ``ignore_columns``.
+
+The whole file is checked before anything is written; every problem is reported
+with ``file:row:column`` (row 1 is the header). By default one bad row means
+nothing is imported (``LandscapeError``); with ``skip_invalid`` the good rows are
+imported and the bad ones written, with their reasons, to a rejects CSV.
+
+Idempotency: each row is keyed by its id column (instrument + id) or, without
+one, by the file's SHA-256 and the row number. Importing the same file again
+stores nothing new; a keyed row already stored with *different* answers is an
+error (``R116``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from survey.errors import Issue, LandscapeError, Location, issue
+from survey.files import atomic_write
+from survey.instrument.logic import evaluate, parse_expression
+from survey.instrument.model import InstrumentVersion, Question, QuestionType
+from survey.instrument.places import NATIONS, REGIONS, Place, nation_of
+from survey.ranking.layouts import ID_COLUMNS, LAYOUTS, read_rankings_table
+from survey.store.engine import Store
+from survey.store.models import Response
+from survey.store.responses import ResponseRow, save_responses, validate_answers
+
+__all__ = ["IMPORT_LAYOUTS", "ImportResult", "RejectedRow", "import_responses",
+           "read_import_table"]
+
+#: ``--layout`` choices: the three ranking layouts, or ``auto`` to detect them.
+IMPORT_LAYOUTS: tuple[str, ...] = ("auto", *LAYOUTS)
+
+_MAX_REPORTED = 200
+# Id columns, most specific first: the first present is the idempotency key.
+_ID_PRIORITY = ("external_id", "response_id", "responseid", "_uuid", "instanceid",
+                "meta/instanceid", "record_id", "respondent_id", "respondent", "id", "token",
+                "key")
+_ATTRIBUTES = ("nation", "region", "organisation_type")
+# Columns written by `landscape responses export` (and the rejects file) that carry
+# no answer: understood and skipped, so an export or a fixed rejects file re-imports.
+_EXPORT_META = ("instrument", "version", "content_hash", "path", "started_at",
+                "completed_at", "source", "source_file", "source_row", "import_row",
+                "import_errors")
+_TRUE = {"1", "yes", "y", "true", "t", "checked", "selected", "ie", "ydw", "do"}
+_FALSE = {"0", "no", "n", "false", "f", "unchecked", "na", "nac ydw", "naddo"}
+_SEPARATORS = (".", "/", ":", " - ", "-")
+_BRACKET = re.compile(r"^(.+?)\s*\[\s*([^\]]+?)\s*\]$")
+
+
+@lru_cache(maxsize=65536)
+def _norm(text: str) -> str:
+    """Matching key: NFC, casefolded, whitespace collapsed."""
+    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
+
+
+@dataclass(frozen=True, slots=True)
+class RejectedRow:
+    """A row left out by ``skip_invalid``: its spreadsheet row, cells and problems."""
+
+    row: int
+    cells: tuple[str, ...]
+    issues: tuple[Issue, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ImportResult:
+    """What an import did."""
+
+    file: str
+    sha256: str
+    rows: int
+    imported: int
+    already_stored: int
+    rejected: tuple[RejectedRow, ...] = ()
+    layouts: dict[str, str] = field(default_factory=dict)
+    response_ids: tuple[str, ...] = ()
+    rejects_file: str | None = None
+
+    def summary(self) -> str:
+        """One paragraph for the CLI."""
+        lines = [f"{self.file} (sha256 {self.sha256[:12]}): {self.rows} rows; "
+                 f"imported {self.imported}, already in the store {self.already_stored}, "
+                 f"rejected {len(self.rejected)}"]
+        if self.layouts:
+            lines.append("ranking layout: " + ", ".join(f"{q} {lay}"
+                                                          for q, lay in self.layouts.items()))
+        if self.rejects_file is not None:
+            lines.append(f"rejected rows and reasons written to {self.rejects_file}")
+        return "\n".join(lines)
+
+
+# -- reading the file ------------------------------------------------------------------
+
+
+def _fail(code: str, message: str, file: str, row: int | None = None,
+          column: str | None = None) -> LandscapeError:
+    return LandscapeError.of(code, message, Location(file=file, row=row, column=column))
+
+
+def _xlsx_cell(value: Any) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        if math.isfinite(value) and value.is_integer():
+            return str(int(value))  # spreadsheets keep whole numbers as floats
+        return repr(value)
+    if hasattr(value, "isoformat"):
+        return str(value.isoformat())
+    return str(value)
+
+
+def _read_xlsx(data: bytes, file: str, sheet: str | None) -> list[list[str]]:
+    import zipfile
+
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
+        raise _fail("R101", f"not a readable XLSX workbook ({type(exc).__name__}: {exc})",
+                    file) from None
+    try:
+        if sheet is not None and sheet not in book.sheetnames:
+            raise _fail("R101", f"no sheet '{sheet}'; the sheets are: "
+                        f"{', '.join(book.sheetnames)}", file)
+        ws = book[sheet] if sheet is not None else book.worksheets[0]
+        return [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
+    finally:
+        book.close()
+
+
+def _read_csv(data: bytes, file: str) -> list[list[str]]:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise _fail("R101", f"not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} "
+                    f"(byte offset {exc.start}) cannot be decoded", file, row=line) from None
+    first = text.split("\n", 1)[0]
+    delimiter = ","
+    if "," not in first:
+        # Excel in many locales saves ';'-separated "CSV"; some tools export tabs.
+        delimiter = next((d for d in (";", "\t") if d in first), ",")
+    try:
+        return [list(r) for r in csv.reader(io.StringIO(text, newline=""),
+                                            delimiter=delimiter, strict=True)]
+    except csv.Error as exc:
+        raise _fail("R101", f"malformed CSV: {exc}", file) from None
+
+
+def read_import_table(path: Path | str, sheet: str | None = None
+                      ) -> tuple[str, list[list[str]]]:
+    """The file's SHA-256 and its rows as text (header first, trailing blank rows dropped).
+
+    CSV is read as UTF-8 with or without BOM (``,``, ``;`` or tab separated);
+    ``.xlsx``/``.xlsm`` as a workbook (``sheet``: its name, default the first).
+
+    Raises
+    ------
+    LandscapeError
+        ``R101`` (missing, unreadable, not UTF-8) or ``R102`` (empty).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> p = Path(tempfile.mkdtemp()) / "a.csv"
+    >>> _ = p.write_bytes("\\ufeffcode,organisation\\n1,Ynys Môn\\n".encode("utf-8"))
+    >>> read_import_table(p)[1]
+    [['code', 'organisation'], ['1', 'Ynys Môn']]
+    """
+    path = Path(path)
+    file = str(path)
+    if not path.is_file():
+        raise _fail("R101", "no such file", file)
+    suffix = path.suffix.lower()
+    if suffix in (".xls", ".ods", ".numbers"):
+        raise _fail("R101", f"'{suffix}' files are not read", file)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise _fail("R101", f"cannot read it: {exc.strerror}", file) from None
+    digest = hashlib.sha256(data).hexdigest()
+    rows = _read_xlsx(data, file, sheet) if suffix in (".xlsx", ".xlsm") else _read_csv(data,
+                                                                                          file)
+    while rows and not any(c.strip() for c in rows[-1]):
+        rows.pop()
+    if not rows:
+        raise _fail("R102", "the file is empty", file)
+    if len(rows) == 1:
+        raise _fail("R102", "the file has a header row but no respondent rows", file, row=1)
+    return digest, rows
+
+
+# -- matching columns to questions -----------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    """What each column of the file holds."""
+
+    whole: dict[str, int] = field(default_factory=dict)       # question -> column
+    other: dict[str, int] = field(default_factory=dict)       # question -> 'other' text column
+    flags: dict[str, dict[str, int]] = field(default_factory=dict)   # mc -> option -> column
+    rank_options: dict[str, dict[int, str]] = field(default_factory=dict)  # col -> option
+    rank_numbered: dict[str, dict[int, int]] = field(default_factory=dict)  # col -> number
+    attributes: dict[str, int] = field(default_factory=dict)
+    id_column: int | None = None
+    state_column: int | None = None
+
+
+class _Matcher:
+    """Resolves header names to (question, part) using codes and labels."""
+
+    def __init__(self, iv: InstrumentVersion) -> None:
+        self.iv = iv
+        self.questions: dict[str, Question] = {}
+        self.options: dict[str, dict[str, str]] = {}
+        for q in iv.questions:
+            self.questions.setdefault(_norm(q.code), q)
+        for q in iv.questions:
+            for tr in q.label.translations.values():
+                self.questions.setdefault(_norm(tr.text), q)
+            keys: dict[str, str] = {}
+            for o in q.options:
+                keys.setdefault(_norm(o.code), o.code)
+            for o in q.options:
+                for tr in o.label.translations.values():
+                    keys.setdefault(_norm(tr.text), o.code)
+            if q.other:
+                for word in ("other", "arall"):
+                    keys.setdefault(word, "other")
+            self.options[q.code] = keys
+
+    def _part(self, q: Question, sub: str, sep: str) -> tuple[Question, str | int] | None:
+        key = _norm(sub)
+        if key.isdigit() and q.type is QuestionType.RANKING:
+            return q, int(key)
+        if key in ("other", "other_text", "specify") and q.other and not (
+                sep == "/" and q.type is QuestionType.MULTIPLE_CHOICE and key == "other"):
+            return q, "other_text"
+        if q.type in (QuestionType.MULTIPLE_CHOICE, QuestionType.RANKING):
+            code = self.options[q.code].get(key)
+            if code is not None:
+                return q, code
+        return None
+
+    def _one(self, name: str) -> tuple[Question, str | int | None] | None:
+        key = _norm(name)
+        if key in self.questions:
+            return self.questions[key], None
+        m = _BRACKET.match(name)
+        if m:
+            base = self.questions.get(_norm(m.group(1)))
+            if base is not None:
+                return self._part(base, m.group(2), "[")
+        for sep in _SEPARATORS:
+            start = name.find(sep)
+            while start > 0:
+                base = self.questions.get(_norm(name[:start]))
+                if base is not None:
+                    found = self._part(base, name[start + len(sep):], sep)
+                    if found is not None:
+                        return found
+                start = name.find(sep, start + 1)
+        # q_option / q_1: codes contain '_', so try every split, longest code first.
+        for start in reversed([i for i, ch in enumerate(name) if ch == "_"]):
+            base = self.questions.get(_norm(name[:start]))
+            if base is not None:
+                found = self._part(base, name[start + 1:], "_")
+                if found is not None:
+                    return found
+        return None
+
+    def resolve(self, name: str) -> tuple[Question, str | int | None] | None:
+        found = self._one(name)
+        if found is not None:
+            return found
+        # ODK/Kobo group prefixes: group/question (Kobo) or group-question (ODK Central).
+        for sep in ("/", "-"):
+            parts = name.split(sep)
+            for i in range(1, len(parts)):
+                found = self._one(sep.join(parts[i:]))
+                if found is not None:
+                    return found
+        # A bare option label as a rank-per-option column (Qualtrics "choice text").
+        key = _norm(name)
+        for q in self.iv.ranking_questions():
+            code = self.options[q.code].get(key)
+            if code is not None:
+                return q, code
+        return None
+
+
+def _close_matches(name: str, iv: InstrumentVersion) -> str:
+    import difflib
+
+    close = difflib.get_close_matches(name, [q.code for q in iv.questions], n=3, cutoff=0.6)
+    return f" (did you mean {', '.join(close)}?)" if close else ""
+
+
+def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion,
+                  ignore: set[str], file: str, problems: list[Issue]) -> _Plan:
+    plan = _Plan()
+    matcher = _Matcher(iv)
+    codes = {_norm(q.code) for q in iv.questions}
+    seen: dict[str, int] = {}
+    claimed: dict[tuple[str, object], int] = {}
+
+    def bad(code: str, message: str, j: int | None) -> None:
+        problems.append(issue(code, message, Location(
+            file=file, row=1, column=header[j] if j is not None and header[j] else
+            (f"column {j + 1}" if j is not None else None))))
+
+    id_names = {c: i for i, c in enumerate(_ID_PRIORITY)}
+    id_rank = len(id_names)
+    for j, name in enumerate(header):
+        key = _norm(name)
+        if not key:
+            if any(j < len(r) and r[j].strip() for r in body):
+                bad("R103", f"column {j + 1} has values but no name", j)
+            continue
+        if key in seen:
+            bad("R104", f"column '{name}' appears twice (columns {seen[key] + 1} and {j + 1})",
+                j)
+            continue
+        seen[key] = j
+        if key in ignore:
+            continue
+        if key not in codes:
+            if key in id_names or key in ID_COLUMNS:
+                rank = id_names.get(key, len(id_names))
+                if plan.id_column is None or rank < id_rank:
+                    plan.id_column, id_rank = j, rank
+                continue
+            if key in _ATTRIBUTES:
+                plan.attributes[key] = j
+                continue
+            if key == "state":
+                plan.state_column = j
+                continue
+            if key in _EXPORT_META:
+                continue
+        found = matcher.resolve(name)
+        if found is None:
+            bad("R103", f"'{name}' is not a question of {iv.ref}{_close_matches(name, iv)}", j)
+            continue
+        q, part = found
+        target = (q.code, part)
+        if target in claimed:
+            bad("R104", f"columns '{header[claimed[target]]}' and '{name}' both give "
+                f"{q.code}{'' if part is None else ' ' + str(part)}", j)
+            continue
+        claimed[target] = j
+        if part is None:
+            plan.whole[q.code] = j
+        elif part == "other_text":
+            plan.other[q.code] = j
+        elif isinstance(part, int):
+            plan.rank_numbered.setdefault(q.code, {})[j] = part
+        elif q.type is QuestionType.RANKING:
+            plan.rank_options.setdefault(q.code, {})[j] = part
+        else:
+            plan.flags.setdefault(q.code, {})[part] = j
+    for code, flags in plan.flags.items():
+        if code in plan.whole:
+            first = next(iter(flags.values()))
+            bad("R104", f"'{header[plan.whole[code]]}' and the option column "
+                f"'{header[first]}' both give {code}; keep one form", first)
+    return plan
+
+
+# -- parsing cells -------------------------------------------------------------------------
+
+_Parser = Callable[[str], Any]
+
+
+class _BadCell(Exception):
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+def _option_list(q: Question) -> str:
+    codes = list(q.option_codes) + (["other"] if q.other else [])
+    shown = ", ".join(codes[:12]) + (", ..." if len(codes) > 12 else "")
+    return f"options are {shown} (or their labels)"
+
+
+def _place_keys(places: Sequence[Place]) -> dict[str, str]:
+    keys: dict[str, str] = {}
+    for p in places:
+        for text in (p.code, p.en, p.cy, p.code.replace("_", " "), p.itl1 or ""):
+            if text:
+                keys.setdefault(_norm(text), p.code)
+    return keys
+
+
+_NATION_KEYS = _place_keys(NATIONS)
+_REGION_KEYS = _place_keys(REGIONS)
+
+
+def _number(text: str) -> int | float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(text)
+    return int(value) if value.is_integer() else value
+
+
+def _parser(q: Question, options: dict[str, str]) -> _Parser:
+    t = q.type
+    if t is QuestionType.SINGLE_CHOICE:
+        def single(text: str) -> Any:
+            code = options.get(_norm(text))
+            if code is None:
+                raise _BadCell("R105", f"'{text}' is not an option of {q.code}; "
+                               f"{_option_list(q)}")
+            return code
+        return single
+    if t is QuestionType.MULTIPLE_CHOICE:
+        def multiple(text: str) -> Any:
+            whole = options.get(_norm(text))
+            if whole is not None:
+                return [whole]
+            parts = [p for p in (s.strip() for s in text.split(";")) if p] if ";" in text \
+                else text.split()
+            chosen: list[str] = []
+            unknown: list[str] = []
+            for part in parts:
+                code = options.get(_norm(part))
+                if code is None:
+                    unknown.append(part)
+                elif code not in chosen:
+                    chosen.append(code)
+            if unknown:
+                raise _BadCell("R105", f"{', '.join(repr(u) for u in unknown)} not an option "
+                               f"of {q.code}; {_option_list(q)}; separate several with ';'")
+            return chosen
+        return multiple
+    if t in (QuestionType.NUMBER, QuestionType.RATING):
+        labels: dict[str, int] = {}
+        if q.scale is not None:
+            for point, text in q.scale.labels.items():
+                for tr in text.translations.values():
+                    labels.setdefault(_norm(tr.text), point)
+
+        def number(text: str) -> Any:
+            key = _norm(text)
+            if key in labels:
+                return labels[key]
+            try:
+                return _number(key)
+            except ValueError:
+                kind = "a whole number" if t is QuestionType.RATING or q.integer else "a number"
+                raise _BadCell("R106", f"'{text}' is not {kind}") from None
+        return number
+    if t is QuestionType.PLACE:
+        keys = _NATION_KEYS if q.place_level == "nation" else _REGION_KEYS
+
+        def place(text: str) -> Any:
+            code = keys.get(_norm(text))
+            if code is None:
+                raise _BadCell("R108", f"'{text}' is not a UK {q.place_level or 'region'} "
+                               "code or name")
+            return code
+        return place
+    if t is QuestionType.CONSENT:
+        def consent(text: str) -> Any:
+            key = _norm(text)
+            if key in _TRUE:
+                return True
+            if key in _FALSE:
+                return False
+            raise _BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
+        return consent
+    return lambda text: text  # free text and organisation names: kept exactly
+
+
+def _flag(text: str) -> bool:
+    key = _norm(text)
+    if key in _TRUE:
+        return True
+    if key in _FALSE:
+        return False
+    raise _BadCell("R107", f"'{text}' is not 1/0 (chosen / not chosen)")
+
+
+# -- rankings ------------------------------------------------------------------------------
+
+
+def _ranking_layout(q: Question, plan: _Plan, header: list[str], body: list[list[str]],
+                    requested: str) -> tuple[str, list[int], dict[str, str | int], str | None]:
+    """(layout, columns, column mapping, list column) for ranking question ``q``."""
+    whole = [plan.whole[q.code]] if q.code in plan.whole else []
+    named = plan.rank_options.get(q.code, {})
+    numbered = plan.rank_numbered.get(q.code, {})
+    kinds = {"ordered-list": whole, "rank-per-option": list(named),
+             "option-per-rank": list(numbered)}
+    present = [k for k, cols in kinds.items() if cols]
+    if len(present) > 1:
+        raise _BadCell("R112", f"{q.code} is given in two layouts at once ("
+                       + "; ".join(f"{k}: {', '.join(header[j] for j in kinds[k])}"
+                                   for k in present) + "); keep one")
+    found = present[0]
+    numbered_as_options = False
+    if found == "option-per-rank":
+        values = [row[j].strip() for j in numbered for row in body if row[j].strip()]
+        looks_numeric = bool(values) and all(v.lstrip("-").replace(".", "", 1).isdigit()
+                                             for v in values)
+        if requested == "rank-per-option" or (requested == "auto" and looks_numeric):
+            numbered_as_options = True  # Qualtrics: q_1..q_n number the options
+            found = "rank-per-option"
+    if requested not in ("auto", found):
+        columns = ", ".join(header[j] for j in (whole or list(named) or list(numbered))[:4])
+        raise _BadCell("R112", f"--layout {requested} does not fit {q.code}: its columns "
+                       f"({columns}) are the {found} layout; use --layout {found} or auto")
+    if found == "ordered-list":
+        return found, whole, {}, header[whole[0]]
+    if found == "rank-per-option" and numbered_as_options:
+        mapping: dict[str, str | int] = {}
+        for j, number in numbered.items():
+            if not 1 <= number <= len(q.options):
+                raise _BadCell("R112", f"column '{header[j]}' would be option {number} of "
+                               f"{q.code}, which has {len(q.options)} options")
+            mapping[header[j]] = q.options[number - 1].code
+        return found, list(numbered), mapping, None
+    if found == "rank-per-option":
+        return found, list(named), {header[j]: code for j, code in named.items()}, None
+    return found, list(numbered), {header[j]: n for j, n in numbered.items()}, None
+
+
+def _read_ranking(q: Question, layout: str, columns: list[int], mapping: dict[str, str | int],
+                  list_column: str | None, header: list[str], body: list[list[str]],
+                  file: str, row_issues: dict[int, list[Issue]], problems: list[Issue],
+                  ) -> list[dict[str, int] | None]:
+    """Each body row's ranking (None = not answered), via the shared layout reader.
+
+    Rows with a problem are recorded in ``row_issues`` and read as unanswered; the
+    reader is re-run without them until the rest read cleanly.
+    """
+    sub = [[header[j] for j in columns]]
+    sub.extend([row[j] for j in columns] for row in body)
+    while True:
+        try:
+            data = read_rankings_table(sub, layout, file=file, question=q,
+                                       columns=mapping or None, list_column=list_column)
+            break
+        except LandscapeError as exc:
+            located = [i for i in exc.issues if i.location.row is not None
+                       and i.location.row >= 2]
+            unlocated = [i for i in exc.issues if i not in located
+                         and "more problem(s) not listed" not in i.message]
+            if unlocated:
+                problems.extend(unlocated)
+                return [None] * len(body)
+            for item in located:
+                # Stamp the question, so the row is not also told the answer is missing.
+                tagged = replace(item, location=replace(item.location, question=q.code))
+                row_issues.setdefault(item.location.row or 0, []).append(tagged)
+                sub[item.location.row - 1] = [""] * len(columns)  # type: ignore[operator]
+    ranks = data.ranks[list(q.option_codes)].to_numpy(dtype="float64", na_value=math.nan)
+    codes = list(q.option_codes)
+    out: list[dict[str, int] | None] = []
+    for values in ranks.tolist():
+        got = {c: int(v) for c, v in zip(codes, values, strict=True) if v == v}
+        out.append(got or None)
+    return out
+
+
+# -- the import ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    rows: list[ResponseRow]
+    rejected: list[RejectedRow]
+    layouts: dict[str, str]
+    keys: list[str]
+
+
+def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file: str,
+                layout: str, ignore: Iterable[str]) -> _Checked:
+    header = [h.strip() for h in rows[0]]
+    width = len(header)
+    body = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows[1:]]
+    problems: list[Issue] = []
+    plan = _plan_columns(header, body, iv, {_norm(n) for n in ignore}, file, problems)
+    for r, row in enumerate(body):
+        if len(row) > width and any(c.strip() for c in row[width:]):
+            problems.append(issue("R103", f"row has {len(row)} cells but the header names "
+                                  f"{width}", Location(file=file, row=r + 2)))
+            break
+    if problems:
+        raise LandscapeError(problems[:_MAX_REPORTED])
+    if not (plan.whole or plan.flags or plan.rank_options or plan.rank_numbered):
+        raise _fail("R103", f"no column matches a question of {iv.ref}; name columns after "
+                    "question codes or labels", file, row=1)
+
+    row_issues: dict[int, list[Issue]] = {}
+    rankings: dict[str, list[dict[str, int] | None]] = {}
+    layouts: dict[str, str] = {}
+    ranking_columns: dict[str, str] = {}
+    for q in iv.ranking_questions():
+        if not (q.code in plan.whole or q.code in plan.rank_options
+                or q.code in plan.rank_numbered):
+            continue
+        try:
+            chosen, columns, mapping, list_column = _ranking_layout(q, plan, header, body,
+                                                                    layout)
+        except _BadCell as exc:
+            problems.append(issue(exc.code, exc.message, Location(file=file, row=1)))
+            continue
+        layouts[q.code] = chosen
+        ranking_columns[q.code] = header[columns[0]]
+        rankings[q.code] = _read_ranking(q, chosen, columns, mapping, list_column, header,
+                                         body, file, row_issues, problems)
+    if problems:
+        raise LandscapeError(problems[:_MAX_REPORTED])
+
+    matcher = _Matcher(iv)
+    plain: list[tuple[Question, int, _Parser]] = [
+        (q, plan.whole[q.code], _parser(q, matcher.options[q.code]))
+        for q in iv.questions if q.code in plan.whole and q.type is not QuestionType.RANKING]
+    flag_plans = [(q, list(plan.flags[q.code].items())) for q in iv.questions
+                  if q.code in plan.flags]
+    others = [(f"{q.code}.other", j) for q in iv.questions
+              for j in ([plan.other[q.code]] if q.code in plan.other else [])]
+    path_trees = [(p.code, parse_expression(p.when)) for p in iv.paths]
+    relevant_trees = {q.code: parse_expression(q.relevant) for q in iv.questions
+                      if q.relevant is not None}
+    conditional = [q for q in iv.questions if q.relevant is not None or q.path is not None]
+    required = [q for q in iv.questions if q.required]
+    attribute_source = _attribute_questions(iv)
+    checked_rows: list[ResponseRow] = []
+    rejected: list[RejectedRow] = []
+    keys: list[str] = []
+    ids_seen: dict[str, int] = {}
+    id_name = header[plan.id_column] if plan.id_column is not None else None
+
+    for r, row in enumerate(body):
+        sheet_row = r + 2
+        if not any(c.strip() for c in row):
+            continue  # a blank line is not a respondent
+        found = row_issues.get(sheet_row, [])
+
+        def bad(code: str, message: str, column: str | None,
+                question: str | None = None, found: list[Issue] = found,
+                sheet_row: int = sheet_row) -> None:
+            found.append(issue(code, message, Location(file=file, row=sheet_row, column=column,
+                                                       question=question)))
+
+        answers: dict[str, Any] = {}
+        column_of: dict[str, str] = {}
+        for q, j, parse in plain:
+            text = row[j]
+            if not text.strip():
+                continue
+            try:
+                answers[q.code] = parse(text if q.type in (QuestionType.FREE_TEXT,
+                                                           QuestionType.ORGANISATION)
+                                        else text.strip())
+                column_of[q.code] = header[j]
+            except _BadCell as exc:
+                bad(exc.code, exc.message, header[j])
+        for q, flags in flag_plans:
+            picked: list[str] = []
+            any_cell = False
+            for code, j in flags:
+                text = row[j].strip()
+                if not text:
+                    continue
+                any_cell = True
+                try:
+                    if _flag(text):
+                        picked.append(code)
+                except _BadCell as exc:
+                    bad(exc.code, exc.message, header[j])
+            if any_cell and picked:
+                answers[q.code] = picked
+                column_of[q.code] = header[flags[0][1]]
+        for key, j in others:
+            if row[j].strip():
+                answers[key] = row[j]
+                column_of[key] = header[j]
+        for code, values in rankings.items():
+            value = values[r]
+            if value is not None:
+                answers[code] = value
+                column_of[code] = ranking_columns[code]
+        state = "complete"
+        if plan.state_column is not None:
+            state = _norm(row[plan.state_column]).replace(" ", "_") or "complete"
+            if state not in ("complete", "in_progress"):
+                bad("R110", f"state '{row[plan.state_column]}' is not complete or in_progress",
+                    header[plan.state_column])
+                state = "complete"
+        path_truth = {code: evaluate(tree, answers) for code, tree in path_trees}
+        path = next((code for code, holds in path_truth.items() if holds), None)
+
+        def shown(q: Question, answers: dict[str, Any] = answers,
+                  path_truth: dict[str, bool] = path_truth) -> bool:
+            if q.path is not None and not path_truth.get(q.path, False):
+                return False
+            tree = relevant_trees.get(q.code)
+            return tree is None or evaluate(tree, answers)
+
+        for item in validate_answers(iv, answers, path=path, state="in_progress",
+                                     location=Location(file=file, row=sheet_row)):
+            qcode = item.location.question
+            bad("R110", item.message, column_of.get(qcode or "", qcode), qcode)
+        for q in conditional:
+            if q.code in answers and not shown(q) and not any(
+                    i.location.question == q.code for i in found):
+                why = f"path '{q.path}'" if q.path is not None and path != q.path else \
+                    f"relevant: {q.relevant}"
+                bad("R111", f"{q.code} is answered but the skip logic does not show it ({why})",
+                    column_of.get(q.code, q.code), q.code)
+        if state == "complete":
+            for q in required:
+                if q.code not in answers and shown(q) and not any(
+                        i.location.question == q.code or i.location.column == q.code
+                        for i in found):
+                    bad("R109", f"{q.code} is required but has no answer", q.code, q.code)
+        respondent = _attributes(row, plan, answers, attribute_source, header, bad)
+        if plan.id_column is not None:
+            ext = row[plan.id_column].strip()
+            if not ext:
+                bad("R114", "the id is blank", id_name)
+            elif ext in ids_seen:
+                bad("R114", f"id '{ext}' is also on row {ids_seen[ext]}", id_name)
+            else:
+                ids_seen[ext] = sheet_row
+            key = "ext:" + hashlib.sha256(f"{iv.ref}\x1f{ext}".encode()).hexdigest()[:48]
+        else:
+            key = f"file:{digest[:48]}:{sheet_row}"
+        if found:
+            found.sort(key=lambda i: (str(i.location.column or ""), i.code))
+            rejected.append(RejectedRow(sheet_row, tuple(row), tuple(found)))
+            continue
+        checked_rows.append(ResponseRow(answers=answers, source_row=sheet_row, path=path,
+                                        state=state, idempotency_key=key,
+                                        respondent=respondent))
+        keys.append(key)
+    return _Checked(checked_rows, rejected, layouts, keys)
+
+
+def _attribute_questions(iv: InstrumentVersion) -> dict[str, Question]:
+    out: dict[str, Question] = {}
+    for name in _ATTRIBUTES:
+        q = next((q for q in iv.questions if q.concept == f"respondent_{name}"), None) \
+            or iv.question(name)
+        if q is not None:
+            out[name] = q
+    return out
+
+
+def _attributes(row: list[str], plan: _Plan, answers: Mapping[str, Any],
+                questions: Mapping[str, Question], header: list[str],
+                bad: Callable[[str, str, str | None], None]) -> dict[str, str | None] | None:
+    values: dict[str, str | None] = {}
+    for name in _ATTRIBUTES:
+        q = questions.get(name)
+        value = answers.get(q.code) if q is not None else None
+        j = plan.attributes.get(name)
+        if j is not None and row[j].strip():
+            text = row[j].strip()
+            if name == "organisation_type":
+                value = "_".join(re.findall(r"[a-z0-9]+", text.lower()))
+            else:
+                value = (_NATION_KEYS if name == "nation" else _REGION_KEYS).get(_norm(text))
+                if value is None:
+                    bad("R108", f"'{text}' is not a UK {name} code or name", header[j])
+        values[name] = value if isinstance(value, str) else None
+    if values["nation"] is None and values["region"] is not None:
+        values["nation"] = nation_of(values["region"])
+    nation = values["nation"]
+    if nation is not None and values["region"] is None:
+        # A nation without ITL1 subdivisions is its own region (as in the frame).
+        own = [p.code for p in REGIONS if p.nation == nation]
+        if len(own) == 1:
+            values["region"] = own[0]
+    return values if any(values.values()) else None
+
+
+def _write_rejects(path: Path, header: list[str], rejected: Sequence[RejectedRow]) -> None:
+    def write(target: Path) -> None:
+        # BOM: Excel then opens Welsh text (ŵ, ô) correctly; the importer accepts it.
+        with target.open("w", encoding="utf-8-sig", newline="") as out:
+            writer = csv.writer(out)
+            writer.writerow(["import_row", "import_errors", *header])
+            for item in rejected:
+                reasons = "; ".join(
+                    f"{str(i.location.column) + ': ' if i.location.column else ''}{i.code} "
+                    f"{i.message}" for i in item.issues)
+                writer.writerow([item.row, reasons, *item.cells[:len(header)]])
+    atomic_write(path, write)
+
+
+def import_responses(
+    store: Store,
+    path: Path | str,
+    iv: InstrumentVersion,
+    *,
+    layout: str = "auto",
+    skip_invalid: bool = False,
+    rejects: Path | str | None = None,
+    sheet: str | None = None,
+    ignore_columns: Iterable[str] = (),
+) -> ImportResult:
+    """Check a whole CSV/XLSX export against ``iv``, then store its responses.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    path
+        The export file (see the module for the columns understood).
+    iv
+        The instrument version the file answers.
+    layout
+        The ranking layout: one of :data:`IMPORT_LAYOUTS` (``auto`` detects it).
+    skip_invalid
+        Import the good rows and write the bad ones, with reasons, to ``rejects``
+        (required then). Otherwise any bad row means nothing is written.
+    rejects
+        The rejects CSV (written atomically, only when rows were rejected).
+    sheet
+        The XLSX sheet (default the first).
+    ignore_columns
+        Column names to skip (other tools' metadata columns).
+
+    Returns
+    -------
+    ImportResult
+
+    Raises
+    ------
+    LandscapeError
+        ``R1xx`` (and ``A104``-``A109`` for rankings) with ``file:row:column`` for
+        every problem found; nothing is written.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from survey.instrument import parse_instrument_text
+    >>> iv = parse_instrument_text("instrument: demo\\nversion: 1.0.0\\ntitle: Demo\\n"
+    ...     "questions: [{code: n, type: number, label: Count},"
+    ...     " {code: top, type: ranking, label: Rank,"
+    ...     "  options: [{code: a, label: Apples}, {code: b, label: Bread}]}]")
+    >>> p = Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = p.write_text("id,Count,top[1],top[2]\\nx1,3,Bread,Apples\\n", encoding="utf-8")
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> result = import_responses(store, p, iv)
+    >>> result.imported, result.layouts
+    (1, {'top': 'option-per-rank'})
+    >>> import_responses(store, p, iv).already_stored
+    1
+    """
+    if layout not in IMPORT_LAYOUTS:
+        raise LandscapeError.of("R115", f"'{layout}' is not one of {', '.join(IMPORT_LAYOUTS)}")
+    if skip_invalid and rejects is None:
+        raise LandscapeError.of("R115", "--skip-invalid needs --rejects FILE for the rows "
+                                "left out")
+    if rejects is not None:
+        folder = Path(rejects).parent
+        if not folder.is_dir():
+            raise LandscapeError.of("R115", f"the folder {folder} for the rejects file does "
+                                    "not exist")
+    file = str(path)
+    digest, rows = read_import_table(path, sheet)
+    checked = _check_file(iv, digest, rows, file, layout, ignore_columns)
+    rejected = list(checked.rejected)
+    if rejected and not skip_invalid:
+        problems = [i for item in rejected for i in item.issues]
+        more = len(problems) - _MAX_REPORTED
+        listed = problems[:_MAX_REPORTED]
+        if more > 0:
+            listed.append(issue(listed[-1].code, f"... and {more} more problem(s) not listed",
+                                Location(file=file)))
+        listed.append(issue("R117", f"{len(rejected)} of {len(rejected) + len(checked.rows)} "
+                            "rows have problems; nothing was imported", Location(file=file)))
+        raise LandscapeError(listed)
+    good = list(checked.rows)
+    known = _stored_keys(store, [r.idempotency_key for r in good if r.idempotency_key])
+    cells = {item.row: item for item in rejected}
+    by_row = {r + 2: tuple(row) for r, row in enumerate(rows[1:])}
+    while True:
+        try:
+            ids = save_responses(store, iv, good, file, validate=False)
+            break
+        except LandscapeError as exc:
+            conflicts = {i.location.row: i for i in exc.issues if i.code == "S107"}
+            if not conflicts or set(conflicts) == {None}:
+                raise
+            problems = [issue("R116", f"this row was imported before with different answers "
+                              f"({i.message}); nothing was changed", i.location)
+                        for i in conflicts.values()]
+            if not skip_invalid:
+                raise LandscapeError(problems) from None
+            for item in problems:
+                row = item.location.row or 0
+                cells[row] = RejectedRow(row, by_row.get(row, ()), (item,))
+            good = [r for r in good if r.source_row not in conflicts]
+    rejected = sorted(cells.values(), key=lambda item: item.row)
+    rejects_file = None
+    if rejected and rejects is not None:
+        _write_rejects(Path(rejects), [h.strip() for h in rows[0]], rejected)
+        rejects_file = str(rejects)
+    already = sum(1 for r in good if r.idempotency_key in known)
+    return ImportResult(file=file, sha256=digest, rows=len(good) + len(rejected),
+                        imported=len(good) - already, already_stored=already,
+                        rejected=tuple(rejected), layouts=checked.layouts,
+                        response_ids=tuple(ids), rejects_file=rejects_file)
+
+
+def _stored_keys(store: Store, keys: list[str | None]) -> set[str]:
+    wanted = [k for k in keys if k is not None]
+    found: set[str] = set()
+    with store.session() as session:
+        for start in range(0, len(wanted), 500):
+            found.update(str(k) for k in session.execute(
+                select(Response.idempotency_key).where(
+                    Response.idempotency_key.in_(wanted[start:start + 500]))).scalars())
+    return found
