@@ -8,13 +8,15 @@ file read, checks and validation included - into SQLite and into PostgreSQL. In
 the same run, the very rows the import stored (responses, respondents, answers,
 ranking answers) are read back and inserted into a freshly migrated, empty copy of
 the same tables with the driver's plain ``cursor.executemany`` (no validation),
-one transaction per backend. The goal is an import at least half that fast.
+one transaction per backend, on a connection of the store's own engine (so the
+same settings apply: on SQLite foreign keys on, WAL, synchronous=NORMAL). The
+goal is an import at least half that fast.
 
 PostgreSQL: 127.0.0.1:5432, trust auth, database ``test``; a scratch database is
 created per measurement and dropped afterwards. Skipped with a note if unreachable.
 
 Run: ``/work/venv/bin/python benchmarks/bench_import.py [--rows N] [--backend sqlite|postgresql]``
-(``--profile`` writes a cProfile of the SQLite import to ``bench_import.prof``).
+(``--profile`` writes a cProfile of the first backend's import to ``bench_import.prof``).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def generate_rows(iv: InstrumentVersion, rows: int, seed: int = 7) -> tuple[list
     english = [r.en for r in REGIONS if r.nation == "england"]
 
     def body() -> Iterator[list[Any]]:
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
         for n in range(rows):
             labels = rng.random() < 0.5  # half the rows as a labelled export
             a: dict[str, Any] = {"external_id": f"R_{n:07d}", "consent": "Yes",
@@ -185,7 +187,7 @@ def pg_available() -> bool:
     try:
         with engine.connect():
             return True
-    except Exception:  # noqa: BLE001 - any failure means "not here"
+    except Exception:  # any failure means "not here"
         return False
     finally:
         engine.dispose()
@@ -205,12 +207,18 @@ def _stored_rows(url: str) -> dict[str, tuple[list[str], list[tuple[Any, ...]]]]
 def plain_executemany(url: str, rows: dict[str, tuple[list[str], list[tuple[Any, ...]]]]
                       ) -> float:
     """Seconds to insert ``rows`` with the driver's cursor.executemany, one transaction."""
-    engine = create_engine(url)
+    # The store's own engine, so the connection settings match the import's (on
+    # SQLite: foreign keys enforced, WAL, synchronous=NORMAL).
+    store = Store.open(url)
+    engine = store.engine
     marker = "?" if engine.dialect.name == "sqlite" else "%s"
     raw = engine.raw_connection()
     try:
         cursor = raw.cursor()
         start = time.perf_counter()
+        if engine.dialect.name == "sqlite":
+            # The store's SQLite connections leave BEGIN to the caller (as the store does).
+            cursor.execute("BEGIN IMMEDIATE")
         for table in TABLES:
             columns, values = rows[table]
             sql = (f"INSERT INTO {table} ({', '.join(columns)}) "  # noqa: S608 - fixed names
@@ -222,7 +230,7 @@ def plain_executemany(url: str, rows: dict[str, tuple[list[str], list[tuple[Any,
         cursor.close()
     finally:
         raw.close()
-        engine.dispose()
+        store.close()
     return elapsed
 
 
@@ -271,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
         csv_path = write_csv(folder / "synthetic_local_government_export.csv", iv, args.rows)
         print(f"generated {args.rows:,} SYNTHETIC respondents "
               f"({csv_path.stat().st_size / 1e6:.1f} MB) in {time.perf_counter() - start:.1f}s")
-        results = [measure(b, csv_path, iv, folder, args.profile and b == "sqlite")
+        results = [measure(b, csv_path, iv, folder, args.profile and b == backends[0])
                    for b in backends]
     print(f"\n{'backend':<11}{'rows':>9}{'import s':>10}{'rows/s':>10}"
           f"{'executemany s':>15}{'ratio':>7}")

@@ -35,8 +35,11 @@ def _has_pages(folder: Path) -> bool:
 def _layout(demo_label: str | None, use_pages: bool) -> Any:
     banner = [html.P(demo_label, className="demo-label", role="note")] if demo_label else []
     if use_pages:
+        # A page registered with nav=False (the home page's alias) is not linked.
         links = [html.Li(dash.dcc.Link(page["name"], href=page["relative_path"]))
-                 for page in dash.page_registry.values()]
+                 for page in sorted(dash.page_registry.values(),
+                                    key=lambda p: (p.get("order") is None, p.get("order") or 0))
+                 if page.get("nav", True)]
         nav = cast(Any, html.Nav)  # aria-* props are not in Dash's type hints
         body: list[Any] = [nav(html.Ul(links), **{"aria-label": "Explorer pages"}),
                            dash.page_container]
@@ -91,7 +94,28 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
         suppress_callback_exceptions=True, **options,
     )
     app.layout = _layout(demo_label, use_pages)
+    _drop_repeated_page_callbacks()
     return app
+
+
+def _drop_repeated_page_callbacks() -> None:
+    """Keep one registration per output of the page modules' ``dash.callback``s.
+
+    Dash executes every page module afresh for each app it creates and each
+    execution appends its callbacks to a process-wide list that the next app to
+    serve a request takes over; building two apps in one process (tests, the
+    doctests above) would otherwise hand one app each callback twice.
+    """
+    from dash import _callback
+
+    seen: set[str] = set()
+    kept: list[Any] = []
+    for entry in reversed(_callback.GLOBAL_CALLBACK_LIST):
+        if entry.get("output") in seen:
+            continue
+        seen.add(entry.get("output"))
+        kept.append(entry)
+    _callback.GLOBAL_CALLBACK_LIST[:] = reversed(kept)
 
 
 def current_store() -> Store:

@@ -124,10 +124,10 @@ def demo_frame(seed: int = DEMO_SEED) -> pd.DataFrame:
     Examples
     --------
     >>> frame = demo_frame()
-    >>> len(frame), frame["nation"].value_counts()["wales"], frame["email"][0]
+    >>> len(frame), int((frame["nation"] == "wales").sum()), frame["email"][0]
     (256, 21, 'contact001@example.org')
     """
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a repeatable demo, not a secret
     rows: list[dict[str, str]] = []
     number = 0
     for nation, count in FRAME_BY_NATION.items():
@@ -194,7 +194,7 @@ def demo_responses(versions: Mapping[str, InstrumentVersion] | None = None,
     if versions is None:
         catalogue = Catalogue.default()
         versions = {ref: catalogue.load(ref) for ref in (_LG, _RESEARCHER)}
-    rng = random.Random(seed)
+    rng = random.Random(seed)  # noqa: S311 - a repeatable demo, not a secret
     rankings = pd.read_csv(_data_file("demo_rankings.csv"), dtype={"respondent_id": str,
                            "instrument": str, "data_status": str}, encoding="utf-8-sig")
     challenges = pd.read_csv(_data_file("demo_challenges.csv"), dtype=str,

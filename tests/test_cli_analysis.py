@@ -68,7 +68,7 @@ def test_consensus_table_without_groups(tmp_path: Path) -> None:
     code, out, _ = run("consensus", "--method", "kemeny", "--input", str(tmp_path / "r.csv"),
                        "--layout", "rank-per-option")
     assert code == 0
-    assert out.startswith("all respondents (n = 52): kemeny consensus")
+    assert out.startswith("all (n = 52): kemeny consensus")
     assert "Exact Kemeny order" in out
     assert sum(1 for line in out.splitlines() if any(c in line for c in CODES)) == len(CODES)
 
@@ -126,7 +126,7 @@ def test_bad_input_exits_2_with_a_clear_message(tmp_path: Path) -> None:
     code, _, err = run("compare", "--input", str(tmp_path / "three.csv"),
                        "--layout", "rank-per-option", "--group-column", "type")
     assert code == 2
-    assert "A155" in err and "has 3 group(s) (A, B, C)" in err and "--groups" in err
+    assert "A155" in err and "gives 3 group(s) (A, B, C)" in err and "--groups" in err
     code, _, err = run("compare", "--input", str(tmp_path / "three.csv"),
                        "--layout", "rank-per-option", "--group-column", "type",
                        "--groups", "A,Z")

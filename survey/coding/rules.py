@@ -224,7 +224,7 @@ def code_answers(
     frame["applied"] = frame["applied"].astype(bool)
     frame["answered"] = frame["answered"].astype(bool)
     frame["rule_applied"] = frame["rule_applied"].astype(bool)
-    frame["at"] = pd.to_datetime(frame["at"], utc=True)
+    frame["at"] = pd.to_datetime(frame["at"], utc=True).astype("datetime64[us, UTC]")
     frame["coder"] = frame["coder"].astype(object)
     frame["note"] = frame["note"].astype(object)
     return frame

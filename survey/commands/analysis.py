@@ -1,8 +1,9 @@
 """``landscape consensus`` and ``landscape compare``: beyond the band tables.
 
 Both read rankings through the same sources as ``landscape priorities``
-(:data:`survey.commands.priorities.SOURCES`): today a file exported from another
-tool (``--input FILE --layout ...``); a store-backed source plugs in there.
+(:mod:`survey.commands.sources`): the store by default (one group per
+instrument, or ``--by FIELD``), or a file exported from another tool
+(``--input FILE --layout ...``, split with ``--group-column``).
 Respondent-supplied text (group names, option labels) is printed as plain text
 only; JSON is produced by :mod:`json`, never by string formatting.
 """
@@ -12,12 +13,11 @@ from __future__ import annotations
 import io
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import click
-import pandas as pd
 
+from survey.commands.sources import rankings_source_options
 from survey.errors import LandscapeError
 
 __all__ = ["compare_command", "consensus_command"]
@@ -25,46 +25,21 @@ __all__ = ["compare_command", "consensus_command"]
 _LABEL_WIDTH = 60
 
 
-def _load(options: dict[str, Any]) -> Any:
-    """RankingData from the chosen source (the file source of ``priorities``)."""
-    from survey.commands.priorities import SOURCES
+def _groups(options: dict[str, Any]) -> dict[str, Any]:
+    """Group name -> RankingData from the chosen source; prints the source's data labels."""
+    from survey.commands.sources import load_ranking_groups, source_labels
 
-    return SOURCES["file"](options)
-
-
-def _source_options(function: Any) -> Any:
-    """The input options shared with ``landscape priorities``."""
-    for decorator in reversed([
-        click.option("--input", "input_path", type=click.Path(dir_okay=False, path_type=Path),
-                     required=True, help="CSV or XLSX exported from another survey tool."),
-        click.option("--layout", type=click.Choice(["rank-per-option", "option-per-rank",
-                                                    "ordered-list"]), required=True,
-                     help="How the file holds the rankings."),
-        click.option("--id-column", default=None, help="Respondent id column (default: guessed)."),
-        click.option("--list-column", default=None,
-                     help="The ranking field (ordered-list layout)."),
-        click.option("--instrument", default=None,
-                     help="ID@VERSION whose ranking question the file answers (labels, rule)."),
-        click.option("--question", default=None, help="Ranking question code within "
-                     "--instrument."),
-    ]):
-        function = decorator(function)
-    return function
+    for label in source_labels(options):
+        click.echo(f"NOTE: {label}", err=True)
+    return load_ranking_groups(options)
 
 
-def _split(data: Any) -> list[tuple[str, pd.DataFrame]]:
-    """(group, rankings frame) per group, in sorted order; one 'all' group without groups.
+#: How the store's instrument groups read in a sentence ("Researchers rank X higher").
+_GROUP_NAMES = {"local_government": "Local government", "researcher": "Researchers"}
 
-    Respondents with no group value are left out of every group.
-    """
-    if data.groups is None:
-        return [("all respondents", data.ranks)]
-    groups = data.groups.reindex(data.ranks.index)
-    known = groups.notna() & (groups.astype(str).str.strip() != "")
-    out = []
-    for name in sorted({str(g) for g in groups[known]}):
-        out.append((name, data.ranks[known & (groups.astype(str) == name)]))
-    return out
+
+def _group_name(group: str) -> str:
+    return _GROUP_NAMES.get(group, group)
 
 
 def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
@@ -79,14 +54,10 @@ def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
 @click.option("--method", type=click.Choice(["mean-rank", "borda", "schulze", "kemeny",
                                              "plackett-luce"]), required=True,
               help="How to combine the rankings into one order.")
-@_source_options
-@click.option("--group-column", default=None, help="Give one consensus per value of this "
-              "column (e.g. respondent type).")
+@rankings_source_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-def consensus_command(method: str, input_path: Path, layout: str, id_column: str | None,
-                      list_column: str | None, instrument: str | None, question: str | None,
-                      group_column: str | None, fmt: str) -> None:
+def consensus_command(method: str, fmt: str, **options: Any) -> None:
     """Consensus order of a ranking question, with each option's score.
 
     \b
@@ -99,26 +70,25 @@ def consensus_command(method: str, input_path: Path, layout: str, id_column: str
     """
     from survey.ranking.consensus import consensus
 
-    data = _load({"input": input_path, "layout": layout, "group_column": group_column,
-                  "id_column": id_column, "list_column": list_column,
-                  "instrument": instrument, "question": question})
+    groups = _groups(options)
     results = []
-    for group, frame in _split(data):
-        if frame.isna().all(axis=1).all():
+    for group, data in groups.items():
+        if data.ranks.isna().all(axis=1).all():
             raise LandscapeError.of("A154", f"no respondent in group '{group}' ranked anything")
-        results.append((group, consensus(frame, method)))
+        results.append((group, consensus(data.ranks, method)))
     if fmt == "json":
         records: list[dict[str, Any]] = []
         for group, result in results:
             record = result.as_dict()
             for option in record["options"]:
-                option["label"] = data.label(option["option"])
+                option["label"] = groups[group].label(option["option"])
             records.append({"group": group, **record})
         payload = {"method": method, "groups": records}
         click.echo(json.dumps(payload, indent=2, ensure_ascii=False, allow_nan=False))
         return
     blocks = []
     for group, result in results:
+        data = groups[group]
         width = min(_LABEL_WIDTH, max(len(_clip(data.label(c))) for c in result.order))
         lines = [f"{group} (n = {result.n}): {method} consensus",
                  f"  {'#':>2}  {'option':<{width}}  {'score':>9}"]
@@ -144,19 +114,15 @@ def _interval(low: float, high: float) -> str:
 
 
 @click.command("compare")
-@_source_options
-@click.option("--group-column", required=True,
-              help="Column holding each respondent's group (e.g. respondent type).")
+@rankings_source_options
 @click.option("--groups", "group_names", default=None,
-              help="The two groups to compare, as A,B (default: the two groups in the file, "
-                   "in sorted order).")
+              help="The two groups to compare, as A,B (default: the two groups there are, "
+                   "in sorted order; from the store, local_government and researcher).")
 @click.option("--top", default=3, show_default=True, type=click.IntRange(1),
               help="Top places for the share comparison.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
-def compare_command(input_path: Path, layout: str, id_column: str | None,
-                    list_column: str | None, instrument: str | None, question: str | None,
-                    group_column: str, group_names: str | None, top: int, fmt: str) -> None:
+def compare_command(group_names: str | None, top: int, fmt: str, **options: Any) -> None:
     """Compare two groups option by option, with a plain-English reading per option.
 
     Mann-Whitney U on rank positions with rank-biserial effect size and
@@ -166,26 +132,37 @@ def compare_command(input_path: Path, layout: str, id_column: str | None,
     """
     from survey.ranking.compare import Agreement, agreement, compare_groups
 
-    data = _load({"input": input_path, "layout": layout, "group_column": group_column,
-                  "id_column": id_column, "list_column": list_column,
-                  "instrument": instrument, "question": question})
-    groups = dict(_split(data))
+    data_by_group = _groups(options)
+    split_by = options.get("group_column") or options.get("by") or "instrument"
     if group_names is not None:
         wanted = [g.strip() for g in group_names.split(",")]
-        unknown = [g for g in wanted if g not in groups]
+        unknown = [g for g in wanted if g not in data_by_group]
         if len(wanted) != 2 or unknown:
             raise LandscapeError.of(
-                "A155", f"--groups needs two of the groups in column '{group_column}' "
-                f"({', '.join(groups)}); got {group_names!r}")
-    elif len(groups) != 2:
+                "A155", f"--groups needs two of the groups by '{split_by}' "
+                f"({', '.join(data_by_group)}); got {group_names!r}")
+    elif len(data_by_group) != 2:
         raise LandscapeError.of(
-            "A155", f"column '{group_column}' has {len(groups)} group(s) "
-            f"({', '.join(groups) or 'none'}); name two with --groups A,B")
+            "A155", f"grouping by '{split_by}' gives {len(data_by_group)} group(s) "
+            f"({', '.join(data_by_group) or 'none'}); name two with --groups A,B")
     else:
-        wanted = list(groups)
+        wanted = list(data_by_group)
     a, b = wanted
-    result = compare_groups(groups[a], groups[b], labels=(a, b), top=top,
-                            option_labels={code: data.label(code) for code in data.ranks.columns})
+    data_a, data_b = data_by_group[a], data_by_group[b]
+    groups = {a: data_a.ranks, b: data_b.ranks}
+    # Mirrored options (e.g. "Support from research institutions" / "... from local policy
+    # organisations") have different codes but one concept: join on the concept.
+    concept_maps = ({c: data_a.concept(c) for c in data_a.options},
+                    {c: data_b.concept(c) for c in data_b.options})
+    option_labels: dict[str, str] = {}
+    for data, mapping in ((data_a, concept_maps[0]), (data_b, concept_maps[1])):
+        for code, concept in mapping.items():
+            label = data.label(code)
+            known = option_labels.get(concept)
+            option_labels[concept] = label if known in (None, label) else f"{known} / {label}"
+    result = compare_groups(data_a.ranks, data_b.ranks, concept_maps,
+                            labels=(_group_name(a), _group_name(b)), top=top,
+                            option_labels=option_labels)
     within: dict[str, Agreement | None] = {}
     for name in (a, b):
         try:

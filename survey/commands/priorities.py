@@ -24,6 +24,7 @@ import click
 from survey.commands.sources import (
     describe_source,
     load_ranking_groups,
+    load_rankings,
     rankings_source_options,
     source_labels,
 )
@@ -161,9 +162,13 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
     from survey.ranking.bands import band_table, parse_bands
 
     bands = parse_bands(bands_text)
-    groups = load_ranking_groups(options)
-    tables = [band_table(data, bands=bands, by=[name] * len(data.ranks))
-              for name, data in groups.items()]
+    if options.get("input_path") is not None:
+        # A file has one option set: one table, its groups (--group-column) inside it.
+        tables = [band_table(load_rankings(options), bands=bands)]
+    else:
+        # From the store each group has its own options and labels: one table per group.
+        tables = [band_table(data, bands=bands, by=[name] * len(data.ranks))
+                  for name, data in load_ranking_groups(options).items()]
     labels = source_labels(options)
     _write_output(_format_tables(tables, fmt, labels), output)
     if output is not None:

@@ -211,6 +211,10 @@ class RankingData:
         The question's declared ranking rule (mode full/top_k, ties forbid/allow).
     question
         The question code, when known.
+    concepts
+        Option code -> concept code (from the instrument), so mirrored options of
+        different instruments can be compared; options without one are their own
+        concept.
 
     Examples
     --------
@@ -225,17 +229,22 @@ class RankingData:
     groups: pd.Series | None = None
     rule: RankingRule = field(default_factory=RankingRule)
     question: str | None = None
+    concepts: Mapping[str, str] = field(default_factory=dict)
 
     def label(self, option: str) -> str:
         """The display label of an option (its code when it has none)."""
         return self.labels.get(option, option)
+
+    def concept(self, option: str) -> str:
+        """The concept an option stands for (its code when it has none)."""
+        return self.concepts.get(option, option)
 
     def subset(self, mask: pd.Series | np.ndarray) -> RankingData:
         """The respondents where ``mask`` is true (a filter), keeping everything else."""
         keep = np.asarray(mask, dtype=bool)
         groups = None if self.groups is None else self.groups[keep]
         return RankingData(self.ranks[keep], self.options, self.labels, groups, self.rule,
-                           self.question)
+                           self.question, self.concepts)
 
 
 @dataclass(frozen=True)

@@ -309,7 +309,9 @@ def read_rankings_table(
         groups = pd.Series(values, index=index, name=header[group_index], dtype=object)
     return RankingData(ranks=frame, options=tuple(codes),
                        labels={c: display.get(c, c) for c in codes}, groups=groups, rule=rule,
-                       question=question.code if question is not None else None)
+                       question=question.code if question is not None else None,
+                       concepts={} if question is None else
+                       {o.code: o.concept for o in question.options if o.concept})
 
 
 def _default_list_column(header: list[str], reserved: set[int], question: Question | None,

@@ -386,7 +386,7 @@ def _store_checks(published: dict[str, Any], store: Any) -> list[FigureCheck]:
     from sqlalchemy import func, select
 
     from survey.store.analysis import store_ranking_groups
-    from survey.store.models import Invitation, InstrumentVersionRow, Respondent, Response
+    from survey.store.models import InstrumentVersionRow, Invitation, Respondent, Response
 
     with store.session() as session:
         counts = dict(session.execute(select(Response.instrument, func.count())

@@ -295,7 +295,7 @@ def store_ranking_groups(
     Examples
     --------
     >>> store = Store.open("sqlite://", check=False); store.upgrade()
-    >>> store_ranking_groups(store)
+    >>> store_ranking_groups(store)  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
     survey.errors.LandscapeError: error A172 no rankings to analyse: no complete responses; ...
@@ -313,8 +313,9 @@ def store_ranking_groups(
     attrs = response_attributes(store, instrument).reindex(frame.index)
     keep = pd.Series(True, index=frame.index)
     for field, values in filters.items():
-        column = attrs[field].map(lambda v: None if v is None or pd.isna(v) else (
-            str(v) if field == "version" else _normalise(v)))
+        clean = str if field == "version" else _normalise
+        column = attrs[field].map(lambda v, clean=clean: None if v is None or pd.isna(v)
+                                  else clean(v))
         keep &= column.isin(values)
     if not keep.any():
         shown = "; ".join(f"{f} in {', '.join(v)}" for f, v in filters.items())
@@ -331,6 +332,7 @@ def store_ranking_groups(
                           key=lambda iv: (iv[0], _version_key(iv[1])), reverse=True)
         options: list[str] = []
         labels: dict[str, str] = {}
+        concepts: dict[str, str] = {}
         rule = None
         for name, version in versions:  # newest first: its order, labels and rule win
             q = instruments.get(name, version).question(code)
@@ -341,9 +343,12 @@ def store_ranking_groups(
                 if option.code not in labels:
                     options.append(option.code)
                     labels[option.code] = option.label.en
+                    if option.concept:
+                        concepts[option.code] = option.concept
         ranks = frame.loc[rows, options]
         out[str(key)] = RankingData(ranks=ranks, options=tuple(options), labels=labels,
-                                    groups=None, rule=rule or RankingRule(), question=code)
+                                    groups=None, rule=rule or RankingRule(), question=code,
+                                    concepts=concepts)
     return out
 
 
@@ -363,10 +368,10 @@ def store_ranking_data(
     Examples
     --------
     >>> store = Store.open("sqlite://", check=False); store.upgrade()
-    >>> store_ranking_data(store, instrument="researcher")
+    >>> store_ranking_data(store, instrument="researcher")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    survey.errors.LandscapeError: error A172 no rankings to analyse: no complete responses to researcher; ...
+    survey.errors.LandscapeError: error A172 no rankings to analyse: no complete responses ...
       fix: ...
     """
     from survey.ranking.bands import RankingData
@@ -374,7 +379,9 @@ def store_ranking_data(
     groups = store_ranking_groups(store, question, instrument=instrument, where=where, by=by)
     options: list[str] = []
     labels: dict[str, str] = {}
+    concepts: dict[str, str] = {}
     for data in groups.values():
+        concepts.update(data.concepts)
         for option in data.options:
             if option not in labels:
                 options.append(option)
@@ -385,4 +392,4 @@ def store_ranking_data(
                            index=ranks.index, dtype=object)
     first = next(iter(groups.values()))
     return RankingData(ranks=ranks, options=tuple(options), labels=labels, groups=membership,
-                       rule=first.rule, question=first.question)
+                       rule=first.rule, question=first.question, concepts=concepts)

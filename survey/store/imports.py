@@ -53,6 +53,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from sqlalchemy import select
 
 from survey.errors import Issue, LandscapeError, Location, issue
@@ -516,7 +517,14 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
                 return False
             raise _BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
         return consent
-    return lambda text: text  # free text and organisation names: kept exactly
+    limit = q.max_length
+
+    def free_text(text: str) -> Any:
+        # Kept exactly as written (Welsh letters, spacing); the store's length rule.
+        if limit is not None and len(text) > limit:
+            raise _BadCell("R110", f"at most {limit} characters (got {len(text)})")
+        return text
+    return free_text
 
 
 def _flag(text: str) -> bool:
@@ -602,11 +610,19 @@ def _read_ranking(q: Question, layout: str, columns: list[int], mapping: dict[st
                 row_issues.setdefault(item.location.row or 0, []).append(tagged)
                 sub[item.location.row - 1] = [""] * len(columns)  # type: ignore[operator]
     ranks = data.ranks[list(q.option_codes)].to_numpy(dtype="float64", na_value=math.nan)
+    missing = np.isnan(ranks)
+    whole = np.nan_to_num(ranks).astype(np.int64).tolist()
     codes = list(q.option_codes)
     out: list[dict[str, int] | None] = []
-    for values in ranks.tolist():
-        got = {c: int(v) for c, v in zip(codes, values, strict=True) if v == v}
-        out.append(got or None)
+    for values, gaps, none in zip(whole, missing.any(axis=1).tolist(),
+                                  missing.all(axis=1).tolist(), strict=True):
+        if none:
+            out.append(None)
+        elif gaps:
+            out.append({c: v for c, v, m in zip(codes, values, missing[len(out)], strict=True)
+                        if not m})
+        else:
+            out.append(dict(zip(codes, values, strict=True)))
     return out
 
 
@@ -661,9 +677,16 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
         raise LandscapeError(problems[:_MAX_REPORTED])
 
     matcher = _Matcher(iv)
-    plain: list[tuple[Question, int, _Parser]] = [
-        (q, plan.whole[q.code], _parser(q, matcher.options[q.code]))
+    plain: list[tuple[str, int, _Parser, bool]] = [
+        (q.code, plan.whole[q.code], _parser(q, matcher.options[q.code]),
+         q.type in (QuestionType.FREE_TEXT, QuestionType.ORGANISATION))
         for q in iv.questions if q.code in plan.whole and q.type is not QuestionType.RANKING]
+    # Where each answer came from, for messages: the (first) column of its question.
+    column_of = {code: header[j] for code, j in plan.whole.items()}
+    column_of.update((code, header[next(iter(flags.values()))])
+                     for code, flags in plan.flags.items())
+    column_of.update((f"{code}.other", header[j]) for code, j in plan.other.items())
+    column_of.update(ranking_columns)
     flag_plans = [(q, list(plan.flags[q.code].items())) for q in iv.questions
                   if q.code in plan.flags]
     others = [(f"{q.code}.other", j) for q in iv.questions
@@ -673,6 +696,11 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
                       if q.relevant is not None}
     conditional = [q for q in iv.questions if q.relevant is not None or q.path is not None]
     required = [q for q in iv.questions if q.required]
+    # Choices, places, consent and text are fully checked as they are parsed, full
+    # rankings by the layout reader; the rest get the store's own checks.
+    checked = {q.code for q in iv.questions if q.type in (QuestionType.NUMBER,
+                                                          QuestionType.RATING)
+               or (q.ranking is not None and q.ranking.mode != "full")}
     attribute_source = _attribute_questions(iv)
     checked_rows: list[ResponseRow] = []
     rejected: list[RejectedRow] = []
@@ -693,16 +721,13 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
                                                        question=question)))
 
         answers: dict[str, Any] = {}
-        column_of: dict[str, str] = {}
-        for q, j, parse in plain:
+        for code, j, parse, verbatim in plain:
             text = row[j]
-            if not text.strip():
+            stripped = text.strip()
+            if not stripped:
                 continue
             try:
-                answers[q.code] = parse(text if q.type in (QuestionType.FREE_TEXT,
-                                                           QuestionType.ORGANISATION)
-                                        else text.strip())
-                column_of[q.code] = header[j]
+                answers[code] = parse(text if verbatim else stripped)
             except _BadCell as exc:
                 bad(exc.code, exc.message, header[j])
         for q, flags in flag_plans:
@@ -720,16 +745,13 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
                     bad(exc.code, exc.message, header[j])
             if any_cell and picked:
                 answers[q.code] = picked
-                column_of[q.code] = header[flags[0][1]]
         for key, j in others:
             if row[j].strip():
                 answers[key] = row[j]
-                column_of[key] = header[j]
         for code, values in rankings.items():
             value = values[r]
             if value is not None:
                 answers[code] = value
-                column_of[code] = ranking_columns[code]
         state = "complete"
         if plan.state_column is not None:
             state = _norm(row[plan.state_column]).replace(" ", "_") or "complete"
@@ -747,8 +769,10 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
             tree = relevant_trees.get(q.code)
             return tree is None or evaluate(tree, answers)
 
-        for item in validate_answers(iv, answers, path=path, state="in_progress",
-                                     location=Location(file=file, row=sheet_row)):
+        to_check = {k: v for k, v in answers.items() if k in checked}
+        for item in validate_answers(iv, to_check, path=path, state="in_progress",
+                                     location=Location(file=file, row=sheet_row)
+                                     ) if to_check else ():
             qcode = item.location.question
             bad("R110", item.message, column_of.get(qcode or "", qcode), qcode)
         for q in conditional:

@@ -418,15 +418,22 @@ def _answer_rows(response_id: str, iv: InstrumentVersion, answers: Mapping[str, 
     ranks: list[_Row] = []
     questions = _questions_of(iv)
     for key, value in answers.items():
-        if _is_empty(value):
+        if type(value) is str:  # the commonest case first: one C call, no checks
+            if not value:
+                continue
+            text = _encode_str(value)
+        elif _is_empty(value):
             continue
-        text = _encode(value)
+        else:
+            text = _encode(value)
+            if isinstance(value, Mapping):
+                q = questions.get(key)
+                if q is not None and q.type is QuestionType.RANKING:
+                    ranks.extend((response_id, key, option, int(rank))
+                                 for option, rank in value.items())
         if encoded is not None:
             encoded[key] = text
         plain.append((response_id, key, text))
-        q = questions.get(key)
-        if q is not None and q.type is QuestionType.RANKING:
-            ranks.extend((response_id, key, option, int(rank)) for option, rank in value.items())
     return plain, ranks
 
 

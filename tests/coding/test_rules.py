@@ -247,3 +247,18 @@ def test_override_fields_are_checked(kwargs: dict[str, object]) -> None:
     with pytest.raises(LandscapeError) as info:
         CodingOverride(**fields)  # type: ignore[arg-type]
     assert info.value.issues[0].code == "C115"
+
+
+def test_an_override_keeps_its_exact_time() -> None:
+    """Overrides carry microseconds (datetime.now); the coded frame must hold them."""
+    from datetime import UTC, datetime
+
+    import pandas as pd
+
+    from survey.coding import CodingOverride, apply_overrides, code_answers, load_codebook
+
+    coded = code_answers(pd.Series({"r1": "Funding is short", "r2": ""}), load_codebook())
+    at = datetime(2026, 11, 24, 13, 54, 34, 46518, tzinfo=UTC)
+    out = apply_overrides(coded, [CodingOverride("r1", "staff_turnover", True, "ann", at, "")])
+    row = out[(out["response_id"] == "r1") & (out["theme"] == "staff_turnover")].iloc[0]
+    assert row["applied"] and row["coder"] == "ann" and row["at"] == pd.Timestamp(at)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from fractions import Fraction
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -23,7 +24,7 @@ def demo_url(store_url: str) -> str:
     return store_url
 
 
-def _records(output: str) -> dict[tuple[str, str, str], dict[str, object]]:
+def _records(output: str) -> dict[tuple[str, str, str], dict[str, Any]]:
     payload = json.loads(output)
     return {(r["group"], r["option"], r["band"]): r for r in payload["records"]}
 
@@ -39,7 +40,7 @@ def test_priorities_by_instrument_reproduces_table_2_exactly(demo_url: str) -> N
     table2 = load_tables()["table_2_researcher"]
     for row in table2.rows:
         for band, pct in zip(("1-3", "4-6", "7-9"), row.pct, strict=True):
-            cell = records[("researcher", row.code, band)]
+            cell = records[("researcher", str(row.code), band)]
             assert Fraction(int(cell["percent"])) == pct, (row.code, band)
             # The exact share is count/17, independently of the display rounding.
             assert cell["n"] == 17 and cell["share"] == pytest.approx(cell["count"] / 17)
@@ -79,6 +80,7 @@ def test_where_and_by_filter_and_split(demo_url: str) -> None:
     lg_wales = sum(len(d.ranks) for k, d in wales.items() if k.startswith("local_government"))
     assert lg_wales == 3
     assert all(k.split(": ")[1] in ("partnership", "no_partnership") for k in wales)
+    assert every.groups is not None
     counts = every.groups.value_counts().to_dict()
     assert sum(v for k, v in counts.items() if k.startswith("researcher")) == 17
     assert counts["local_government: england"] == 27

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -25,9 +26,10 @@ _RESOURCES = "resources_capacity_funding"
 
 
 @pytest.fixture
-def demo_store(store_url: str) -> Store:
+def demo_store(store_url: str) -> Iterator[Store]:
     load_demo(store_url)
-    return Store.open(store_url)
+    with Store.open(store_url) as store:
+        yield store
 
 
 def _wilson(count: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
@@ -49,7 +51,6 @@ def test_shares_are_of_those_who_answered_and_reproduce_report_3_58(demo_store: 
     low, high = _wilson(20, 26)
     assert lg["ci_low"] == pytest.approx(low) and lg["ci_high"] == pytest.approx(high)
     assert lg["label"] == "Resources / capacity / funding"
-    demo_store.close()
 
 
 def test_stored_answers_cover_both_paths(demo_store: Store) -> None:
@@ -61,7 +62,6 @@ def test_stored_answers_cover_both_paths(demo_store: Store) -> None:
     on_path = answered["question_code"].map({"challenges": "partnership",
                                              "challenges_no_partnership": "no_partnership"})
     assert (on_path == answered["path"]).all()
-    demo_store.close()
 
 
 def test_code_responses_records_rule_codings_and_replaces_them(demo_store: Store) -> None:
@@ -72,7 +72,6 @@ def test_code_responses_records_rule_codings_and_replaces_them(demo_store: Store
     assert len(rows) == int(coded["applied"].sum())
     assert sum(r.theme == _RESOURCES for r in rows) == 27
     assert {r.coder for r in rows} == {"rules barriers@1.0.0"}
-    demo_store.close()
 
 
 def test_override_changes_the_share_and_records_who_and_when(demo_store: Store) -> None:
@@ -95,7 +94,6 @@ def test_override_changes_the_share_and_records_who_and_when(demo_store: Store) 
     shares = barrier_shares(demo_store).set_index(["group", "theme"])
     assert shares.loc[("researcher", _RESOURCES), "count"] == 7
     assert [o.coder for o in list_overrides(demo_store)] == ["Siân Glyndŵr", "jo"]
-    demo_store.close()
 
 
 @pytest.mark.parametrize(("reference", "theme", "applied", "code"), [
@@ -110,14 +108,12 @@ def test_bad_overrides_are_refused_and_nothing_written(demo_store: Store, refere
         add_override(demo_store, reference, theme, applied, "jo")
     assert caught.value.issues[0].code == code
     assert list_overrides(demo_store) == []
-    demo_store.close()
 
 
 def test_blank_coder_is_refused(demo_store: Store) -> None:
     with pytest.raises(LandscapeError) as caught:
         add_override(demo_store, "demo:LG04", _RESOURCES, False, "  ")
     assert caught.value.issues[0].code == "C115"
-    demo_store.close()
 
 
 def test_shares_by_path_and_ungrouped(demo_store: Store) -> None:
@@ -126,9 +122,18 @@ def test_shares_by_path_and_ungrouped(demo_store: Store) -> None:
     by_path = barrier_shares(demo_store, by="path")
     assert set(by_path["group"]) == {"partnership", "no_partnership"}
     assert by_path[by_path["theme"] == _RESOURCES]["answered"].sum() == 42
-    demo_store.close()
 
 
 def test_empty_store_gives_empty_shares(store: Store) -> None:
     assert barrier_shares(store).empty
     assert codings_frame(store).empty
+
+
+@pytest.mark.parametrize("name", ["survey.store.analysis", "survey.store.codings",
+                                  "survey.demo", "survey.ranking.published"])
+def test_examples(name: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

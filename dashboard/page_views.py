@@ -1,0 +1,410 @@
+"""The explorer pages' content, built from a store without a browser.
+
+Each ``*_view`` function reads the store through the survey functions
+(:func:`~survey.store.analysis.store_ranking_groups` and
+:func:`~survey.ranking.bands.band_table`, :func:`~survey.ranking.compare.wilson_interval`,
+:func:`~survey.store.monitor.monitor_report`,
+:func:`~survey.store.codings.barrier_shares`) and only shapes the result into
+Dash components, with the helpers of :mod:`dashboard.views`. The page modules
+in ``dashboard/pages/`` call them from their layouts and callbacks; they live
+here because a page module can only be imported once a Dash app exists.
+
+All data (labels, group values, ids) is rendered as text children.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from dash import dcc, html
+
+from dashboard.views import (
+    SMALL_N_NOTE,
+    error_notice,
+    humanise,
+    notes_block,
+    share_text,
+    table_from_rows,
+)
+from survey.coding.shares import round_half_up
+from survey.errors import LandscapeError
+from survey.export.disclosure import DisclosurePolicy
+from survey.export.tables import TABLE_FORMATS, PublishedLayout, build_layouts, write_layouts
+from survey.ranking.bands import BandTable, band_table
+from survey.ranking.compare import wilson_interval
+from survey.store.analysis import GROUP_FIELDS, response_attributes, store_ranking_groups
+from survey.store.engine import Store
+
+__all__ = [
+    "EXPORT_MEDIA_TYPES",
+    "FIELD_LABELS",
+    "REMINDER_ROWS_SHOWN",
+    "barriers_view",
+    "filter_choices",
+    "instrument_choices",
+    "monitor_view",
+    "priorities_export",
+    "priorities_layouts",
+    "priorities_view",
+    "ranking_question_choices",
+    "where_from_filters",
+]
+
+#: Display names of the grouping and filter fields.
+FIELD_LABELS: dict[str, str] = {
+    "instrument": "Instrument (respondent type)", "version": "Instrument version",
+    "nation": "Nation", "region": "Region", "organisation_type": "Organisation type",
+    "path": "Partnership path",
+}
+#: Media types of the downloadable table formats.
+EXPORT_MEDIA_TYPES: dict[str, str] = {
+    "csv": "text/csv",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "md": "text/markdown",
+}
+#: The monitor lists at most this many respondents due a reminder.
+REMINDER_ROWS_SHOWN = 100
+_TITLE = "Table {number}. {group} responses (n={n})"
+_INTERVAL_NOTE = ("Each cell: % of respondents ranking the option in that band (rounded "
+                  "half-up to whole percent, as in the published tables), then its 95% Wilson "
+                  "interval.")
+
+
+# -- choices for the controls ---------------------------------------------------
+
+
+def filter_choices(store: Store) -> dict[str, list[tuple[str, str]]]:
+    """For each field of :data:`GROUP_FIELDS`, the values complete responses hold.
+
+    Returns field -> sorted ``(value, shown text)`` pairs, for filter dropdowns.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> filter_choices(store)["nation"]
+    []
+    """
+    attrs = response_attributes(store)
+    out: dict[str, list[tuple[str, str]]] = {}
+    for field in GROUP_FIELDS:
+        values = sorted({str(v) for v in attrs[field] if v is not None and v == v})
+        out[field] = [(v, v if field == "version" else humanise(v)) for v in values]
+    return out
+
+
+def instrument_choices(store: Store) -> list[tuple[str, str]]:
+    """``(id, shown name)`` of every instrument recorded in the store.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> instrument_choices(store)
+    []
+    """
+    from sqlalchemy import select
+
+    from survey.store.models import InstrumentVersionRow
+
+    with store.session() as session:
+        names = session.execute(select(InstrumentVersionRow.instrument).distinct()).scalars()
+        return [(str(name), humanise(str(name))) for name in sorted({str(n) for n in names})]
+
+
+def ranking_question_choices(store: Store) -> list[tuple[str, str]]:
+    """``(code, label)`` of every ranking question in the instrument versions answered.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> ranking_question_choices(store)
+    []
+    """
+    from survey.store.responses import load_recorded_instrument
+
+    attrs = response_attributes(store)
+    found: dict[str, str] = {}
+    for name, version in sorted({(str(i), str(v)) for i, v in zip(attrs["instrument"],
+                                                                   attrs["version"],
+                                                                   strict=True)}):
+        for question in load_recorded_instrument(store, name, version).ranking_questions():
+            found.setdefault(question.code, question.label.en)
+    return list(found.items())
+
+
+def where_from_filters(filters: Mapping[str, Sequence[str] | str | None]) -> dict[str, list[str]]:
+    """Dropdown values -> the ``where`` of the survey functions, leaving out empty ones.
+
+    Examples
+    --------
+    >>> where_from_filters({"nation": ["wales"], "region": [], "path": None, "version": "1.0.0"})
+    {'nation': ['wales'], 'version': ['1.0.0']}
+    """
+    where: dict[str, list[str]] = {}
+    for field, values in filters.items():
+        if not values:
+            continue
+        chosen = [values] if isinstance(values, str) else [str(v) for v in values]
+        if chosen:
+            where[field] = chosen
+    return where
+
+
+# -- priorities -------------------------------------------------------------------
+
+
+def priorities_layouts(store: Store, by: str | None = None, question: str | None = None,
+                       where: Mapping[str, Sequence[str]] | None = None, *,
+                       policy: DisclosurePolicy | None = None,
+                       reconstructed: bool = False
+                       ) -> list[tuple[PublishedLayout, BandTable]]:
+    """Each group's band table in the published layout, with the table behind it.
+
+    Groups come from :func:`store_ranking_groups` (one per instrument unless
+    ``by`` says otherwise); each is tabled on its own options and numbered in
+    turn. ``policy`` defaults to the internal view (nothing suppressed).
+
+    Raises
+    ------
+    LandscapeError
+        ``A171``/``A172`` from the store when a field is unknown or nothing matches.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> priorities_layouts(store)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    survey.errors.LandscapeError: error A172 ...
+    """
+    chosen = policy or DisclosurePolicy(public=False)
+    groups = store_ranking_groups(store, question, by=by, where=dict(where or {}))
+    out: list[tuple[PublishedLayout, BandTable]] = []
+    for key, data in groups.items():
+        table = band_table(data)
+        if int(table.n.sum()) == 0:
+            continue
+        (layout,) = build_layouts(
+            replace(table, groups=(key,)), chosen, title=_TITLE, group_labels={key: humanise(key)},
+            reconstructed=reconstructed, first_number=len(out) + 1)
+        out.append((layout, table))
+    return out
+
+
+def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]:
+    n = int(table.n[0])
+    bands = len(table.bands)
+    rows = []
+    for row in layout.rows:
+        o = table.options.index(row.code)
+        cells = [row.label]
+        for c in range(len(layout.column_titles)):
+            count = int(table.counts[0, o, c]) if c < bands else int(table.unranked[0, o])
+            cells.append(share_text(wilson_interval(count, n)))
+        rows.append(cells)
+    return rows
+
+
+def priorities_view(store: Store, by: str | None = None, question: str | None = None,
+                    where: Mapping[str, Sequence[str]] | None = None, *,
+                    labels: Sequence[str] = ()) -> html.Div:
+    """The priorities page's content: per group a band table with Wilson intervals, and a chart.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    by
+        A field of :data:`GROUP_FIELDS` (default: one table per instrument).
+    question
+        Ranking question code (default: the one the instruments ask).
+    where
+        Filters, field -> accepted values.
+    labels
+        The store's demo-data labels (:func:`survey.store.analysis.data_labels`);
+        when given, every table says the data is reconstructed.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> priorities_view(store).children[0].className
+    'problem'
+    """
+    try:
+        pairs = priorities_layouts(store, by, question, where, reconstructed=bool(labels))
+    except LandscapeError as exc:
+        return html.Div([error_notice(exc)], id="priorities-results")
+    if not pairs:
+        return html.Div([html.P("No respondent in the selection ranked any option.")],
+                        id="priorities-results")
+    sections: list[Any] = []
+    for layout, table in pairs:
+        header = ["Option", *layout.column_titles]
+        caption = f"{layout.title}. {layout.header}, with 95% Wilson intervals."
+        sections.append(html.Section([
+            html.H3(layout.title),
+            html.P(f"n = {layout.n}", className="group-n"),
+            table_from_rows(caption, header, _interval_rows(layout, table),
+                            class_name="data-table band-table"),
+            notes_block([*layout.notes, _INTERVAL_NOTE, SMALL_N_NOTE]),
+        ], className="group-table"))
+    from survey.export.charts import band_chart
+
+    figure = band_chart([layout for layout, _ in pairs])
+    chart = dcc.Graph(id="priorities-chart", figure=figure,
+                      config={"displaylogo": False, "responsive": False})
+    return html.Div([*sections, html.H3("Chart"), chart], id="priorities-results")
+
+
+def priorities_export(store: Store, fmt: str, by: str | None = None,
+                      question: str | None = None,
+                      where: Mapping[str, Sequence[str]] | None = None, *,
+                      public: bool = True, reconstructed: bool = False) -> tuple[str, bytes]:
+    """The band tables as a downloadable file: ``(file name, content)``.
+
+    Written by :func:`survey.export.tables.write_layouts` in the published
+    layout; ``public`` applies disclosure control (the default policy
+    threshold), and the policy statement is under every table.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> priorities_export(store, "pdf")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    survey.errors.LandscapeError: error X102 ...
+    """
+    if fmt not in TABLE_FORMATS:
+        raise LandscapeError.of("X102", f"'{fmt}' is not a table format; use one of "
+                                f"{', '.join(TABLE_FORMATS)}")
+    pairs = priorities_layouts(store, by, question, where,
+                               policy=DisclosurePolicy(public=public),
+                               reconstructed=reconstructed)
+    name = f"priorities-{'public' if public else 'internal'}.{fmt}"
+    with tempfile.TemporaryDirectory(prefix="landscape-export-") as folder:
+        path = write_layouts([layout for layout, _ in pairs], Path(folder) / name, fmt)
+        return name, path.read_bytes()
+
+
+# -- monitor ----------------------------------------------------------------------
+
+
+def _rate(completed: int, frame: int) -> str:
+    if frame == 0:
+        return "–"
+    return f"{round_half_up(Fraction(completed, frame) * 100, 1)}%"
+
+
+def monitor_view(store: Store, instrument: str | None = None, *,
+                 now: datetime | None = None) -> html.Div:
+    """The monitor page's content: the funnel, rates by nation, region and type, reminders due.
+
+    Respondents due a reminder are listed by pseudonymous id only (at most
+    :data:`REMINDER_ROWS_SHOWN`).
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> monitor_view(store).children[0].children
+    'Funnel'
+    """
+    from survey.store.monitor import monitor_report
+
+    report = monitor_report(store, instrument)
+    t = report.total
+    funnel = table_from_rows(
+        "Fieldwork funnel against the sampling frame",
+        ["Stage", "Respondents", "% of frame"],
+        [[stage, count, _rate(count, t.frame)] for stage, count in
+         (("Sampling frame", t.frame), ("Invited", t.invited), ("Started", t.started),
+          ("Completed", t.completed))],
+        table_id="monitor-funnel")
+    parts: list[Any] = [html.H3("Funnel"), funnel]
+    if report.open_link_started:
+        parts.append(html.P(f"Open link (no sampling frame): {report.open_link_started} "
+                            f"started, {report.open_link_completed} completed.",
+                            id="monitor-open-link"))
+    header = ["Group", "Frame", "Invited", "Started", "Completed", "Response rate"]
+    for dimension, groups in report.by.items():
+        title = FIELD_LABELS.get(dimension, humanise(dimension))
+        parts += [html.H3(f"By {title.lower()}"), table_from_rows(
+            f"Responses and response rates by {title.lower()} (completed / frame)", header,
+            [[humanise(g.group), g.frame, g.invited, g.started, g.completed,
+              _rate(g.completed, g.frame)] for g in groups],
+            table_id=f"monitor-by-{dimension}")]
+    due = report.due
+    parts.append(html.H3("Due a reminder"))
+    parts.append(html.P(f"{len(due)} respondent(s) invited but not completed are due a "
+                        "reminder (pseudonymous ids; contact details stay in the frame).",
+                        id="monitor-due-count"))
+    if due:
+        shown = due[:REMINDER_ROWS_SHOWN]
+        parts.append(table_from_rows(
+            "Respondents due a reminder", ["Respondent id", "Instrument", "Reminders sent"],
+            [[d["respondent_id"], d["instrument"], d["reminders_sent"]] for d in shown],
+            table_id="monitor-due"))
+        if len(due) > len(shown):
+            parts.append(html.P(f"… and {len(due) - len(shown)} more; `landscape remind` "
+                                "writes the full list."))
+    stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
+    parts.append(html.P(f"Last updated {stamp}.", className="updated", id="monitor-updated"))
+    return html.Div(parts, id="monitor-results")
+
+
+# -- barriers ---------------------------------------------------------------------
+
+
+def barriers_view(store: Store, by: str | None = "instrument") -> html.Div:
+    """The barriers page's content: each coded theme's share of those who answered, per group.
+
+    Shares come from :func:`survey.store.codings.barrier_shares` (codebook rules
+    with people's overrides applied); each with its 95% Wilson interval, the
+    count and the answering denominator.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> barriers_view(store).children[0].children
+    'No coded answers yet: no complete response answered the challenges questions.'
+    """
+    from survey.store.codings import barrier_shares, list_overrides
+
+    try:
+        shares = barrier_shares(store, by)
+    except LandscapeError as exc:
+        return html.Div([error_notice(exc)], id="barriers-results")
+    if shares.empty:
+        return html.Div([html.P("No coded answers yet: no complete response answered the "
+                                "challenges questions.")], id="barriers-results")
+    overrides = len(list_overrides(store))
+    parts: list[Any] = [html.P(
+        "Themes are rule-coded with overrides: the codebook's keyword rules code every "
+        f"answer, then people's overrides ({overrides} recorded) are applied. Shares are of "
+        "respondents who answered the question.", id="barriers-method")]
+    for group, rows in shares.groupby("group", sort=False):
+        first = rows.iloc[0]
+        answered, respondents = int(first["answered"]), int(first["respondents"])
+        ordered = rows.sort_values(["count", "label"], ascending=[False, True], kind="stable")
+        body = [[row["label"],
+                 share_text(wilson_interval(int(row["count"]), answered), decimals=1),
+                 f"{int(row['count'])} of {answered}"]
+                for _, row in ordered.iterrows()]
+        title = humanise(str(group))
+        parts.append(html.Section([
+            html.H3(f"{title} (answered: {answered} of {respondents})"),
+            table_from_rows(
+                f"{title}: share of the {answered} respondents who answered the challenges "
+                "question mentioning each theme, with 95% Wilson intervals",
+                ["Theme", "Share (95% interval)", "Mentions / answered"], body,
+                class_name="data-table barrier-table"),
+        ], className="group-table"))
+    parts.append(notes_block([
+        "Shares rounded half-up to one decimal place, as in the report (e.g. 76.9%).",
+        SMALL_N_NOTE]))
+    return html.Div(parts, id="barriers-results")

@@ -1,0 +1,126 @@
+"""Priorities (``/priorities``; also the home page): band tables with intervals, a chart, downloads.
+
+The layout renders the tables for the controls' initial values on the server
+(so the page reads without any callback); the callbacks only re-run
+:func:`dashboard.page_views.priorities_view` and
+:func:`dashboard.page_views.priorities_export` with the chosen values.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import Input, Output, State, callback, dcc, html
+
+from dashboard.app import current_store
+from dashboard.page_views import (
+    EXPORT_MEDIA_TYPES,
+    FIELD_LABELS,
+    filter_choices,
+    priorities_export,
+    priorities_view,
+    ranking_question_choices,
+    where_from_filters,
+)
+from dashboard.views import error_notice, labelled_dropdown, page_heading, with_aria
+from survey.errors import LandscapeError
+from survey.export.disclosure import DisclosurePolicy
+from survey.store.analysis import GROUP_FIELDS, data_labels
+
+dash.register_page(__name__, path="/priorities", name="Priorities", order=0,
+                   title="Priorities – Partnership Landscape")
+
+_FILTERS = ("instrument", "version", "nation", "region", "organisation_type", "path")
+_FORMATS = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("docx", "Word (DOCX)"),
+            ("md", "Markdown"))
+_INTRO = ("How respondents ranked the options for improving their use of data and evidence: "
+          "the share placing each option in the 1st–3rd, 4th–6th and 7th–9th places, per "
+          "group, with 95% intervals.")
+
+
+def _filters_state() -> list[State]:
+    return [State(f"priorities-filter-{field}", "value") for field in _FILTERS]
+
+
+def _where(values: tuple[Any, ...]) -> dict[str, list[str]]:
+    return where_from_filters(dict(zip(_FILTERS, values, strict=True)))
+
+
+def layout(by: str | None = None, question: str | None = None, **_query: Any) -> html.Div:
+    """The page; ``?by=nation`` preselects the grouping."""
+    store = current_store()
+    labels = data_labels(store)
+    chosen_by = by if by in GROUP_FIELDS else "instrument"
+    choices = filter_choices(store)
+    questions = ranking_question_choices(store)
+    export_policy = DisclosurePolicy(public=True)
+    controls = with_aria(html.Div, {"aria-label": "Table options"}, children=[
+        labelled_dropdown("priorities-by", "Group by", [(f, FIELD_LABELS[f]) for f in
+                                                       GROUP_FIELDS],
+                          chosen_by, clearable=False),
+        labelled_dropdown("priorities-question", "Ranking question", questions,
+                          question if question in dict(questions) else None,
+                          placeholder="The instruments' ranking question"),
+        html.Fieldset([html.Legend("Only respondents with (leave empty for all)"), *[
+            labelled_dropdown(f"priorities-filter-{field}", FIELD_LABELS[field],
+                              choices[field], multi=True) for field in _FILTERS]]),
+    ], className="controls", role="group")
+    downloads = html.Section([
+        html.H3("Download the tables"),
+        dcc.RadioItems(id="priorities-export-policy", options=[
+            {"label": "Public (disclosure control on)", "value": "public"},
+            {"label": "Internal (no suppression, not for publication)", "value": "internal"},
+        ], value="public", inline=True),
+        html.Div([html.Button(text, id={"type": "priorities-download", "format": fmt},
+                              type="button", n_clicks=0, className="download")
+                  for fmt, text in _FORMATS], className="download-buttons"),
+        html.P(f"Public downloads: {export_policy.statement()}", id="priorities-export-note"),
+        html.Div(id="priorities-download-problem"),
+        dcc.Download(id="priorities-download"),
+    ], className="downloads")
+    return html.Div([
+        *page_heading("Priorities", _INTRO, labels),
+        controls,
+        dcc.Loading(html.Div(priorities_view(store, chosen_by, None, None, labels=labels),
+                             id="priorities-content")),
+        downloads,
+    ])
+
+
+@callback(
+    Output("priorities-content", "children"),
+    Input("priorities-by", "value"),
+    Input("priorities-question", "value"),
+    *[Input(f"priorities-filter-{field}", "value") for field in _FILTERS],
+    prevent_initial_call=True,
+)
+def _update(by: str | None, question: str | None, *filters: Any) -> Any:
+    store = current_store()
+    return priorities_view(store, by, question, _where(filters), labels=data_labels(store))
+
+
+@callback(
+    Output("priorities-download", "data"),
+    Output("priorities-download-problem", "children"),
+    Input({"type": "priorities-download", "format": dash.ALL}, "n_clicks"),
+    State("priorities-export-policy", "value"),
+    State("priorities-by", "value"),
+    State("priorities-question", "value"),
+    *_filters_state(),
+    prevent_initial_call=True,
+)
+def _download(clicks: list[int], policy: str, by: str | None, question: str | None,
+              *filters: Any) -> Any:
+    trigger = dash.ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks):
+        return dash.no_update, dash.no_update
+    fmt = str(trigger["format"])
+    store = current_store()
+    try:
+        name, content = priorities_export(store, fmt, by, question, _where(filters),
+                                          public=policy != "internal",
+                                          reconstructed=bool(data_labels(store)))
+    except LandscapeError as exc:
+        return dash.no_update, error_notice(exc)
+    return dcc.send_bytes(content, name, type=EXPORT_MEDIA_TYPES[fmt]), None

@@ -1,0 +1,239 @@
+"""Small view helpers shared by the explorer pages: tables, labelled controls, banners.
+
+Every helper renders data (option labels, organisation names, group values,
+free text) as *text children* of Dash HTML components, which React escapes;
+nothing here uses ``dcc.Markdown`` or ``dangerously_allow_html``. Pages build
+their component trees from these helpers so that the trees can be tested
+without a browser.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from fractions import Fraction
+from typing import Any, cast
+
+from dash import dcc, html
+
+from survey.coding.shares import round_half_up
+from survey.errors import LandscapeError
+from survey.ranking.bands import percent
+from survey.ranking.compare import SMALL_COUNT, SMALL_N, Share
+
+__all__ = [
+    "SMALL_N_MARK",
+    "SMALL_N_NOTE",
+    "error_notice",
+    "humanise",
+    "interval_text",
+    "labelled_dropdown",
+    "notes_block",
+    "page_heading",
+    "share_text",
+    "synthetic_banner",
+    "table_from_rows",
+    "text_of",
+    "with_aria",
+]
+
+#: Appended to a share resting on few respondents.
+SMALL_N_MARK = "*"
+SMALL_N_NOTE = (f"{SMALL_N_MARK} small n: fewer than {SMALL_N} respondents, or fewer than "
+                f"{SMALL_COUNT} counted or not counted; read the share and its interval as "
+                "indicative only.")
+_SYNTHETIC_PREFIX = "Synthetic or reconstructed data: "
+
+
+def with_aria(factory: Any, aria: Mapping[str, str], **props: Any) -> Any:
+    """Build ``factory(**props)`` with ``aria-*`` attributes, which Dash accepts but
+    does not type-hint.
+
+    Examples
+    --------
+    >>> div = with_aria(html.Div, {"aria-live": "polite"}, id="x")
+    >>> div.to_plotly_json()["props"]["aria-live"]
+    'polite'
+    """
+    return cast(Any, factory)(**props, **dict(aria))
+
+
+def humanise(code: str) -> str:
+    """A code as words for headings: ``local_government`` -> ``Local government``.
+
+    Examples
+    --------
+    >>> humanise("local_government"), humanise("researcher: wales")
+    ('Local government', 'Researcher: wales')
+    """
+    text = str(code).replace("_", " ").strip()
+    return text[:1].upper() + text[1:]
+
+
+def synthetic_banner(labels: Sequence[str]) -> list[Any]:
+    """A visible note per data label (empty when the store holds no demo data).
+
+    Examples
+    --------
+    >>> [p.children for p in synthetic_banner(["reconstructed, not real"])]
+    ['Synthetic or reconstructed data: reconstructed, not real']
+    >>> synthetic_banner([])
+    []
+    """
+    return [html.P(_SYNTHETIC_PREFIX + str(label), className="synthetic-label", role="note")
+            for label in labels]
+
+
+def page_heading(title: str, intro: str, labels: Sequence[str]) -> list[Any]:
+    """The page's ``h2`` heading, its one-paragraph introduction and the data labels.
+
+    Examples
+    --------
+    >>> [type(c).__name__ for c in page_heading("Priorities", "Band tables.", ["demo"])]
+    ['H2', 'P', 'P']
+    """
+    return [html.H2(title), html.P(intro, className="intro"), *synthetic_banner(labels)]
+
+
+def labelled_dropdown(component_id: str, label: str, options: Iterable[tuple[str, str]],
+                      value: Any = None, *, multi: bool = False,
+                      clearable: bool = True, placeholder: str | None = None) -> html.Div:
+    """A ``dcc.Dropdown`` with a visible ``<label for=...>``.
+
+    ``options`` are ``(value, shown text)`` pairs; the text is rendered as text.
+
+    Examples
+    --------
+    >>> box = labelled_dropdown("by", "Group by", [("nation", "Nation")], "nation")
+    >>> box.children[0].htmlFor, box.children[1].value
+    ('by', 'nation')
+    """
+    choices = [{"label": str(text), "value": str(code)} for code, text in options]
+    return html.Div([
+        html.Label(label, htmlFor=component_id),
+        dcc.Dropdown(id=component_id, options=choices, value=value, multi=multi,
+                     clearable=clearable, placeholder=placeholder or "Any"),
+    ], className="control")
+
+
+def table_from_rows(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
+                    *, row_headers: bool = True, table_id: str | None = None,
+                    class_name: str = "data-table") -> html.Table:
+    """An accessible HTML table: a caption, ``th scope=col`` headers, text cells.
+
+    With ``row_headers`` the first cell of each row is a ``th scope=row``.
+
+    Examples
+    --------
+    >>> table = table_from_rows("Counts", ["Group", "n"], [["<b>x</b>", 3]])
+    >>> table.children[0].children
+    'Counts'
+    >>> table.children[2].children[0].children[0].children
+    '<b>x</b>'
+    """
+    head = html.Thead(html.Tr([html.Th(str(h), scope="col") for h in header]))
+    body_rows = []
+    for row in rows:
+        cells: list[Any] = []
+        for i, value in enumerate(row):
+            text = "" if value is None else str(value)
+            cells.append(html.Th(text, scope="row") if i == 0 and row_headers
+                         else html.Td(text))
+        body_rows.append(html.Tr(cells))
+    extra: dict[str, Any] = {} if table_id is None else {"id": table_id}
+    return html.Table([html.Caption(caption), head, html.Tbody(body_rows)],
+                      className=class_name, **extra)
+
+
+def _whole(value: float) -> int:
+    return int(round_half_up(Fraction(str(value)) * 100, 0))
+
+
+def interval_text(low: float, high: float, decimals: int = 0) -> str:
+    """``(35–67)``: an interval in percent, rounded half-up.
+
+    Examples
+    --------
+    >>> interval_text(0.3456, 0.6651), interval_text(0.57948, 0.88966, 1)
+    ('(35–67)', '(57.9–89.0)')
+    """
+    if decimals == 0:
+        return f"({_whole(low)}–{_whole(high)})"
+    lo = round_half_up(Fraction(str(low)) * 100, decimals)
+    hi = round_half_up(Fraction(str(high)) * 100, decimals)
+    return f"({lo}–{hi})"
+
+
+def share_text(share: Share, decimals: int = 0) -> str:
+    """``51% (35–67)``: a share with its interval, marked when it rests on few respondents.
+
+    The share is rounded half-up from the exact ``count / n`` (as the published
+    tables are), the interval bounds half-up from their values.
+
+    Examples
+    --------
+    >>> from survey.ranking.compare import wilson_interval
+    >>> share_text(wilson_interval(10, 17)), share_text(wilson_interval(2, 17))
+    ('59% (36–78)', '12% (3–34) *')
+    >>> share_text(wilson_interval(20, 26), decimals=1)
+    '76.9% (57.9–89.0)'
+    """
+    if share.n == 0:
+        return "–"
+    if decimals == 0:
+        shown = f"{percent(share.count, share.n)}%"
+    else:
+        shown = f"{round_half_up(Fraction(share.count, share.n) * 100, decimals)}%"
+    text = f"{shown} {interval_text(share.low, share.high, decimals)}"
+    return f"{text} {SMALL_N_MARK}" if share.small_n else text
+
+
+def notes_block(notes: Iterable[str], class_name: str = "notes") -> html.Div:
+    """Sentences printed under a table, each its own paragraph.
+
+    Examples
+    --------
+    >>> [p.children for p in notes_block(["a", "", "b"]).children]
+    ['a', 'b']
+    """
+    return html.Div([html.P(str(n)) for n in notes if str(n).strip()], className=class_name)
+
+
+def error_notice(exc: LandscapeError) -> html.Div:
+    """A problem shown on the page (what went wrong and how to fix it), as text.
+
+    Examples
+    --------
+    >>> notice = error_notice(LandscapeError.of("A172", "no complete responses"))
+    >>> "no complete responses" in notice.children[0].children
+    True
+    """
+    return html.Div([html.P(str(problem)) for problem in exc.issues], role="alert",
+                    className="problem")
+
+
+def text_of(component: Any) -> str:
+    """All text in a component tree, depth first, joined by spaces (for tests and checks).
+
+    Examples
+    --------
+    >>> text_of(html.Div([html.H2("A"), html.P(["b", html.Span("c")])]))
+    'A b c'
+    """
+    parts: list[str] = []
+
+    def walk(node: Any) -> None:
+        if node is None or isinstance(node, bool):
+            return
+        if isinstance(node, str | int | float):
+            parts.append(str(node))
+            return
+        if isinstance(node, Mapping):
+            return
+        if isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+            return
+        walk(getattr(node, "children", None))
+
+    walk(component)
+    return " ".join(parts)

@@ -1,0 +1,438 @@
+"""The explorer pages, without a browser: views on a real demo store, layouts and callbacks."""
+
+from __future__ import annotations
+
+import doctest
+import importlib
+import io
+import json
+import math
+import re
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import update
+
+from dashboard.app import create_app
+from dashboard.page_views import (
+    barriers_view,
+    filter_choices,
+    monitor_view,
+    priorities_export,
+    priorities_view,
+    ranking_question_choices,
+    where_from_filters,
+)
+from dashboard.views import share_text, text_of
+from survey.demo import DEMO_LABEL, load_demo
+from survey.ranking.compare import wilson_interval
+from survey.ranking.published import load_published
+from survey.store import Store
+from survey.store.analysis import data_labels
+from survey.store.models import Respondent, Response
+
+SCRIPT = "<script>alert('x')</script>"
+
+
+@pytest.mark.parametrize("name", ["dashboard.views", "dashboard.page_views"])
+def test_examples(name: str) -> None:
+    result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def store(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
+    """A private copy of the demo store (tests may change it)."""
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_file, copy)
+    opened = Store.open(f"sqlite:///{copy}")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+@pytest.fixture
+def empty_store() -> Iterator[Store]:
+    opened = Store.open("sqlite://", check=False)
+    opened.upgrade()
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _find_all(node: Any, predicate: Any) -> list[Any]:
+    found: list[Any] = []
+
+    def walk(item: Any) -> None:
+        if item is None or isinstance(item, str | int | float):
+            return
+        if isinstance(item, list | tuple):
+            for child in item:
+                walk(child)
+            return
+        if predicate(item):
+            found.append(item)
+        walk(getattr(item, "children", None))
+
+    walk(node)
+    return found
+
+
+def _tables(tree: Any) -> list[Any]:
+    return _find_all(tree, lambda c: type(c).__name__ == "Table")
+
+
+def _rows(table: Any) -> dict[str, list[str]]:
+    """Row header -> the row's other cells' text."""
+    _caption, _head, body = table.children
+    out = {}
+    for row in body.children:
+        cells = [c.children for c in row.children]
+        out[cells[0]] = cells[1:]
+    return out
+
+
+def _wilson(count: int, n: int, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval from its formula (independent of statsmodels)."""
+    p = count / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z / (1 + z * z / n) * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return centre - half, centre + half
+
+
+# -- views helpers --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("count", "n"), [(10, 17), (4, 17), (0, 17), (18, 35), (3, 8)])
+def test_share_text_rounds_half_up_and_matches_the_wilson_formula(count: int, n: int) -> None:
+    low, high = _wilson(count, n)
+    text = share_text(wilson_interval(count, n))
+    expected_share = math.floor(100 * count / n + 0.5)  # half-up for these exact cases
+    assert text.startswith(f"{expected_share}% ")
+    shown = text.split("(")[1].split(")")[0]
+    assert shown == f"{math.floor(100 * low + 0.5)}–{math.floor(100 * high + 0.5)}"
+    small = n < 10 or min(count, n - count) < 5
+    assert text.endswith(" *") is small
+
+
+def test_where_from_filters_keeps_only_chosen_values() -> None:
+    assert where_from_filters({"nation": ["wales", "scotland"], "region": None,
+                               "path": []}) == {"nation": ["wales", "scotland"]}
+
+
+# -- priorities ----------------------------------------------------------------------------
+
+
+def test_priorities_view_reproduces_table_2_with_wilson_intervals(store: Store) -> None:
+    view = priorities_view(store, labels=data_labels(store))
+    tables = _tables(view)
+    assert [t.children[0].children.split(".")[0] for t in tables] == ["Table 1", "Table 2"]
+    researcher = tables[1]
+    assert researcher.children[0].children.startswith("Table 2. Researcher responses (n=17)")
+    rows = _rows(researcher)
+    published = load_published()["priority_tables"]["table_2_researcher"]["rows"]
+    assert list(rows) == [row["option"] for row in published]  # the report's order too
+    for row in published:
+        cells = rows[row["option"]]
+        assert [int(c.split("%")[0]) for c in cells] == row["pct"]
+    first = rows["Resources to pursue specific research projects that support local "
+                 "policymaking"]
+    low, high = _wilson(10, 17)
+    assert first[0] == f"59% ({round(100 * low)}–{round(100 * high)})" == "59% (36–78)"
+    assert first[2].endswith("*")  # 3 of 17: small-n flag
+    text = text_of(view)
+    assert "reconstructed" in text and "No suppression applied (internal view)" in text
+    assert "95% Wilson interval" in text
+    graphs = _find_all(view, lambda c: type(c).__name__ == "Graph")
+    (graph,) = graphs
+    assert [trace.name for trace in graph.figure.data][:3] == [
+        "First, second or third most important", "Fourth, fifth or sixth most important",
+        "Seventh, eighth or ninth most important"]
+
+
+def test_priorities_view_groups_and_filters(store: Store) -> None:
+    by_nation = priorities_view(store, by="nation")
+    captions = [t.children[0].children for t in _tables(by_nation)]
+    # two instruments, so each nation group is prefixed with its instrument
+    assert any(c.startswith("Table 1. Local government: england") for c in captions)
+    wales = priorities_view(store, where={"nation": ["wales"]})
+    totals = [t.children[0].children for t in _tables(wales)]
+    attrs_n = sum(1 for v in filter_choices(store)["nation"] if v[0] == "wales")
+    assert attrs_n == 1 and all("(n=" in c for c in totals)
+    lg_wales = [c for c in totals if c.startswith("Table 1. Local government")]
+    assert lg_wales and "(n=3)" in lg_wales[0]  # 3 of the 35 LG respondents are in Wales
+    nothing = priorities_view(store, where={"nation": ["nowhere"]})
+    assert "A172" in text_of(nothing) and not _tables(nothing)
+
+
+def test_priorities_view_on_an_empty_store_says_why(empty_store: Store) -> None:
+    view = priorities_view(empty_store)
+    assert "no complete responses" in text_of(view)
+    assert filter_choices(empty_store)["instrument"] == []
+
+
+def test_question_choices_list_the_ranking_question(store: Store) -> None:
+    codes = [code for code, _ in ranking_question_choices(store)]
+    assert codes == ["evidence_priorities"]
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx", "docx", "md"])
+def test_priorities_export_in_every_format_states_the_policy(store: Store, fmt: str) -> None:
+    name, content = priorities_export(store, fmt, public=True, reconstructed=True)
+    assert name == f"priorities-public.{fmt}"
+    if fmt == "xlsx":
+        from openpyxl import load_workbook
+
+        book = load_workbook(io.BytesIO(content))
+        text = " ".join(str(c.value) for sheet in book for row in sheet.iter_rows()
+                        for c in row if c.value is not None)
+    elif fmt == "docx":
+        from docx import Document
+
+        document = Document(io.BytesIO(content))
+        text = " ".join(p.text for p in document.paragraphs) + " ".join(
+            cell.text for table in document.tables for row in table.rows for cell in row.cells)
+    else:
+        text = content.decode("utf-8-sig")
+    assert "Researcher responses (n=17)" in text.replace("\\", "")
+    assert "suppressed" in text and "reconstructed" in text
+
+
+def test_public_export_suppresses_and_internal_does_not(store: Store) -> None:
+    _, public = priorities_export(store, "csv", public=True)
+    _, internal = priorities_export(store, "csv", public=False)
+    assert "[c]" in public.decode("utf-8-sig")  # e.g. 0 < 3 of 17 < 5
+    assert "[c]" not in internal.decode("utf-8-sig")
+    assert "not for publication" in internal.decode("utf-8-sig")
+
+
+# -- monitor -------------------------------------------------------------------------------
+
+
+def test_monitor_view_shows_the_funnel_rates_and_pseudonymous_reminders(store: Store) -> None:
+    view = monitor_view(store)
+    tables = {t.id: t for t in _tables(view)}
+    assert _rows(tables["monitor-funnel"]) == {
+        "Sampling frame": ["256", "100.0%"], "Invited": ["256", "100.0%"],
+        "Started": ["35", "13.7%"], "Completed": ["35", "13.7%"]}
+    nations = _rows(tables["monitor-by-nation"])
+    assert nations["England"][0] == "193" and nations["Wales"][0] == "21"
+    frame_total = sum(int(cells[0]) for cells in nations.values())
+    assert frame_total == 256
+    completed = {k: int(v[3]) for k, v in nations.items()}
+    assert sum(completed.values()) == 35
+    assert nations["Wales"][4] == f"{round(100 * completed['Wales'] / 21, 1)}%"
+    assert set(tables) >= {"monitor-by-region", "monitor-by-organisation_type", "monitor-due"}
+    text = text_of(view)
+    assert "221 respondent(s)" in text  # 256 invited - 35 completed
+    assert "Open link (no sampling frame): 17 started, 17 completed." in text
+    # pseudonymous ids only: no names, e-mail addresses or organisations from the frame
+    from sqlalchemy import select
+
+    from survey.store.models import Contact
+
+    with store.session() as session:
+        contacts = session.execute(select(Contact.email, Contact.name)).all()
+    assert len(contacts) == 256
+    assert not any(email in text or name in text for email, name in contacts)
+    assert "example.org" not in text and "Synthetic contact" not in text
+    due_rows = _rows(tables["monitor-due"])
+    assert len(due_rows) == 100 and "… and 121 more" in text
+
+
+def test_monitor_view_for_one_instrument(store: Store) -> None:
+    text = text_of(monitor_view(store, "researcher"))
+    assert "0 respondent(s)" in text and "17 started" in text
+
+
+# -- barriers ------------------------------------------------------------------------------
+
+
+def test_barriers_view_reproduces_3_58_and_follows_overrides(store: Store) -> None:
+    view = barriers_view(store)
+    text = text_of(view)
+    assert "rule-coded with overrides" in text
+    lg, researcher = _tables(view)
+    lg_rows, r_rows = _rows(lg), _rows(researcher)
+    resources = "Resources / capacity / funding"
+    low, high = _wilson(20, 26)
+    assert lg_rows[resources] == [
+        f"76.9% ({100 * low:.1f}–{100 * high:.1f})", "20 of 26"]
+    assert r_rows[resources][0].startswith("43.8% (") and r_rows[resources][1] == "7 of 16"
+    assert "answered: 26 of 35" in text and "answered: 16 of 17" in text
+
+    from survey.store.codings import add_override, codings_frame
+
+    coded = codings_frame(store)
+    lg_ids = set(store_ids(store, "local_government"))
+    without = coded[(coded["theme"] == "resources_capacity_funding") & ~coded["applied"]
+                    & coded["answered"] & coded["response_id"].isin(lg_ids)]
+    add_override(store, str(without["response_id"].iloc[0]), "resources_capacity_funding",
+                 True, "test coder", "mentions budgets")
+    after = _rows(_tables(barriers_view(store))[0])
+    assert after[resources][1] == "21 of 26"
+    assert "(1 recorded)" in text_of(barriers_view(store))
+
+
+def store_ids(store: Store, instrument: str) -> list[str]:
+    from sqlalchemy import select
+
+    with store.session() as session:
+        return [str(r) for r in session.execute(
+            select(Response.id).where(Response.instrument == instrument)).scalars()]
+
+
+def test_barriers_view_by_an_unknown_field_shows_the_problem(store: Store) -> None:
+    assert "A171" in text_of(barriers_view(store, "shoe_size"))
+
+
+# -- pages in the app: layouts, banner, callbacks, escaping ------------------------------
+
+
+def _page(module: str) -> Any:
+    return sys.modules[f"dashboard.pages.{module}"]
+
+
+def test_every_page_shows_the_synthetic_label_and_the_nav(store: Store) -> None:
+    app = create_app(store)
+    client = app.server.test_client()
+    shell = json.dumps(client.get("/_dash-layout").get_json())
+    assert shell.count('"href": "/priorities"') == 1  # home alias not linked twice
+    for href in ("/monitor", "/barriers"):
+        assert f'"href": "{href}"' in shell
+    with app.server.test_request_context("/"):
+        for name in ("priorities", "home", "monitor", "barriers"):
+            text = text_of(_page(name).layout())
+            assert "Synthetic or reconstructed data: " + DEMO_LABEL in text, name
+
+
+def test_pages_without_demo_data_have_no_synthetic_label(empty_store: Store) -> None:
+    app = create_app(empty_store)
+    with app.server.test_request_context("/"):
+        for name in ("priorities", "monitor", "barriers"):
+            text = text_of(_page(name).layout())
+            assert "Synthetic or reconstructed data" not in text
+        assert "no complete responses" in text_of(_page("priorities").layout())
+
+
+def test_dropdowns_have_labels(store: Store) -> None:
+    app = create_app(store)
+    with app.server.test_request_context("/"):
+        tree = _page("priorities").layout()
+    dropdowns = _find_all(tree, lambda c: type(c).__name__ == "Dropdown")
+    labels = {c.htmlFor for c in _find_all(tree, lambda c: type(c).__name__ == "Label")}
+    assert dropdowns and {d.id for d in dropdowns} <= labels
+
+
+def _post_callback(client: Any, output: str, inputs: list[dict[str, Any]],
+                   state: list[dict[str, Any]] | None = None) -> Any:
+    outputs: Any = [{"id": o.split(".")[0], "property": o.split(".")[1]}
+                    for o in output.strip(".").split("...")]
+    body = {"output": output, "outputs": outputs[0] if len(outputs) == 1 else outputs,
+            "inputs": inputs, "state": state or [],
+            "changedPropIds": [f"{inputs[0]['id']}.{inputs[0]['property']}"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    return response.get_json()
+
+
+def test_priorities_callback_regroups_the_tables(store: Store) -> None:
+    client = create_app(store).server.test_client()
+    client.get("/")
+    filters = [{"id": f"priorities-filter-{f}", "property": "value", "value": None}
+               for f in ("instrument", "version", "nation", "region", "organisation_type",
+                         "path")]
+    filters[2]["value"] = ["scotland"]
+    result = _post_callback(client, "priorities-content.children", [
+        {"id": "priorities-by", "property": "value", "value": "path"},
+        {"id": "priorities-question", "property": "value", "value": None}, *filters])
+    titles = re.findall(r"Table \d+\. ([^(]+) responses \(n=(\d+)\)", json.dumps(result))
+    groups = dict(dict.fromkeys(titles))  # each title appears in a heading and a caption
+    lg = {g: int(n) for g, n in groups if g.startswith("Local government: ")}
+    researchers = {g: int(n) for g, n in groups if g.startswith("Researcher: ")}
+    assert set(lg) <= {"Local government: partnership", "Local government: no partnership"}
+    scotland = priorities_view(store, where={"nation": ["scotland"]})
+    expected = {g: int(n) for g, n in re.findall(r"Table \d+\. ([^(]+) responses \(n=(\d+)\)",
+                                                 text_of(scotland))}
+    assert sum(lg.values()) == expected["Local government"] == 4
+    assert sum(researchers.values()) == expected.get("Researcher", 0)
+
+
+def test_monitor_callback_refreshes(store: Store) -> None:
+    client = create_app(store).server.test_client()
+    client.get("/")
+    result = _post_callback(client, "monitor-content.children", [
+        {"id": "monitor-refresh", "property": "n_intervals", "value": 1},
+        {"id": "monitor-instrument", "property": "value", "value": "local_government"}])
+    text = json.dumps(result)
+    assert "Last updated" in text and "monitor-funnel" in text
+
+
+def test_download_callback_sends_the_file(store: Store) -> None:
+    client = create_app(store).server.test_client()
+    client.get("/")
+    output = "..priorities-download.data...priorities-download-problem.children.."
+    clicks = {"id": {"format": "csv", "type": "priorities-download"}, "property": "n_clicks",
+              "value": 1}
+    body = {
+        "output": output,
+        "outputs": [{"id": "priorities-download", "property": "data"},
+                    {"id": "priorities-download-problem", "property": "children"}],
+        "inputs": [[{**clicks, "id": {"format": f, "type": "priorities-download"},
+                     "value": 1 if f == "csv" else 0}
+                    for f in ("csv", "xlsx", "docx", "md")]],
+        "state": [{"id": "priorities-export-policy", "property": "value", "value": "public"},
+                  {"id": "priorities-by", "property": "value", "value": "instrument"},
+                  {"id": "priorities-question", "property": "value", "value": None},
+                  *[{"id": f"priorities-filter-{f}", "property": "value", "value": None}
+                    for f in ("instrument", "version", "nation", "region",
+                              "organisation_type", "path")]],
+        "changedPropIds": [json.dumps({"format": "csv", "type": "priorities-download"},
+                                      separators=(",", ":")) + ".n_clicks"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    data = response.get_json()["response"]["priorities-download"]["data"]
+    assert data["filename"] == "priorities-public.csv" and data["base64"]
+    import base64
+
+    csv_text = base64.b64decode(data["content"]).decode("utf-8-sig")
+    assert "Researcher responses (n=17)" in csv_text and "[c]" in csv_text
+
+
+def test_attacker_text_is_rendered_as_plain_text(store: Store) -> None:
+    with store.write() as session:
+        session.execute(update(Response).values(source_file="demo: " + SCRIPT))
+        session.execute(update(Respondent).where(Respondent.nation == "wales")
+                        .values(organisation_type=SCRIPT))
+    assert data_labels(store) == [SCRIPT]
+    app = create_app(store)
+    with app.server.test_request_context("/"):
+        trees = {name: _page(name).layout() for name in ("priorities", "monitor",
+                                                          "barriers")}
+    trees["by_type"] = priorities_view(store, by="organisation_type")
+    for name, tree in trees.items():
+        holders = _find_all(tree, lambda c: isinstance(getattr(c, "children", None), str)
+                            and SCRIPT in c.children)
+        assert holders, name
+        # held as a text child of an ordinary HTML element, never parsed as markup
+        assert all(type(h).__module__.startswith("dash.html") for h in holders), name
+        unsafe = _find_all(tree, lambda c: type(c).__name__ == "Markdown"
+                           or getattr(c, "dangerously_allow_html", False))
+        assert not unsafe, name
+    monitor_types = _rows({t.id: t for t in _tables(trees["monitor"])}
+                          ["monitor-by-organisation_type"])
+    assert SCRIPT in monitor_types
