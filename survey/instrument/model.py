@@ -19,6 +19,7 @@ from typing import Any
 __all__ = [
     "LANGUAGES",
     "ChoiceQuestionTypes",
+    "InstrumentVersion",
     "Option",
     "PathRule",
     "Question",
@@ -27,7 +28,6 @@ __all__ = [
     "Scale",
     "Text",
     "Translation",
-    "InstrumentVersion",
     "Version",
     "canonical_hash",
     "text_stamp",

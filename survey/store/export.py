@@ -8,9 +8,12 @@ choice one column of ``;``-separated codes. ``labels=True`` writes option labels
 (English) instead of codes. Cells that a spreadsheet would read as a formula are
 prefixed with ``'``: answers are respondent text.
 
-Several versions in one export: questions are lined up by code. TODO(harmonise):
-when ``survey.instrument.harmonise`` exists, map each version's questions through
-``instruments/harmonisation.yaml`` in :func:`_harmonised_columns` instead.
+Several versions of one instrument in one export are lined up with the
+harmonisation map (``instruments/harmonisation.yaml``, see
+:mod:`survey.instrument.harmonise`): each older version's answers go into the
+columns of the newest version's counterpart questions and options; a question
+with no counterpart keeps a column of its own. Different instruments share a
+column only where they share a question code.
 """
 
 from __future__ import annotations
@@ -27,8 +30,15 @@ from typing import Any
 from sqlalchemy import select
 
 from survey.errors import LandscapeError
+from survey.instrument.harmonise import (
+    HarmonisationMap,
+    QuestionAlignment,
+    harmonise,
+    load_harmonisation,
+)
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.instrument.places import NATIONS, REGIONS
+from survey.instrument.registry import Catalogue
 from survey.store.engine import Store
 from survey.store.models import Answer, Respondent, Response
 from survey.store.responses import load_recorded_instrument
@@ -41,18 +51,63 @@ _META = ("response_id", "respondent_id", "instrument", "version", "content_hash"
 _PLACE_NAMES = {p.code: p.en for p in (*NATIONS, *REGIONS)}
 
 
-def _harmonised_columns(versions: list[InstrumentVersion]) -> list[tuple[str, Question]]:
-    """Question columns for ``versions`` (newest first): ``(column name, question)``.
+def _alignments(versions: dict[tuple[str, str], InstrumentVersion]
+                ) -> dict[tuple[str, str], QuestionAlignment | None]:
+    """How each version lines up with the newest version of its instrument (None: itself).
 
-    TODO(harmonise): line questions up with the harmonisation map when
-    ``survey.instrument.harmonise`` is available; until then questions with the
-    same code share a column and the rest get their own.
+    ``versions`` is ordered newest first within each instrument.
     """
+    hmap = _harmonisation()
+    newest: dict[str, InstrumentVersion] = {}
+    out: dict[tuple[str, str], QuestionAlignment | None] = {}
+    for ref, iv in versions.items():
+        target = newest.setdefault(iv.instrument, iv)
+        out[ref] = None if target is iv else harmonise(iv, target, hmap)
+    return out
+
+
+def _harmonised_columns(versions: dict[tuple[str, str], InstrumentVersion],
+                        alignments: dict[tuple[str, str], QuestionAlignment | None]
+                        ) -> list[tuple[str, Question]]:
+    """Question columns ``(column name, question)``: the newest version's questions, then
+    any older question with no counterpart there."""
     seen: dict[str, Question] = {}
-    for iv in versions:
+    for ref, iv in versions.items():
+        alignment = alignments[ref]
         for q in iv.questions:
-            seen.setdefault(q.code, q)
+            if alignment is None or alignment.question(q.code) is None:
+                seen.setdefault(q.code, q)
     return list(seen.items())
+
+
+def _harmonisation() -> HarmonisationMap:
+    try:
+        return load_harmonisation(Catalogue.default())
+    except LandscapeError:
+        # A broken map must not stop an export; `instrument validate` reports it.
+        return HarmonisationMap()
+
+
+def _line_up(answers: dict[str, Any], alignment: QuestionAlignment | None) -> dict[str, Any]:
+    """An older version's answers keyed by the newest version's question and option codes."""
+    if alignment is None:
+        return answers
+    out: dict[str, Any] = {}
+    for code, value in answers.items():
+        base, dot, suffix = code.partition(".")
+        target = alignment.question(base)
+        if target is None:
+            out[code] = value
+            continue
+        if isinstance(value, dict):  # a ranking: option -> position
+            value = {(alignment.option(base, o) or (target, o))[1]: r for o, r in value.items()}
+        elif isinstance(value, list):
+            value = [(alignment.option(base, str(o)) or (target, o))[1] for o in value]
+        elif isinstance(value, str) and not dot:
+            hit = alignment.option(base, value)
+            value = value if hit is None else hit[1]
+        out[target + dot + suffix] = value
+    return out
 
 
 def _headers(code: str, q: Question) -> list[str]:
@@ -125,7 +180,11 @@ def response_table(store: Store, instrument: str | None = None, *,
     refs = sorted({(r.Response.instrument, r.Response.version) for r in responses},
                   key=lambda nv: (nv[0], tuple(int(p) for p in nv[1].split("."))), reverse=True)
     versions = {ref: load_recorded_instrument(store, *ref) for ref in refs}
-    columns = _harmonised_columns(list(versions.values()))
+    alignments = _alignments(versions)
+    columns = _harmonised_columns(versions, alignments)
+    newest: dict[str, InstrumentVersion] = {}
+    for iv in versions.values():  # newest first
+        newest.setdefault(iv.instrument, iv)
     header = list(_META) + [h for code, q in columns for h in _headers(code, q)]
     index = {h: i for i, h in enumerate(header)}
     rows: list[list[Any]] = []
@@ -136,10 +195,13 @@ def response_table(store: Store, instrument: str | None = None, *,
                           resp.completed_at, resp.source, resp.source_file, resp.source_row,
                           nation, region, org_type]
         row += [None] * (len(header) - len(row))
-        given = answers.get(resp.id, {})
+        alignment = alignments[(resp.instrument, resp.version)]
+        given = _line_up(answers.get(resp.id, {}), alignment)
+        shown_in = newest[resp.instrument] if alignment is not None else own
         for code, q in columns:
             if code in given:
-                for h, v in _cells(code, q, given[code], own.question(code), labels).items():
+                question = shown_in.question(code) or own.question(code)
+                for h, v in _cells(code, q, given[code], question, labels).items():
                     if h in index:
                         row[index[h]] = v
             if f"{code}.other" in given and f"{code}.other" in index:

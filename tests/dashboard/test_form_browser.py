@@ -1,22 +1,16 @@
 """The respondent form in a real headless Chromium, answered by keyboard only.
 
-Uses the system Chromium and chromedriver (Debian packages ``chromium`` and
-``chromium-driver``); Selenium Manager is kept offline, so nothing is downloaded.
-Skips when they are missing, except under ``CI=true`` (``.ci/run`` installs them).
+The browser and server fixtures (system Chromium, skip rules) are in conftest.py.
 """
 
 from __future__ import annotations
 
-import os
-import shutil
-import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import select
-from werkzeug.serving import make_server
 
 from dashboard.app import create_app
 from survey.instrument import Catalogue
@@ -27,8 +21,6 @@ from survey.store.models import Response as ResponseRow
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMEDRIVER = "/usr/bin/chromedriver"
 FRAME = ("name,email,organisation,organisation_type,role,nation,region\n"
          "Siân Jones,sian@example.org,Cyngor Sir Ynys Môn,unitary,Officer,Wales,\n")
 RANKS = {
@@ -47,19 +39,8 @@ ANSWERS: dict[str, Any] = {
 }
 
 
-def _browser_paths() -> None:
-    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
-    if not missing:
-        return
-    message = f"{' and '.join(missing)} not installed (apt-get install chromium chromium-driver)"
-    if os.environ.get("CI", "").lower() == "true":
-        pytest.fail(f"{message}; under CI=true browser tests may not skip: .ci/run installs "
-                    "them", pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture
-def served(tmp_path: Path) -> Iterator[tuple[str, Store]]:
+def served(tmp_path: Path, serve_app: Callable[[Any], str]) -> Iterator[tuple[str, Store]]:
     """The app on a free loopback port, with one invitation to the LG survey."""
     store = Store.open(f"sqlite:///{tmp_path / 'browser.db'}", check=False, create=True)
     store.upgrade()
@@ -69,39 +50,12 @@ def served(tmp_path: Path) -> Iterator[tuple[str, Store]]:
     lg = Catalogue.default().load("local_government@1.0.0")
     (row,) = issue_invitations(store, lg, "http://127.0.0.1")
     app = create_app(store, demo_label="Browser test: synthetic responses")
-    server = make_server("127.0.0.1", 0, app.server, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
+    base = serve_app(app.server)
     token = row.link.rsplit("/", 1)[1]
     try:
-        yield f"http://127.0.0.1:{server.server_port}/respond/{token}", store
+        yield f"{base}/respond/{token}", store
     finally:
-        server.shutdown()
-        thread.join(timeout=10)
         store.close()
-
-
-@pytest.fixture
-def driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
-    _browser_paths()
-    from selenium import webdriver
-
-    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not download anything
-    options = webdriver.ChromeOptions()
-    options.binary_location = CHROMIUM
-    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-quic", "--no-first-run", "--disable-component-update",
-                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1000,2400",
-                f"--user-data-dir={tmp_path / 'chromium-profile'}"):
-        options.add_argument(arg)
-    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
-    browser = webdriver.Chrome(service=service, options=options)
-    browser.set_page_load_timeout(30)
-    try:
-        yield browser
-    finally:
-        browser.quit()
-        shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
 
 
 def _answer_page_by_keyboard(browser: Any, screenshot: Path | None = None) -> str:

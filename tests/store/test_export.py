@@ -82,3 +82,35 @@ def test_empty_store_and_cli(store_url: str, store: Store, iv: InstrumentVersion
                                        "-o", str(out), "--database-url", store_url])
     assert result.exit_code == 0, result.output
     assert "wrote 1 responses" in result.output and out.exists()
+
+
+def test_versions_line_up_through_the_harmonisation_map(
+    store: Store, iv: InstrumentVersion, instruments_dir: Path
+) -> None:
+    """1.1.0 renames a question and an option; the map says so, and 1.0.0's answers land in
+    1.1.0's columns."""
+    text = (instruments_dir / "demo" / "1.0.0.yaml").read_text(encoding="utf-8")
+    text = text.replace("version: 1.0.0", "version: 1.1.0").replace(
+        "code: comments", "code: remarks").replace("code: funding", "code: money")
+    (instruments_dir / "demo" / "1.1.0.yaml").write_text(text, encoding="utf-8")
+    (instruments_dir / "harmonisation.yaml").write_text(
+        "links:\n"
+        "  - from: demo@1.0.0\n"
+        "    to: demo@1.1.0\n"
+        "    questions: {comments: remarks}\n"
+        "    options: {priorities: {funding: money}}\n", encoding="utf-8")
+    from survey.instrument.registry import Catalogue
+
+    newer = Catalogue(instruments_dir).load("demo@1.1.0")
+    assert newer.question("remarks") is not None
+    save_response(store, iv, complete_answers(comments="old wording"), path="partnership")
+    save_response(store, newer, complete_answers(
+        remarks="new wording", priorities={"money": 2, "skills": 1, "data": 3}),
+        path="partnership")
+    header, rows = response_table(store)
+    assert "comments" not in header and "priorities.funding" not in header
+    by_version = {r[header.index("version")]: r for r in rows}
+    assert by_version["1.0.0"][header.index("remarks")] == "old wording"
+    assert by_version["1.1.0"][header.index("remarks")] == "new wording"
+    assert by_version["1.0.0"][header.index("priorities.money")] == 1
+    assert by_version["1.1.0"][header.index("priorities.money")] == 2

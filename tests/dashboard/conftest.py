@@ -1,0 +1,82 @@
+"""Shared fixtures for the browser tests: the app on loopback, a headless system Chromium.
+
+Uses the system Chromium and chromedriver (Debian packages ``chromium`` and
+``chromium-driver``); Selenium Manager is kept offline, so nothing is downloaded.
+Browser tests skip when they are missing, except under ``CI=true`` (``.ci/run``
+installs them).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from werkzeug.serving import make_server
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMEDRIVER = "/usr/bin/chromedriver"
+
+
+def require_browser() -> None:
+    """Skip (or, under ``CI=true``, fail) when the system Chromium or chromedriver is absent."""
+    missing = [p for p in (CHROMIUM, CHROMEDRIVER) if not Path(p).exists()]
+    if not missing:
+        return
+    message = f"{' and '.join(missing)} not installed (apt-get install chromium chromium-driver)"
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"{message}; under CI=true browser tests may not skip: .ci/run installs "
+                    "them", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture
+def serve_app() -> Iterator[Callable[[Any], str]]:
+    """Serve a WSGI app on a free loopback port in a thread; returns its base URL.
+
+    Every server started is shut down at the end of the test.
+    """
+    running: list[tuple[Any, threading.Thread]] = []
+
+    def start(wsgi_app: Any) -> str:
+        server = make_server("127.0.0.1", 0, wsgi_app, threaded=True)
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        running.append((server, thread))
+        return f"http://127.0.0.1:{server.server_port}"
+
+    try:
+        yield start
+    finally:
+        for server, thread in running:
+            server.shutdown()
+            thread.join(timeout=10)
+            server.server_close()
+
+
+@pytest.fixture
+def driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A headless system Chromium driven by selenium (skips without one, see above)."""
+    require_browser()
+    from selenium import webdriver
+
+    monkeypatch.setenv("SE_OFFLINE", "true")  # Selenium Manager must not download anything
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for arg in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-quic", "--no-first-run", "--disable-component-update",
+                "--disable-sync", "--disable-dev-shm-usage", "--window-size=1000,2400",
+                f"--user-data-dir={tmp_path / 'chromium-profile'}"):
+        options.add_argument(arg)
+    service = webdriver.ChromeService(executable_path=CHROMEDRIVER)
+    browser = webdriver.Chrome(service=service, options=options)
+    browser.set_page_load_timeout(30)
+    try:
+        yield browser
+    finally:
+        browser.quit()
+        shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
