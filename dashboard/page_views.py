@@ -330,9 +330,9 @@ def monitor_view(store: Store, instrument: str | None = None, *,
         parts.append(html.P(f"Open link (no sampling frame): {report.open_link_started} "
                             f"started, {report.open_link_completed} completed.",
                             id="monitor-open-link"))
-    header = ["Group", "Frame", "Invited", "Started", "Completed", "Response rate"]
     for dimension, groups in report.by.items():
         title = FIELD_LABELS.get(dimension, humanise(dimension))
+        header = [title, "Frame", "Invited", "Started", "Completed", "Response rate"]
         parts += [html.H3(f"By {title.lower()}"), table_from_rows(
             f"Responses and response rates by {title.lower()} (completed / frame)", header,
             [[humanise(g.group), g.frame, g.invited, g.started, g.completed,
@@ -345,13 +345,16 @@ def monitor_view(store: Store, instrument: str | None = None, *,
                         id="monitor-due-count"))
     if due:
         shown = due[:REMINDER_ROWS_SHOWN]
-        parts.append(table_from_rows(
-            "Respondents due a reminder", ["Respondent id", "Instrument", "Reminders sent"],
-            [[d["respondent_id"], d["instrument"], d["reminders_sent"]] for d in shown],
-            table_id="monitor-due"))
+        listing: list[Any] = [
+            html.Summary(f"Show who is due a reminder ({len(shown)} of {len(due)})"),
+            table_from_rows(
+                "Respondents due a reminder", ["Respondent id", "Instrument", "Reminders sent"],
+                [[d["respondent_id"], d["instrument"], d["reminders_sent"]] for d in shown],
+                table_id="monitor-due")]
         if len(due) > len(shown):
-            parts.append(html.P(f"… and {len(due) - len(shown)} more; `landscape remind` "
-                                "writes the full list."))
+            listing.append(html.P(f"… and {len(due) - len(shown)} more; landscape remind "
+                                  "writes the full list."))
+        parts.append(html.Details(listing))
     stamp = (now or datetime.now(UTC)).strftime("%Y-%m-%d %H:%M:%S UTC")
     parts.append(html.P(f"Last updated {stamp}.", className="updated", id="monitor-updated"))
     return html.Div(parts, id="monitor-results")

@@ -17,6 +17,7 @@ from dash import dcc, html
 
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
+from survey.instrument.places import NATIONS, REGIONS
 from survey.ranking.bands import percent
 from survey.ranking.compare import SMALL_COUNT, SMALL_N, Share
 
@@ -42,6 +43,7 @@ SMALL_N_NOTE = (f"{SMALL_N_MARK} small n: fewer than {SMALL_N} respondents, or f
                 f"{SMALL_COUNT} counted or not counted; read the share and its interval as "
                 "indicative only.")
 _SYNTHETIC_PREFIX = "Synthetic or reconstructed data: "
+_PLACE_NAMES = {place.code: place.en for place in (*NATIONS, *REGIONS)}
 
 
 def with_aria(factory: Any, aria: Mapping[str, str], **props: Any) -> Any:
@@ -58,15 +60,24 @@ def with_aria(factory: Any, aria: Mapping[str, str], **props: Any) -> Any:
 
 
 def humanise(code: str) -> str:
-    """A code as words for headings: ``local_government`` -> ``Local government``.
+    """A code or group key as words for headings.
+
+    Nations and ITL1 regions get their names; other codes lose underscores and
+    gain a capital; each part of a ``instrument: value`` group key is treated so.
 
     Examples
     --------
-    >>> humanise("local_government"), humanise("researcher: wales")
-    ('Local government', 'Researcher: wales')
+    >>> humanise("local_government"), humanise("researcher: northern_ireland")
+    ('Local government', 'Researcher: Northern Ireland')
+    >>> humanise("yorkshire_humber")
+    'Yorkshire and The Humber'
     """
-    text = str(code).replace("_", " ").strip()
-    return text[:1].upper() + text[1:]
+    parts = []
+    for part in str(code).split(": "):
+        place = _PLACE_NAMES.get(part.strip())
+        text = place if place is not None else part.replace("_", " ").strip()
+        parts.append(text[:1].upper() + text[1:])
+    return ": ".join(parts)
 
 
 def synthetic_banner(labels: Sequence[str]) -> list[Any]:

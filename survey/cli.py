@@ -52,11 +52,18 @@ class _LandscapeGroup(click.Group):
             sys.exit(1)
 
 
-@click.group(cls=_LandscapeGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_LandscapeGroup, invoke_without_command=True,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="landscape")
-def main() -> None:
+@click.pass_context
+def main(ctx: click.Context) -> None:
     """Partnership Landscape: field the local research partnerships survey, analyse
-    its priority rankings and explore partnership networks."""
+    its priority rankings and explore partnership networks.
+
+    Start with `landscape demo` and `landscape reproduce`, then `landscape serve`.
+    """
+    if ctx.invoked_subcommand is None:  # bare `landscape`: the overview, not an error
+        click.echo(ctx.get_help())
 
 
 # -- command registry: one line per command or group ------------------------

@@ -775,7 +775,8 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
                                      ) if to_check else ():
             qcode = item.location.question
             bad("R110", item.message, column_of.get(qcode or "", qcode), qcode)
-        for q in conditional:
+        # A bad cell may be what decides the skip logic: judge it once the cell is fixed.
+        for q in conditional if not found else ():
             if q.code in answers and not shown(q) and not any(
                     i.location.question == q.code for i in found):
                 why = f"path '{q.path}'" if q.path is not None and path != q.path else \

@@ -167,7 +167,7 @@ def test_priorities_view_groups_and_filters(store: Store) -> None:
     by_nation = priorities_view(store, by="nation")
     captions = [t.children[0].children for t in _tables(by_nation)]
     # two instruments, so each nation group is prefixed with its instrument
-    assert any(c.startswith("Table 1. Local government: england") for c in captions)
+    assert any(c.startswith("Table 1. Local government: England") for c in captions)
     wales = priorities_view(store, where={"nation": ["wales"]})
     totals = [t.children[0].children for t in _tables(wales)]
     attrs_n = sum(1 for v in filter_choices(store)["nation"] if v[0] == "wales")
@@ -363,7 +363,7 @@ def test_priorities_callback_regroups_the_tables(store: Store) -> None:
     groups = dict(dict.fromkeys(titles))  # each title appears in a heading and a caption
     lg = {g: int(n) for g, n in groups if g.startswith("Local government: ")}
     researchers = {g: int(n) for g, n in groups if g.startswith("Researcher: ")}
-    assert set(lg) <= {"Local government: partnership", "Local government: no partnership"}
+    assert set(lg) <= {"Local government: Partnership", "Local government: No partnership"}
     scotland = priorities_view(store, where={"nation": ["scotland"]})
     expected = {g: int(n) for g, n in re.findall(r"Table \d+\. ([^(]+) responses \(n=(\d+)\)",
                                                  text_of(scotland))}

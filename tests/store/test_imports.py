@@ -19,8 +19,9 @@ from survey.store import Store, analysis_frame
 from survey.store.imports import import_responses, read_import_table
 from survey.store.models import Answer, Respondent, Response
 
-HEADER = "id,in_partnership,priorities.funding,priorities.skills,priorities.data,staff,comments"
-GOOD_ROW = "r1,yes,1,2,3,12,fine"
+HEADER = ("id,in_partnership,priorities.funding,priorities.skills,priorities.data,staff,comments,"
+          "agree")
+GOOD_ROW = "r1,yes,1,2,3,12,fine,yes"
 
 
 def _write(path: Path, text: str, *, bom: bool = False) -> Path:
@@ -48,18 +49,18 @@ def _answers(store: Store) -> dict[int, dict[str, object]]:
 
 LAYOUT_FILES = {
     # REDCap/Qualtrics: one column per option holding its rank (by code and by label).
-    "rank-per-option": ("id,in_partnership,priorities.funding,Research skills,priorities_data\n"
-                        "a,yes,2,1,3\nb,Yes,3,2,1\nc,no,,,\n"),
+    "rank-per-option": ("id,agree,in_partnership,priorities.funding,Research skills,"
+                        "priorities_data\na,1,yes,2,1,3\nb,1,Yes,3,2,1\nc,1,no,,,\n"),
     # LimeSurvey: one column per rank position holding the option's label or code.
-    "option-per-rank": ("id,in_partnership,priorities[1],priorities[2],priorities[3]\n"
-                        "a,yes,Research skills,funding,data\n"
-                        "b,yes,Access to data,skills,Research funding\nc,no,,,\n"),
+    "option-per-rank": ("id,agree,in_partnership,priorities[1],priorities[2],priorities[3]\n"
+                        "a,1,yes,Research skills,funding,data\n"
+                        "b,1,yes,Access to data,skills,Research funding\nc,1,no,,,\n"),
     # ODK/Kobo export of the platform's XLSForm: group-prefixed, space-separated codes.
-    "ordered-list": ("_uuid,about/in_partnership,ranking/priorities\n"
-                     "a,yes,skills funding data\nb,yes,data skills funding\nc,no,\n"),
+    "ordered-list": ("_uuid,agree,about/in_partnership,ranking/priorities\n"
+                     "a,1,yes,skills funding data\nb,1,yes,data skills funding\nc,1,no,\n"),
     # Qualtrics numbers the options (priorities_1 = first option) and holds ranks.
-    "qualtrics": ("ResponseId,in_partnership,priorities_1,priorities_2,priorities_3\n"
-                  "a,yes,2,1,3\nb,yes,3,2,1\nc,no,,,\n"),
+    "qualtrics": ("ResponseId,agree,in_partnership,priorities_1,priorities_2,priorities_3\n"
+                  "a,1,yes,2,1,3\nb,1,yes,3,2,1\nc,1,no,,,\n"),
 }
 
 
@@ -117,15 +118,15 @@ def test_codes_labels_and_option_columns(store: Store, iv: InstrumentVersion,
 ])
 def test_multiple_choice_in_one_column(store: Store, iv: InstrumentVersion, tmp_path: Path,
                                        cell: str, expected: list[str]) -> None:
-    path = _write(tmp_path / "x.csv", f"in_partnership,sectors\nno,{cell}\n")
+    path = _write(tmp_path / "x.csv", f"in_partnership,agree,sectors\nno,yes,{cell}\n")
     import_responses(store, path, iv)
     assert _answers(store)[2]["sectors"] == expected
 
 
 def test_respondent_attribute_columns_make_a_pseudonymous_respondent(
         store: Store, iv: InstrumentVersion, tmp_path: Path) -> None:
-    path = _write(tmp_path / "x.csv", ("in_partnership,nation,organisation_type\n"
-                                       "no,Wales,Unitary authority\nno,,\n"))
+    path = _write(tmp_path / "x.csv", ("in_partnership,nation,organisation_type,agree\n"
+                                       "no,Wales,Unitary authority,1\nno,,,1\n"))
     import_responses(store, path, iv)
     with store.session() as session:
         people = session.execute(select(Respondent.nation, Respondent.region,
@@ -139,7 +140,7 @@ def test_respondent_attribute_columns_make_a_pseudonymous_respondent(
 
 def test_source_file_and_row_are_recorded(store: Store, iv: InstrumentVersion,
                                           tmp_path: Path) -> None:
-    path = _write(tmp_path / "x.csv", f"{HEADER}\n{GOOD_ROW}\n\nr2,no,,,,3,\n")
+    path = _write(tmp_path / "x.csv", f"{HEADER}\n{GOOD_ROW}\n\nr2,no,,,,3,,yes\n")
     import_responses(store, path, iv)
     with store.session() as session:
         rows = session.execute(select(Response.source, Response.source_file,
@@ -171,23 +172,23 @@ def test_xlsx_sheet_and_bom_csv(store: Store, iv: InstrumentVersion, tmp_path: P
 def test_reimporting_the_same_file_adds_nothing(store: Store, iv: InstrumentVersion,
                                                 tmp_path: Path) -> None:
     # No id column: rows are keyed by the file's hash and row number.
-    path = _write(tmp_path / "x.csv", "in_partnership,staff\nno,1\nno,1\n")
+    path = _write(tmp_path / "x.csv", "in_partnership,staff,agree\nno,1,yes\nno,1,yes\n")
     first = import_responses(store, path, iv)
     again = import_responses(store, path, iv)
     assert (first.imported, again.imported, again.already_stored) == (2, 0, 2)
     assert set(again.response_ids) == set(first.response_ids)
-    assert _count(store, Response) == 2 and _count(store, Answer) == 4
+    assert _count(store, Response) == 2 and _count(store, Answer) == 6
 
 
 def test_external_ids_make_edited_files_safe(store: Store, iv: InstrumentVersion,
                                              tmp_path: Path) -> None:
     import_responses(store, _write(tmp_path / "a.csv", f"{HEADER}\n{GOOD_ROW}\n"), iv)
     # A later export: the same respondent (now on row 3) plus a new one.
-    later = _write(tmp_path / "b.csv", f"{HEADER}\nr2,no,,,,4,\n{GOOD_ROW}\n")
+    later = _write(tmp_path / "b.csv", f"{HEADER}\nr2,no,,,,4,,yes\n{GOOD_ROW}\n")
     result = import_responses(store, later, iv)
     assert (result.imported, result.already_stored) == (1, 1)
     assert _count(store, Response) == 2
-    changed = _write(tmp_path / "c.csv", f"{HEADER}\nr1,yes,1,2,3,99,fine\n")
+    changed = _write(tmp_path / "c.csv", f"{HEADER}\nr1,yes,1,2,3,99,fine,yes\n")
     with pytest.raises(LandscapeError) as exc:
         import_responses(store, changed, iv)
     assert [i.code for i in exc.value.issues] == ["R116"]
@@ -201,7 +202,7 @@ def test_external_ids_make_edited_files_safe(store: Store, iv: InstrumentVersion
 def test_skip_invalid_imports_good_rows_and_writes_rejects(
         store: Store, iv: InstrumentVersion, tmp_path: Path) -> None:
     path = _write(tmp_path / "x.csv", (f"{HEADER}\n{GOOD_ROW}\n"
-                                       "r2,yes,1,1,3,5,ok\nr3,no,,,,lots,\nr4,no,,,,2,\n"))
+                                       "r2,yes,1,1,3,5,ok,yes\nr3,no,,,,lots,,yes\nr4,no,,,,2,,yes\n"))
     rejects = tmp_path / "rejects.csv"
     with pytest.raises(LandscapeError) as exc:
         import_responses(store, path, iv, skip_invalid=True)
@@ -215,14 +216,14 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(
     assert [r[0] for r in table[1:]] == ["3", "4"]
     assert "priorities.skills: A107" in table[1][1]
     assert "staff: R106 'lots' is not a whole number" in table[2][1]
-    assert table[2][2:] == ["r3", "no", "", "", "", "lots", ""]
+    assert table[2][2:] == ["r3", "no", "", "", "", "lots", "", "yes"]
     assert not list(tmp_path.glob(".rejects.csv.*"))  # written atomically, no temp left
     # Fixed by hand and imported again: the bookkeeping columns are understood.
     fixed = tmp_path / "fixed.csv"
     with fixed.open("w", encoding="utf-8", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow(table[0])
-        writer.writerow([*table[1][:2], "r2", "yes", "1", "2", "3", "5", "ok"])
+        writer.writerow([*table[1][:2], "r2", "yes", "1", "2", "3", "5", "ok", "yes"])
     assert import_responses(store, fixed, iv).imported == 1
 
 
@@ -280,15 +281,15 @@ def test_welsh_names_round_trip_through_import_and_export(store_url: str, tmp_pa
 BAD_FILES = {
     "unknown column": (f"{HEADER},colour\n{GOOD_ROW},blue\n", [], "R103",
                        "bad.csv:1:colour", "'colour' is not a question of demo@1.0.0"),
-    "unknown option label": (f"{HEADER}\nr1,Maybe,1,2,3,1,\n", [], "R105",
+    "unknown option label": (f"{HEADER}\nr1,Maybe,1,2,3,1,,yes\n", [], "R105",
                              "bad.csv:2:in_partnership", "'Maybe' is not an option"),
-    "duplicate rank": (f"{HEADER}\nr1,yes,1,1,3,1,\n", [], "A107",
+    "duplicate rank": (f"{HEADER}\nr1,yes,1,1,3,1,,yes\n", [], "A107",
                        "bad.csv:2:priorities.skills", "rank 1 is given to both"),
-    "rank out of range": (f"{HEADER}\nr1,yes,1,2,4,1,\n", [], "A106",
+    "rank out of range": (f"{HEADER}\nr1,yes,1,2,4,1,,yes\n", [], "A106",
                           "bad.csv:2:priorities.data", "rank 4 is outside 1-3"),
-    "missing required answer": (f"{HEADER}\nr1,yes,,,,1,\n", [], "R109",
+    "missing required answer": (f"{HEADER}\nr1,yes,,,,1,,yes\n", [], "R109",
                                 "bad.csv:2:priorities", "priorities is required"),
-    "bad number": (f"{HEADER}\nr1,no,,,,twelve,\n", [], "R106", "bad.csv:2:staff",
+    "bad number": (f"{HEADER}\nr1,no,,,,twelve,,yes\n", [], "R106", "bad.csv:2:staff",
                    "'twelve' is not a whole number"),
     "unknown instrument": (f"{HEADER}\n{GOOD_ROW}\n", ["--instrument", "nope@1.0.0"], "I110",
                            "no instrument 'nope'", "landscape instrument list"),
@@ -296,7 +297,7 @@ BAD_FILES = {
                      "bad.csv:1", "--layout ordered-list does not fit priorities"),
     "empty file": ("", [], "R102", "bad.csv", "the file is empty"),
     "non-UTF-8 file": (None, [], "R101", "bad.csv:2", "not UTF-8 text: byte 0xF4 on line 2"),
-    "answer hidden by skip logic": (f"{HEADER}\nr1,no,1,2,3,1,\n", [], "R111",
+    "answer hidden by skip logic": (f"{HEADER}\nr1,no,1,2,3,1,,yes\n", [], "R111",
                                     "bad.csv:2:priorities.funding", "skip logic"),
     "duplicate id": (f"{HEADER}\n{GOOD_ROW}\n{GOOD_ROW}\n", [], "R114", "bad.csv:3:id",
                      "also on row 2"),
@@ -309,7 +310,7 @@ def test_bad_files_fail_clearly_with_nothing_written(store_url: str, instruments
     text, options, code, where, message = BAD_FILES[case]
     path = tmp_path / "bad.csv"
     if text is None:
-        path.write_bytes(f"{HEADER}\nr1,no,,,,1,Ynys M\xf4n\n".encode("latin-1"))
+        path.write_bytes(f"{HEADER}\nr1,no,,,,1,Ynys M\xf4n,yes\n".encode("latin-1"))
     else:
         _write(path, text)
     ref, extra = ("demo@1.0.0", options) if options[:1] != ["--instrument"] else \
@@ -328,8 +329,8 @@ def test_bad_files_fail_clearly_with_nothing_written(store_url: str, instruments
 
 def test_every_problem_in_the_file_is_reported_at_once(store: Store, iv: InstrumentVersion,
                                                        tmp_path: Path) -> None:
-    path = _write(tmp_path / "x.csv", (f"{HEADER}\nr1,Maybe,1,2,3,1,\nr2,yes,1,2,3,x,\n"
-                                       f"r3,yes,1,2,3,1,{'y' * 51}\n"))
+    path = _write(tmp_path / "x.csv", (f"{HEADER}\nr1,Maybe,1,2,3,1,,yes\nr2,yes,1,2,3,x,,yes\n"
+                                       f"r3,yes,1,2,3,1,{'y' * 51},yes\n"))
     with pytest.raises(LandscapeError) as exc:
         import_responses(store, path, iv)
     located = [(i.code, i.location.row, i.location.column) for i in exc.value.issues]
@@ -341,7 +342,7 @@ def test_every_problem_in_the_file_is_reported_at_once(store: Store, iv: Instrum
 
 def test_skip_invalid_cli_summary(store_url: str, instruments_dir: Path,
                                   tmp_path: Path) -> None:
-    path = _write(tmp_path / "x.csv", f"{HEADER}\n{GOOD_ROW}\nr2,yes,1,2,2,1,\n")
+    path = _write(tmp_path / "x.csv", f"{HEADER}\n{GOOD_ROW}\nr2,yes,1,2,2,1,,yes\n")
     rejects = tmp_path / "rejects.csv"
     result = CliRunner().invoke(main, ["responses", "import", str(path), "--instrument",
                                        "demo@1.0.0", "--database-url", store_url,
