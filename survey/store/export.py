@@ -47,7 +47,9 @@ __all__ = ["export_responses", "response_table"]
 
 _META = ("response_id", "respondent_id", "instrument", "version", "content_hash", "state",
          "path", "started_at", "completed_at", "source", "source_file", "source_row",
-         "nation", "region", "organisation_type")
+         # Respondent attributes (from the frame, or the answers): prefixed so they never
+         # collide with the instrument's own nation / region questions.
+         "respondent_nation", "respondent_region", "respondent_organisation_type")
 _PLACE_NAMES = {p.code: p.en for p in (*NATIONS, *REGIONS)}
 
 

@@ -82,7 +82,8 @@ _ATTRIBUTES = ("nation", "region", "organisation_type")
 # no answer: understood and skipped, so an export or a fixed rejects file re-imports.
 _EXPORT_META = ("instrument", "version", "content_hash", "path", "started_at",
                 "completed_at", "source", "source_file", "source_row", "import_row",
-                "import_errors")
+                "import_errors", "respondent_nation", "respondent_region",
+                "respondent_organisation_type")
 _TRUE = {"1", "yes", "y", "true", "t", "checked", "selected", "ie", "ydw", "do"}
 _FALSE = {"0", "no", "n", "false", "f", "unchecked", "na", "nac ydw", "naddo"}
 _SEPARATORS = (".", "/", ":", " - ", "-")

@@ -34,6 +34,7 @@ def clean_registry() -> Iterator[None]:
     """Dash keeps pages in a process-wide registry: leave it as it was found."""
     saved = dict(dash.page_registry)
     modules = set(sys.modules)
+    dash.page_registry.clear()  # the real pages (one at "/") from earlier apps would clash
     try:
         yield
     finally:

@@ -352,10 +352,10 @@ def _post_callback(client: Any, output: str, inputs: list[dict[str, Any]],
 def test_priorities_callback_regroups_the_tables(store: Store) -> None:
     client = create_app(store).server.test_client()
     client.get("/")
-    filters = [{"id": f"priorities-filter-{f}", "property": "value", "value": None}
-               for f in ("instrument", "version", "nation", "region", "organisation_type",
-                         "path")]
-    filters[2]["value"] = ["scotland"]
+    filters: list[dict[str, Any]] = [
+        {"id": f"priorities-filter-{f}", "property": "value",
+         "value": ["scotland"] if f == "nation" else None}
+        for f in ("instrument", "version", "nation", "region", "organisation_type", "path")]
     result = _post_callback(client, "priorities-content.children", [
         {"id": "priorities-by", "property": "value", "value": "path"},
         {"id": "priorities-question", "property": "value", "value": None}, *filters])

@@ -352,3 +352,12 @@ def test_skip_invalid_cli_summary(store_url: str, instruments_dir: Path,
     assert f"written to {rejects}" in result.output and rejects.exists()
     help_text = CliRunner().invoke(main, ["responses", "import", "--help"]).output
     assert "SHA-256" in help_text and "already in the store" in help_text
+
+
+def test_examples_in_the_docstrings_hold() -> None:
+    import doctest
+
+    import survey.store.imports
+
+    result = doctest.testmod(survey.store.imports, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
