@@ -251,6 +251,13 @@ def _is_empty(store: Store) -> bool:
                        for table in Base.metadata.sorted_tables)
 
 
+def _holds_only_demo(store: Store) -> bool:
+    """True when every response in the store is a demo response (a re-run of the demo)."""
+    with store.session() as session:
+        sources = session.execute(select(Response.source_file).distinct()).scalars().all()
+    return bool(sources) and all((s or "").startswith(DEMO_PREFIX) for s in sources)
+
+
 def _clear(store: Store) -> None:
     with store.write() as session:
         for table in reversed(Base.metadata.sorted_tables):
@@ -278,8 +285,10 @@ def load_demo(url: str | None = None, *, reset: bool = False,
               seed: int = DEMO_SEED) -> DemoSummary:
     """Create (or with ``reset``, empty) the store at ``url`` and load the demo into it.
 
-    A new database is migrated first. A store that already holds anything is
-    refused (``S151``) unless ``reset`` is true, which deletes every row first.
+    A new database is migrated first. A store holding only an earlier demo is
+    emptied and loaded again, so the command can be re-run; a store holding
+    anything else is refused (``S151``) unless ``reset`` is true, which deletes
+    every row first.
 
     Examples
     --------
@@ -300,7 +309,7 @@ def load_demo(url: str | None = None, *, reset: bool = False,
     responses = demo_responses(versions, seed)
     with _open(url) as store:
         if not _is_empty(store):
-            if not reset:
+            if not (reset or _holds_only_demo(store)):
                 raise LandscapeError.of(
                     "S151", f"{store.url} already holds data; the demo is loaded only into "
                     "an empty store")

@@ -81,6 +81,7 @@ class Setting:
     help: str
     parse: Callable[[str], Any] = _text
     secret: bool = False
+    aliases: tuple[str, ...] = ()
 
     @property
     def option(self) -> str:
@@ -91,7 +92,8 @@ class Setting:
 _DECLARED: tuple[Setting, ...] = (
     Setting("database_url", "LANDSCAPE_DATABASE_URL", "sqlite:///landscape.db",
             "Response store: a SQLite file (sqlite:///path.db) or PostgreSQL "
-            "(postgresql+psycopg://user@host:5432/db).", _database_url),
+            "(postgresql+psycopg://user@host:5432/db).", _database_url,
+            aliases=("--database",)),
     Setting("base_url", "LANDSCAPE_BASE_URL", "http://127.0.0.1:8050",
             "Public address of the survey web form; invitation links start with it.", _http_url),
     Setting("smtp_host", "LANDSCAPE_SMTP_HOST", None,
@@ -152,8 +154,9 @@ def click_option(name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]
     """
     setting = SETTINGS[name]
     default = "(unset)" if setting.default is None else setting.default
+    metavar = "URL" if name.endswith("_url") else None
     return click.option(
-        setting.option, name, default=None,
+        setting.option, *setting.aliases, name, default=None, metavar=metavar,
         help=f"{setting.help} [env {setting.env}; default: {default}]",
     )
 
