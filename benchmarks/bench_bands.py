@@ -7,7 +7,7 @@ checks all three agree. Peak memory is measured with ``tracemalloc`` in a
 separate pass (it sees Python/NumPy allocations, not DuckDB's own allocator)
 plus the process's maximum resident size.
 
-Run: ``/work/venv/bin/python benchmarks/bench_bands.py [--respondents N] [--repeat R]``
+Run: ``python benchmarks/bench_bands.py [--respondents N] [--repeat R]``
 """
 
 from __future__ import annotations

@@ -15,7 +15,7 @@ goal is an import at least half that fast.
 PostgreSQL: 127.0.0.1:5432, trust auth, database ``test``; a scratch database is
 created per measurement and dropped afterwards. Skipped with a note if unreachable.
 
-Run: ``/work/venv/bin/python benchmarks/bench_import.py [--rows N] [--backend sqlite|postgresql]``
+Run: ``python benchmarks/bench_import.py [--rows N] [--backend sqlite|postgresql]``
 (``--profile`` writes a cProfile of the first backend's import to ``bench_import.prof``).
 """
 

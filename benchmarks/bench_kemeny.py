@@ -21,7 +21,7 @@ respondents, so only on the 35-respondent profile) and compares the complete set
 Peak memory is measured with ``tracemalloc`` in separate passes (tracing slows
 pure-Python code, so timings are taken untraced).
 
-Run: ``/work/venv/bin/python benchmarks/bench_kemeny.py [--repeat R] [--full-orders]``
+Run: ``python benchmarks/bench_kemeny.py [--repeat R] [--full-orders]``
 """
 
 from __future__ import annotations

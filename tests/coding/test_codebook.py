@@ -15,7 +15,7 @@ from survey.coding.codebook import (
 )
 from survey.errors import LandscapeError
 
-REPORT = Path("/work/shared/seed/000_dffc5f076d1cec05.txt")
+REPORT = Path(__file__).resolve().parents[2].parent / "shared" / "seed" / "000_dffc5f076d1cec05.txt"
 
 THEMES = [
     "resources_capacity_funding", "short_term_funding", "complexity_no_entry_point",
