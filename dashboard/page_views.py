@@ -3,6 +3,7 @@
 Each ``*_view`` function reads the store through the survey functions
 (:func:`~survey.store.analysis.store_ranking_groups` and
 :func:`~survey.ranking.bands.band_table`, :func:`~survey.ranking.compare.wilson_interval`,
+:func:`~survey.ranking.compare.compare_instruments`,
 :func:`~survey.store.monitor.monitor_report`,
 :func:`~survey.store.codings.barrier_shares`) and only shapes the result into
 Dash components, with the helpers of :mod:`dashboard.views`. The page modules
@@ -26,6 +27,7 @@ from dash import dcc, html
 
 from dashboard.views import (
     SMALL_N_NOTE,
+    difference_text,
     error_notice,
     humanise,
     notes_block,
@@ -37,15 +39,17 @@ from survey.errors import LandscapeError
 from survey.export.disclosure import DisclosurePolicy
 from survey.export.tables import TABLE_FORMATS, PublishedLayout, build_layouts, write_layouts
 from survey.ranking.bands import BandTable, band_table
-from survey.ranking.compare import wilson_interval
+from survey.ranking.compare import Agreement, compare_instruments, wilson_interval
 from survey.store.analysis import GROUP_FIELDS, response_attributes, store_ranking_groups
 from survey.store.engine import Store
 
 __all__ = [
+    "COMPARED_GROUPS",
     "EXPORT_MEDIA_TYPES",
     "FIELD_LABELS",
     "REMINDER_ROWS_SHOWN",
     "barriers_view",
+    "compare_view",
     "filter_choices",
     "instrument_choices",
     "monitor_view",
@@ -69,6 +73,8 @@ EXPORT_MEDIA_TYPES: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "md": "text/markdown",
 }
+#: The two instruments the Compare page sets side by side (A first).
+COMPARED_GROUPS = ("local_government", "researcher")
 #: The monitor lists at most this many respondents due a reminder.
 REMINDER_ROWS_SHOWN = 100
 _TITLE = "Table {number}. {group} responses (n={n})"
@@ -290,6 +296,104 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
     with tempfile.TemporaryDirectory(prefix="landscape-export-") as folder:
         path = write_layouts([layout for layout, _ in pairs], Path(folder) / name, fmt)
         return name, path.read_bytes()
+
+
+# -- compare ----------------------------------------------------------------------
+
+
+def _p_text(p: float) -> str:
+    if p != p:  # NaN
+        return "–"
+    return "<0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def _p_clause(p: float) -> str:
+    shown = _p_text(p)
+    return f"p {shown[0]} {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
+
+
+def _agreement_cells(name: str, found: Agreement | None) -> list[str]:
+    if found is None:
+        return [name, "fewer than 3", *["not computed"] * 4]
+    cochran = ("not defined (everyone put all or none of the options there)"
+               if found.cochran_q != found.cochran_q else
+               f"Q({found.cochran_df}) = {found.cochran_q:.1f}, {_p_clause(found.cochran_p)}")
+    return [name, str(found.n), f"{found.kendall_w:.2f}",
+            f"F({found.friedman_f_df1:.2f}, {found.friedman_f_df2:.1f}) = "
+            f"{found.friedman_f:.2f}, {_p_clause(found.friedman_f_p)}",
+            f"chi-square({found.friedman_chi2_df}) = {found.friedman_chi2:.1f}, "
+            f"{_p_clause(found.friedman_chi2_p)}",
+            cochran]
+
+
+def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> html.Div:
+    """The Compare page's content: local government vs researchers, option by option.
+
+    Everything shown comes from one call of
+    :func:`survey.ranking.compare.compare_instruments` on the store's
+    instrument groups (:data:`COMPARED_GROUPS`), as ``landscape compare`` does:
+    per concept the mean rank and top-``top`` share (95% Wilson interval) in each
+    group, the difference in share with its Newcombe interval, the
+    Holm-adjusted Mann–Whitney p and rank-biserial, and the plain-English
+    reading; then Kendall's W, Friedman's test and Cochran's Q within each group.
+
+    Parameters
+    ----------
+    store
+        The response store.
+    top
+        Top places counted for the shares and Cochran's Q.
+    labels
+        The store's demo-data labels; when given, the table caption says the
+        data is reconstructed.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> compare_view(store).children[0].className
+    'problem'
+    """
+    try:
+        groups = store_ranking_groups(store)  # one group per instrument
+        result = compare_instruments(groups, *COMPARED_GROUPS, top=top)
+    except LandscapeError as exc:
+        return html.Div([error_notice(exc)], id="compare-results")
+    name_a, name_b = result.labels
+    n_a, n_b = result.rows[0].n_a, result.rows[0].n_b
+    header = ["Option", f"Mean rank: {name_a}", f"Mean rank: {name_b}",
+              f"Top-{top} share: {name_a} (95% Wilson interval)",
+              f"Top-{top} share: {name_b} (95% Wilson interval)",
+              f"Difference, {name_a} minus {name_b} (percentage points, 95% Newcombe "
+              "interval)",
+              "p (Mann–Whitney, Holm-adjusted)", f"Rank-biserial (> 0: {name_a} rank higher)"]
+    rows = [[r.label, f"{r.mean_rank_a:.1f}", f"{r.mean_rank_b:.1f}", share_text(r.top_a),
+             share_text(r.top_b),
+             difference_text(r.top_difference, r.top_difference_low, r.top_difference_high),
+             _p_text(r.p_holm), f"{r.rank_biserial + 0.0:+.2f}"] for r in result.rows]
+    caption = (f"{name_a} (n={n_a}) and {name_b} (n={n_b}): each option's mean rank "
+               f"(1 = most important) and top-{top} share, with 95% intervals"
+               + ("; reconstructed data" if labels else "") + ".")
+    names = dict(zip(COMPARED_GROUPS, result.labels, strict=True))
+    agreement_rows = [_agreement_cells(names[key], found) for key, found in result.within.items()]
+    agreement_readings = [f"{names[key]}: {found.reading}" for key, found in
+                          result.within.items() if found is not None]
+    return html.Div([
+        html.H3("Option by option"),
+        table_from_rows(caption, header, rows, table_id="compare-table",
+                        class_name="data-table compare-table"),
+        html.H3("What the differences say"),
+        html.Ul([html.Li(r.reading, className="reading") for r in result.rows],
+                id="compare-readings"),
+        html.H3("Agreement within each group"),
+        table_from_rows(
+            f"Agreement within each group on the order of the options (Cochran's Q on who "
+            f"put each option in their top {top})",
+            ["Group", "n", "Kendall's W (0 = none, 1 = identical rankings)", "Friedman F test",
+             "Friedman chi-square test", f"Cochran's Q (top {top})"],
+            agreement_rows, table_id="compare-agreement"),
+        notes_block(agreement_readings, class_name="notes agreement-readings"),
+        notes_block([result.note, SMALL_N_NOTE]),
+    ], id="compare-results")
 
 
 # -- monitor ----------------------------------------------------------------------

@@ -24,12 +24,15 @@ from survey.ranking.compare import SMALL_COUNT, SMALL_N, Share
 __all__ = [
     "SMALL_N_MARK",
     "SMALL_N_NOTE",
+    "choice_buttons",
+    "difference_text",
     "error_notice",
     "humanise",
     "interval_text",
     "labelled_dropdown",
     "notes_block",
     "page_heading",
+    "pressed_states",
     "share_text",
     "synthetic_banner",
     "table_from_rows",
@@ -126,6 +129,50 @@ def labelled_dropdown(component_id: str, label: str, options: Iterable[tuple[str
     ], className="control")
 
 
+def choice_buttons(component_id: str, legend: str, options: Iterable[tuple[str, str]],
+                   value: str) -> html.Fieldset:
+    """A choice among a few values as toggle buttons in a ``fieldset`` with a ``legend``.
+
+    Each choice is a native ``<button aria-pressed>`` (id
+    ``{"type": f"{component_id}-choice", "value": code}``) named by its own
+    text; the legend names the group, so a screen reader says "Group by,
+    group; Nation, toggle button, pressed", and Tab and Enter/Space use it.
+    The chosen value is held in a ``dcc.Store`` with ``id=component_id``
+    (property ``data``); :func:`pressed_states` gives the buttons' states
+    after a click. (Dash 4's ``dcc.Dropdown`` names its button by the chosen
+    value instead of our label, and its ``dcc.RadioItems`` wraps the radios in
+    ``role="listbox"``/``"option"`` elements, which hides them from screen readers.)
+    ``options`` are ``(value, shown text)`` pairs; the text is rendered as text.
+
+    Examples
+    --------
+    >>> group = choice_buttons("by", "Group by", [("nation", "Nation"), ("path", "Path")],
+    ...                        "nation")
+    >>> group.children[0].children, group.children[1].id, group.children[1].data
+    ('Group by', 'by', 'nation')
+    >>> [(b.children, b.to_plotly_json()["props"]["aria-pressed"]) for b in group.children[2:]]
+    [('Nation', 'true'), ('Path', 'false')]
+    """
+    buttons = [with_aria(html.Button, {"aria-pressed": "true" if str(code) == value
+                                       else "false"},
+                         children=str(text), type="button", n_clicks=0, className="choice",
+                         id={"type": f"{component_id}-choice", "value": str(code)})
+               for code, text in options]
+    return html.Fieldset([html.Legend(legend), dcc.Store(id=component_id, data=value),
+                          *buttons], className="control choice-buttons")
+
+
+def pressed_states(codes: Sequence[str], chosen: str) -> list[str]:
+    """``aria-pressed`` of each choice button of :func:`choice_buttons` once ``chosen`` is picked.
+
+    Examples
+    --------
+    >>> pressed_states(["nation", "path"], "path")
+    ['false', 'true']
+    """
+    return ["true" if str(code) == chosen else "false" for code in codes]
+
+
 def table_from_rows(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
                     *, row_headers: bool = True, table_id: str | None = None,
                     class_name: str = "data-table") -> html.Table:
@@ -196,6 +243,27 @@ def share_text(share: Share, decimals: int = 0) -> str:
         shown = f"{round_half_up(Fraction(share.count, share.n) * 100, decimals)}%"
     text = f"{shown} {interval_text(share.low, share.high, decimals)}"
     return f"{text} {SMALL_N_MARK}" if share.small_n else text
+
+
+def difference_text(difference: float, low: float, high: float) -> str:
+    """``+12 (-15 to +38)``: a difference of shares in percentage points, with its interval.
+
+    Each number is rounded half-up (away from zero at .5) to a whole point.
+
+    Examples
+    --------
+    >>> difference_text(0.1234, -0.1502, 0.3849)
+    '+12 (-15 to +38)'
+    >>> difference_text(-0.005, -0.2, 0.0)
+    '-1 (-20 to 0)'
+    """
+    def points(value: float) -> str:
+        if value != value:  # NaN: a group with no respondents
+            return "–"
+        whole = round_half_up(Fraction(str(value)) * 100, 0)
+        return f"{int(whole):+d}" if whole else "0"
+
+    return f"{points(difference)} ({points(low)} to {points(high)})"
 
 
 def notes_block(notes: Iterable[str], class_name: str = "notes") -> html.Div:

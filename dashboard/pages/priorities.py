@@ -23,7 +23,14 @@ from dashboard.page_views import (
     ranking_question_choices,
     where_from_filters,
 )
-from dashboard.views import error_notice, labelled_dropdown, page_heading, with_aria
+from dashboard.views import (
+    choice_buttons,
+    error_notice,
+    labelled_dropdown,
+    page_heading,
+    pressed_states,
+    with_aria,
+)
 from survey.errors import LandscapeError
 from survey.export.disclosure import DisclosurePolicy
 from survey.store.analysis import GROUP_FIELDS, data_labels
@@ -56,9 +63,10 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
     questions = ranking_question_choices(store)
     export_policy = DisclosurePolicy(public=True)
     controls = with_aria(html.Div, {"aria-label": "Table options"}, children=[
-        labelled_dropdown("priorities-by", "Group by", [(f, FIELD_LABELS[f]) for f in
-                                                       GROUP_FIELDS],
-                          chosen_by, clearable=False),
+        # Few choices: toggle buttons named by their text in a fieldset named by its
+        # legend (the Dash 4 dropdown's button names itself by its value, not our label).
+        choice_buttons("priorities-by", "Group by",
+                       [(f, FIELD_LABELS[f]) for f in GROUP_FIELDS], chosen_by),
         labelled_dropdown("priorities-question", "Ranking question", questions,
                           question if question in dict(questions) else None,
                           placeholder="The instruments' ranking question"),
@@ -88,9 +96,27 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
     ])
 
 
+_BY_CHOICE = {"type": "priorities-by-choice", "value": dash.ALL}
+
+
+@callback(
+    Output("priorities-by", "data"),
+    Output(_BY_CHOICE, "aria-pressed"),
+    Input(_BY_CHOICE, "n_clicks"),
+    prevent_initial_call=True,
+)
+def _choose_by(clicks: list[int]) -> Any:
+    trigger = dash.ctx.triggered_id
+    if not isinstance(trigger, dict) or not any(clicks):
+        return dash.no_update, dash.no_update
+    codes = [str(item["id"]["value"]) for item in dash.ctx.outputs_list[1]]
+    chosen = str(trigger["value"])
+    return chosen, pressed_states(codes, chosen)
+
+
 @callback(
     Output("priorities-content", "children"),
-    Input("priorities-by", "value"),
+    Input("priorities-by", "data"),
     Input("priorities-question", "value"),
     *[Input(f"priorities-filter-{field}", "value") for field in _FILTERS],
     prevent_initial_call=True,
@@ -105,7 +131,7 @@ def _update(by: str | None, question: str | None, *filters: Any) -> Any:
     Output("priorities-download-problem", "children"),
     Input({"type": "priorities-download", "format": dash.ALL}, "n_clicks"),
     State("priorities-export-policy", "value"),
-    State("priorities-by", "value"),
+    State("priorities-by", "data"),
     State("priorities-question", "value"),
     *_filters_state(),
     prevent_initial_call=True,

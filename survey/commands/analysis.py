@@ -34,14 +34,6 @@ def _groups(options: dict[str, Any]) -> dict[str, Any]:
     return load_ranking_groups(options)
 
 
-#: How the store's instrument groups read in a sentence ("Researchers rank X higher").
-_GROUP_NAMES = {"local_government": "Local government", "researcher": "Researchers"}
-
-
-def _group_name(group: str) -> str:
-    return _GROUP_NAMES.get(group, group)
-
-
 def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
     text = " ".join(str(text).split())
     return text if len(text) <= width else text[:width - 1] + "…"
@@ -130,7 +122,7 @@ def compare_command(group_names: str | None, top: int, fmt: str, **options: Any)
     difference with Newcombe's interval; agreement within each group
     (Friedman F test, Kendall's W; Cochran's Q on the top-3 choices).
     """
-    from survey.ranking.compare import Agreement, agreement, compare_groups
+    from survey.ranking.compare import compare_instruments
 
     data_by_group = _groups(options)
     split_by = options.get("group_column") or options.get("by") or "instrument"
@@ -148,27 +140,11 @@ def compare_command(group_names: str | None, top: int, fmt: str, **options: Any)
     else:
         wanted = list(data_by_group)
     a, b = wanted
-    data_a, data_b = data_by_group[a], data_by_group[b]
-    groups = {a: data_a.ranks, b: data_b.ranks}
-    # Mirrored options (e.g. "Support from research institutions" / "... from local policy
-    # organisations") have different codes but one concept: join on the concept.
-    concept_maps = ({c: data_a.concept(c) for c in data_a.options},
-                    {c: data_b.concept(c) for c in data_b.options})
-    option_labels: dict[str, str] = {}
-    for data, mapping in ((data_a, concept_maps[0]), (data_b, concept_maps[1])):
-        for code, concept in mapping.items():
-            label = data.label(code)
-            known = option_labels.get(concept)
-            option_labels[concept] = label if known in (None, label) else f"{known} / {label}"
-    result = compare_groups(data_a.ranks, data_b.ranks, concept_maps,
-                            labels=(_group_name(a), _group_name(b)), top=top,
-                            option_labels=option_labels)
-    within: dict[str, Agreement | None] = {}
-    for name in (a, b):
-        try:
-            within[name] = agreement(groups[name], top=top)
-        except LandscapeError:
-            within[name] = None  # fewer than 3 respondents: reported as not computed
+    # Mirrored options have different codes but one concept: compare_instruments joins
+    # on the concept and computes agreement within each group (the explorer's Compare
+    # page calls it too).
+    result = compare_instruments(data_by_group, a, b, top=top)
+    within = result.within
     frame = result.to_frame()
     if fmt == "json":
         payload = {

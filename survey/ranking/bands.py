@@ -422,8 +422,8 @@ def band_table(
 
     Notes
     -----
-    Vectorised: one look-up from position to band and a single ``np.bincount``
-    over (group, option, band) keys; ties add an O(k^2) pass of comparisons.
+    Vectorised: one ``np.bincount`` of positions per option (keyed by group),
+    then band sums over position ranges; ties add an O(k^2) pass of comparisons.
 
     Examples
     --------
@@ -461,33 +461,31 @@ def band_table(
         positions = _midrank_positions(positions)
 
     group_names, group_codes = _group_codes(groups, frame, keep, positions.shape[0])
-    n_groups, n_options, n_bands = len(group_names), len(options), len(bands)
+    n_groups, n_options = len(group_names), len(options)
 
-    # Position -> band index; band index n_bands = "ranked but in no band",
-    # n_bands + 1 = unranked (position 0).
+    # One histogram of positions per (group, option) -- a bincount per option column
+    # over a million rows is much cheaper than one over a (rows x options) key matrix --
+    # then a band's count is the sum of its positions. Position 0 means unranked.
     max_pos = max(int(positions.max(initial=0)), max(hi for _, hi in bands))
-    lookup = np.full(max_pos + 1, n_bands, dtype=np.int64)
-    lookup[0] = n_bands + 1
-    for b, (lo, hi) in enumerate(bands):
-        lookup[lo:hi + 1] = b
-    width = n_bands + 2
-    band_of = lookup[positions]  # (respondents, options)
-    keys = (group_codes[:, None] * (n_options * width)
-            + np.arange(n_options, dtype=np.int64)[None, :] * width + band_of)
-    tally = np.bincount(keys.ravel(), minlength=n_groups * n_options * width)
-    tally = tally.reshape(n_groups, n_options, width)
+    slots = max_pos + 1
+    offsets = group_codes * slots if n_groups > 1 else None
+    hist = np.empty((n_groups, n_options, slots), dtype=np.int64)
+    for j in range(n_options):
+        keys = positions[:, j] if offsets is None else offsets + positions[:, j]
+        hist[:, j, :] = np.bincount(keys, minlength=n_groups * slots).reshape(n_groups, slots)
+    counts = np.stack([hist[:, :, lo:hi + 1].sum(axis=2) for lo, hi in bands], axis=2)
 
     answered = (positions > 0).any(axis=1)
     n = np.bincount(group_codes[answered], minlength=n_groups).astype(np.int64)
     # Unranked counts only respondents who answered: subtract the non-answering rows,
     # which are unranked on every option.
     non_answering = np.bincount(group_codes[~answered], minlength=n_groups)
-    unranked = tally[:, :, n_bands + 1] - non_answering[:, None]
+    unranked = hist[:, :, 0] - non_answering[:, None]
     return BandTable(
         groups=group_names,
         options=options,
         bands=tuple((int(lo), int(hi)) for lo, hi in bands),
-        counts=tally[:, :, :n_bands].astype(np.int64),
+        counts=counts.astype(np.int64),
         n=n,
         unranked=unranked.astype(np.int64),
         labels=labels,

@@ -8,6 +8,10 @@
   share with a Newcombe interval, and a one-line plain-English reading.
 * :func:`agreement` — agreement within one group: Friedman's test with
   Kendall's W, and Cochran's Q on who placed each option in their top 3.
+* :func:`compare_instruments` — both of the above for two groups of
+  :class:`~survey.ranking.bands.RankingData` (e.g. from the store), joined on
+  the instruments' concept codes: what ``landscape compare`` and the explorer's
+  Compare page show.
 
 Positions follow :mod:`survey.ranking.consensus`: ties share the mid-rank of the
 places they occupy, unranked options share the places left over, respondents
@@ -34,8 +38,8 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
-from typing import Any, NoReturn
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import numpy as np
 import pandas as pd
@@ -45,7 +49,11 @@ from statsmodels.stats.proportion import proportion_confint
 from survey.errors import LandscapeError
 from survey.ranking.consensus import _positions, _ranks_array
 
+if TYPE_CHECKING:
+    from survey.ranking.bands import RankingData
+
 __all__ = [
+    "GROUP_NAMES",
     "SMALL_COUNT",
     "SMALL_N",
     "Agreement",
@@ -54,6 +62,7 @@ __all__ = [
     "Share",
     "agreement",
     "compare_groups",
+    "compare_instruments",
     "cronbach_alpha",
     "newcombe_interval",
     "wilson_interval",
@@ -65,6 +74,9 @@ SMALL_N = 10
 #: (np < 5 or n(1-p) < 5: the usual rule of thumb below which a share's
 #: sampling distribution is visibly skewed and any interval is rough).
 SMALL_COUNT = 5
+#: How the store's instrument groups read in a sentence ("Researchers rank X higher").
+GROUP_NAMES: Mapping[str, str] = {"local_government": "Local government",
+                                  "researcher": "Researchers"}
 
 ConceptMap = Mapping[str, str] | tuple[Mapping[str, str], Mapping[str, str]]
 
@@ -194,6 +206,9 @@ class GroupComparison:
     rows: list[OptionComparison]
     note: str = ""
     unmatched: dict[str, list[str]] = field(default_factory=dict)
+    #: Agreement within each group, by the group's key (None: fewer than 3
+    #: respondents); filled by :func:`compare_instruments`, empty otherwise.
+    within: dict[str, Agreement | None] = field(default_factory=dict)
 
     def to_frame(self) -> pd.DataFrame:
         """A report-ready table, one row per concept.
@@ -397,6 +412,91 @@ def compare_groups(
             note += f" Only asked of {side}, not compared: {', '.join(options)}."
     return GroupComparison(labels=labels, top=top, alpha=alpha, rows=rows, note=note,
                            unmatched=unmatched)
+
+
+def compare_instruments(groups: Mapping[str, RankingData], a: str, b: str, *,
+                        top: int = 3, alpha: float = 0.05,
+                        names: Mapping[str, str] | None = None) -> GroupComparison:
+    """Compare groups ``a`` and ``b`` option by option, joined on the instruments' concepts.
+
+    Mirrored options (e.g. "Support from research institutions" on one
+    instrument, "... from local policy organisations" on the other) have
+    different codes but one concept (:meth:`RankingData.concept`); the two
+    groups are joined on those concepts by :func:`compare_groups`, each concept
+    labelled with its options' labels (``"label A / label B"`` when they
+    differ). Agreement within each group (:func:`agreement`) is in ``within``,
+    ``None`` for a group of fewer than 3 respondents.
+
+    Parameters
+    ----------
+    groups : mapping of str to RankingData
+        Group key -> rankings, e.g. from
+        :func:`survey.store.analysis.store_ranking_groups` (one per instrument).
+    a, b : str
+        The two groups' keys (``a`` first: a positive rank-biserial means ``a``
+        ranks the option higher).
+    top : int
+        Top places for the share comparison and Cochran's Q.
+    alpha : float
+        Significance level for readings and 1 - confidence of intervals.
+    names : mapping, optional
+        Group key -> name in readings; default :data:`GROUP_NAMES`, otherwise
+        the key itself.
+
+    Returns
+    -------
+    GroupComparison
+        With ``labels`` the groups' names and ``within`` keyed by ``a`` and ``b``.
+
+    Raises
+    ------
+    LandscapeError
+        ``A155`` when ``a`` or ``b`` is not a group, or they share no concept.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> from survey.ranking.bands import RankingData
+    >>> lg = RankingData(pd.DataFrame({"x": [1, 1, 1, 2], "y": [2, 2, 2, 1]}, dtype="Int64"),
+    ...                  ("x", "y"), labels={"x": "Funding", "y": "Networks"},
+    ...                  concepts={"y": "partner_networks"})
+    >>> rs = RankingData(pd.DataFrame({"x": [2, 2, 1], "z": [1, 1, 2]}, dtype="Int64"),
+    ...                  ("x", "z"), labels={"x": "Funding", "z": "Networks with councils"},
+    ...                  concepts={"z": "partner_networks"})
+    >>> result = compare_instruments({"local_government": lg, "researcher": rs},
+    ...                              "local_government", "researcher", top=1)
+    >>> [row.label for row in result.rows]
+    ['Funding', 'Networks / Networks with councils']
+    >>> result.rows[0].reading.split(" (")[0]
+    'Local government rank Funding higher'
+    >>> round(result.within["local_government"].kendall_w, 2), result.within["researcher"].n
+    (0.25, 3)
+    """
+    missing = [g for g in (a, b) if g not in groups]
+    if missing or a == b:
+        raise LandscapeError.of(
+            "A155", f"compare needs two different groups of {', '.join(groups) or 'none'}; "
+            f"got {a!r} and {b!r}")
+    data_a, data_b = groups[a], groups[b]
+    concept_maps = ({c: data_a.concept(c) for c in data_a.options},
+                    {c: data_b.concept(c) for c in data_b.options})
+    option_labels: dict[str, str] = {}
+    for data, mapping in ((data_a, concept_maps[0]), (data_b, concept_maps[1])):
+        for code, concept in mapping.items():
+            label = data.label(code)
+            known = option_labels.get(concept)
+            option_labels[concept] = label if known in (None, label) else f"{known} / {label}"
+    shown = GROUP_NAMES if names is None else names
+    result = compare_groups(data_a.ranks, data_b.ranks, concept_maps,
+                            labels=(shown.get(a, a), shown.get(b, b)), top=top,
+                            alpha=alpha, option_labels=option_labels)
+    within: dict[str, Agreement | None] = {}
+    for key, data in ((a, data_a), (b, data_b)):
+        try:
+            within[key] = agreement(data.ranks, top=top)
+        except LandscapeError:
+            within[key] = None  # fewer than 3 respondents: reported as not computed
+    return replace(result, within=within)
 
 
 # -- one group ----------------------------------------------------------------

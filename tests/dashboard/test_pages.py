@@ -20,6 +20,7 @@ from sqlalchemy import update
 from dashboard.app import create_app
 from dashboard.page_views import (
     barriers_view,
+    compare_view,
     filter_choices,
     monitor_view,
     priorities_export,
@@ -29,11 +30,12 @@ from dashboard.page_views import (
 )
 from dashboard.views import share_text, text_of
 from survey.demo import DEMO_LABEL, load_demo
-from survey.ranking.compare import wilson_interval
+from survey.ranking.compare import agreement, compare_groups, wilson_interval
 from survey.ranking.published import load_published
+from survey.ranking.reconstruct import demo_ranking_data
 from survey.store import Store
 from survey.store.analysis import data_labels
-from survey.store.models import Respondent, Response
+from survey.store.models import InstrumentVersionRow, Respondent, Response
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -299,6 +301,96 @@ def test_barriers_view_by_an_unknown_field_shows_the_problem(store: Store) -> No
     assert "A171" in text_of(barriers_view(store, "shoe_size"))
 
 
+# -- compare -------------------------------------------------------------------------------
+
+
+def _points(value: float) -> str:
+    """A share difference in whole percentage points, half away from zero, signed."""
+    whole = int(math.copysign(math.floor(abs(100 * value) + 0.5), value))
+    return f"{whole:+d}" if whole else "0"
+
+
+def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> None:
+    view = compare_view(store, labels=data_labels(store))
+    options, agreement_table = _tables(view)
+    assert options.id == "compare-table" and agreement_table.id == "compare-agreement"
+    assert options.children[0].children.startswith(
+        "Local government (n=35) and Researchers (n=17)")
+    assert "reconstructed data" in options.children[0].children
+    rows = _rows(options)
+    # Independent: the shipped demo files, joined on a concept map written out by hand.
+    lg, rs = demo_ranking_data("local_government"), demo_ranking_data("researcher")
+    mirrored = {"partner_support": ("support_from_research_institutions",
+                                    "support_from_policy_organisations"),
+                "partner_networks": ("networks_with_research_institutions",
+                                     "networks_with_policy_makers")}
+    map_a = {c: c for c in lg.options} | {a: concept for concept, (a, _) in mirrored.items()}
+    map_b = {c: c for c in rs.options} | {b: concept for concept, (_, b) in mirrored.items()}
+    labels = {c: lg.label(c) for c in lg.options} | {
+        concept: f"{lg.label(a)} / {rs.label(b)}" for concept, (a, b) in mirrored.items()}
+    expected = compare_groups(lg.ranks, rs.ranks, (map_a, map_b), option_labels=labels,
+                              labels=("Local government", "Researchers"))
+    assert list(rows) == [row.label for row in expected.rows] and len(rows) == 9
+    for row in expected.rows:
+        cells = rows[row.label]
+        assert cells[:2] == [f"{row.mean_rank_a:.1f}", f"{row.mean_rank_b:.1f}"]
+        # top-3 counts straight from the demo file: positions 1-3 of a full ranking
+        top_a = int((lg.ranks[row.option_a] <= 3).sum())
+        top_b = int((rs.ranks[row.option_b] <= 3).sum())
+        low_a, high_a = _wilson(top_a, 35)
+        assert cells[2].startswith(f"{math.floor(100 * top_a / 35 + 0.5)}% "
+                                   f"({math.floor(100 * low_a + 0.5)}–"
+                                   f"{math.floor(100 * high_a + 0.5)})")
+        assert cells[3].split(" (")[0] == f"{math.floor(100 * top_b / 17 + 0.5)}%"
+        assert cells[4] == (f"{_points(top_a / 35 - top_b / 17)} "
+                            f"({_points(row.top_difference_low)} to "
+                            f"{_points(row.top_difference_high)})")
+        assert cells[5] == ("<0.001" if row.p_holm < 0.001 else f"{row.p_holm:.3f}")
+        assert cells[6] == f"{row.rank_biserial + 0.0:+.2f}"
+    readings = _find_all(view, lambda c: getattr(c, "id", None) == "compare-readings")
+    assert [li.children for li in readings[0].children] == [r.reading for r in expected.rows]
+    support = rows[labels["partner_support"]]
+    assert support[0] == "5.1" and support[1] == "3.9"  # the mirrored pair, joined
+    agreements = _rows(agreement_table)
+    for name, data in (("Local government", lg), ("Researchers", rs)):
+        found = agreement(data.ranks)
+        cells = agreements[name]
+        assert cells[:2] == [str(found.n), f"{found.kendall_w:.2f}"]
+        assert cells[4].startswith(f"Q({found.cochran_df}) = {found.cochran_q:.1f}, p ")
+        assert f"{name}: {found.reading}" in text_of(view)
+    assert "Holm-adjusted across 9 options" in text_of(view)
+
+
+def test_compare_view_says_why_when_a_group_is_missing(store: Store,
+                                                       empty_store: Store) -> None:
+    assert "no complete responses" in text_of(compare_view(empty_store))
+    with store.write() as session:
+        session.execute(update(Response).where(Response.instrument == "researcher")
+                        .values(state="in_progress"))
+    text = text_of(compare_view(store))
+    assert "A155" in text and not _tables(compare_view(store))
+
+
+def test_compare_renders_an_option_label_with_markup_as_text(store: Store) -> None:
+    from sqlalchemy import select
+
+    label = "Improved internal analytical capacity and / or skills"
+    with store.write() as session:
+        for row in session.execute(select(InstrumentVersionRow)).scalars():
+            assert label in row.content
+            row.content = row.content.replace(label, SCRIPT)
+    app = create_app(store)
+    with app.server.test_request_context("/compare"):
+        tree = _page("compare").layout()
+    holders = _find_all(tree, lambda c: isinstance(getattr(c, "children", None), str)
+                        and SCRIPT in c.children)
+    assert {type(h).__name__ for h in holders} >= {"Th", "Li"}  # table row and reading
+    assert all(type(h).__module__.startswith("dash.html") for h in holders)
+    assert SCRIPT in _rows(_tables(tree)[0])
+    assert not _find_all(tree, lambda c: type(c).__name__ == "Markdown"
+                         or getattr(c, "dangerously_allow_html", False))
+
+
 # -- pages in the app: layouts, banner, callbacks, escaping ------------------------------
 
 
@@ -311,10 +403,10 @@ def test_every_page_shows_the_synthetic_label_and_the_nav(store: Store) -> None:
     client = app.server.test_client()
     shell = json.dumps(client.get("/_dash-layout").get_json())
     assert shell.count('"href": "/priorities"') == 1  # home alias not linked twice
-    for href in ("/monitor", "/barriers"):
+    for href in ("/monitor", "/barriers", "/compare"):
         assert f'"href": "{href}"' in shell
     with app.server.test_request_context("/"):
-        for name in ("priorities", "home", "monitor", "barriers"):
+        for name in ("priorities", "home", "monitor", "barriers", "compare"):
             text = text_of(_page(name).layout())
             assert "Synthetic or reconstructed data: " + DEMO_LABEL in text, name
 
@@ -322,7 +414,7 @@ def test_every_page_shows_the_synthetic_label_and_the_nav(store: Store) -> None:
 def test_pages_without_demo_data_have_no_synthetic_label(empty_store: Store) -> None:
     app = create_app(empty_store)
     with app.server.test_request_context("/"):
-        for name in ("priorities", "monitor", "barriers"):
+        for name in ("priorities", "monitor", "barriers", "compare"):
             text = text_of(_page(name).layout())
             assert "Synthetic or reconstructed data" not in text
         assert "no complete responses" in text_of(_page("priorities").layout())
@@ -335,6 +427,61 @@ def test_dropdowns_have_labels(store: Store) -> None:
     dropdowns = _find_all(tree, lambda c: type(c).__name__ == "Dropdown")
     labels = {c.htmlFor for c in _find_all(tree, lambda c: type(c).__name__ == "Label")}
     assert dropdowns and {d.id for d in dropdowns} <= labels
+    assert "priorities-by" not in {d.id for d in dropdowns}
+
+
+def _pressed(tree: Any) -> dict[str, str]:
+    """Choice value -> aria-pressed of the group-by buttons."""
+    buttons = _find_all(tree, lambda c: type(c).__name__ == "Button"
+                        and isinstance(getattr(c, "id", None), dict)
+                        and c.id.get("type") == "priorities-by-choice")
+    return {b.id["value"]: b.to_plotly_json()["props"]["aria-pressed"] for b in buttons}
+
+
+def test_group_by_is_a_labelled_group_of_toggle_buttons(store: Store) -> None:
+    app = create_app(store)
+    with app.server.test_request_context("/"):
+        tree = _page("priorities").layout(by="nation")
+        default = _page("priorities").layout()
+    (fieldset,) = _find_all(tree, lambda c: type(c).__name__ == "Fieldset"
+                            and "choice-buttons" in (getattr(c, "className", "") or ""))
+    legend, holder, *buttons = fieldset.children
+    assert type(legend).__name__ == "Legend" and legend.children == "Group by"
+    assert (holder.id, holder.data) == ("priorities-by", "nation")
+    assert [b.children for b in buttons] == ["Instrument (respondent type)",
+                                             "Instrument version", "Nation", "Region",
+                                             "Organisation type", "Partnership path"]
+    assert all(b.type == "button" for b in buttons)
+    assert [v for v, state in _pressed(tree).items() if state == "true"] == ["nation"]
+    assert [v for v, state in _pressed(default).items() if state == "true"] == ["instrument"]
+
+
+def test_group_by_button_callback_records_the_choice(store: Store) -> None:
+    client = create_app(store).server.test_client()
+    client.get("/")
+    codes = ["instrument", "version", "nation", "region", "organisation_type", "path"]
+    pattern = json.dumps({"type": "priorities-by-choice", "value": ["ALL"]},
+                         separators=(",", ":"))
+
+    def choice(code: str) -> dict[str, str]:
+        return {"type": "priorities-by-choice", "value": code}
+
+    body = {
+        "output": f"..priorities-by.data...{pattern}.aria-pressed..",
+        "outputs": [{"id": "priorities-by", "property": "data"},
+                    [{"id": choice(c), "property": "aria-pressed"} for c in codes]],
+        "inputs": [[{"id": choice(c), "property": "n_clicks", "value": int(c == "path")}
+                    for c in codes]],
+        "state": [],
+        "changedPropIds": [json.dumps(choice("path"), separators=(",", ":")) + ".n_clicks"],
+    }
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:500]
+    result = response.get_json()["response"]
+    assert result["priorities-by"]["data"] == "path"
+    pressed = [result[json.dumps(choice(c), separators=(",", ":"))]["aria-pressed"]
+               for c in codes]
+    assert pressed == ["false"] * 5 + ["true"]
 
 
 def _post_callback(client: Any, output: str, inputs: list[dict[str, Any]],
@@ -357,7 +504,7 @@ def test_priorities_callback_regroups_the_tables(store: Store) -> None:
          "value": ["scotland"] if f == "nation" else None}
         for f in ("instrument", "version", "nation", "region", "organisation_type", "path")]
     result = _post_callback(client, "priorities-content.children", [
-        {"id": "priorities-by", "property": "value", "value": "path"},
+        {"id": "priorities-by", "property": "data", "value": "path"},
         {"id": "priorities-question", "property": "value", "value": None}, *filters])
     titles = re.findall(r"Table \d+\. ([^(]+) responses \(n=(\d+)\)", json.dumps(result))
     groups = dict(dict.fromkeys(titles))  # each title appears in a heading and a caption
@@ -395,7 +542,7 @@ def test_download_callback_sends_the_file(store: Store) -> None:
                      "value": 1 if f == "csv" else 0}
                     for f in ("csv", "xlsx", "docx", "md")]],
         "state": [{"id": "priorities-export-policy", "property": "value", "value": "public"},
-                  {"id": "priorities-by", "property": "value", "value": "instrument"},
+                  {"id": "priorities-by", "property": "data", "value": "instrument"},
                   {"id": "priorities-question", "property": "value", "value": None},
                   *[{"id": f"priorities-filter-{f}", "property": "value", "value": None}
                     for f in ("instrument", "version", "nation", "region",
@@ -422,7 +569,7 @@ def test_attacker_text_is_rendered_as_plain_text(store: Store) -> None:
     app = create_app(store)
     with app.server.test_request_context("/"):
         trees = {name: _page(name).layout() for name in ("priorities", "monitor",
-                                                          "barriers")}
+                                                          "barriers", "compare")}
     trees["by_type"] = priorities_view(store, by="organisation_type")
     for name, tree in trees.items():
         holders = _find_all(tree, lambda c: isinstance(getattr(c, "children", None), str)

@@ -67,10 +67,10 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
     label = driver.find_element(By.CSS_SELECTOR, ".synthetic-label").text
     assert label == "Synthetic or reconstructed data: " + DEMO_LABEL
     assert driver.find_element(By.TAG_NAME, "h2").text == "Priorities"
-    for_ids = {e.get_attribute("for") for e in driver.find_elements(By.TAG_NAME, "label")}
-    assert "priorities-by" in for_ids
+    legend = driver.find_element(By.CSS_SELECTOR, "fieldset.choice-buttons legend")
+    assert legend.text == "Group by"
     nav = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
-    assert nav == ["Priorities", "Fieldwork monitor", "Barriers"]
+    assert nav == ["Priorities", "Fieldwork monitor", "Barriers", "Compare"]
     driver.set_window_size(1280, 3200)
     screenshot = tmp_path / "priorities.png"
     driver.save_screenshot(str(screenshot))
@@ -90,3 +90,50 @@ def test_monitor_page_renders_the_funnel(explorer: str, driver: Any, tmp_path: P
     screenshot = tmp_path / "monitor.png"
     driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000
+
+
+def test_group_by_works_from_the_keyboard(explorer: str, driver: Any) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(explorer + "/")
+    _wait_for(driver, "table.band-table")
+    buttons = driver.find_elements(By.CSS_SELECTOR, "fieldset.choice-buttons button")
+    assert [b.get_attribute("aria-pressed") for b in buttons][:3] == ["true", "false", "false"]
+    # focus the pressed button, Tab twice to "Nation", press Enter
+    driver.execute_script("arguments[0].focus()", buttons[0])
+    ActionChains(driver).send_keys(Keys.TAB, Keys.TAB, Keys.ENTER).perform()
+    nation = driver.find_element(By.XPATH, "//fieldset//button[normalize-space()='Nation']")
+    WebDriverWait(driver, 30).until(lambda d: nation.get_attribute("aria-pressed") == "true")
+    assert driver.switch_to.active_element == nation  # focus stays on the chosen button
+    WebDriverWait(driver, 30).until(lambda d: any(
+        c.text.startswith("Table 1. Local government: England")
+        for c in d.find_elements(By.CSS_SELECTOR, "table.band-table caption")))
+    assert buttons[0].get_attribute("aria-pressed") == "false"
+
+
+def test_compare_page_reads_in_plain_english(explorer: str, driver: Any,
+                                             tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(explorer + "/compare")
+    table = _wait_for(driver, "#compare-table")
+    assert table.find_element(By.TAG_NAME, "caption").text.startswith(
+        "Local government (n=35) and Researchers (n=17)")
+    cells = _row_cells(driver, table, RESOURCES)
+    assert cells[:2] == ["4.5", "3.6"] and cells[3].startswith("59% (36–78)")
+    readings = driver.find_elements(By.CSS_SELECTOR, "#compare-readings li")
+    assert len(readings) == 9 and all(r.is_displayed() for r in readings)
+    assert readings[0].text == (
+        f"Researchers rank {RESOURCES} higher (mean rank 4.5 vs 3.6); the difference is "
+        "within what chance would give at n=35 and n=17 (p=1.00 after Holm).")
+    agreement = driver.find_element(By.ID, "compare-agreement")
+    assert _row_cells(driver, agreement, "Researchers")[:2] == ["17", "0.23"]
+    label = driver.find_element(By.CSS_SELECTOR, ".synthetic-label")
+    assert label.is_displayed() and DEMO_LABEL in label.text
+    driver.set_window_size(1280, 2600)
+    screenshot = tmp_path / "compare.png"
+    driver.save_screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 10_000  # for a person to look at

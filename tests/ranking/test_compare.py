@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import math
 
 import numpy as np
@@ -13,14 +14,22 @@ from statsmodels.stats.contingency_tables import cochrans_q
 from statsmodels.stats.multitest import multipletests
 from statsmodels.stats.proportion import confint_proportions_2indep
 
+import survey.ranking.compare
 from survey.errors import LandscapeError
+from survey.ranking.bands import RankingData
 from survey.ranking.compare import (
     agreement,
     compare_groups,
+    compare_instruments,
     cronbach_alpha,
     newcombe_interval,
     wilson_interval,
 )
+
+
+def test_examples() -> None:
+    result = doctest.testmod(survey.ranking.compare, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
 
 
 def random_complete(rng: np.random.Generator, n: int, codes: list[str],
@@ -156,6 +165,60 @@ def test_join_errors() -> None:
         compare_groups(a, b, ({"x": "c", "y": "c"}, {"u": "c"}))
     assert info.value.issues[0].code == "A155"
     assert "both map to concept 'c'" in info.value.issues[0].message
+
+
+def test_compare_instruments_joins_mirrored_options_and_measures_agreement() -> None:
+    rng = np.random.default_rng(5)
+    lg_codes = ["funding", "support_from_research", "training"]
+    rs_codes = ["funding", "support_from_councils", "training", "only_researchers"]
+    lg_ranks = random_complete(rng, 12, lg_codes, bias=np.array([1.5, 0, -1.0]))
+    rs_ranks = random_complete(rng, 9, rs_codes)
+    lg = RankingData(lg_ranks, tuple(lg_codes),
+                     labels={"funding": "Funding", "support_from_research": "Support from "
+                             "research", "training": "Training"},
+                     concepts={"support_from_research": "partner_support"})
+    rs = RankingData(rs_ranks, tuple(rs_codes),
+                     labels={"funding": "Funding", "support_from_councils": "Support from "
+                             "councils", "training": "Training", "only_researchers": "Other"},
+                     concepts={"support_from_councils": "partner_support"})
+    result = compare_instruments({"local_government": lg, "researcher": rs},
+                                 "local_government", "researcher")
+    rows = {r.concept: r for r in result.rows}
+    assert list(rows) == ["funding", "partner_support", "training"]
+    assert rows["partner_support"].label == "Support from research / Support from councils"
+    assert (rows["partner_support"].option_a, rows["partner_support"].option_b) == (
+        "support_from_research", "support_from_councils")
+    assert result.labels == ("Local government", "Researchers")
+    assert result.unmatched == {"Local government": [], "Researchers": ["only_researchers"]}
+    # independent: scipy on the columns joined by hand, Holm from statsmodels
+    pairs = [("funding", "funding"), ("support_from_research", "support_from_councils"),
+             ("training", "training")]
+    raw = [float(mannwhitneyu(lg_ranks[x].to_numpy(float), rs_ranks[y].to_numpy(float),
+                              alternative="two-sided").pvalue) for x, y in pairs]
+    assert [r.p for r in result.rows] == pytest.approx(raw)
+    assert [r.p_holm for r in result.rows] == pytest.approx(
+        list(multipletests(raw, method="holm")[1]))
+    # W from rank sums (complete rankings, no ties): 12 S / (n^2 (k^3 - k))
+    for key, ranks in (("local_government", lg_ranks), ("researcher", rs_ranks)):
+        n, k = ranks.shape
+        sums = ranks.to_numpy(float).sum(axis=0)
+        s = ((sums - sums.mean()) ** 2).sum()
+        within = result.within[key]
+        assert within is not None and within.n == n
+        assert within.kendall_w == pytest.approx(12 * s / (n**2 * (k**3 - k)))
+    named = compare_instruments({"A": lg, "B": rs.subset(np.arange(9) < 2)}, "B", "A",
+                                top=1, names={"A": "Councils"})
+    assert named.labels == ("B", "Councils") and named.within["B"] is None
+    assert named.within["A"] is not None and named.top == 1
+
+
+def test_compare_instruments_needs_two_known_groups() -> None:
+    data = RankingData(pd.DataFrame({"a": [1, 2, 1], "b": [2, 1, 2]}, dtype="Int64"),
+                       ("a", "b"))
+    for a, b in (("x", "missing"), ("x", "x")):
+        with pytest.raises(LandscapeError) as info:
+            compare_instruments({"x": data, "y": data}, a, b)
+        assert info.value.issues[0].code == "A155"
 
 
 # -- agreement ----------------------------------------------------------------

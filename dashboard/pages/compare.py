@@ -1,0 +1,36 @@
+"""Compare (``/compare``): local government vs researchers, option by option.
+
+The content is :func:`dashboard.page_views.compare_view`, which shows one call
+of :func:`survey.ranking.compare.compare_instruments` (the function behind
+``landscape compare``); the page has no controls and so no callbacks.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash
+from dash import html
+
+from dashboard.app import current_store
+from dashboard.page_views import compare_view
+from dashboard.views import page_heading
+from survey.store.analysis import data_labels
+
+dash.register_page(__name__, path="/compare", name="Compare", order=3,
+                   title="Compare – Partnership Landscape")
+
+_INTRO = ("Local government and researchers side by side: how each group ranked every "
+          "option (mirrored options such as support from the other sector are matched), "
+          "whether the difference is more than chance would give, and how much each group "
+          "agrees within itself.")
+
+
+def layout(**_query: Any) -> html.Div:
+    """The page, computed from the store when it is opened."""
+    store = current_store()
+    labels = data_labels(store)
+    return html.Div([
+        *page_heading("Compare", _INTRO, labels),
+        html.Div(compare_view(store, labels=labels), id="compare-content"),
+    ])
