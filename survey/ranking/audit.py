@@ -228,9 +228,11 @@ def _window(target: Fraction, cells: int, unit: Fraction, rounding: str) -> tupl
         return target - half, target + half, True, False
     if rounding == "half-even":
         return target - half, target + half, False, False
+    # Rounding down prints at most the exact value, so the printed sum is at most the
+    # exact total and less than a unit per cell below it; rounding up is the mirror.
     if rounding == "down":
-        return target, target + unit * cells, False, True
-    return target - unit * cells, target, True, False
+        return target - unit * cells, target, True, False
+    return target, target + unit * cells, False, True
 
 
 def _inside(value: Fraction, window: tuple[Fraction, Fraction, bool, bool]) -> bool:

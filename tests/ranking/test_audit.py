@@ -146,3 +146,39 @@ def test_published_table_names() -> None:
     with pytest.raises(LandscapeError) as err:
         published_table("nope")
     assert "table_1_local_government" in str(err.value)
+
+
+@pytest.mark.parametrize("rounding", ["half-up", "half-even", "down", "up"])
+def test_tables_printed_from_real_rankings_pass_under_every_rounding(rounding: str) -> None:
+    """Independent check of the row/column windows: print band tables from actual complete
+    rankings with each rounding rule, and the audit must find no error in any of them."""
+    import numpy as np
+
+    from survey.ranking.audit import audit_table
+    from survey.ranking.bands import round_percent
+
+    rng = np.random.default_rng(7)
+    bands = ((1, 2), (3, 4), (5, 6))
+    for _ in range(15):
+        n = int(rng.integers(3, 30))
+        orders = np.argsort(rng.random((n, 6)), axis=1)  # orders[r, pos] = option
+        counts = np.zeros((6, 3), dtype=int)
+        for row in orders:
+            for pos, option in enumerate(row):
+                counts[option, pos // 2] += 1
+        printed = [[round_percent(int(c), n, 0, rounding) for c in row] for row in counts]
+        report = audit_table(printed, n=n, bands=bands, rounding=rounding)
+        assert report.consistent, (rounding, n, printed, [str(v) for v in report.violations])
+
+
+def test_rounding_down_and_up_windows_point_the_right_way() -> None:
+    from survey.ranking.audit import audit_table
+
+    # 1/3 and 2/3 rounded down print 33 and 66 (sum 99 <= 100); up, 34 and 67 (sum 101).
+    assert audit_table([[33, 66], [66, 33]], n=3, bands=((1, 1), (2, 2)),
+                       rounding="down").consistent
+    assert audit_table([[34, 67], [67, 34]], n=3, bands=((1, 1), (2, 2)),
+                       rounding="up").consistent
+    # The other way round is impossible: rounding down can never sum above the total.
+    assert not audit_table([[34, 67], [67, 34]], n=3, bands=((1, 1), (2, 2)),
+                           rounding="down").consistent
