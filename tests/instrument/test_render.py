@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import pytest
+from cli_assert import no_traceback
 from click.testing import CliRunner
 
 from survey.cli import main
@@ -248,4 +249,4 @@ def test_cli_render(tmp_path: Path) -> None:
 def test_cli_render_unknown_ref() -> None:
     result = CliRunner().invoke(main, ["instrument", "render", "nobody@1.0.0"])
     assert result.exit_code == 2
-    assert "I110" in result.output and "Traceback" not in result.output
+    assert "I110" in result.output and no_traceback(result)

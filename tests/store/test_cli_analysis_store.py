@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from cli_assert import no_traceback
 from click.testing import CliRunner
 
 from survey.cli import main
@@ -68,4 +69,4 @@ def test_compare_needs_two_groups(demo_url: str) -> None:
     result = CliRunner().invoke(main, ["compare", "--database", demo_url, "--by", "nation"])
     assert result.exit_code == 2
     assert "A155" in result.stderr and "--groups A,B" in result.stderr
-    assert "Traceback" not in result.output
+    assert no_traceback(result)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from cli_assert import no_traceback
 from click.testing import CliRunner
 from sqlalchemy import event, text
 
@@ -98,7 +99,7 @@ def test_db_upgrade_and_status_commands(tmp_path: Path) -> None:
     result = runner.invoke(main, ["db", "status", "--database-url", url])
     assert result.exit_code == 2
     assert "S101" in result.output and "landscape db upgrade" in result.output
-    assert "Traceback" not in result.output
+    assert no_traceback(result)
     result = runner.invoke(main, ["db", "upgrade", "--database-url", url])
     assert result.exit_code == 0, result.output
     assert "-> 0003" in result.output

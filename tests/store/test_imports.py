@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
+from cli_assert import no_traceback
 from click.testing import CliRunner
 from openpyxl import Workbook
 from sqlalchemy import func, select
@@ -319,7 +320,7 @@ def test_bad_files_fail_clearly_with_nothing_written(store_url: str, instruments
             *extra]
     result = CliRunner().invoke(main, args)
     assert result.exit_code == 2, result.output
-    assert "Traceback" not in result.output
+    assert no_traceback(result)
     assert f"{code} " in result.output and where in result.output, result.output
     assert message in result.output, result.output
     assert "fix:" in result.output
