@@ -413,7 +413,8 @@ def load_instrument(path: Path) -> InstrumentVersion:
     if (path.parent.name, path.name) != expected:
         raise LandscapeError.of(
             "I108",
-            f"the file says {iv.ref} but is named {path.parent.name}/{path.name}",
+            f"the file says {iv.ref}, so it belongs at {iv.instrument}/{iv.version}.yaml "
+            "in an instruments directory",
             Location(file=str(path), line=1),
         )
     return iv

@@ -527,8 +527,9 @@ def _load_file(path: Path) -> tuple[InstrumentVersion | None, list[Issue]]:
         return None, exc.issues
     problems: list[Issue] = []
     if (path.parent.name, path.name) != (iv.instrument, f"{iv.version}.yaml"):
-        problems.append(issue("I108", f"the file says {iv.ref} but is named "
-                              f"{path.parent.name}/{path.name}", Location(file=str(path), line=1)))
+        problems.append(issue("I108", f"the file says {iv.ref}, so it belongs at "
+                              f"{iv.instrument}/{iv.version}.yaml in an instruments directory",
+                              Location(file=str(path), line=1)))
     return iv, problems
 
 
