@@ -44,7 +44,7 @@ def _layout(demo_label: str | None, use_pages: bool) -> Any:
         body: list[Any] = [nav(html.Ul(links), **{"aria-label": "Explorer pages"}),
                            dash.page_container]
     else:
-        body = [html.P("The explorer pages are not installed yet; the survey form is "
+        body = [html.P("This server carries the survey form only; it is "
                        "served at /respond/<token> and /open/<instrument>/<version>.")]
     return html.Div([
         html.Header(html.H1("Partnership Landscape")),
@@ -54,7 +54,7 @@ def _layout(demo_label: str | None, use_pages: bool) -> Any:
 
 
 def create_app(store: Store | None = None, *, demo_label: str | None = None,
-               pages_folder: Path | None = None) -> dash.Dash:
+               pages_folder: Path | None = None, explorer: bool = True) -> dash.Dash:
     """Build the Dash app (explorer) with the respondent form on its Flask server.
 
     Parameters
@@ -69,6 +69,9 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     pages_folder
         Where explorer page modules are (default ``dashboard/pages``); pages are
         switched on when it holds any ``*.py`` module not starting with ``_``.
+    explorer
+        False serves the respondent form only: the explorer has no login and shows
+        unsuppressed figures, so a server reachable by respondents should not carry it.
 
     Examples
     --------
@@ -81,7 +84,7 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     if store is None:
         store = Store.open()
     folder = PAGES_FOLDER if pages_folder is None else Path(pages_folder)
-    use_pages = _has_pages(folder)
+    use_pages = explorer and _has_pages(folder)
     server = Flask("dashboard")
     server.extensions[_EXTENSION] = {"store": store, "demo_label": demo_label,
                                      "instruments": {}}

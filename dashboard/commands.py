@@ -42,9 +42,13 @@ def wsgi_server_name() -> str:
               help="Show this label on every page, e.g. for a store of synthetic data.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Worker threads (waitress).")
+@click.option("--form-only", is_flag=True,
+              help="Serve the respondent form without the explorer. The explorer has no "
+                   "login and shows unsuppressed figures: use this for a server that "
+                   "respondents reach, and keep the explorer on a private address.")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, database_url: str | None,
-                  demo_label: str | None, threads: int) -> None:
+                  demo_label: str | None, threads: int, form_only: bool) -> None:
     """Serve the explorer and the survey form (invitation and open links).
 
     Uses waitress when installed, otherwise Flask's development server. Refuses
@@ -60,7 +64,7 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
         ctx.exit(2)
     from dashboard.app import create_app
 
-    app = create_app(store, demo_label=demo_label)
+    app = create_app(store, demo_label=demo_label, explorer=not form_only)
     server = wsgi_server_name()
     click.echo(f"Serving on http://{host}:{port}/ with {server} (store {store.url}); "
                "Ctrl+C stops.", err=True)

@@ -69,4 +69,17 @@ def test_without_pages_the_layout_says_so(tmp_path: Path) -> None:
     store.upgrade()
     app = create_app(store, pages_folder=tmp_path / "none")
     text = str(app.server.test_client().get("/_dash-layout").get_json())
-    assert "explorer pages are not installed yet" in text
+    assert "survey form only" in text
+
+
+def test_form_only_serves_no_explorer_page() -> None:
+    """`landscape serve --form-only`: the explorer (no login, unsuppressed figures) is off,
+    even though the shipped pages exist; the form routes still work."""
+    store = Store.open("sqlite://", check=False)
+    store.upgrade()
+    app = create_app(store, explorer=False)
+    client = app.server.test_client()
+    text = str(client.get("/_dash-layout").get_json())
+    assert "survey form only" in text and "_pages_location" not in text
+    assert "Priorities" not in text
+    assert client.get("/respond/unknown-token").status_code == 404

@@ -35,8 +35,7 @@ def test_serve_refuses_a_missing_store(tmp_path: Path) -> None:
 def test_serve_runs_the_app_with_waitress_when_installed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    pytest.importorskip("waitress")
-    import waitress  # type: ignore[import-untyped]
+    import waitress
 
     url = f"sqlite:///{tmp_path / 'ok.db'}"
     Store.open(url, check=False, create=True).upgrade()
@@ -48,6 +47,12 @@ def test_serve_runs_the_app_with_waitress_when_installed(
     assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
     assert call["app"].test_client().get("/respond/unknown").status_code == 404
     assert "with waitress" in result.output
+    assert "_pages_location" in str(call["app"].test_client().get("/_dash-layout").get_json())
+
+    result = CliRunner().invoke(serve_command, ["--database", url, "--form-only"])
+    assert result.exit_code == 0, result.output
+    layout = str(calls[-1]["app"].test_client().get("/_dash-layout").get_json())
+    assert "survey form only" in layout and "_pages_location" not in layout
 
 
 def test_serve_falls_back_to_flask(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
