@@ -553,11 +553,12 @@ def _load_saved(store: Store, iv: InstrumentVersion, *, respondent_id: str | Non
 
 
 def _open_allowed(store: Store, instrument: str, version: str) -> bool:
-    """Open links serve recorded versions that no invitation points to."""
+    """Open links serve only versions opened by 'landscape open-link', never invited ones."""
     with store.session() as session:
         iv_id = session.execute(select(InstrumentVersionRow.id).where(
             InstrumentVersionRow.instrument == instrument,
-            InstrumentVersionRow.version == version)).scalar_one_or_none()
+            InstrumentVersionRow.version == version,
+            InstrumentVersionRow.open_link.is_(True))).scalar_one_or_none()
         if iv_id is None:
             return False
         invited = session.execute(select(func.count()).select_from(Invitation).where(

@@ -13,7 +13,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from fractions import Fraction
 from typing import Any, cast
 
-from dash import dcc, html
+import dash
+from dash import Input, Output, dcc, html
 
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
@@ -171,6 +172,22 @@ def pressed_states(codes: Sequence[str], chosen: str) -> list[str]:
     ['false', 'true']
     """
     return ["true" if str(code) == chosen else "false" for code in codes]
+
+
+def choice_callback(component_id: str) -> None:
+    """Register the callback that makes a :func:`choice_buttons` group work: a click
+    stores the chosen value in ``component_id.data`` and updates ``aria-pressed``."""
+    pattern = {"type": f"{component_id}-choice", "value": dash.ALL}
+
+    @dash.callback(Output(component_id, "data"), Output(pattern, "aria-pressed"),
+                   Input(pattern, "n_clicks"), prevent_initial_call=True)
+    def _choose(clicks: list[int]) -> Any:
+        trigger = dash.ctx.triggered_id
+        if not isinstance(trigger, dict) or not any(clicks):
+            return dash.no_update, dash.no_update
+        codes = [str(item["id"]["value"]) for item in dash.ctx.outputs_list[1]]
+        chosen = str(trigger["value"])
+        return chosen, pressed_states(codes, chosen)
 
 
 def table_from_rows(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]],

@@ -14,7 +14,7 @@ from dash import Input, Output, callback, html
 
 from dashboard.app import current_store
 from dashboard.page_views import FIELD_LABELS, barriers_view
-from dashboard.views import labelled_dropdown, page_heading
+from dashboard.views import choice_buttons, choice_callback, page_heading
 from survey.store.analysis import GROUP_FIELDS, data_labels
 
 dash.register_page(__name__, path="/barriers", name="Barriers", order=2,
@@ -30,14 +30,16 @@ def layout(by: str | None = None, **_query: Any) -> html.Div:
     chosen = by if by in GROUP_FIELDS else "instrument"
     return html.Div([
         *page_heading("Barriers", _INTRO, data_labels(store)),
-        labelled_dropdown("barriers-by", "Group by",
-                          [(f, FIELD_LABELS[f]) for f in GROUP_FIELDS], chosen,
-                          clearable=False),
+        choice_buttons("barriers-by", "Group by",
+                       [(f, FIELD_LABELS[f]) for f in GROUP_FIELDS], chosen),
         html.Div(barriers_view(store, chosen), id="barriers-content"),
     ])
 
 
-@callback(Output("barriers-content", "children"), Input("barriers-by", "value"),
+choice_callback("barriers-by")
+
+
+@callback(Output("barriers-content", "children"), Input("barriers-by", "data"),
           prevent_initial_call=True)
 def _update(by: str | None) -> Any:
     return barriers_view(current_store(), by or "instrument")

@@ -25,10 +25,10 @@ from dashboard.page_views import (
 )
 from dashboard.views import (
     choice_buttons,
+    choice_callback,
     error_notice,
     labelled_dropdown,
     page_heading,
-    pressed_states,
     with_aria,
 )
 from survey.errors import LandscapeError
@@ -96,22 +96,7 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
     ])
 
 
-_BY_CHOICE = {"type": "priorities-by-choice", "value": dash.ALL}
-
-
-@callback(
-    Output("priorities-by", "data"),
-    Output(_BY_CHOICE, "aria-pressed"),
-    Input(_BY_CHOICE, "n_clicks"),
-    prevent_initial_call=True,
-)
-def _choose_by(clicks: list[int]) -> Any:
-    trigger = dash.ctx.triggered_id
-    if not isinstance(trigger, dict) or not any(clicks):
-        return dash.no_update, dash.no_update
-    codes = [str(item["id"]["value"]) for item in dash.ctx.outputs_list[1]]
-    chosen = str(trigger["value"])
-    return chosen, pressed_states(codes, chosen)
+choice_callback("priorities-by")
 
 
 @callback(

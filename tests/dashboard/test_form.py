@@ -342,6 +342,25 @@ def test_number_questions_are_parsed_and_checked(env: Env) -> None:
     assert response.status_code == 303
 
 
+def test_numbers_too_large_for_a_float_get_a_message_not_an_error(env: Env) -> None:
+    huge = "9" * 400  # float() makes this infinity
+    _, response = post(env.client, "/open/form_demo/1.0.0", [("staff", huge)])
+    assert response.status_code == 400 and "Enter a whole number, like 12" in response.text
+    # An unbounded, non-integer number question: only the store's check stands in the way.
+    unbounded = parse_instrument_text(
+        "instrument: number_demo\nversion: 1.0.0\ntitle: Numbers (synthetic test instrument)\n"
+        "questions: [{code: budget, type: number, required: true, label: Budget}]\n",
+        "number_demo.yaml")
+    open_link(env.store, unbounded, BASE)
+    for text in (huge, "-" + huge):
+        _, response = post(env.client, "/open/number_demo/1.0.0", [("budget", text)])
+        assert response.status_code == 400, text
+        assert "Give a finite number" in html.unescape(response.text)
+    assert not [r for r in responses(env.store) if r.instrument == "number_demo"]
+    _, response = post(env.client, "/open/number_demo/1.0.0", [("budget", "1.5")])
+    assert response.status_code == 303
+
+
 def test_save_and_come_back_restores_answers(env: Env) -> None:
     token = env.tokens[0]
     fields = answer_fields(env.lg, {"organisation": "Cyngor Sir Ynys Môn",
@@ -431,6 +450,21 @@ def test_open_link_mode(env: Env) -> None:
     # Invitation-only and unknown versions have no open link.
     assert env.client.get("/open/local_government/1.0.0").status_code == 404
     assert env.client.get("/open/researcher/9.9.9").status_code == 404
+
+
+def test_open_link_is_served_only_while_explicitly_opened(env: Env) -> None:
+    # Recorded (as 'responses import' or record_instrument would) but never opened.
+    lg_new = Catalogue.default().load("local_government@1.1.0")
+    env.store.record_instrument(lg_new)
+    url = "/open/local_government/1.1.0"
+    assert env.client.get(url).status_code == 404
+    open_link(env.store, lg_new, BASE)
+    assert env.client.get(url).status_code == 200
+    open_link(env.store, lg_new, BASE, enabled=False)
+    assert env.client.get(url).status_code == 404
+    # Submitting to a closed link saves nothing.
+    assert env.client.post(url, data={"action": "next"}).status_code == 404
+    assert not [r for r in responses(env.store) if r.version == "1.1.0"]
 
 
 def test_labels_and_answers_are_escaped(env: Env) -> None:

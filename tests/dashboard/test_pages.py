@@ -456,19 +456,20 @@ def test_group_by_is_a_labelled_group_of_toggle_buttons(store: Store) -> None:
     assert [v for v, state in _pressed(default).items() if state == "true"] == ["instrument"]
 
 
-def test_group_by_button_callback_records_the_choice(store: Store) -> None:
+@pytest.mark.parametrize("control", ["priorities-by", "barriers-by"])
+def test_group_by_button_callback_records_the_choice(store: Store, control: str) -> None:
     client = create_app(store).server.test_client()
     client.get("/")
     codes = ["instrument", "version", "nation", "region", "organisation_type", "path"]
-    pattern = json.dumps({"type": "priorities-by-choice", "value": ["ALL"]},
+    pattern = json.dumps({"type": f"{control}-choice", "value": ["ALL"]},
                          separators=(",", ":"))
 
     def choice(code: str) -> dict[str, str]:
-        return {"type": "priorities-by-choice", "value": code}
+        return {"type": f"{control}-choice", "value": code}
 
     body = {
-        "output": f"..priorities-by.data...{pattern}.aria-pressed..",
-        "outputs": [{"id": "priorities-by", "property": "data"},
+        "output": f"..{control}.data...{pattern}.aria-pressed..",
+        "outputs": [{"id": control, "property": "data"},
                     [{"id": choice(c), "property": "aria-pressed"} for c in codes]],
         "inputs": [[{"id": choice(c), "property": "n_clicks", "value": int(c == "path")}
                     for c in codes]],
@@ -478,7 +479,7 @@ def test_group_by_button_callback_records_the_choice(store: Store) -> None:
     response = client.post("/_dash-update-component", json=body)
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     result = response.get_json()["response"]
-    assert result["priorities-by"]["data"] == "path"
+    assert result[control]["data"] == "path"
     pressed = [result[json.dumps(choice(c), separators=(",", ":"))]["aria-pressed"]
                for c in codes]
     assert pressed == ["false"] * 5 + ["true"]
