@@ -301,7 +301,7 @@ def load_demo(url: str | None = None, *, reset: bool = False,
     from survey.instrument.registry import Catalogue
     from survey.settings import resolve
     from survey.store.frame import import_frame
-    from survey.store.invitations import issue_invitations
+    from survey.store.invitations import issue_invitations, open_link
     from survey.store.responses import ResponseRow, record_instrument, save_responses
 
     catalogue = Catalogue.default()
@@ -326,6 +326,8 @@ def load_demo(url: str | None = None, *, reset: bool = False,
             import_frame(store, frame_csv, instrument="local_government")
         lg = versions[_LG]
         issue_invitations(store, lg, resolve("base_url"))
+        # The researcher survey is fielded by open link (no frame), switched on explicitly.
+        open_link(store, versions[_RESEARCHER], resolve("base_url"))
         with store.session() as session:
             respondent_of = dict(session.execute(
                 select(Contact.email, Contact.respondent_id)).all())

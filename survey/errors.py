@@ -151,6 +151,8 @@ ERRORS: dict[str, tuple[str, str]] = {
              "accepts mail; the mail-merge file was still written."),
     "F109": ("no one to contact", "Import a frame first ('landscape frame import'), or check "
              "the instrument named."),
+    "F110": ("version is fielded by invitation", "Give the open link a version no one was "
+             "invited to (publish a new version for open fielding)."),
     # -- response imports (survey/store/imports.py) --------------------------
     "R101": ("unreadable import file", "Give a CSV saved as UTF-8 (with or without BOM) or an "
              "XLSX workbook (--sheet NAME for another sheet than the first)."),

@@ -151,3 +151,17 @@ def test_kemeny_refuses_too_many_options_on_the_command_line(tmp_path: Path) -> 
                          "--layout", "rank-per-option")
     assert code == 2 and out == ""
     assert "A152" in err and "--method schulze" in err
+
+
+def test_compare_csv_defuses_formulas_in_group_names(tmp_path: Path) -> None:
+    written = write_rankings(tmp_path / "r.csv", seed=3,
+                             groups={"=HYPERLINK(\"http://evil\")": 12, "@SUM(A1)": 10})
+    assert set(written["type"]) == {"=HYPERLINK(\"http://evil\")", "@SUM(A1)"}
+    code, out, _ = run("compare", "--input", str(tmp_path / "r.csv"), "--layout",
+                       "rank-per-option", "--group-column", "type", "--format", "csv")
+    assert code == 0, out
+    table = pd.read_csv(io.StringIO(out), dtype=str)
+    assert set(table["group_a"]) | set(table["group_b"]) == {
+        "'=HYPERLINK(\"http://evil\")", "'@SUM(A1)"}
+    assert not any(str(v).startswith(("=", "+", "@")) for v in table.to_numpy().ravel())
+    assert set(table["n_a"]) | set(table["n_b"]) == {"12", "10"}  # numbers untouched

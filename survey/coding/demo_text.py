@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey.files import atomic_write_text
+
 __all__ = [
     "DATA_STATUS",
     "DEMO_CHALLENGES_PATH",
@@ -301,10 +303,7 @@ def write_demo_challenges(path: Path = DEMO_CHALLENGES_PATH, seed: int = DEMO_SE
     52
     """
     text = generate_demo_challenges(seed).to_csv(index=False, lineterminator="\n")
-    partial = path.with_suffix(path.suffix + ".partial")
-    partial.write_text(text, encoding="utf-8")
-    partial.replace(path)
-    return path
+    return atomic_write_text(path, text)
 
 
 def load_demo_challenges(path: Path = DEMO_CHALLENGES_PATH) -> pd.DataFrame:

@@ -20,6 +20,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from survey.errors import LandscapeError
+from survey.ranking.bands import round_percent
 
 __all__ = [
     "PUBLISHED_BARRIER_SHARES",
@@ -36,7 +37,11 @@ _PUBLISHED_THEMES = {"resources_capacity_or_funding": "resources_capacity_fundin
 
 
 def round_half_up(value: Fraction | int | float | str | Decimal, decimals: int = 1) -> Decimal:
-    """Round half away from zero (the report's convention), exactly.
+    """Round half away from zero (the report's convention), exactly, as a Decimal.
+
+    A thin wrapper of :func:`survey.ranking.bands.round_percent` (the one
+    implementation of the report's rounding) for a value that is already a
+    percentage; negative values round symmetrically.
 
     Examples
     --------
@@ -44,10 +49,11 @@ def round_half_up(value: Fraction | int | float | str | Decimal, decimals: int =
     (Decimal('43.8'), Decimal('76.9'))
     """
     exact = value if isinstance(value, Fraction) else Fraction(str(value))
-    scale = 10 ** decimals
     sign = -1 if exact < 0 else 1
-    units = math.floor(abs(exact) * scale + Fraction(1, 2))
-    return Decimal(sign * units).scaleb(-decimals)
+    # round_percent(count, n) rounds 100 * count / n; here count / n = |value| / 100.
+    rounded = round_percent(abs(exact.numerator), 100 * exact.denominator, decimals)
+    units = rounded * 10 ** decimals  # a whole number
+    return Decimal(sign * int(units)).scaleb(-decimals)
 
 
 def feasible_denominators(pct: float | str | Decimal, max_n: int, decimals: int = 1,

@@ -19,6 +19,7 @@ import click
 
 from survey.commands.sources import rankings_source_options
 from survey.errors import LandscapeError
+from survey.files import defuse_frame
 
 __all__ = ["compare_command", "consensus_command"]
 
@@ -164,7 +165,7 @@ def compare_command(group_names: str | None, top: int, fmt: str, **options: Any)
         buffer = io.StringIO()
         frame.insert(0, "group_a", a)
         frame.insert(1, "group_b", b)
-        frame.to_csv(buffer, index=False, lineterminator="\n")
+        defuse_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
         click.echo(buffer.getvalue(), nl=False)
         return
     width = min(40, max(len(_clip(r.label, 40)) for r in result.rows))

@@ -13,6 +13,7 @@ import click
 import pandas as pd
 
 from survey.errors import LandscapeError, Location
+from survey.files import defuse_frame
 
 __all__ = ["code_group"]
 
@@ -79,7 +80,7 @@ def barriers_command(by: str, fmt: str, codebook_path: Path | None,
         return
     if fmt == "csv":
         buffer = io.StringIO()
-        shares.to_csv(buffer, index=False, lineterminator="\n")
+        defuse_frame(shares).to_csv(buffer, index=False, lineterminator="\n")
         click.echo(buffer.getvalue(), nl=False)
         return
     width = min(60, max(len(str(label)) for label in shares["label"]))
@@ -206,7 +207,7 @@ def kappa_command(coder_a: Path, coder_b: Path, fmt: str) -> None:
         return
     if fmt == "csv":
         buffer = io.StringIO()
-        result.to_csv(buffer, index=False, lineterminator="\n")
+        defuse_frame(result).to_csv(buffer, index=False, lineterminator="\n")
         click.echo(buffer.getvalue(), nl=False)
         return
     width = max(5, *(len(str(t)) for t in result["theme"]))

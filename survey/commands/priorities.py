@@ -9,12 +9,8 @@ function taking the command's options and returning
 
 from __future__ import annotations
 
-import html
 import io
 import json
-import os
-import re
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +25,8 @@ from survey.commands.sources import (
     source_labels,
 )
 from survey.errors import LandscapeError, Location
+from survey.files import atomic_write, defuse_frame
+from survey.instrument.render import escape_markdown
 
 __all__ = ["SOURCES", "audit_table_command", "priorities_command", "reproduce_command"]
 
@@ -80,50 +78,26 @@ def _store_source(options: dict[str, Any]) -> Any:
 SOURCES["store"] = _store_source
 
 
-def _write_output(text: str | bytes, output: Path | None) -> None:
-    """Print, or write atomically so a failure leaves no half-written file."""
+def _write_output(text: str, output: Path | None) -> None:
+    """Print, or write atomically (``X101`` when it cannot be written; nothing is left)."""
     if output is None:
-        click.echo(text if isinstance(text, str) else text.decode("utf-8"), nl=False)
+        click.echo(text, nl=False)
         return
-    output = output.resolve()
-    fd, tmp = tempfile.mkstemp(dir=output.parent, prefix=f".{output.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(text.encode("utf-8") if isinstance(text, str) else text)
-        os.replace(tmp, output)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
-_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#|>~])")
-
-
-def _md_escape(text: str) -> str:
-    """Markdown-safe text: HTML-escaped, then markdown punctuation backslashed."""
-    return _MD_SPECIAL.sub(r"\\\1", html.escape(" ".join(str(text).split()), quote=True))
+    atomic_write(output, lambda temporary: temporary.write_bytes(text.encode("utf-8")))
 
 
 def _format_table(table: Any, fmt: str) -> str:
-    if fmt == "json":
-        return json.dumps({
-            "bands": list(table.band_labels),
-            "groups": {g: int(n) for g, n in zip(table.groups, table.n, strict=True)},
-            "records": table.to_records(),
-        }, indent=2, ensure_ascii=False) + "\n"
-    if fmt == "csv":
-        buffer = io.StringIO()
-        table.to_frame().to_csv(buffer, index=False, lineterminator="\n")
-        return buffer.getvalue()
+    """One band table as plain text (``table``) or Markdown (``md``)."""
     blocks = []
     for group, n in zip(table.groups, table.n, strict=True):
         shown = table.display(group)
         if fmt == "md":
-            lines = [f"**{_md_escape(group)}** (n = {int(n)})", "",
-                     "| Option | " + " | ".join(_md_escape(b) for b in shown.columns) + " |",
+            lines = [f"**{escape_markdown(str(group))}** (n = {int(n)})", "",
+                     "| Option | " + " | ".join(escape_markdown(str(b)) for b in shown.columns)
+                     + " |",
                      "|---|" + "---:|" * len(shown.columns)]
             for label, row in shown.iterrows():
-                lines.append(f"| {_md_escape(str(label))} | "
+                lines.append(f"| {escape_markdown(str(label))} | "
                              + " | ".join(f"{int(v)}%" for v in row) + " |")
             blocks.append("\n".join(lines))
         else:
@@ -157,7 +131,8 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
 
     Shares are of respondents who ranked at least one option; displayed percentages
     round half-up like the 2022 report. --format json gives records of group,
-    option, band, count, n, share.
+    option, band, count, n, share; json and csv carry the store's data label
+    (data_status, e.g. reconstructed demo data), md and table a closing note.
     """
     from survey.ranking.bands import band_table, parse_bands
 
@@ -190,14 +165,19 @@ def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:
             "records": [r for t in tables for r in t.to_records()],
         }, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
-        return "".join(_format_table(t, fmt) if i == 0 else
-                       _format_table(t, fmt).split("\n", 1)[1]
-                       for i, t in enumerate(tables))
+        import pandas as pd
+
+        # The data label travels in the file itself, on every row (empty for real data).
+        frame = pd.concat([t.to_frame() for t in tables], ignore_index=True)
+        frame["data_status"] = "; ".join(labels)
+        buffer = io.StringIO()
+        defuse_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
+        return buffer.getvalue()
     text = "\n".join(_format_table(t, fmt) for t in tables)
     if labels:
         note = "; ".join(labels)
-        text += ("\n" + (f"*Data: {_md_escape(note)}.*" if fmt == "md" else f"Data: {note}.")
-                 + "\n")
+        text += ("\n" + (f"*Data: {escape_markdown(note)}.*" if fmt == "md"
+                         else f"Data: {note}.") + "\n")
     return text
 
 

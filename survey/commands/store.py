@@ -219,18 +219,23 @@ def remind_command(ref: str, base_url: str | None, output: Path, send: bool, lim
 
 @click.command("open-link")
 @_instrument_ref
+@click.option("--close", is_flag=True, default=False,
+              help="Switch the open link off (anyone holding it gets 'not found').")
 @_base_url
 @_database
-def open_link_command(ref: str, base_url: str | None, database_url: str | None) -> None:
-    """Print the open link for a version (no frame: anyone with the link may answer).
+def open_link_command(ref: str, close: bool, base_url: str | None,
+                      database_url: str | None) -> None:
+    """Open a version to anyone with its link (no frame) and print the link.
 
     For the researcher survey, spread through newsletters and networks as in 2022.
+    Only versions opened here are served at the open link; --close stops it.
     """
     from survey.store.invitations import open_link
 
     iv = _load(ref)
     with _open(database_url) as store:
-        click.echo(open_link(store, iv, resolve("base_url", base_url)))
+        link = open_link(store, iv, resolve("base_url", base_url), enabled=not close)
+    click.echo(f"closed: {link}" if close else link)
 
 
 # -- monitor and export -------------------------------------------------------------------

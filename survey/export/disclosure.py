@@ -63,7 +63,7 @@ from enum import StrEnum
 import networkx as nx
 import numpy as np
 
-from survey.ranking.bands import BandTable
+from survey.ranking.bands import BandTable, percent
 
 __all__ = [
     "SUPPRESSED",
@@ -191,8 +191,7 @@ class ProtectedTable:
         n = int(self.table.n[group])
         if n == 0 or self.reasons[group, option, column] != Suppression.NONE.value:
             return None
-        count = int(self.counts[group, option, column])
-        return (200 * count + n) // (2 * n)  # half-up, as survey.ranking.bands.percent
+        return percent(int(self.counts[group, option, column]), n)  # half-up, as the report
 
     def statement(self) -> str:
         return self.policy.statement()

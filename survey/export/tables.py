@@ -34,7 +34,7 @@ from typing import Any
 
 from survey.errors import LandscapeError
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, ProtectedTable, protect
-from survey.files import atomic_write
+from survey.files import atomic_write, defuse_cell
 from survey.instrument.render import escape_markdown
 from survey.ranking.bands import BandTable
 
@@ -70,7 +70,6 @@ _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", 
              "ninth", "tenth", "eleventh", "twelfth")
 # C0/C1 controls other than tab and newline, and the XML non-characters.
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -339,30 +338,25 @@ def write_band_table(
 # -- writers -----------------------------------------------------------------
 
 
-def _csv_text(text: str) -> str:
-    """Text a spreadsheet will not run as a formula (OWASP CSV-injection advice)."""
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def _write_csv(layouts: Sequence[PublishedLayout], path: Path) -> None:
     with path.open("w", encoding="utf-8-sig", newline="") as handle:
         writer = csv.writer(handle, lineterminator="\r\n")
         # Tables of one export share their bands; only a "Not ranked" column may differ.
         widest = max(layouts, key=lambda layout: len(layout.column_titles))
         writer.writerow(["Table", "Group", "n", "Option",
-                         *(_csv_text(f"{t} (%)") for t in widest.column_titles)])
+                         *(defuse_cell(f"{t} (%)") for t in widest.column_titles)])
         for layout in layouts:
             for row in layout.rows:
                 cells = [SUPPRESSED if v is None else v for v in row.cells]
                 cells += [""] * (len(widest.column_titles) - len(cells))
-                writer.writerow([layout.number, _csv_text(layout.group_label), layout.n,
-                                 _csv_text(row.label), *cells])
+                writer.writerow([layout.number, defuse_cell(layout.group_label), layout.n,
+                                 defuse_cell(row.label), *cells])
         for layout in layouts:
             writer.writerow([])
-            writer.writerow([_csv_text(layout.title)])
-            writer.writerow([_csv_text(layout.header)])
+            writer.writerow([defuse_cell(layout.title)])
+            writer.writerow([defuse_cell(layout.header)])
             for note in layout.notes:
-                writer.writerow([_csv_text(note)])
+                writer.writerow([defuse_cell(note)])
 
 
 def _sheet_names(layouts: Sequence[PublishedLayout]) -> list[str]:
@@ -392,8 +386,10 @@ def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
 
         def text(row: int, column: int, value: str, sheet: Any = sheet) -> Any:
             cell = sheet.cell(row=row, column=column)
-            cell.value = value
-            cell.data_type = "s"  # never a formula, whatever the text starts with
+            # Stored as text (never a formula) and defused as in the CSV, so that
+            # editing the cell in a spreadsheet does not turn it into a live formula.
+            cell.value = defuse_cell(value)
+            cell.data_type = "s"
             return cell
 
         text(1, 1, layout.title).font = Font(bold=True, size=12)

@@ -331,8 +331,10 @@ class BandTable:
         n = self.n[g_idx.reshape(-1)]
         with np.errstate(invalid="ignore", divide="ignore"):
             share = np.where(n > 0, counts / np.maximum(n, 1), np.nan)
-        # Exact half-up percent in integers: floor((200c + n) / 2n).
-        pct = np.where(n > 0, (200 * counts + n) // np.maximum(2 * n, 1), 0)
+        # One rounding rule everywhere (round_percent, half-up); the cells are few.
+        pct = np.array([percent(int(c), int(t)) if t > 0 else 0 for c, t in zip(counts, n,
+                                                                                strict=True)],
+                       dtype="int64")
         options = np.array(self.options, dtype=object)[o_idx.reshape(-1)]
         return pd.DataFrame({
             "group": np.array(self.groups, dtype=object)[g_idx.reshape(-1)],
@@ -381,7 +383,8 @@ class BandTable:
         """
         g = 0 if group is None and len(self.groups) == 1 else self.groups.index(str(group))
         total = int(self.n[g])
-        pct = ((200 * self.counts[g] + total) // (2 * total)) if total else self.counts[g] * 0
+        pct = np.array([[percent(int(c), total) if total else 0 for c in row]
+                        for row in self.counts[g]], dtype="int64").reshape(self.counts[g].shape)
         index = [self.labels.get(o, o) if labels else o for o in self.options]
         columns = list(band_titles) if band_titles is not None else list(self.band_labels)
         return pd.DataFrame(pct.astype("int64"), index=index, columns=columns)

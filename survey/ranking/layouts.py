@@ -33,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from survey.errors import Issue, LandscapeError, Location, issue
+from survey.files import atomic_write, defuse_frame
 from survey.instrument.model import Question, RankingRule
 from survey.ranking.bands import RankingData
 
@@ -592,7 +593,10 @@ def write_rankings(
     The inverse of :func:`read_rankings`: reading the file back with the same
     options gives the same frame. ``use_labels`` writes option labels instead of
     codes (not for ``ordered-list``, whose tokens are codes). Ties cannot be
-    written in ``option-per-rank`` or ``ordered-list``.
+    written in ``option-per-rank`` or ``ordered-list``. The file is written
+    atomically (``X101`` when it cannot be); text cells pass through
+    :func:`survey.files.defuse_cell`, so text that would start a spreadsheet
+    formula (``=...``) comes back with a leading ``'``.
 
     Examples
     --------
@@ -631,12 +635,9 @@ def write_rankings(
                 table[f"rank_{position}"] = [
                     name(order[position - 1]) if position <= len(order) else ""
                     for order in orders]
-    frame = pd.DataFrame(table)
-    tmp = path.with_name(path.name + ".tmp")
+    frame = defuse_frame(pd.DataFrame(table))
     if path.suffix.lower() == ".xlsx":
-        frame.to_excel(tmp, index=False, engine="openpyxl")
-    else:
-        frame.to_csv(tmp, index=False, encoding="utf-8-sig" if bom else "utf-8",
-                     lineterminator="\n")
-    tmp.replace(path)
-    return path
+        return atomic_write(path, lambda temporary: frame.to_excel(
+            temporary, index=False, engine="openpyxl"))
+    return atomic_write(path, lambda temporary: frame.to_csv(
+        temporary, index=False, encoding="utf-8-sig" if bom else "utf-8", lineterminator="\n"))

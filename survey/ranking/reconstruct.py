@@ -37,6 +37,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from survey.files import atomic_write
 from survey.instrument.model import RankingRule
 from survey.ranking.audit import nearest_table
 from survey.ranking.bands import RankingData
@@ -245,9 +246,8 @@ def _main(argv: list[str]) -> int:
     target = Path(argv[0]) if argv else Path(__file__).resolve().parent.parent / "data" / (
         "demo_rankings.csv")
     frame = build_demo_rankings()
-    tmp = target.with_suffix(".tmp")
-    frame.to_csv(tmp, index=False, encoding="utf-8", lineterminator="\n")
-    tmp.replace(target)
+    atomic_write(target, lambda temporary: frame.to_csv(
+        temporary, index=False, encoding="utf-8", lineterminator="\n"))
     print(f"wrote {len(frame)} reconstructed rankings to {target}")
     return 0
 

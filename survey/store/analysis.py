@@ -26,7 +26,6 @@ Rows whose ``source_file`` starts with :data:`DEMO_PREFIX` are demo data; use
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
@@ -36,10 +35,13 @@ from sqlalchemy import func, select
 
 from survey.errors import LandscapeError
 from survey.instrument.model import InstrumentVersion, QuestionType, RankingRule, Version
-from survey.instrument.places import REGIONS
 from survey.store.engine import Store
-from survey.store.models import Answer, Respondent, Response
-from survey.store.responses import analysis_frame, load_recorded_instrument
+from survey.store.models import Respondent, Response
+from survey.store.responses import (
+    analysis_frame,
+    load_recorded_instrument,
+    resolve_profiles,
+)
 
 if TYPE_CHECKING:
     from survey.ranking.bands import RankingData
@@ -59,10 +61,7 @@ GROUP_FIELDS: tuple[str, ...] = ("instrument", "version", "nation", "region",
                                  "organisation_type", "path")
 #: ``responses.source_file`` of demo rows starts with this; the rest is the data label.
 DEMO_PREFIX = "demo: "
-_PROFILE = ("nation", "region", "organisation_type")
 _CODE = re.compile(r"[^a-z0-9@.]+")
-_SINGLE_REGION = {n: [r.code for r in REGIONS if r.nation == n] for n in
-                  {r.nation for r in REGIONS}}
 
 
 def _normalise(value: Any) -> str:
@@ -154,30 +153,15 @@ def response_attributes(store: Store, instrument: str | None = None, *,
                     Response.idempotency_key, Response.source_file)
              .outerjoin(Respondent, Respondent.id == Response.respondent_id)
              .where(*conditions))
-    answer_query = (select(Answer.response_id, Answer.question_code, Answer.value)
-                    .join(Response, Response.id == Answer.response_id)
-                    .where(Answer.question_code.in_(_PROFILE), *conditions))
     with store.engine.connect() as conn, conn.begin():
         rows = conn.execute(query).all()
-        answers = conn.execute(answer_query).all()
-    frame = pd.DataFrame.from_records(
-        [tuple(r) for r in rows],
-        columns=["response_id", *GROUP_FIELDS, "key", "source_file"],
-    ).set_index("response_id")
-    frame = frame[[*GROUP_FIELDS, "key", "source_file"]].astype(object)
-    if answers:
-        given = pd.DataFrame.from_records([tuple(a) for a in answers],
-                                          columns=["response_id", "question", "value"])
-        given["value"] = given["value"].map(json.loads)
-        wide = given.pivot(index="response_id", columns="question", values="value")
-        for column in _PROFILE:
-            if column in wide.columns:
-                fallback = wide[column].reindex(frame.index)
-                frame[column] = frame[column].where(frame[column].notna(), fallback)
-    # A nation with one ITL1 region (Wales, Scotland, Northern Ireland) is its own region.
-    single = frame["nation"].map(lambda n: _SINGLE_REGION.get(str(n), [None, None])[0]
-                                 if len(_SINGLE_REGION.get(str(n), [])) == 1 else None)
-    frame["region"] = frame["region"].where(frame["region"].notna(), single)
+        frame = pd.DataFrame.from_records(
+            [tuple(r) for r in rows],
+            columns=["response_id", *GROUP_FIELDS, "key", "source_file"],
+        ).set_index("response_id")
+        frame = frame[[*GROUP_FIELDS, "key", "source_file"]].astype(object)
+        # The one resolution of nation/region/type, shared with analysis_frame.
+        frame = resolve_profiles(conn, frame, conditions)
     frame.index.name = "response_id"
     return frame
 

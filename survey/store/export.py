@@ -18,11 +18,8 @@ column only where they share a question code.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -30,6 +27,7 @@ from typing import Any
 from sqlalchemy import select
 
 from survey.errors import LandscapeError
+from survey.files import atomic_write, defuse_cell
 from survey.instrument.harmonise import (
     HarmonisationMap,
     QuestionAlignment,
@@ -212,18 +210,12 @@ def response_table(store: Store, instrument: str | None = None, *,
     return header, rows
 
 
-def _defuse(value: Any) -> Any:
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
 def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as out:
         writer = csv.writer(out)
-        writer.writerow(header)
+        writer.writerow([defuse_cell(h) for h in header])
         for row in rows:
-            writer.writerow(["" if v is None else _defuse(v) for v in row])
+            writer.writerow(["" if v is None else defuse_cell(v) for v in row])
 
 
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
@@ -231,10 +223,10 @@ def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
     book = Workbook(write_only=True)
     sheet = book.create_sheet("responses")
-    sheet.append(header)
+    sheet.append([defuse_cell(h) for h in header])
     for row in rows:
         sheet.append([v.replace(tzinfo=None) if hasattr(v, "tzinfo") and v.tzinfo else
-                      _defuse(v) for v in row])
+                      defuse_cell(v) for v in row])
     book.save(path)
 
 
@@ -246,6 +238,10 @@ _WRITERS: dict[str, Callable[[Path, list[str], list[list[Any]]], None]] = {
 def export_responses(store: Store, output: Path, fmt: str = "csv", *,
                      instrument: str | None = None, labels: bool = False) -> int:
     """Write the raw export to ``output`` atomically; return the number of rows.
+
+    Text cells pass through :func:`survey.files.defuse_cell` (no spreadsheet
+    formulas). Raises ``X101`` when ``output`` cannot be written (its directory
+    is missing, ...); nothing is left behind.
 
     Examples
     --------
@@ -262,14 +258,5 @@ def export_responses(store: Store, output: Path, fmt: str = "csv", *,
     if fmt not in _WRITERS:
         raise ValueError(f"format must be one of {sorted(_WRITERS)}")
     header, rows = response_table(store, instrument, labels=labels)
-    output = Path(output)
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
-    os.close(handle)
-    try:
-        _WRITERS[fmt](Path(temporary), header, rows)
-        os.replace(temporary, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    atomic_write(output, lambda temporary: _WRITERS[fmt](temporary, header, rows))
     return len(rows)

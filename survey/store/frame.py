@@ -188,7 +188,12 @@ def import_frame(store: Store, path: Path, *, instrument: str | None = None) -> 
 def purge_contacts(store: Store) -> int:
     """Delete every contact (the personal data); keep respondents, answers and invitations.
 
-    Returns how many contacts were deleted.
+    A plain ``DELETE`` leaves the old rows readable in free pages (and on SQLite in
+    the write-ahead log) until the space is reused, so the freed space is scrubbed
+    afterwards: on SQLite the delete zeroes the freed cells (``secure_delete``, set
+    on every connection), then the log is checkpointed and truncated and the file
+    rebuilt (``VACUUM``); on PostgreSQL ``VACUUM FULL contacts`` rewrites the table
+    and its indexes into new files. Returns how many contacts were deleted.
 
     Examples
     --------
@@ -199,4 +204,27 @@ def purge_contacts(store: Store) -> int:
     with store.write() as session:
         count = session.execute(select(func.count()).select_from(Contact)).scalar_one()
         session.execute(delete(Contact))
+    _scrub_freed_space(store)
     return int(count)
+
+
+def _scrub_freed_space(store: Store) -> None:
+    # VACUUM cannot run inside a transaction on either backend.
+    if store.dialect == "sqlite":
+        with store.engine.connect() as conn:
+            # The driver connection runs in autocommit (the engine issues BEGIN itself),
+            # so these statements run outside any transaction.
+            cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+            try:
+                # Checkpoint before (so VACUUM starts from a short log) and after (the
+                # rebuilt pages reach the main file and the log is truncated to zero).
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+                cursor.execute("VACUUM")
+                cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            finally:
+                cursor.close()
+    elif store.dialect == "postgresql":
+        # FULL (cheap on the now-empty table) writes new table and index files, so the
+        # deleted emails do not linger in index pages or in reusable heap space.
+        with store.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM FULL contacts")

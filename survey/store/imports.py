@@ -41,6 +41,7 @@ error (``R116``).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
@@ -57,7 +58,7 @@ import numpy as np
 from sqlalchemy import select
 
 from survey.errors import Issue, LandscapeError, Location, issue
-from survey.files import atomic_write
+from survey.files import defuse_cell, staged_file
 from survey.instrument.logic import evaluate, parse_expression
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.instrument.places import NATIONS, REGIONS, Place, nation_of
@@ -851,18 +852,18 @@ def _attributes(row: list[str], plan: _Plan, answers: Mapping[str, Any],
     return values if any(values.values()) else None
 
 
-def _write_rejects(path: Path, header: list[str], rejected: Sequence[RejectedRow]) -> None:
-    def write(target: Path) -> None:
-        # BOM: Excel then opens Welsh text (ŵ, ô) correctly; the importer accepts it.
-        with target.open("w", encoding="utf-8-sig", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(["import_row", "import_errors", *header])
-            for item in rejected:
-                reasons = "; ".join(
-                    f"{str(i.location.column) + ': ' if i.location.column else ''}{i.code} "
-                    f"{i.message}" for i in item.issues)
-                writer.writerow([item.row, reasons, *item.cells[:len(header)]])
-    atomic_write(path, write)
+def _write_rejects(target: Path, header: list[str], rejected: Sequence[RejectedRow]) -> None:
+    """Write the rejects CSV to ``target`` (the staged file; see :func:`import_responses`)."""
+    # BOM: Excel then opens Welsh text (ŵ, ô) correctly; the importer accepts it.
+    with target.open("w", encoding="utf-8-sig", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow([defuse_cell(h) for h in ("import_row", "import_errors", *header)])
+        for item in rejected:
+            reasons = "; ".join(
+                f"{str(i.location.column) + ': ' if i.location.column else ''}{i.code} "
+                f"{i.message}" for i in item.issues)
+            writer.writerow([defuse_cell(cell) for cell in
+                             (item.row, reasons, *item.cells[:len(header)])])
 
 
 def import_responses(
@@ -892,7 +893,13 @@ def import_responses(
         Import the good rows and write the bad ones, with reasons, to ``rejects``
         (required then). Otherwise any bad row means nothing is written.
     rejects
-        The rejects CSV (written atomically, only when rows were rejected).
+        The rejects CSV, written only when rows were rejected. It is written to a
+        temporary file before the responses are committed and moved into place
+        only after the commit, so the rejects are never lost (a failed write
+        stores nothing) and never describe an import that did not happen (a
+        failed commit deletes it). Its text cells pass through
+        :func:`survey.files.defuse_cell`, so a cell such as ``=1+1`` comes back
+        as ``'=1+1``.
     sheet
         The XLSX sheet (default the first).
     ignore_columns
@@ -953,28 +960,35 @@ def import_responses(
     known = _stored_keys(store, [r.idempotency_key for r in good if r.idempotency_key])
     cells = {item.row: item for item in rejected}
     by_row = {r + 2: tuple(row) for r, row in enumerate(rows[1:])}
-    while True:
-        try:
-            ids = save_responses(store, iv, good, file, validate=False)
-            break
-        except LandscapeError as exc:
-            conflicts = {i.location.row: i for i in exc.issues if i.code == "S107"}
-            if not conflicts or set(conflicts) == {None}:
-                raise
-            problems = [issue("R116", f"this row was imported before with different answers "
-                              f"({i.message}); nothing was changed", i.location)
-                        for i in conflicts.values()]
-            if not skip_invalid:
-                raise LandscapeError(problems) from None
-            for item in problems:
-                row = item.location.row or 0
-                cells[row] = RejectedRow(row, by_row.get(row, ()), (item,))
-            good = [r for r in good if r.source_row not in conflicts]
+    header = [h.strip() for h in rows[0]]
+    staged_rejects = (staged_file(rejects) if rejects is not None
+                      else contextlib.nullcontext())
+    with staged_rejects as staged:
+        while True:
+            # Written before each attempt to commit: once save_responses commits, the
+            # rejects are already on disk (they only move into place afterwards).
+            if staged is not None and cells:
+                _write_rejects(staged, header, sorted(cells.values(), key=lambda i: i.row))
+            try:
+                ids = save_responses(store, iv, good, file, validate=False)
+                break
+            except LandscapeError as exc:
+                conflicts = {i.location.row: i for i in exc.issues if i.code == "S107"}
+                if not conflicts or set(conflicts) == {None}:
+                    raise
+                problems = [issue("R116", f"this row was imported before with different "
+                                  f"answers ({i.message}); nothing was changed", i.location)
+                            for i in conflicts.values()]
+                if not skip_invalid:
+                    raise LandscapeError(problems) from None
+                for item in problems:
+                    row = item.location.row or 0
+                    cells[row] = RejectedRow(row, by_row.get(row, ()), (item,))
+                good = [r for r in good if r.source_row not in conflicts]
+        if staged is not None and not cells:
+            staged.unlink()  # nothing rejected: no rejects file
     rejected = sorted(cells.values(), key=lambda item: item.row)
-    rejects_file = None
-    if rejected and rejects is not None:
-        _write_rejects(Path(rejects), [h.strip() for h in rows[0]], rejected)
-        rejects_file = str(rejects)
+    rejects_file = str(rejects) if rejected and rejects is not None else None
     already = sum(1 for r in good if r.idempotency_key in known)
     return ImportResult(file=file, sha256=digest, rows=len(good) + len(rejected),
                         imported=len(good) - already, already_stored=already,

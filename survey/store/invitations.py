@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import contextlib
 import csv
-import os
 import secrets
 import smtplib
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,6 +23,7 @@ from pathlib import Path
 from sqlalchemy import and_, exists, select, update
 
 from survey.errors import LandscapeError, Location
+from survey.files import atomic_write, defuse_cell, staged_file
 from survey.instrument.model import InstrumentVersion
 from survey.settings import resolve
 from survey.store.engine import Store
@@ -104,8 +103,13 @@ def invitation_link(base_url: str, token: str) -> str:
     return base_url.rstrip("/") + LINK_PATH + token
 
 
-def open_link(store: Store, iv: InstrumentVersion, base_url: str) -> str:
-    """Record ``iv`` in the store and return its open link (anyone may answer; no frame).
+def open_link(store: Store, iv: InstrumentVersion, base_url: str, *,
+              enabled: bool = True) -> str:
+    """Switch on (or with ``enabled=False``, off) the open link for ``iv``; return the link.
+
+    The open link lets anyone answer, with no frame. It is served only for versions
+    switched on here: recording a version (by an import or for invitations) never
+    opens it. A version fielded by invitation cannot also be opened (``F110``).
 
     Examples
     --------
@@ -115,9 +119,17 @@ def open_link(store: Store, iv: InstrumentVersion, base_url: str) -> str:
     >>> store = Store.open("sqlite://", check=False); store.upgrade()
     >>> open_link(store, iv, "https://s.example.org")
     'https://s.example.org/open/researcher/1.0.0'
+    >>> _ = open_link(store, iv, "https://s.example.org", enabled=False)  # closed again
     """
     with store.write() as session:
-        _instrument_id(session, iv)
+        iv_id = _instrument_id(session, iv)
+        if enabled and session.execute(
+                select(exists().where(Invitation.instrument_version_id == iv_id))).scalar():
+            raise LandscapeError.of(
+                "F110", f"{iv.ref} is fielded by invitation, so it cannot also have an "
+                "open link")
+        session.execute(update(InstrumentVersionRow).where(InstrumentVersionRow.id == iv_id)
+                        .values(open_link=enabled))
     return f"{base_url.rstrip('/')}{OPEN_LINK_PATH}{iv.instrument}/{iv.version}"
 
 
@@ -131,8 +143,11 @@ def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
                       output: Path | None = None) -> list[MailMergeRow]:
     """Create an invitation (and token) for everyone in the frame not yet invited to ``iv``.
 
-    With ``output``, the mail-merge CSV is written before the transaction
-    commits, so either both the file and the invitations exist or neither does.
+    With ``output``, the mail-merge CSV is written to a temporary file inside the
+    transaction and moved into place only after the commit (:func:`staged_file`),
+    so either both the file and the invitations exist or neither does: a failed
+    write rolls the transaction back, a failed commit deletes the file. A bad
+    ``output`` (missing directory) raises ``X101`` before anything is stored.
 
     Only frame members whose contact details are still held, and whose frame
     entry is for ``iv.instrument`` (or for no particular instrument), are
@@ -140,7 +155,7 @@ def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
     """
     now = datetime.now(UTC)
     rows: list[MailMergeRow] = []
-    with store.write() as session:
+    with _staged_mail_merge(output) as staged, store.write() as session:
         iv_id = _instrument_id(session, iv)
         invited = select(Invitation.respondent_id).where(
             Invitation.instrument_version_id == iv_id)
@@ -161,8 +176,8 @@ def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
                                    reminder_count=0))
             rows.append(MailMergeRow(rid, name, email, organisation,
                                      invitation_link(base_url, token), "invitation"))
-        if output is not None:
-            write_mail_merge(rows, output)
+        if staged is not None:
+            _write_mail_merge_rows(rows, staged)
     return rows
 
 
@@ -201,12 +216,12 @@ def issue_reminders(store: Store, iv: InstrumentVersion, base_url: str,
     Each reminder increments the invitation's ``reminder_count``; nobody is
     reminded more than ``limit`` times (default: the ``reminder_limit`` setting,
     2). People whose contact details were purged cannot be reminded. ``output``
-    is written before the transaction commits, as in :func:`issue_invitations`.
+    appears only once the transaction commits, as in :func:`issue_invitations`.
     """
     limit = resolve("reminder_limit", limit)
     now = datetime.now(UTC)
     rows: list[MailMergeRow] = []
-    with store.write() as session:
+    with _staged_mail_merge(output) as staged, store.write() as session:
         iv_id = _instrument_id(session, iv)
         due = session.execute(
             select(Invitation.id, Contact.respondent_id, Contact.name, Contact.email,
@@ -228,8 +243,8 @@ def issue_reminders(store: Store, iv: InstrumentVersion, base_url: str,
                 last_reminded_at=now))
             rows.append(MailMergeRow(rid, name, email, organisation,
                                      invitation_link(base_url, token), "reminder"))
-        if output is not None:
-            write_mail_merge(rows, output)
+        if staged is not None:
+            _write_mail_merge_rows(rows, staged)
     return rows
 
 
@@ -237,28 +252,34 @@ def write_mail_merge(rows: Sequence[MailMergeRow], output: Path) -> None:
     """Write the mail-merge CSV atomically (a temporary file renamed into place).
 
     Columns: name, email, organisation, link, kind. The file holds the only copy
-    of each link token: keep it private and delete it after the mails are sent.
+    of each link token: keep it private (it is created with mode 0600) and delete
+    it after the mails are sent. Every cell passes through
+    :func:`survey.files.defuse_cell`, so a name, organisation or email such as
+    ``=1+1@ex.org`` is not run as a spreadsheet formula. Raises ``X101`` when
+    ``output`` cannot be written.
     """
-    output = Path(output)
-    handle, temporary = tempfile.mkstemp(prefix=f".{output.name}.", dir=output.parent or ".")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            writer = csv.writer(out)
-            writer.writerow(_MAIL_MERGE_COLUMNS)
-            for r in rows:
-                writer.writerow([_defuse(r.name), r.email, _defuse(r.organisation), r.link,
-                                 r.kind])
-        os.chmod(temporary, 0o600)  # it holds live links
-        os.replace(temporary, output)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temporary)
-        raise
+    atomic_write(output, lambda temporary: _write_mail_merge_rows(rows, temporary),
+                 mode=_MAIL_MERGE_MODE)
 
 
-def _defuse(text: str) -> str:
-    # A cell starting with = + - @ is a formula in spreadsheet programs (CSV injection).
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+#: The mail-merge holds live links: readable by its owner only.
+_MAIL_MERGE_MODE = 0o600
+
+
+def _staged_mail_merge(output: Path | None) -> contextlib.AbstractContextManager[Path | None]:
+    """The staged mail-merge file for ``output`` (None: no file is written)."""
+    if output is None:
+        return contextlib.nullcontext()
+    return staged_file(output, mode=_MAIL_MERGE_MODE)
+
+
+def _write_mail_merge_rows(rows: Sequence[MailMergeRow], path: Path) -> None:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out)
+        writer.writerow(_MAIL_MERGE_COLUMNS)
+        for r in rows:
+            writer.writerow([defuse_cell(cell) for cell in
+                             (r.name, r.email, r.organisation, r.link, r.kind)])
 
 
 def _message(row: MailMergeRow, iv: InstrumentVersion, sender: str) -> EmailMessage:

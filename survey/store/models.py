@@ -24,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -65,6 +66,9 @@ class InstrumentVersionRow(Base):
     content_hash: Mapped[str] = mapped_column(String(80))
     content: Mapped[str] = mapped_column(Text)  # JSON snapshot of the parsed YAML
     recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Added by revision 0004. Only 'landscape open-link' sets it: recording a version
+    # (an import, an invitation) never makes it answerable by anyone at /open/.
+    open_link: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class Respondent(Base):

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -29,13 +30,13 @@ from typing import Any, cast
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Table, delete, insert, select, update
+from sqlalchemy import Connection, Table, delete, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from survey.errors import Issue, LandscapeError, Location, issue
 from survey.instrument.loader import parse_instrument_text
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
-from survey.instrument.places import places_for
+from survey.instrument.places import REGIONS, places_for
 from survey.store.engine import Store
 from survey.store.frame import new_respondent_id
 from survey.store.models import (
@@ -48,11 +49,13 @@ from survey.store.models import (
 )
 
 __all__ = [
+    "PROFILE_FIELDS",
     "ResponseRow",
     "analysis_frame",
     "hash_token",
     "load_recorded_instrument",
     "record_instrument",
+    "resolve_profiles",
     "save_response",
     "save_responses",
     "validate_answers",
@@ -218,6 +221,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 
+def _is_finite(value: int | float) -> bool:
+    # inf/NaN are not JSON and break comparisons; an int too big for a float overflows
+    # every later float conversion (analysis, exports), so it is refused as well.
+    try:
+        return math.isfinite(value)
+    except OverflowError:
+        return False
+
+
 def _check_ranking(q: Question, value: Any) -> str | None:
     if not isinstance(value, Mapping) or not value:
         return "give a mapping of option code to rank, e.g. {'a': 1, 'b': 2}"
@@ -282,6 +294,8 @@ def _check_value(q: Question, value: Any) -> str | None:
     if t is QuestionType.NUMBER:
         if not _is_number(value):
             return "give a number"
+        if not _is_finite(value):
+            return "give a finite number (not infinity, NaN or one too large to store)"
         if q.integer and float(value) != int(value):
             return "give a whole number"
         if q.minimum is not None and value < q.minimum:
@@ -542,6 +556,15 @@ def save_response(
                 select(Response).where(Response.respondent_id == respondent_id,
                                        Response.instrument_version_id == iv_id)
             ).scalars().first()
+        if existing is not None and idempotency_key is not None and (
+                existing.respondent_id != respondent_id
+                or existing.instrument_version_id != iv_id):
+            # A key names one respondent's response to one version: never let it reach
+            # (or reveal) another respondent's answers or another version's response.
+            raise LandscapeError.of(
+                "S109", f"the idempotency key '{idempotency_key}' belongs to another "
+                f"{'respondent' if existing.instrument_version_id == iv_id else 'survey version'}"
+                f" (response {existing.id}); use a new key for this response")
         if existing is not None:
             if existing.payload_hash == payload:
                 return existing.id
@@ -722,6 +745,73 @@ def _option_order(store: Store, question_code: str, instrument: str | None) -> l
     return order
 
 
+#: The respondent profile fields: from the frame record, else the response's own answers.
+PROFILE_FIELDS: tuple[str, ...] = ("nation", "region", "organisation_type")
+# A nation with exactly one ITL1 region (Wales, Scotland, Northern Ireland) is its own region.
+_ONLY_REGION: dict[str, str] = {
+    nation: codes[0] for nation, codes in (
+        (n, [r.code for r in REGIONS if r.nation == n]) for n in {r.nation for r in REGIONS})
+    if len(codes) == 1}
+
+
+def resolve_profiles(conn: Connection, profiles: pd.DataFrame,
+                     conditions: Sequence[Any] = ()) -> pd.DataFrame:
+    """Fill each response's :data:`PROFILE_FIELDS` the one way every reader does.
+
+    ``profiles`` is indexed by response id and holds the frame record's values
+    (``None`` where there is no record, as for open-link responses). A missing
+    value is taken from the response's own answer to the question with that code
+    (``nation``, ``region``, ``organisation_type``); then a nation with a single
+    ITL1 region is its own region, as in the frame import. ``conditions`` narrow
+    the responses whose answers are read (they should select the same responses).
+    Returns a copy with the three columns resolved.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> given = pd.DataFrame({"nation": ["wales"], "region": [None],
+    ...                       "organisation_type": [None]}, index=["r1"], dtype=object)
+    >>> with store.engine.connect() as conn:
+    ...     resolve_profiles(conn, given).loc["r1", "region"]
+    'wales'
+    """
+    out = profiles.copy()
+    for field in PROFILE_FIELDS:
+        out[field] = out[field].astype(object)
+    # Only responses missing a frame value need their answers read: usually the
+    # open-link ones, so the lookup stays small for a large invited frame.
+    missing = or_(*(getattr(Respondent, f).is_(None) for f in PROFILE_FIELDS))
+    answer_query = (
+        select(Answer.response_id, Answer.question_code, Answer.value)
+        .join(Response, Response.id == Answer.response_id)
+        .outerjoin(Respondent, Respondent.id == Response.respondent_id)
+        .where(Answer.question_code.in_(PROFILE_FIELDS), missing, *conditions)
+    )
+    given = pd.DataFrame.from_records(_fetch_all(conn, answer_query),
+                                      columns=["response_id", "field", "value"])
+    if not given.empty:
+        given["value"] = given["value"].map(_answer_code)
+        wide = given.pivot(index="response_id", columns="field", values="value")
+        for field in wide.columns:
+            fallback = wide[field].reindex(out.index).astype(object)
+            out[field] = out[field].where(out[field].map(_is_code), fallback)
+    own_region = out["nation"].map(lambda n: _ONLY_REGION.get(n) if _is_code(n) else None)
+    out["region"] = out["region"].where(out["region"].map(_is_code), own_region)
+    for field in PROFILE_FIELDS:
+        out[field] = out[field].map(lambda v: v if _is_code(v) else None).astype(object)
+    return out
+
+
+def _is_code(value: Any) -> bool:
+    return isinstance(value, str)
+
+
+def _answer_code(value: str) -> str | None:
+    # Profile answers are codes (JSON strings); anything else is no usable value.
+    decoded = json.loads(value)
+    return decoded if isinstance(decoded, str) else None
+
+
 def analysis_frame(
     store: Store,
     question_code: str,
@@ -772,11 +862,12 @@ def analysis_frame(
         conditions.append(Response.version == version)
     if path is not None:
         conditions.append(Response.path == path)
-    for column, wanted in ((Respondent.nation, _values(nation)),
-                           (Respondent.region, _values(region)),
-                           (Respondent.organisation_type, _values(organisation_type))):
-        if wanted is not None:
-            conditions.append(column.in_(wanted))
+    # Nation, region and organisation type are filtered after resolve_profiles (the
+    # frame record, else the response's own answers), as response_attributes does, so
+    # an open-link respondent who answered 'wales' is kept by nation='wales'.
+    profile_filters = {field: wanted for field, wanted in (
+        ("nation", _values(nation)), ("region", _values(region)),
+        ("organisation_type", _values(organisation_type))) if wanted is not None}
     # Two plain SELECTs, no join: the eligible responses (few columns, one row each)
     # and the question's long ranking rows (an index range scan). Matching them is a
     # hash lookup in pandas, far cheaper than a per-row join in the database.
@@ -795,6 +886,13 @@ def analysis_frame(
                                           columns=["response_id", *attributes])
         long = pd.DataFrame.from_records(_fetch_all(conn, long_query),
                                          columns=["response_id", "option_code", "rank"])
+        attrs = resolve_profiles(conn, attrs.set_index("response_id", drop=False),
+                                 conditions).reset_index(drop=True)
+    if profile_filters:
+        keep_rows = np.ones(len(attrs), dtype=bool)
+        for field, wanted in profile_filters.items():
+            keep_rows &= attrs[field].isin(wanted).to_numpy(dtype=bool)
+        attrs = attrs[keep_rows].reset_index(drop=True)
     eligible = pd.Index(attrs["response_id"].astype(object))
     row_of = eligible.get_indexer(long["response_id"].astype(object))
     keep = row_of >= 0

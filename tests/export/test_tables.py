@@ -181,7 +181,8 @@ def test_xlsx_sheets_numbers_formats_and_strings(tmp_path: Path) -> None:
     labels = [sheet.cell(row=r, column=1).value for r in range(4, 7)]
     hostile_row = 4 + labels.index(next(x for x in labels if "HYPERLINK" in x))
     cell = sheet.cell(row=hostile_row, column=1)
-    assert cell.data_type == "s" and cell.value.startswith("=HYPERLINK")  # text, not formula
+    # Text, not a formula, and defused like the CSV (survey.files.defuse_cell).
+    assert cell.data_type == "s" and cell.value.startswith("'=HYPERLINK")
     numbers = [sheet.cell(row=r, column=c) for r in range(4, 7) for c in range(2, 5)]
     shown = [c for c in numbers if c.value != SUPPRESSED]
     assert shown and all(isinstance(c.value, int) and c.number_format == '0"%"' for c in shown)

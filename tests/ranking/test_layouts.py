@@ -195,3 +195,28 @@ def test_markdown_escapes_labels(tmp_path: Path) -> None:
                                        "rank-per-option", "--bands", "1,2", "--format", "md"])
     assert result.exit_code == 0, result.output
     assert "<script>" not in result.output and "a\\|b" in result.output
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_written_rankings_defuse_formulas_in_labels_and_groups(tmp_path: Path,
+                                                               suffix: str) -> None:
+    evil = '=HYPERLINK("http://evil")'
+    ranks = pd.DataFrame({"a": [1, 2], "b": [2, 1]}, index=["r1", "-3"], dtype="Int64")
+    data = RankingData(ranks, ("a", "b"), {"a": evil, "b": "@SUM(A1)"},
+                       groups=pd.Series(["=1+1@ex.org", "west"], index=ranks.index))
+    path = write_rankings(data, tmp_path / f"x{suffix}", "option-per-rank", use_labels=True,
+                          group_column="place")
+    if suffix == ".xlsx":
+        from openpyxl import load_workbook
+
+        sheet = load_workbook(path).active
+        assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
+        rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    else:
+        import csv
+
+        with path.open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+    assert rows[0] == ["respondent_id", "place", "rank_1", "rank_2"]
+    assert rows[1] == ["r1", "'=1+1@ex.org", "'" + evil, "'@SUM(A1)"]
+    assert rows[2] == ["-3", "west", "'@SUM(A1)", "'" + evil]  # "-3" is a number: as it was

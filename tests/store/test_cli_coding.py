@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from pathlib import Path
 
@@ -113,3 +115,15 @@ def test_kappa_missing_file_exit_2(tmp_path: Path) -> None:
     b = _write(tmp_path / "b.csv", "response_id,funding\nLG01,1\n")
     result = CliRunner().invoke(main, ["code", "kappa", str(tmp_path / "none.csv"), str(b)])
     assert result.exit_code == 2 and "C152" in result.output
+
+
+def test_kappa_csv_defuses_formulas_in_theme_names(tmp_path: Path) -> None:
+    evil = '=HYPERLINK("http://evil")'
+    header = f'response_id,"{evil.replace(chr(34), chr(34) * 2)}",funding\n'
+    a = _write(tmp_path / "a.csv", header + "LG01,1,0\nLG02,0,1\nLG03,1,1\n")
+    b = _write(tmp_path / "b.csv", header + "LG01,1,0\nLG02,1,1\nLG03,1,1\n")
+    result = CliRunner().invoke(main, ["code", "kappa", str(a), str(b), "--format", "csv"])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(result.output)))
+    assert {r["theme"] for r in rows} == {"'" + evil, "funding"}
+    assert {r["n"] for r in rows} == {"3"}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 import json
 from fractions import Fraction
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -139,3 +141,21 @@ def test_reproduce_from_files_includes_barriers_and_frame() -> None:
                    "frame: local_government sent to"):
         assert figure in result.output
     assert "10/13, 20/26" in result.output  # the answering denominators that give 76.9%
+
+
+def test_priorities_csv_and_md_of_demo_data_are_labelled_in_the_file(demo_url: str,
+                                                                      tmp_path: Path) -> None:
+    out = tmp_path / "bands.csv"
+    result = CliRunner().invoke(main, ["priorities", "--database", demo_url, "--format", "csv",
+                                       "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    with out.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert rows and all("not the real responses" in r["data_status"] for r in rows)
+    assert {r["group"] for r in rows} == {"local_government", "researcher"}
+    md = tmp_path / "bands.md"
+    result = CliRunner().invoke(main, ["priorities", "--database", demo_url, "--format", "md",
+                                       "-o", str(md)])
+    assert result.exit_code == 0, result.output
+    last = md.read_text(encoding="utf-8").rstrip("\n").splitlines()[-1]
+    assert last.startswith("*Data: ") and "not the real responses" in last

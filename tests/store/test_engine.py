@@ -102,9 +102,9 @@ def test_db_upgrade_and_status_commands(tmp_path: Path) -> None:
     assert no_traceback(result)
     result = runner.invoke(main, ["db", "upgrade", "--database-url", url])
     assert result.exit_code == 0, result.output
-    assert "-> 0003" in result.output
+    assert "-> 0004" in result.output
     result = runner.invoke(main, ["db", "upgrade"], env={"LANDSCAPE_DATABASE_URL": url})
-    assert result.exit_code == 0 and "already at revision 0003" in result.output
+    assert result.exit_code == 0 and "already at revision 0004" in result.output
     result = runner.invoke(main, ["db", "status", "--database-url", url])
     assert result.exit_code == 0 and "up to date" in result.output
 

@@ -143,3 +143,46 @@ def test_an_export_imports_into_a_fresh_store_unchanged(
         return sorted(tuple(r[c] for c in answers) for r in _rows(path))
 
     assert answer_rows(second) == answer_rows(first)
+
+
+EVIL_LABEL = '=HYPERLINK("http://evil")'
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_export_defuses_formulas_in_labels_and_answers(store: Store, tmp_path: Path,
+                                                       fmt: str) -> None:
+    from store_helpers import DEMO_YAML
+
+    from survey.instrument import parse_instrument_text
+
+    hostile = parse_instrument_text(DEMO_YAML.replace("label: Health", f"label: '{EVIL_LABEL}'"))
+    save_response(store, hostile, complete_answers(sectors=["health"], comments="=1+1@ex.org",
+                                                   staff=3), path="partnership")
+    out = tmp_path / f"raw.{fmt}"
+    export_responses(store, out, fmt, labels=True)
+    if fmt == "csv":
+        (row,) = _rows(out)
+    else:
+        book = load_workbook(out)  # not read-only: data_type shows a formula as "f"
+        sheet = book["responses"]
+        header = [c.value for c in sheet[1]]
+        assert all(c.data_type != "f" for r in sheet.iter_rows() for c in r)
+        row = {h: c.value for h, c in zip(header, sheet[2], strict=True)}
+    assert row["sectors"] == "'" + EVIL_LABEL
+    assert row["comments"] == "'=1+1@ex.org"
+    assert str(row["staff"]) == "3" and row["in_partnership"] == "Yes"  # untouched
+
+
+@pytest.mark.parametrize("fmt", ["csv", "xlsx"])
+def test_cli_export_to_a_missing_directory_is_x101(store_url: str, store: Store,
+                                                   iv: InstrumentVersion, tmp_path: Path,
+                                                   fmt: str) -> None:
+    save_response(store, iv, complete_answers(), path="partnership")
+    out = tmp_path / "nodir" / f"x.{fmt}"
+    result = CliRunner().invoke(main, ["responses", "export", "--format", fmt, "-o", str(out),
+                                       "--database-url", store_url])
+    assert result.exit_code == 2, result.output
+    assert "X101" in result.output and "does not exist" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert not out.exists() and not (tmp_path / "nodir").exists()

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from cli_assert import no_traceback
 from click.testing import CliRunner
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 from store_helpers import complete_answers, write_frame
 
 from survey.cli import main
@@ -108,6 +108,56 @@ def test_purge_removes_contacts_and_keeps_answers(store: Store, tmp_path: Path,
     after = analysis_frame(store, "priorities")
     pd_equal = before.equals(after)
     assert pd_equal and after["nation"].tolist() == ["wales"]
+
+
+_MARKER = "qzxjv.purge-marker"
+
+
+def _file_bytes(store: Store) -> bytes:
+    database = Path(store.engine.url.database or "")
+    return b"".join(p.read_bytes() for p in (database, Path(f"{database}-wal"),
+                                            Path(f"{database}-shm")) if p.exists())
+
+
+def _pg_filenodes(store: Store) -> dict[str, int]:
+    # The contacts table and its indexes, each with the file that holds it.
+    query = text("SELECT c.relname, pg_relation_filenode(c.oid) FROM pg_class c "
+                 "WHERE c.oid = 'contacts'::regclass OR c.oid IN "
+                 "(SELECT indexrelid FROM pg_index WHERE indrelid = 'contacts'::regclass)")
+    with store.session() as s:
+        return {name: int(node) for name, node in s.execute(query)}
+
+
+def test_purge_scrubs_the_deleted_personal_data_from_disk(
+    store: Store, tmp_path: Path, iv: InstrumentVersion
+) -> None:
+    people = [*GOOD, f"Zed Marker,{_MARKER}@example.org,Marker Council,unitary,,Wales,"]
+    import_frame(store, write_frame(tmp_path / "f.csv", people))
+    with store.session() as s:
+        rids = s.execute(select(Respondent.id).order_by(Respondent.id)).scalars().all()
+    for rid in rids:
+        save_response(store, iv, complete_answers(), respondent_id=rid, path="partnership")
+    before = analysis_frame(store, "priorities")
+    if store.dialect == "sqlite":
+        assert _MARKER.encode() in _file_bytes(store)
+    else:
+        nodes_before = _pg_filenodes(store)
+    assert purge_contacts(store) == 4
+    assert _count(store, Contact) == 0 and _count(store, Respondent) == 4
+    after = analysis_frame(store, "priorities")
+    assert before.equals(after) and len(after) == 4
+    if store.dialect == "sqlite":
+        # Not in the main file, the write-ahead log or its index, in any encoding we wrote.
+        on_disk = _file_bytes(store)
+        assert on_disk and _MARKER.encode() not in on_disk
+        assert b"Marker Council" not in on_disk
+    else:
+        # VACUUM FULL gave the table and its indexes new, empty files.
+        nodes_after = _pg_filenodes(store)
+        assert "contacts" in nodes_after
+        assert all(nodes_after[name] != node for name, node in nodes_before.items())
+        with store.session() as s:
+            assert s.execute(text("SELECT pg_relation_size('contacts')")).scalar_one() == 0
 
 
 def test_frame_cli(store_url: str, tmp_path: Path) -> None:

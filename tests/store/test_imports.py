@@ -228,6 +228,76 @@ def test_skip_invalid_imports_good_rows_and_writes_rejects(
     assert import_responses(store, fixed, iv).imported == 1
 
 
+_MIXED = f"{HEADER}\n{GOOD_ROW}\nr2,yes,1,1,3,5,ok,yes\n"  # row 3 is rejected (rank 1 twice)
+
+
+def test_rejects_are_on_disk_before_the_commit_and_gone_if_it_fails(
+        store: Store, iv: InstrumentVersion, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import survey.store.imports as imports
+
+    path = _write(tmp_path / "x.csv", _MIXED)
+    (folder := tmp_path / "out").mkdir()
+    rejects = folder / "rejects.csv"
+    staged: list[str] = []
+
+    def failing_commit(*args: object, **kwargs: object) -> list[str]:
+        # At commit time the rejects are complete in their temporary file, not yet in place.
+        (temporary,) = folder.glob(".rejects.csv.*")
+        staged.append(temporary.read_text(encoding="utf-8-sig"))
+        assert not rejects.exists()
+        raise RuntimeError("commit failed")
+
+    monkeypatch.setattr(imports, "save_responses", failing_commit)
+    with pytest.raises(RuntimeError, match="commit failed"):
+        import_responses(store, path, iv, skip_invalid=True, rejects=rejects)
+    assert staged and "priorities.skills: A107" in staged[0]
+    assert list(folder.iterdir()) == []  # no rejects for an import that did not happen
+    assert _count(store, Response) == 0
+
+
+def test_failing_rejects_write_imports_nothing(
+        store: Store, iv: InstrumentVersion, tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import survey.store.imports as imports
+
+    def disk_full(*args: object) -> None:
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(imports, "_write_rejects", disk_full)
+    (folder := tmp_path / "out").mkdir()
+    with pytest.raises(LandscapeError) as exc:
+        import_responses(store, _write(tmp_path / "x.csv", _MIXED), iv, skip_invalid=True,
+                         rejects=folder / "rejects.csv")
+    assert exc.value.issues[0].code == "X101" and "No space left" in str(exc.value)
+    assert _count(store, Response) == 0  # the rejects are never lost after a commit
+    assert list(folder.iterdir()) == []
+
+
+def test_no_rejects_file_when_every_row_is_good(store: Store, iv: InstrumentVersion,
+                                                tmp_path: Path) -> None:
+    (folder := tmp_path / "out").mkdir()
+    result = import_responses(store, _write(tmp_path / "x.csv", f"{HEADER}\n{GOOD_ROW}\n"),
+                              iv, skip_invalid=True, rejects=folder / "rejects.csv")
+    assert result.imported == 1 and result.rejects_file is None
+    assert list(folder.iterdir()) == []
+
+
+def test_rejects_file_defuses_spreadsheet_formulas(store: Store, iv: InstrumentVersion,
+                                                   tmp_path: Path) -> None:
+    path = _write(tmp_path / "x.csv", f"{HEADER}\n{GOOD_ROW}\n"
+                  'r2,yes,1,1,3,-3,"=HYPERLINK(""http://evil"")",yes\n'
+                  "@r3,yes,1,2,3,5,=1+1@ex.org,maybe\n")
+    rejects = tmp_path / "rejects.csv"
+    result = import_responses(store, path, iv, skip_invalid=True, rejects=rejects)
+    assert (result.imported, len(result.rejected)) == (1, 2)
+    with rejects.open(encoding="utf-8-sig", newline="") as handle:
+        table = list(csv.reader(handle))
+    assert table[1][2:] == ["r2", "yes", "1", "1", "3", "-3", "'=HYPERLINK(\"http://evil\")",
+                            "yes"]  # -3 is a number, not a formula: left alone
+    assert table[2][2] == "'@r3" and table[2][8] == "'=1+1@ex.org"
+
+
 # -- Welsh text round-trips exactly through import and export ----------------------------
 
 WELSH_ORGANISATION = "Cyngor Sir Ynys Môn / Wrexham Glyndŵr"

@@ -24,6 +24,7 @@ from survey.store.invitations import (
     due_reminders,
     issue_invitations,
     issue_reminders,
+    open_link,
     send_mails,
 )
 from survey.store.models import Invitation
@@ -85,11 +86,109 @@ def test_invitations_carry_unguessable_tokens_stored_only_as_hashes(
 
 def test_failed_mail_merge_write_leaves_no_invitations(framed: Store, iv: InstrumentVersion,
                                                        tmp_path: Path) -> None:
-    with pytest.raises(OSError):
+    with pytest.raises(LandscapeError) as exc:
         issue_invitations(framed, iv, BASE, output=tmp_path / "no-such-dir" / "m.csv")
+    assert exc.value.issues[0].code == "X101"
     assert find_invitation(framed, "x") is None
     with framed.session() as s:
         assert s.execute(text("SELECT count(*) FROM invitations")).scalar() == 0
+
+
+def _invitation_count(store: Store) -> int:
+    with store.session() as s:
+        return int(s.execute(text("SELECT count(*) FROM invitations")).scalar_one())
+
+
+def test_mail_merge_write_failing_inside_the_transaction_stores_nothing(
+    framed: Store, iv: InstrumentVersion, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import survey.store.invitations as invitations
+
+    def disk_full(rows: object, path: Path) -> None:
+        path.write_text("name,email\nhalf", encoding="utf-8")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(invitations, "_write_mail_merge_rows", disk_full)
+    (folder := tmp_path / "out").mkdir()
+    out = folder / "merge.csv"
+    with pytest.raises(LandscapeError) as exc:
+        issue_invitations(framed, iv, BASE, output=out)
+    assert exc.value.issues[0].code == "X101" and "No space left" in str(exc.value)
+    assert _invitation_count(framed) == 0  # rolled back
+    assert list(folder.iterdir()) == []  # no file, no temporary
+
+
+def test_failed_commit_leaves_no_mail_merge_with_live_links(
+    framed: Store, iv: InstrumentVersion, tmp_path: Path
+) -> None:
+    from sqlalchemy import event
+
+    (folder := tmp_path / "out").mkdir()
+    out = folder / "merge.csv"
+    written: list[str] = []
+
+    def refuse_commit(conn: object) -> None:
+        # The staged file is complete at commit time, but not yet in place.
+        written.extend(p.name for p in folder.iterdir())
+        raise RuntimeError("commit refused")
+
+    event.listen(framed.write_engine, "commit", refuse_commit)
+    try:
+        with pytest.raises(RuntimeError, match="commit refused"):
+            issue_invitations(framed, iv, BASE, output=out)
+    finally:
+        event.remove(framed.write_engine, "commit", refuse_commit)
+    assert any(name.startswith(".merge.csv.") for name in written) and "merge.csv" not in written
+    assert not out.exists()
+    assert list(folder.iterdir()) == []  # the temporary is gone
+    assert _invitation_count(framed) == 0
+    rows = issue_invitations(framed, iv, BASE, output=out)  # and a retry works
+    assert len(rows) == 3 and len(_read_csv(out)) == 3
+    assert out.stat().st_mode & 0o777 == 0o600  # it holds live links
+
+
+def test_reminders_mail_merge_is_staged_until_commit(
+    framed: Store, iv: InstrumentVersion, tmp_path: Path
+) -> None:
+    from sqlalchemy import event
+
+    issue_invitations(framed, iv, BASE)
+
+    def refuse_commit(conn: object) -> None:
+        raise RuntimeError("commit refused")
+
+    event.listen(framed.write_engine, "commit", refuse_commit)
+    (folder := tmp_path / "out").mkdir()
+    out = folder / "reminders.csv"
+    try:
+        with pytest.raises(RuntimeError, match="commit refused"):
+            issue_reminders(framed, iv, BASE, output=out)
+    finally:
+        event.remove(framed.write_engine, "commit", refuse_commit)
+    assert not out.exists()
+    assert list(folder.iterdir()) == []
+    assert len(issue_reminders(framed, iv, BASE, output=out)) == 3
+    assert len(_read_csv(out)) == 3
+
+
+def test_mail_merge_defuses_formulas_in_every_column(
+    store: Store, iv: InstrumentVersion, tmp_path: Path
+) -> None:
+    import_frame(store, write_frame(tmp_path / "frame.csv", [
+        '"=HYPERLINK(""http://evil"")",=1+1@ex.org,@SUM(A1),unitary,,Wales,',
+        "-3,ok@example.org,+Council,unitary,,Wales,",
+    ]))
+    out = tmp_path / "merge.csv"
+    issue_invitations(store, iv, BASE, output=out)
+    merge = {r["email"]: r for r in _read_csv(out)}
+    assert set(merge) == {"'=1+1@ex.org", "ok@example.org"}
+    evil = merge["'=1+1@ex.org"]
+    assert evil["name"] == "'=HYPERLINK(\"http://evil\")"
+    assert evil["organisation"] == "'@SUM(A1)"
+    assert merge["ok@example.org"]["organisation"] == "'+Council"
+    assert merge["ok@example.org"]["name"] == "-3"  # a plain number is no formula
+    assert not any(cell.startswith(("=", "+", "@")) for r in merge.values()
+                   for cell in r.values())
 
 
 def test_links_are_single_use(framed: Store, iv: InstrumentVersion, tmp_path: Path) -> None:
@@ -227,9 +326,76 @@ def test_invite_remind_and_open_link_commands(
                                   str(tmp_path / "r3.csv"), "--database-url", store_url],
                            env={"LANDSCAPE_REMINDER_LIMIT": "lots"})
     assert result.exit_code == 2 and "S108" in result.output
+    # A version fielded by invitation is not also opened to anyone.
     result = runner.invoke(main, ["open-link", "--instrument", "demo@1.0.0", "--base-url",
                                   "https://open.example.org", "--database-url", store_url])
-    assert result.output.strip() == "https://open.example.org/open/demo/1.0.0"
+    assert result.exit_code == 2 and "F110" in result.output
+    assert "Traceback" not in result.output
     result = runner.invoke(main, ["invite", "--instrument", "demo@9.9.9", "-o", str(out),
                                   "--database-url", store_url])
     assert result.exit_code == 2 and "I110" in result.output
+
+
+def _open_flags(store: Store) -> dict[str, bool]:
+    with store.session() as s:
+        return {f"{i}@{v}": bool(flag) for i, v, flag in s.execute(
+            text("SELECT instrument, version, open_link FROM instrument_versions"))}
+
+
+def test_open_link_is_off_until_opened_and_close_turns_it_off(
+    store: Store, store_url: str, iv: InstrumentVersion, instruments_dir: Path
+) -> None:
+    # Recording a version (as an import does) does not open it.
+    store.record_instrument(iv)
+    assert _open_flags(store) == {"demo@1.0.0": False}
+    runner = CliRunner()
+    args = ["open-link", "--instrument", "demo@1.0.0", "--base-url",
+            "https://open.example.org", "--database-url", store_url]
+    result = runner.invoke(main, args)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "https://open.example.org/open/demo/1.0.0"
+    assert _open_flags(store) == {"demo@1.0.0": True}
+    result = runner.invoke(main, [*args, "--close"])
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == "closed: https://open.example.org/open/demo/1.0.0"
+    assert _open_flags(store) == {"demo@1.0.0": False}
+
+
+def test_open_link_refuses_a_version_fielded_by_invitation(
+    store: Store, iv: InstrumentVersion, tmp_path: Path
+) -> None:
+    import_frame(store, write_frame(tmp_path / "frame.csv", PEOPLE))
+    issue_invitations(store, iv, BASE)
+    with pytest.raises(LandscapeError) as exc:
+        open_link(store, iv, BASE)
+    assert exc.value.issues[0].code == "F110"
+    assert _open_flags(store) == {"demo@1.0.0": False}
+    # Closing is always allowed.
+    open_link(store, iv, BASE, enabled=False)
+
+
+@pytest.mark.parametrize("command", ["invite", "remind"])
+def test_cli_mail_merge_to_a_missing_directory_is_x101(
+    store_url: str, tmp_path: Path, instruments_dir: Path, command: str
+) -> None:
+    runner = CliRunner()
+    frame = write_frame(tmp_path / "frame.csv", PEOPLE)
+    assert runner.invoke(main, ["frame", "import", str(frame), "--database-url", store_url]
+                         ).exit_code == 0
+    if command == "remind":
+        assert runner.invoke(main, ["invite", "--instrument", "demo@1.0.0", "-o",
+                                    str(tmp_path / "m.csv"), "--database-url", store_url]
+                             ).exit_code == 0
+    out = tmp_path / "nodir" / "mm.csv"
+    result = runner.invoke(main, [command, "--instrument", "demo@1.0.0", "-o", str(out),
+                                  "--database-url", store_url])
+    assert result.exit_code == 2, result.output
+    assert "X101" in result.output and "does not exist" in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert "Traceback" not in result.output
+    assert not out.exists() and not (tmp_path / "nodir").exists()
+    with Store.open(store_url) as store:  # nothing issued: no links exist without their file
+        with store.session() as s:
+            counts = s.execute(text("SELECT count(*), coalesce(sum(reminder_count), 0) "
+                                    "FROM invitations")).one()
+    assert tuple(counts) == ((0, 0) if command == "invite" else (3, 0))

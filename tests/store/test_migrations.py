@@ -56,13 +56,23 @@ def _seed_0003(store: Store) -> None:
                        "'pobl yn symud', NULL)"), {"yes": True, "t": _T})
 
 
+def _seed_0004(store: Store) -> None:
+    _seed_0003(store)
+    with store.write() as s:
+        # An explicitly opened version alongside the invited one seeded above.
+        s.execute(text("INSERT INTO instrument_versions (id, instrument, version, content_hash, "
+                       "content, recorded_at, open_link) VALUES (99, 'researcher', '1.0.0', "
+                       "'sha256:y', '{}', :t, :yes)"), {"t": _T, "yes": True})
+
+
 # Per revision: seed rows using only what that revision's schema has.
 SEEDS: dict[str, Callable[[Store], None]] = {
     "0001": lambda store: _seed_common(store, "a1", {}),
     "0002": lambda store: _seed_common(store, "b22", {"reminder_count": 1}),
     "0003": _seed_0003,
+    "0004": _seed_0004,
 }
-_TAGS = {"0001": "a1", "0002": "b22", "0003": "c333"}
+_TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333"}
 
 
 def test_every_revision_has_a_seed() -> None:
@@ -99,7 +109,7 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
         assert "ix_ranking_answers_question_code_response_id" in indexes
         # 0003 added the codings table: rows seeded before it are still codable after it.
         with store.write() as s:
-            if revision != "0003":
+            if revision not in ("0003", "0004"):
                 s.execute(text("INSERT INTO codings (response_id, question_code, theme, "
                                "applied, source, coder, coded_at) VALUES (:id, 'challenges', "
                                "'staff_turnover', :yes, 'manual', 'Siân', :t)"),
@@ -109,6 +119,12 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
                                ).one()
             assert (coding[0], coding[1], bool(coding[2]), coding[3]) == (
                 f"resp{tag}", "staff_turnover", True, "Siân")
+        # 0004 added the open-link flag: versions recorded before it start closed.
+        with store.session() as s:
+            flags = {(i, v): bool(flag) for i, v, flag in s.execute(
+                text("SELECT instrument, version, open_link FROM instrument_versions"))}
+        assert flags[("demo", f"1.0.{len(tag)}")] is False
+        assert flags.get(("researcher", "1.0.0"), False) is (revision == "0004")
 
 
 def test_models_match_migrated_schema(store: Store) -> None:

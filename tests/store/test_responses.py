@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from datetime import UTC, datetime
 
 import pandas as pd
 import pytest
@@ -21,7 +22,7 @@ from survey.store import (
     save_responses,
     validate_answers,
 )
-from survey.store.models import Answer, RankingAnswer, Response
+from survey.store.models import Answer, RankingAnswer, Respondent, Response
 
 
 def _problems(iv: InstrumentVersion, answers: dict[str, object], **kw: object) -> dict[str, str]:
@@ -60,6 +61,25 @@ def test_invalid_answers_are_reported_per_question(
     problems = _problems(iv, complete_answers(**overrides), path="partnership")
     assert list(problems) == [question]
     assert fragment in problems[question]
+
+
+@pytest.mark.parametrize("value", [float("inf"), float("-inf"), float("nan"), 10 ** 400,
+                                   -(10 ** 400)],
+                         ids=["inf", "-inf", "nan", "10**400", "-10**400"])
+def test_non_finite_numbers_are_invalid_answers(store: Store, value: float) -> None:
+    # 'budget' has no bounds or integer rule, so only the finiteness check can catch these.
+    iv = demo_instrument(extra_yaml="  - {code: budget, type: number, label: Budget}\n")
+    finite = "give a finite number"
+    assert _problems(iv, complete_answers(budget=value, staff=value), path="partnership") == {
+        "staff": finite + " (not infinity, NaN or one too large to store)",
+        "budget": finite + " (not infinity, NaN or one too large to store)"}
+    with pytest.raises(LandscapeError) as exc:
+        save_response(store, iv, complete_answers(budget=value))
+    assert [i.code for i in exc.value.issues] == ["S106"]
+    assert _count(store, Response) == 0 and _count(store, Answer) == 0
+    # A large but finite number is still an answer.
+    save_response(store, iv, complete_answers(budget=1e300))
+    assert _count(store, Response) == 1
 
 
 def test_valid_answers_pass(iv: InstrumentVersion) -> None:
@@ -116,6 +136,45 @@ def test_idempotent_submission(store: Store, iv: InstrumentVersion) -> None:
         save_response(store, iv, complete_answers(staff=3), idempotency_key="submit-1")
     assert exc.value.issues[0].code == "S107"
     assert _count(store, Response) == 1
+
+
+def _add_respondents(store: Store, *ids: str) -> None:
+    with store.write() as s:
+        for rid in ids:
+            s.add(Respondent(id=rid, organisation_type="unitary", nation="wales",
+                             created_at=datetime.now(UTC)))
+
+
+def test_idempotency_key_cannot_reach_another_respondents_or_versions_response(
+    store: Store, iv: InstrumentVersion
+) -> None:
+    _add_respondents(store, "resp_a", "resp_b")
+    mine = save_response(store, iv, {"in_partnership": "yes"}, state="in_progress",
+                         respondent_id="resp_a", idempotency_key="shared-key")
+    later = demo_instrument("1.1.0")
+    attempts: list[dict[str, object]] = [
+        {"respondent_id": "resp_b"},  # another invited respondent
+        {},  # an open-link respondent (no frame record)
+    ]
+    for who in attempts:
+        for payload in ({"in_partnership": "yes"}, complete_answers()):  # same and changed
+            with pytest.raises(LandscapeError) as exc:
+                save_response(store, iv, payload, state="in_progress",
+                              idempotency_key="shared-key", **who)  # type: ignore[arg-type]
+            (problem,) = exc.value.issues
+            assert problem.code == "S109" and "another respondent" in problem.message
+    with pytest.raises(LandscapeError) as exc:
+        save_response(store, later, {"in_partnership": "yes"}, state="in_progress",
+                      respondent_id="resp_a", idempotency_key="shared-key")
+    assert exc.value.issues[0].code == "S109"
+    assert "another survey version" in exc.value.issues[0].message
+    # The owner's response is untouched, and still reachable by its owner.
+    with store.session() as s:
+        row = s.get(Response, mine)
+        assert row is not None and (row.respondent_id, row.state) == ("resp_a", "in_progress")
+    assert _count(store, Response) == 1 and _count(store, Answer) == 1
+    assert save_response(store, iv, complete_answers(), respondent_id="resp_a",
+                         idempotency_key="shared-key") == mine
 
 
 def test_in_progress_can_be_updated_then_completed(store: Store, iv: InstrumentVersion) -> None:
@@ -200,3 +259,45 @@ questions:
     assert validate_answers(iv, {"staff": 3}) == []
     (problem,) = validate_answers(iv, {"staff": 30})
     assert problem.location.question == "why" and "must be answered" in problem.message
+
+
+def test_nation_filter_means_the_same_in_analysis_frame_and_response_attributes(
+    store: Store
+) -> None:
+    from survey.store.analysis import response_attributes, store_ranking_groups
+
+    iv = demo_instrument(extra_yaml=(
+        "  - {code: nation, type: place, level: nation, label: Your nation}\n"
+        "  - {code: organisation_type, type: single_choice, label: Organisation type,\n"
+        "     options: [{code: university, label: University}]}\n"))
+    _add_respondents(store, "framed_wales")  # a frame record: nation wales, unitary
+    framed = save_response(store, iv, complete_answers(), respondent_id="framed_wales")
+    # Open link: no frame record, so nation and type are the respondent's own answers.
+    open_wales = save_response(store, iv, complete_answers(
+        nation="wales", organisation_type="university"))
+    open_scotland = save_response(store, iv, complete_answers(nation="scotland"))
+    # A frame record wins over an answer (the frame is what the sample was drawn from).
+    _add_respondents(store, "framed_answer")
+    framed_answer = save_response(store, iv, complete_answers(nation="scotland"),
+                                  respondent_id="framed_answer")
+    wales = {framed, open_wales, framed_answer}
+
+    frame = analysis_frame(store, "priorities", nation="wales")
+    assert set(frame.index) == wales
+    assert frame.loc[open_wales, ["nation", "region", "organisation_type"]].tolist() == [
+        "wales", "wales", "university"]
+    assert set(analysis_frame(store, "priorities", nation=["scotland"]).index) == {
+        open_scotland}
+    assert set(analysis_frame(store, "priorities", region="wales").index) == wales
+    assert set(analysis_frame(store, "priorities", organisation_type="university").index) == {
+        open_wales}
+
+    attrs = response_attributes(store)
+    assert set(attrs.index[attrs["nation"] == "wales"]) == wales
+    unfiltered = analysis_frame(store, "priorities")
+    columns = ["nation", "region", "organisation_type"]
+    assert unfiltered[columns].to_dict("index") == attrs.loc[unfiltered.index, columns
+                                                             ].to_dict("index")
+    groups = store_ranking_groups(store, "priorities", where=["nation=wales"])
+    (data,) = groups.values()
+    assert set(data.ranks.index) == wales
