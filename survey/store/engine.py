@@ -154,7 +154,13 @@ class Store:
                 )
             if not path.parent.exists():
                 raise LandscapeError.of("S104", f"the folder {path.parent} does not exist")
-        engine = create_engine(url, future=True)
+        try:
+            engine = create_engine(url, future=True)
+        except ImportError as exc:
+            # The PostgreSQL driver ships with the package; this is a damaged install.
+            raise LandscapeError.of(
+                "S104", f"{_safe(url)}: the database driver '{exc.name}' is not installed; "
+                "run: python -m pip install 'psycopg[binary]'") from None
         if is_sqlite:
             event.listen(engine, "connect", _sqlite_connect)
             event.listen(engine, "begin", _sqlite_begin)

@@ -127,3 +127,21 @@ def test_settings_are_declared_once_and_documented() -> None:
     table = settings_markdown()
     for setting in SETTINGS.values():
         assert setting.env in table and setting.option in table
+
+
+def test_a_missing_database_driver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A damaged install without psycopg: S104 naming the driver, not a traceback."""
+    import builtins
+
+    real_import = builtins.__import__
+
+    def no_psycopg(name: str, *args: object, **kwargs: object) -> object:
+        if name == "psycopg" or name.startswith("psycopg."):
+            raise ModuleNotFoundError("No module named 'psycopg'", name="psycopg")
+        return real_import(name, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(builtins, "__import__", no_psycopg)
+    with pytest.raises(LandscapeError) as caught:
+        Store.open("postgresql+psycopg://nobody@127.0.0.1:1/none")
+    (problem,) = caught.value.issues
+    assert problem.code == "S104" and "'psycopg' is not installed" in problem.message
