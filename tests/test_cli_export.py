@@ -7,20 +7,31 @@ from pathlib import Path
 
 import docx
 import openpyxl
+import pytest
 from cli_assert import no_traceback
 from click.testing import CliRunner
 
 from survey.cli import main
+from survey.demo import load_demo
 from survey.ranking.published import published_table
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite store loaded by ``landscape demo`` (shared: the tests only read it)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('store') / 'demo.db'}"
+    load_demo(url)
+    return url
 
 
 def run(*args: str):
     return CliRunner().invoke(main, ["export", "priorities", *args])
 
 
-def test_demo_export_to_xlsx_has_both_published_tables(tmp_path: Path) -> None:
+def test_demo_store_export_to_xlsx_has_both_published_tables(tmp_path: Path,
+                                                             demo_url: str) -> None:
     target = tmp_path / "tables.xlsx"
-    result = run("-o", str(target))
+    result = run("--database", demo_url, "-o", str(target))
     assert result.exit_code == 0, result.output
     assert "reconstructed to match published aggregates" in result.output
     book = openpyxl.load_workbook(target)
@@ -39,9 +50,10 @@ def test_demo_export_to_xlsx_has_both_published_tables(tmp_path: Path) -> None:
     assert "No suppression applied (internal view): not for publication." in notes
 
 
-def test_public_docx_suppresses_with_the_given_threshold(tmp_path: Path) -> None:
+def test_public_docx_suppresses_with_the_given_threshold(tmp_path: Path,
+                                                         demo_url: str) -> None:
     target = tmp_path / "tables.docx"
-    result = run("-o", str(target), "--public", "--min-n", "3")
+    result = run("--database", demo_url, "-o", str(target), "--public", "--min-n", "3")
     assert result.exit_code == 0, result.output
     assert "public, suppression threshold 3" in result.output
     document = docx.Document(str(target))
@@ -82,16 +94,16 @@ def test_input_labelled_reconstructed_is_labelled(tmp_path: Path) -> None:
     assert "Demo data: reconstructed" in target.read_text(encoding="utf-8")
 
 
-def test_format_option_overrides_the_suffix(tmp_path: Path) -> None:
+def test_format_option_overrides_the_suffix(tmp_path: Path, demo_url: str) -> None:
     target = tmp_path / "report.txt"
-    result = run("-o", str(target), "--format", "md")
+    result = run("--database", demo_url, "-o", str(target), "--format", "md")
     assert result.exit_code == 0, result.output
     assert target.read_text(encoding="utf-8").startswith("**Table 1. Local Government")
 
 
-def test_html_chart(tmp_path: Path) -> None:
+def test_html_chart(tmp_path: Path, demo_url: str) -> None:
     target = tmp_path / "chart.html"
-    result = run("-o", str(target), "--public")
+    result = run("--database", demo_url, "-o", str(target), "--public")
     assert result.exit_code == 0, result.output
     assert "Suppressed ([c])" in target.read_text(encoding="utf-8")
 
@@ -122,7 +134,17 @@ def test_min_n_without_public_is_refused(tmp_path: Path) -> None:
     assert list(tmp_path.iterdir()) == []
 
 
-def test_input_needs_layout_and_demo_rejects_file_options(tmp_path: Path) -> None:
+def test_store_split_by_field_gets_the_generic_title(tmp_path: Path, demo_url: str) -> None:
+    target = tmp_path / "by_path.md"
+    result = run("--database", demo_url, "--by", "path", "--instrument", "researcher",
+                 "-o", str(target))
+    assert result.exit_code == 0, result.output
+    text = target.read_text(encoding="utf-8")
+    assert "**Table 1. " in text and "re: data and evidence" not in text
+    assert "Demo data: reconstructed" in text
+
+
+def test_input_needs_layout_and_store_rejects_file_options(tmp_path: Path) -> None:
     source = tmp_path / "x.csv"
     source.write_text("id,a,b\nr1,1,2\n", encoding="utf-8")
     result = run("--input", str(source), "-o", str(tmp_path / "t.csv"))

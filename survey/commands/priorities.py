@@ -30,6 +30,7 @@ from survey.instrument.render import escape_markdown
 
 __all__ = ["SOURCES", "audit_table_command", "priorities_command", "reproduce_command"]
 
+_DOCUMENT_FORMATS = ("xlsx", "docx")
 SYNTHETIC_NOTICE = ("NOTE: the demo data is reconstructed to match published aggregates, "
                     "not the real responses.")
 
@@ -116,8 +117,10 @@ def _format_table(table: Any, fmt: str) -> str:
 @rankings_source_options
 @click.option("--bands", "bands_text", default="1-3,4-6,7-9", show_default=True,
               help="Rank bands, e.g. 1-3,4-6,7-9.")
-@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json", "md"]),
-              default="table", show_default=True)
+@click.option("--format", "fmt",
+              type=click.Choice(["table", "csv", "json", "md", "xlsx", "docx"]),
+              default="table", show_default=True,
+              help="xlsx and docx write the published layout (internal view) and need -o.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of the terminal.")
 def priorities_command(bands_text: str, fmt: str, output: Path | None,
@@ -133,10 +136,17 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
     round half-up like the 2022 report. --format json gives records of group,
     option, band, count, n, share; json and csv carry the store's data label
     (data_status, e.g. reconstructed demo data), md and table a closing note.
+    --format xlsx|docx -o FILE writes the tables in the 2022 report's layout,
+    unsuppressed (for public exports use 'landscape export priorities --public').
     """
     from survey.ranking.bands import band_table, parse_bands
 
     bands = parse_bands(bands_text)
+    if fmt in _DOCUMENT_FORMATS:
+        if output is None:
+            raise LandscapeError.of("X105", f"--format {fmt} writes a file: add -o FILE.{fmt}")
+        _write_document(bands, fmt, output, options)
+        return
     if options.get("input_path") is not None:
         # A file has one option set: one table, its groups (--group-column) inside it.
         tables = [band_table(load_rankings(options), bands=bands)]
@@ -153,6 +163,27 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
     if output is not None or fmt == "csv":  # the table text itself carries no label
         for label in labels:
             click.echo(f"NOTE: this data is {label}.", err=True)
+
+
+def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any]) -> None:
+    """The band tables in the published layout (internal view) as an XLSX or DOCX file."""
+    from survey.commands.export import _labelled_reconstructed
+    from survey.export.disclosure import DisclosurePolicy
+    from survey.export.tables import priority_layouts, write_layouts
+
+    groups = load_ranking_groups(options)
+    labels = source_labels(options)
+    input_path = options.get("input_path")
+    reconstructed = bool(labels) or (input_path is not None
+                                     and _labelled_reconstructed(input_path))
+    layouts = priority_layouts(groups, DisclosurePolicy(public=False), bands=bands,
+                               reconstructed=reconstructed)
+    write_layouts(layouts, output, fmt)
+    click.echo(f"wrote {len(layouts)} {fmt} band table(s) for "
+               f"{sum(layout.n for layout in layouts)} respondents to {output} "
+               f"(source: {describe_source(options)}; internal view, no suppression)", err=True)
+    for label in labels:
+        click.echo(f"NOTE: this data is {label}.", err=True)
 
 
 def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:

@@ -36,7 +36,7 @@ from survey.errors import LandscapeError
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, ProtectedTable, protect
 from survey.files import atomic_write, defuse_cell
 from survey.instrument.render import escape_markdown
-from survey.ranking.bands import BandTable
+from survey.ranking.bands import BandTable, RankingData, band_table
 
 __all__ = [
     "CHART_FORMATS",
@@ -48,6 +48,7 @@ __all__ = [
     "band_titles",
     "build_layouts",
     "format_from_suffix",
+    "priority_layouts",
     "write_band_table",
     "write_layouts",
 ]
@@ -63,6 +64,13 @@ HEADER = "% of respondents ranking the option by preference"
 RECONSTRUCTED_NOTE = ("Demo data: reconstructed to match published aggregates, not the real "
                       "responses.")
 UNRANKED_TITLE = "Not ranked"
+#: The report's own title for the evidence-priorities tables (Tables 1 and 2).
+PUBLISHED_TITLE = ("Table {number}. {group} responses re: data and evidence requirements "
+                   "(n={n})")
+#: Instrument group -> the name the report's table titles use.
+PUBLISHED_GROUP_NAMES: Mapping[str, str] = {"local_government": "Local Government",
+                                            "researcher": "Researcher"}
+_PUBLISHED_QUESTION = "evidence_priorities"
 
 _SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".docx": "docx", ".md": "md", ".markdown": "md",
              ".html": "html", ".htm": "html", ".png": "png", ".svg": "svg"}
@@ -220,6 +228,65 @@ def build_layouts(
             column_titles=titles, rows=_ordered_rows(protected, g),
             notes=_notes(protected, n, reconstructed, notes)))
         number += 1
+    return layouts
+
+
+def priority_layouts(
+    groups: Mapping[str, RankingData],
+    policy: DisclosurePolicy,
+    *,
+    bands: Sequence[tuple[int, int]],
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    reconstructed: bool = False,
+) -> list[PublishedLayout]:
+    """Published-layout tables for rankings split into groups: one band table per group.
+
+    Each group keeps its own options and labels (instruments differ), and the
+    tables are numbered consecutively in the groups' order. The store's
+    instrument groups are named as the 2022 report names them ("Local
+    Government", "Researcher"); other groups by their key.
+
+    Parameters
+    ----------
+    groups
+        Group name -> rankings, e.g. from
+        :func:`survey.store.analysis.store_ranking_groups`.
+    policy
+        Public (suppressing) or internal.
+    bands
+        Rank bands, e.g. ``((1, 3), (4, 6), (7, 9))``.
+    title
+        Template with ``{number}``, ``{group}`` and ``{n}``; default the report's
+        own title when every group is an instrument answering its evidence
+        priorities question, otherwise :data:`DEFAULT_TITLE`.
+    notes
+        Extra sentences printed under every table.
+    reconstructed
+        The data is reconstructed/synthetic: every table says so first.
+
+    Examples
+    --------
+    >>> from survey.ranking.reconstruct import demo_ranking_data
+    >>> groups = {name: demo_ranking_data(name) for name in ("local_government", "researcher")}
+    >>> layouts = priority_layouts(groups, DisclosurePolicy(public=False),
+    ...                            bands=((1, 3), (4, 6), (7, 9)), reconstructed=True)
+    >>> layouts[1].title
+    'Table 2. Researcher responses re: data and evidence requirements (n=17)'
+    >>> layouts[1].percents()["research_project_resources"]
+    (59, 24, 18)
+    """
+    if title is None:
+        published = all(name in PUBLISHED_GROUP_NAMES and data.question == _PUBLISHED_QUESTION
+                         for name, data in groups.items())
+        title = PUBLISHED_TITLE if published else DEFAULT_TITLE
+    layouts: list[PublishedLayout] = []
+    for name, data in groups.items():
+        table = band_table(data, bands=bands, by=[name] * len(data.ranks))
+        known = {name: PUBLISHED_GROUP_NAMES[name]} if name in PUBLISHED_GROUP_NAMES else None
+        layouts += build_layouts(table, policy, title=title, group_labels=known,
+                                 notes=notes, reconstructed=reconstructed,
+                                 first_number=len(layouts) + 1)
     return layouts
 
 

@@ -253,3 +253,32 @@ def test_group_with_no_respondents_is_left_out() -> None:
     frame = pd.DataFrame([[1, 2], [None, None]], columns=["a", "b"]).astype("Int64")
     table = band_table(frame, bands=((1, 1), (2, 2)), by=np.array(["x", "y"]))
     assert [layout.group for layout in build_layouts(table, INTERNAL)] == ["x"]
+
+
+def test_priority_layouts_number_groups_and_use_the_published_names() -> None:
+    from survey.export.tables import PUBLISHED_TITLE, priority_layouts
+
+    groups = {name: demo_ranking_data(name) for name in ("local_government", "researcher")}
+    layouts = priority_layouts(groups, INTERNAL, bands=((1, 3), (4, 6), (7, 9)),
+                               reconstructed=True, notes=("Source: demo",))
+    assert [(lay.number, lay.group_label, lay.n) for lay in layouts] == [
+        (1, "Local Government", 35), (2, "Researcher", 17)]
+    assert layouts[1].title == PUBLISHED_TITLE.format(number=2, group="Researcher", n=17)
+    published = {row.option: tuple(int(p) for p in row.pct)
+                 for row in published_table("table_2_researcher").rows}
+    assert {row.label: row.cells for row in layouts[1].rows} == published
+    assert layouts[1].percents()["research_project_resources"] == (59, 24, 18)
+    assert layouts[0].notes[0] == RECONSTRUCTED_NOTE and layouts[0].notes[-1] == "Source: demo"
+    # Other groups keep their keys and the generic title; each has its own options.
+    other = priority_layouts({"north": small_data(["a", "b"]), "south": small_data(["c"])},
+                             INTERNAL, bands=((1, 1), (2, 2)))
+    assert [lay.title for lay in other] == ["Table 1. north responses (n=2)",
+                                            "Table 2. south responses (n=2)"]
+    assert [[r.code for r in lay.rows] for lay in other] == [["a", "b"], ["c"]]
+    assert other[0].percents() == {"a": (50, 50), "b": (50, 50)}
+
+
+def small_data(options: list[str]) -> RankingData:
+    frame = pd.DataFrame({o: [i + 1, len(options) - i] for i, o in enumerate(options)},
+                         dtype="Int64")
+    return RankingData(frame, tuple(options), {})

@@ -159,3 +159,33 @@ def test_priorities_csv_and_md_of_demo_data_are_labelled_in_the_file(demo_url: s
     assert result.exit_code == 0, result.output
     last = md.read_text(encoding="utf-8").rstrip("\n").splitlines()[-1]
     assert last.startswith("*Data: ") and "not the real responses" in last
+
+
+def test_priorities_xlsx_writes_both_published_tables(demo_url: str, tmp_path: Path) -> None:
+    import openpyxl
+
+    target = tmp_path / "t.xlsx"
+    result = CliRunner().invoke(main, ["priorities", "--database", demo_url, "--format", "xlsx",
+                                       "-o", str(target)])
+    assert result.exit_code == 0, result.output
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == ["Local Government", "Researcher"]
+    sheet = book["Researcher"]
+    assert sheet["A1"].value == ("Table 2. Researcher responses re: data and evidence "
+                                 "requirements (n=17)")
+    rows = {sheet.cell(row=r, column=1).value: [sheet.cell(row=r, column=c).value
+                                                for c in range(2, 5)] for r in range(4, 13)}
+    # research_project_resources, as published in Table 2
+    assert rows["Resources to pursue specific research projects that support local "
+                "policymaking"] == [59, 24, 18]
+    assert len(rows) == 9 and None not in rows
+    notes = [sheet.cell(row=r, column=1).value for r in range(14, 18)]
+    assert notes[0].startswith("Demo data: reconstructed")
+    assert book["Local Government"]["A1"].value.startswith("Table 1. Local Government")
+
+
+def test_priorities_docx_without_output_is_exit_2(demo_url: str) -> None:
+    result = CliRunner().invoke(main, ["priorities", "--database", demo_url, "--format",
+                                       "docx"])
+    assert result.exit_code == 2
+    assert "X105" in result.output and "-o" in result.output and no_traceback(result)
