@@ -26,6 +26,7 @@ in the legacy ANSI code page and mangles Welsh letters such as ŵ and ŷ.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -482,9 +483,19 @@ def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
         for offset, note in enumerate(layout.notes):
             text(note_row + offset, 1, note).font = Font(italic=True, size=9)
         longest = max((len(r.label) for r in layout.rows), default=10)
-        sheet.column_dimensions["A"].width = max(20, min(70, longest + 2))
+        label_width = max(20, min(70, longest + 2))
+        sheet.column_dimensions["A"].width = label_width
         for column in range(2, width + 1):
             sheet.column_dimensions[get_column_letter(column)].width = 20
+        # Spreadsheets do not grow a row for wrapped text written by a program: give each
+        # wrapped row the height of its lines (about 15 points a line).
+        sheet.row_dimensions[3].height = 15 * 3
+        for r, row in enumerate(layout.rows, start=4):
+            sheet.row_dimensions[r].height = 15 * max(1, math.ceil(len(row.label) / label_width))
+        sheet.page_setup.orientation = "landscape"
+        sheet.page_setup.fitToWidth = 1
+        sheet.page_setup.fitToHeight = 0
+        sheet.sheet_properties.pageSetUpPr.fitToPage = True
         sheet.freeze_panes = "B4"
     book.properties.title = layouts[0].title
     book.save(path)
@@ -496,7 +507,7 @@ def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
-    from docx.shared import Pt
+    from docx.shared import Cm, Pt
 
     document = Document()
     for index, layout in enumerate(layouts):
@@ -527,6 +538,14 @@ def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
                 cell = grid.cell(r, column)
                 cell.text = layout.cell_text(value)
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
+        # The option labels are long: give them half the page, the bands the rest.
+        grid.autofit = False
+        band_width = Cm(8.0 / max(1, columns - 1))
+        for column, grid_column in enumerate(grid.columns):  # the grid, for LibreOffice
+            grid_column.width = Cm(8.0) if column == 0 else band_width
+        for row_cells in grid.rows:  # and each cell, for Word
+            for column, cell in enumerate(row_cells.cells):
+                cell.width = Cm(8.0) if column == 0 else band_width
         for note in layout.notes:
             paragraph = document.add_paragraph()
             run = paragraph.add_run(note)
