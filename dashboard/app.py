@@ -18,6 +18,8 @@ from dash import html
 from flask import Flask, current_app
 
 from dashboard.form import form_blueprint
+from dashboard.security import install_security
+from survey.settings import resolve
 from survey.store import Store
 
 __all__ = ["PAGES_FOLDER", "create_app", "current_demo_label", "current_store"]
@@ -54,7 +56,8 @@ def _layout(demo_label: str | None, use_pages: bool) -> Any:
 
 
 def create_app(store: Store | None = None, *, demo_label: str | None = None,
-               pages_folder: Path | None = None, explorer: bool = True) -> dash.Dash:
+               pages_folder: Path | None = None, explorer: bool = True,
+               trusted_proxies: int | None = None) -> dash.Dash:
     """Build the Dash app (explorer) with the respondent form on its Flask server.
 
     Parameters
@@ -71,7 +74,11 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
         switched on when it holds any ``*.py`` module not starting with ``_``.
     explorer
         False serves the respondent form only: the explorer has no login and shows
-        unsuppressed figures, so a server reachable by respondents should not carry it.
+        unsuppressed figures, so a server reachable by respondents should not carry it;
+        its callbacks are then not served either.
+    trusted_proxies
+        Reverse proxies to trust for the client's scheme (``None``: the
+        ``trusted_proxies`` setting); see :func:`dashboard.security.install_security`.
 
     Examples
     --------
@@ -98,6 +105,8 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     )
     app.layout = _layout(demo_label, use_pages)
     _drop_repeated_page_callbacks()
+    install_security(app, explorer=use_pages,
+                     trusted_proxies=resolve("trusted_proxies", trusted_proxies))
     return app
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import click
 
 from survey.errors import LandscapeError
-from survey.settings import SETTINGS
+from survey.settings import SETTINGS, click_option
 
 __all__ = ["serve_command", "wsgi_server_name"]
 
@@ -46,9 +46,11 @@ def wsgi_server_name() -> str:
               help="Serve the respondent form without the explorer. The explorer has no "
                    "login and shows unsuppressed figures: use this for a server that "
                    "respondents reach, and keep the explorer on a private address.")
+@click_option("trusted_proxies")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, database_url: str | None,
-                  demo_label: str | None, threads: int, form_only: bool) -> None:
+                  demo_label: str | None, threads: int, form_only: bool,
+                  trusted_proxies: int | None) -> None:
     """Serve the explorer and the survey form (invitation and open links).
 
     Uses waitress when installed, otherwise Flask's development server. Refuses
@@ -64,7 +66,13 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
         ctx.exit(2)
     from dashboard.app import create_app
 
-    app = create_app(store, demo_label=demo_label, explorer=not form_only)
+    try:
+        app = create_app(store, demo_label=demo_label, explorer=not form_only,
+                         trusted_proxies=trusted_proxies)
+    except LandscapeError as exc:
+        for problem in exc.issues:
+            click.echo(f"Error: {problem}", err=True)
+        ctx.exit(2)
     server = wsgi_server_name()
     click.echo(f"Serving on http://{host}:{port}/ with {server} (store {store.url}); "
                "Ctrl+C stops.", err=True)

@@ -110,6 +110,9 @@ _DECLARED: tuple[Setting, ...] = (
             "Most reminders one person receives (the 2022 survey sent two follow-ups).", _count),
     Setting("suppression_threshold", "LANDSCAPE_SUPPRESSION_THRESHOLD", "5",
             "Public outputs hide any cell counting fewer respondents than this.", _count),
+    Setting("trusted_proxies", "LANDSCAPE_TRUSTED_PROXIES", "0",
+            "How many reverse proxies in front of `landscape serve` to trust for the client's "
+            "scheme and address; above 0, cookies are sent only over HTTPS.", _count),
 )
 
 #: Every setting by name.

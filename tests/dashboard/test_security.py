@@ -1,0 +1,111 @@
+"""HTTP hardening of the explorer + form server (issue 7, item 10)."""
+
+from __future__ import annotations
+
+import doctest
+import json
+from collections.abc import Iterator
+
+import pytest
+
+import dashboard.security
+from dashboard.app import create_app
+from survey.store import Store
+
+
+@pytest.fixture(scope="module")
+def store() -> Iterator[Store]:
+    opened = Store.open("sqlite://", check=False)
+    opened.upgrade()
+    yield opened
+    opened.close()
+
+
+@pytest.fixture(scope="module")
+def client(store: Store):  # type: ignore[no-untyped-def]
+    return create_app(store).server.test_client()
+
+
+def test_examples() -> None:
+    result = doctest.testmod(dashboard.security, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.mark.parametrize("path", ["/", "/priorities", "/_dash-layout", "/respond/nothing"])
+def test_every_response_carries_the_security_headers(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.get(path)
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert response.headers["X-Frame-Options"] == "DENY"
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp
+    directive = "script-src" if "script-src" in csp else "default-src"
+    assert "'unsafe-inline'" not in csp.split(directive, 1)[1].split(";", 1)[0]
+
+
+def test_the_explorer_csp_allows_dashs_own_inline_scripts_by_hash(client) -> None:  # type: ignore[no-untyped-def]
+    csp = client.get("/").headers["Content-Security-Policy"]
+    script_src = csp.split("script-src", 1)[1].split(";", 1)[0]
+    tokens = script_src.split()
+    hashes = [t for t in tokens if "sha256-" in t]
+    assert hashes and "'self'" in tokens
+    assert all(t.startswith("'sha256-") and t.endswith("='") and "''" not in t for t in hashes)
+
+
+def test_the_form_keeps_its_stricter_policy(client) -> None:  # type: ignore[no-untyped-def]
+    csp = client.get("/respond/nothing").headers["Content-Security-Policy"]
+    assert "script-src" not in csp and "default-src 'none'" in csp  # the form runs no script
+
+
+@pytest.mark.parametrize("path", ["/no-such-page", "/priorities/extra", "/wp-admin.php",
+                                  "/%3Cscript%3E"])
+def test_unknown_explorer_addresses_answer_404(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    assert client.get(path).status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/", "/priorities", "/compare", "/monitor", "/barriers"])
+def test_known_pages_answer_200(client, path: str) -> None:  # type: ignore[no-untyped-def]
+    assert client.get(path).status_code == 200
+
+
+@pytest.mark.parametrize("body", [
+    "{", "[]", "null", '"text"', json.dumps({"output": "nothing.children"}),
+    json.dumps({"output": 5}), json.dumps({"inputs": "x"}),
+])
+def test_malformed_callback_requests_answer_400_not_500(client, body: str) -> None:  # type: ignore[no-untyped-def]
+    response = client.post("/_dash-update-component", data=body,
+                           content_type="application/json")
+    assert response.status_code == 400
+
+
+def test_a_known_callback_with_values_that_do_not_fit_answers_4xx(client) -> None:  # type: ignore[no-untyped-def]
+    deps = client.get("/_dash-dependencies").get_json()
+    assert deps, "the explorer registers callbacks"
+    for dep in deps:
+        body = {"output": dep["output"], "outputs": [], "inputs": [{"id": 1}],
+                "changedPropIds": [], "state": []}
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code < 500, dep["output"]
+
+
+def test_form_only_serves_no_callbacks_and_no_pages(store: Store) -> None:
+    client = create_app(store, explorer=False).server.test_client()
+    assert client.post("/_dash-update-component", json={"output": "x.children"}).status_code \
+        == 404
+    assert client.get("/priorities").status_code == 404
+    assert client.get("/").status_code == 200  # says the server carries the form only
+
+
+def test_behind_a_proxy_the_scheme_is_trusted_and_cookies_are_secure(store: Store) -> None:
+    app = create_app(store, trusted_proxies=1)
+    seen = {}
+
+    @app.server.route("/_probe_scheme")
+    def probe() -> str:
+        from flask import request
+        seen["secure"] = request.is_secure
+        return "ok"
+
+    app.server.test_client().get("/_probe_scheme", headers={"X-Forwarded-Proto": "https"})
+    assert seen["secure"] is True
+    assert app.server.config["SESSION_COOKIE_SECURE"] is True
+    assert create_app(store).server.config["SESSION_COOKIE_SECURE"] is False
