@@ -137,7 +137,7 @@ def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0
     >>> app.server.test_client().post("/_dash-update-component", data="{").status_code
     400
     """
-    server: Flask = app.server  # type: ignore[assignment]
+    server: Flask = app.server
     if trusted_proxies > 0:
         server.wsgi_app = ProxyFix(  # type: ignore[method-assign]
             server.wsgi_app, x_for=trusted_proxies, x_proto=trusted_proxies,
