@@ -45,16 +45,11 @@ For the web form and the importers, the whole API is:
 from __future__ import annotations
 
 from survey.store.engine import SchemaStatus, Store
+from survey.store.instruments import load_recorded_instrument, record_instrument
 from survey.store.invitations import LINK_PATH, OPEN_LINK_PATH, find_invitation
-from survey.store.responses import (
-    ResponseRow,
-    analysis_frame,
-    load_recorded_instrument,
-    record_instrument,
-    save_response,
-    save_responses,
-    validate_answers,
-)
+from survey.store.reading import analysis_frame
+from survey.store.validation import validate_answers
+from survey.store.writing import ResponseRow, save_response, save_responses
 
 __all__ = [
     "LINK_PATH",

@@ -36,12 +36,9 @@ from sqlalchemy import func, select
 from survey.errors import LandscapeError
 from survey.instrument.model import InstrumentVersion, QuestionType, RankingRule, Version
 from survey.store.engine import Store
+from survey.store.instruments import load_recorded_instrument
 from survey.store.models import Respondent, Response
-from survey.store.responses import (
-    analysis_frame,
-    load_recorded_instrument,
-    resolve_profiles,
-)
+from survey.store.reading import analysis_frame, resolve_profiles
 
 if TYPE_CHECKING:
     from survey.ranking.bands import RankingData

@@ -38,8 +38,8 @@ from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.instrument.places import NATIONS, REGIONS
 from survey.instrument.registry import Catalogue
 from survey.store.engine import Store
+from survey.store.instruments import load_recorded_instrument
 from survey.store.models import Answer, Respondent, Response
-from survey.store.responses import load_recorded_instrument
 
 __all__ = ["export_responses", "response_table"]
 

@@ -65,7 +65,8 @@ from survey.instrument.places import NATIONS, REGIONS, Place, nation_of
 from survey.ranking.layouts import ID_COLUMNS, LAYOUTS, read_rankings_table
 from survey.store.engine import Store
 from survey.store.models import Response
-from survey.store.responses import ResponseRow, save_responses, validate_answers
+from survey.store.validation import validate_answers
+from survey.store.writing import ResponseRow, save_responses
 
 __all__ = ["IMPORT_LAYOUTS", "ImportResult", "RejectedRow", "import_responses",
            "read_import_table"]

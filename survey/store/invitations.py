@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import secrets
 import smtplib
 from collections.abc import Sequence
@@ -27,8 +28,8 @@ from survey.files import atomic_write, defuse_cell, staged_file
 from survey.instrument.model import InstrumentVersion
 from survey.settings import resolve
 from survey.store.engine import Store
+from survey.store.instruments import instrument_row_id
 from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
-from survey.store.responses import _instrument_id, hash_token
 
 __all__ = [
     "LINK_PATH",
@@ -38,6 +39,7 @@ __all__ = [
     "SmtpSettings",
     "due_reminders",
     "find_invitation",
+    "hash_token",
     "invitation_link",
     "issue_invitations",
     "issue_reminders",
@@ -45,6 +47,17 @@ __all__ = [
     "send_mails",
     "write_mail_merge",
 ]
+
+
+def hash_token(token: str) -> str:
+    """The SHA-256 hex digest stored in place of an invitation token.
+
+    Examples
+    --------
+    >>> len(hash_token("abc"))
+    64
+    """
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 #: Invitation links are ``{base_url}{LINK_PATH}{token}``; the web form serves this path.
 LINK_PATH = "/respond/"
@@ -122,7 +135,7 @@ def open_link(store: Store, iv: InstrumentVersion, base_url: str, *,
     >>> _ = open_link(store, iv, "https://s.example.org", enabled=False)  # closed again
     """
     with store.write() as session:
-        iv_id = _instrument_id(session, iv)
+        iv_id = instrument_row_id(session, iv)
         if enabled and session.execute(
                 select(exists().where(Invitation.instrument_version_id == iv_id))).scalar():
             raise LandscapeError.of(
@@ -156,7 +169,7 @@ def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
     now = datetime.now(UTC)
     rows: list[MailMergeRow] = []
     with _staged_mail_merge(output) as staged, store.write() as session:
-        iv_id = _instrument_id(session, iv)
+        iv_id = instrument_row_id(session, iv)
         invited = select(Invitation.respondent_id).where(
             Invitation.instrument_version_id == iv_id)
         people = session.execute(
@@ -222,7 +235,7 @@ def issue_reminders(store: Store, iv: InstrumentVersion, base_url: str,
     now = datetime.now(UTC)
     rows: list[MailMergeRow] = []
     with _staged_mail_merge(output) as staged, store.write() as session:
-        iv_id = _instrument_id(session, iv)
+        iv_id = instrument_row_id(session, iv)
         due = session.execute(
             select(Invitation.id, Contact.respondent_id, Contact.name, Contact.email,
                    Contact.organisation)
@@ -323,7 +336,7 @@ def send_mails(rows: Sequence[MailMergeRow], iv: InstrumentVersion, smtp: SmtpSe
     if store is not None and sent:
         now = datetime.now(UTC)
         with store.write() as session:
-            iv_id = _instrument_id(session, iv)
+            iv_id = instrument_row_id(session, iv)
             for start in range(0, len(sent), 500):
                 session.execute(update(Invitation).where(
                     Invitation.instrument_version_id == iv_id,

@@ -7,7 +7,8 @@ import importlib
 
 import pytest
 
-MODULES = ["survey.settings", "survey.store.engine", "survey.store.responses",
+MODULES = ["survey.settings", "survey.store.engine", "survey.store.instruments",
+           "survey.store.validation", "survey.store.writing", "survey.store.reading",
            "survey.store.frame", "survey.store.invitations", "survey.store.monitor",
            "survey.store.export"]
 
