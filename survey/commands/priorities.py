@@ -225,12 +225,19 @@ def audit_table_command(file: Path | None, table_name: str, fmt: str) -> None:
     FILE is a YAML like the shipped published_2022.yaml (default: that file).
     """
     from survey.ranking.audit import audit_table
+    from survey.ranking.audit_models import audit_models
     from survey.ranking.published import published_table
 
     if file is not None and not file.is_file():
         raise LandscapeError.of("A112", "no such file", Location(file=str(file)))
-    report = audit_table(published_table(table_name, file))
-    click.echo(report.to_json() if fmt == "json" else report.to_text())
+    table = published_table(table_name, file)
+    report = audit_table(table)
+    models = audit_models(table)
+    if fmt == "json":
+        click.echo(json.dumps({**report.to_dict(), **models.to_dict()}, indent=2,
+                              ensure_ascii=False))
+    else:
+        click.echo(report.to_text() + "\n\n" + models.to_text())
 
 
 @click.command("reproduce")
@@ -293,6 +300,7 @@ def _explain_table_1(notes: dict[str, None]) -> None:
     if not notes:
         return
     from survey.ranking.audit import audit_table
+    from survey.ranking.audit_models import audit_models
     from survey.ranking.published import load_tables
 
     click.echo("\nWhy some figures differ:")
@@ -312,3 +320,4 @@ def _explain_table_1(notes: dict[str, None]) -> None:
                 click.echo(f"    {v}")
         click.echo(f"  The demo data follows the nearest possible table: largest deviation "
                    f"{float(report.largest_deviation):.2f} points.")
+        click.echo(f"  {audit_models(table).summary()}")
