@@ -154,9 +154,9 @@ def fewest_wrong(
     --------
     >>> fewest_wrong([[67, 33], [33, 67]], 3, [1, 1]).fewest
     0
-    >>> result = fewest_wrong([[60, 40], [60, 40]], 5, [1, 1])
-    >>> result.fewest, result.wrong
-    (1, ((0, 0),))
+    >>> result = fewest_wrong([[60, 40], [60, 40]], 5, [1, 1])  # 3 + 3 firsts > 5
+    >>> result.fewest, result.counts.tolist()
+    (2, [[3, 2], [2, 3]])
     """
     k, nb = len(printed), len(widths)
     if sum(widths) != k:
@@ -170,7 +170,6 @@ def fewest_wrong(
         raise ValueError(f"ranking lengths must lie in 1..{k}")
     vectors = [band_vector(t, widths) for t in tops]
     free_set = {(int(i), int(j)) for i, j in free}
-    counted = [(i, j) for i in range(k) for j in range(nb) if (i, j) not in free_set]
     nt = len(tops)
     bases_allowed = [n] if base == "common" else list(range(1, n + 1))
     model = _Model()
@@ -193,8 +192,9 @@ def fewest_wrong(
     for o in range(k):
         choose = {m: model.var(0, 1) for m in bases_allowed}
         model.add(dict.fromkeys(choose.values(), 1), 1, 1)
-        row_total = {v: 1.0 for b in range(nb) for v in total(o, b)}
-        model.add({**row_total, **{y: -m for m, y in choose.items()}}, 0, 0)
+        if base == "per-option":  # the base is the row's total
+            row_total = {v: 1.0 for b in range(nb) for v in total(o, b)}
+            model.add({**row_total, **{y: -m for m, y in choose.items()}}, 0, 0)
         for b in range(nb):
             if (o, b) in free_set:
                 continue
@@ -247,7 +247,7 @@ def _spread(model: _Model, first: np.ndarray, kept: dict[tuple[int, int], int],
             total: Callable[[int, int], dict[int, float]], values: list[list[Fraction]],
             n: int, base: str, nb: int) -> np.ndarray:
     """Stage 2: keep as many cells as stage 1, then spread the changes (see above)."""
-    most = int(round(sum(first[z] for z in kept.values())))
+    most = round(float(sum(first[z] for z in kept.values())))
     model.add(dict.fromkeys(kept.values(), 1), most, np.inf)
     largest = model.var(0, np.inf)
     distance: dict[int, float] = {}
