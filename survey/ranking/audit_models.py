@@ -39,7 +39,7 @@ from fractions import Fraction
 from typing import Any
 
 from survey.ranking.bands import band_label
-from survey.ranking.misprints import Misprints, fewest_wrong
+from survey.ranking.misprints import SEARCH_SECONDS, Misprints, SearchLimit, fewest_wrong
 from survey.ranking.published import PublishedTable
 
 __all__ = ["ModelAudit", "Verdict", "audit_models"]
@@ -150,7 +150,8 @@ class ModelAudit:
                      "that must be wrong under it):")
         for v in self.verdicts:
             if v.fewest is None:
-                verdict = "does not apply"
+                verdict = ("not settled" if v.detail.startswith("not settled")
+                           else "does not apply")
             elif v.can:
                 verdict = "CAN print it"
             else:
@@ -263,15 +264,16 @@ def audit_models(
         option_names = (tuple(options) if options is not None
                         else tuple(f"row {i + 1}" for i in range(len(printed))))
     bands = tuple((int(lo), int(hi)) for lo, hi in bands)
-    verdicts = _verdicts(printed, n, tuple(hi - lo + 1 for lo, hi in bands),
+    verdicts = _verdicts(printed, option_names, n, tuple(hi - lo + 1 for lo, hi in bands),
                          precision or 0, rounding or "half-up")
     return ModelAudit(table=name, n=n, bands=bands, options=option_names, printed=printed,
                       rounding=rounding or "half-up", verdicts=verdicts)
 
 
 @functools.lru_cache(maxsize=16)
-def _verdicts(printed: tuple[tuple[Fraction, ...], ...], n: int, widths: tuple[int, ...],
-              precision: int, rounding: str) -> tuple[Verdict, ...]:
+def _verdicts(printed: tuple[tuple[Fraction, ...], ...], names: tuple[str, ...], n: int,
+              widths: tuple[int, ...], precision: int, rounding: str
+              ) -> tuple[Verdict, ...]:
     # Cached: ``reproduce`` and ``audit-table`` ask for the same tables in one process.
     k = len(printed)
     rows = [list(r) for r in printed]
@@ -296,13 +298,22 @@ def _verdicts(printed: tuple[tuple[Fraction, ...], ...], n: int, widths: tuple[i
                        "design)", f"every table of counts {n} complete rankings can give "
                        "(exact integer programme)", stated))
 
-    per_option = solve(base="per-option", tops=range(1, k + 1))
-    lengths = ", ".join(f"{c} ranked top {t}" for t, c in per_option.respondents.items() if c)
-    out.append(verdict(
-        "per-option", "per-option bases: partial rankings, each option's shares over those "
-        "who ranked it", f"every mix of ranking lengths 1-{k} among 1-{n} respondents "
-        f"(bases 1-{n})", per_option,
-        f"a best table: {lengths}; bases {', '.join(map(str, per_option.bases))}"))
+    try:
+        per_option: Misprints | None = solve(base="per-option", tops=range(1, k + 1))
+    except SearchLimit:
+        per_option = None
+    title = ("per-option bases: partial rankings, each option's shares over those who "
+             "ranked it")
+    searched = f"every mix of ranking lengths 1-{k} among 1-{n} respondents (bases 1-{n})"
+    if per_option is None:
+        out.append(Verdict("per-option", title, searched, None, k * len(widths), (),
+                           f"not settled: the exact search hit its {SEARCH_SECONDS} s limit"))
+    else:
+        lengths = ", ".join(f"{c} ranked top {t}" for t, c in per_option.respondents.items()
+                            if c)
+        out.append(verdict(
+            "per-option", title, searched, per_option,
+            f"a best table: {lengths}; bases {', '.join(map(str, per_option.bases))}"))
 
     by_k = {t: solve(tops=[t, k]) for t in range(1, k)}
     best_k = min(by_k, key=lambda t: (by_k[t].fewest, t))
@@ -331,7 +342,7 @@ def _verdicts(printed: tuple[tuple[Fraction, ...], ...], n: int, widths: tuple[i
             "duplicated-row", "one row printed as a copy of an identical row (its own "
             "values unknown)", f"each of the {len(pairs)} (copy, original) orderings of "
             "identical rows, complete rankings, common base", result,
-            f"best: row {i + 1} taken as the copy of row {j + 1}; its {len(widths)} cells "
+            f"best: {names[i]} taken as the copy of {names[j]}; its {len(widths)} cells "
             "are not counted"))
     else:
         out.append(Verdict("duplicated-row", "one row printed as a copy of an identical "
@@ -357,7 +368,7 @@ def _verdicts(printed: tuple[tuple[Fraction, ...], ...], n: int, widths: tuple[i
             "transposed-row", "one row's values printed in the wrong band order",
             f"all {len(tried)} other orders of the values of each row, complete rankings, "
             "common base", result,
-            f"a best one: row {i + 1} read as {values_text} ({ties} of {len(tried)} "
+            f"a best one: {names[i]} read as {values_text} ({ties} of {len(tried)} "
             f"tie)", table=[[rows[r][b] for b in (order if r == i else range(len(widths)))]
                             for r in range(k)]))
     return tuple(out)

@@ -58,7 +58,14 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 
 from survey.ranking.bands import round_percent
 
-__all__ = ["Misprints", "band_vector", "fewest_wrong"]
+__all__ = ["SEARCH_SECONDS", "Misprints", "SearchLimit", "band_vector", "fewest_wrong"]
+
+#: Time limit of one exact search, in seconds (per-option bases with large n are slow).
+SEARCH_SECONDS = 60
+
+
+class SearchLimit(RuntimeError):
+    """The exact search hit its time limit without settling the optimum."""
 
 Number = int | float | Fraction
 
@@ -311,7 +318,9 @@ class _Model:
         result = milp(cost, integrality=np.ones(size),
                       bounds=Bounds(self.lower, self.upper),
                       constraints=LinearConstraint(matrix, self.lo, self.hi),
-                      options={"mip_rel_gap": 0, "time_limit": 120})
+                      options={"mip_rel_gap": 0, "time_limit": SEARCH_SECONDS})
+        if result.status == 1:
+            raise SearchLimit(f"the exact search hit its {SEARCH_SECONDS} s limit")
         if result.status != 0 or result.x is None:
             raise RuntimeError(f"the exact search did not finish: {result.message}")
         return np.asarray(result.x)

@@ -10,9 +10,10 @@ import pytest
 from click.testing import CliRunner
 from test_misprints import K, _brute_fewest, _cases
 
+import survey.ranking.audit_models as audit_models_module
 from survey.cli import main
 from survey.ranking.audit_models import audit_models
-from survey.ranking.misprints import fewest_wrong
+from survey.ranking.misprints import SearchLimit, fewest_wrong
 from survey.ranking.published import load_tables
 
 BANDS = [(1, 2), (3, 4)]
@@ -118,3 +119,18 @@ def test_reproduce_summarises_table_1_in_one_line() -> None:
              if "printed cells must be wrong" in line]
     assert len(lines) == 1 and lines[0].strip().startswith(TABLE_1)
     assert "at least 15 of 27" in lines[0] and "7 per-option" in lines[0]
+
+
+def test_an_unsettled_search_is_reported_not_guessed(monkeypatch: pytest.MonkeyPatch) -> None:
+    real = audit_models_module.fewest_wrong
+
+    def limited(*args: object, **kwargs: object) -> object:
+        if kwargs.get("base") == "per-option":
+            raise SearchLimit("limit")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(audit_models_module, "fewest_wrong", limited)
+    result = audit_models([[61, 39], [40, 60], [0, 100], [0, 100]], n=9, bands=BANDS)
+    verdict = {v.model: v for v in result.verdicts}["per-option"]
+    assert verdict.fewest is None and verdict.can is None
+    assert "not settled" in verdict.detail and "not settled" in result.to_text()
