@@ -16,6 +16,7 @@ Codes are grouped by area so a new one is easy to place:
 ``R1xx``  response imports and the web form
 ``A1xx``  analysis input (rankings, tables)
 ``C1xx``  coding free text: codebooks, overrides, agreement
+``N1xx``  the partnership network: landscape data, names, views
 ``X1xx``  exports
 ========  ==========================================
 """
@@ -262,6 +263,17 @@ ERRORS: dict[str, tuple[str, str]] = {
              "from 'landscape code barriers --format csv' or the raw export."),
     "C152": ("unreadable coding file", "Give a UTF-8 CSV with a response_id column and either "
              "one true/false (1/0) column per theme, or theme and applied columns."),
+    # -- the partnership network: views, metrics, match-making (network/) ----------
+    "N161": ("unknown region or nation", "Give an ITL1 region or nation by its code or English "
+             "or Welsh name, e.g. 'West Midlands' or 'wales'; the message lists the closest."),
+    "N162": ("unknown organisation", "Give the organisation's name, one of its aliases or its "
+             "key ('landscape network metrics --format csv' lists them); the message lists "
+             "the closest."),
+    "N163": ("unknown organisation type", "Give a type code or label, e.g. 'university' or "
+             "'County council'; the message lists the closest."),
+    "N164": ("bad network option", "Correct the option named in the message."),
+    "N165": ("no partnership landscape", "Load one first ('landscape demo' loads the 2022 "
+             "landscape), or point --database at a store that holds one."),
     # -- exports -------------------------------------------------------------
     "X101": ("cannot write the export file", "Create the output directory (or choose another "
              "path) and check you may write there; nothing was written."),
