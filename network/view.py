@@ -48,8 +48,9 @@ COLOUR_CHOICES: dict[str, str] = {"type": "Organisation type", "community": "Com
 _PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
             "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
             "#7b4173")
-_TYPE_COLOURS = dict(zip(ORGANISATION_TYPES, _PALETTE, strict=True))
 _OTHER = "#b0b0b0"
+_TYPE_COLOURS = {code: _PALETTE[i] if i < len(_PALETTE) else _OTHER
+                 for i, code in enumerate(ORGANISATION_TYPES)}
 _PLACE_NAMES = {p.code: p.en for p in (*NATIONS, *REGIONS)}
 _FADED = 0.12
 
@@ -209,7 +210,8 @@ def _hover(attrs: Mapping[str, Any], row: Mapping[str, Any]) -> str:
     return "<br>".join(lines)
 
 
-def network_figure(graph: nx.Graph, view: nx.Graph, metrics: MetricsTable, spec: ViewSpec
+def network_figure(graph: nx.Graph, view: nx.Graph, metrics: MetricsTable, spec: ViewSpec,
+                   *, positions: Mapping[str, tuple[float, float]] | None = None
                    ) -> dict[str, Any]:
     """Draw ``view`` (a selection of ``graph``) with its metrics, as ``spec`` asks.
 
@@ -218,6 +220,7 @@ def network_figure(graph: nx.Graph, view: nx.Graph, metrics: MetricsTable, spec:
     it (``spec.cross``), and, with a focus, the ties outside its neighbourhood,
     faded. With a focus, organisations further than ``spec.depth`` ties away are
     faded, not hidden. The legend names the colours (one legend-only entry each).
+    ``positions`` overrides the cached layout (for comparisons).
     Returned as a plotly figure dictionary (what ``dcc.Graph`` takes; building
     ``plotly.graph_objects`` would validate every point again on each view).
 
@@ -230,7 +233,7 @@ def network_figure(graph: nx.Graph, view: nx.Graph, metrics: MetricsTable, spec:
     >>> [t["type"] for t in fig["data"]][:2], fig["data"][1]["hovertext"][0].split("<br>")[0]
     (['scattergl', 'scattergl'], '&lt;b&gt;A&lt;/b&gt;')
     """
-    spots = cached_positions(graph)
+    spots = cached_positions(graph) if positions is None else positions
     rows = metrics.table.set_index("key").to_dict("index") if not metrics.table.empty else {}
     near = _neighbourhood(view, spec.focus, spec.depth)
     batches: dict[str, tuple[list[float | None], list[float | None]]] = {

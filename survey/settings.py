@@ -113,6 +113,10 @@ _DECLARED: tuple[Setting, ...] = (
     Setting("trusted_proxies", "LANDSCAPE_TRUSTED_PROXIES", "0",
             "How many reverse proxies in front of `landscape serve` to trust for the client's "
             "scheme and address; above 0, cookies are sent only over HTTPS.", _count),
+    Setting("network_survey_ties", "LANDSCAPE_NETWORK_SURVEY_TIES", "false",
+            "Show partnership ties known only from survey answers (they identify "
+            "respondents' organisations) in the explorer's Network page and the network "
+            "commands (true/false); keep off on a public server.", _flag),
 )
 
 #: Every setting by name.
