@@ -34,7 +34,6 @@ import hmac
 import json
 import re
 import secrets
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,7 +52,8 @@ from sqlalchemy import func, select
 from werkzeug.datastructures import MultiDict
 from werkzeug.wrappers import Response
 
-from survey.errors import Issue, LandscapeError
+from survey.answers import Problem, check_answers, describe
+from survey.errors import LandscapeError
 from survey.instrument.logic import evaluate, is_shown, parse_expression, references
 from survey.instrument.model import InstrumentVersion, Question, QuestionType, Text
 from survey.instrument.places import places_for
@@ -62,7 +62,6 @@ from survey.store import (
     find_invitation,
     load_recorded_instrument,
     save_response,
-    validate_answers,
 )
 from survey.store.models import Answer, InstrumentVersionRow, Invitation
 from survey.store.models import Response as ResponseRow
@@ -90,15 +89,8 @@ _UI: dict[str, dict[str, str]] = {
                      "1 is the most important.",
         "rank_help_top": "Choose positions 1 to {k} for your top {k} options and leave "
                          "the rest as 'Not ranked'.",
-        "required": "Answer this question", "consent_required": "Tick the box to continue",
         "number": "Enter a number, like 12", "whole_number": "Enter a whole number, like 12",
         "choose_listed": "Choose one of the options listed",
-        "rank_once": "Each position can be used once: {details}",
-        "rank_top": "Rank exactly your top {k}: {details}",
-        "rank_all": "Give every option a position: {details}",
-        "missing_one": "position {p} is missing", "missing_many": "positions {p} are missing",
-        "used_twice": "{p} is used twice", "used_times": "{p} is used {n} times",
-        "unranked": "{options} not ranked", "and": "and",
         "done_title": "Your answers have been submitted",
         "done_body": "Thank you for taking part. You can now close this page.",
         "saved_title": "Your answers have been saved",
@@ -137,15 +129,8 @@ _UI: dict[str, dict[str, str]] = {
                      "1 yw'r pwysicaf.",
         "rank_help_top": "Dewiswch safleoedd 1 i {k} ar gyfer eich {k} prif opsiwn a "
                          "gadewch y gweddill fel 'Heb ei drefnu'.",
-        "required": "Atebwch y cwestiwn hwn", "consent_required": "Ticiwch y blwch i barhau",
         "number": "Rhowch rif, fel 12", "whole_number": "Rhowch rif cyfan, fel 12",
         "choose_listed": "Dewiswch un o'r opsiynau a restrir",
-        "rank_once": "Gellir defnyddio pob safle unwaith: {details}",
-        "rank_top": "Trefnwch eich {k} uchaf yn union: {details}",
-        "rank_all": "Rhowch safle i bob opsiwn: {details}",
-        "missing_one": "mae safle {p} ar goll", "missing_many": "mae safleoedd {p} ar goll",
-        "used_twice": "defnyddir {p} ddwywaith", "used_times": "defnyddir {p} {n} gwaith",
-        "unranked": "heb drefnu {options}", "and": "a",
         "done_title": "Mae eich atebion wedi'u cyflwyno",
         "done_body": "Diolch am gymryd rhan. Gallwch gau'r dudalen hon nawr.",
         "saved_title": "Mae eich atebion wedi'u cadw",
@@ -306,12 +291,6 @@ def _other_chosen(value: Any) -> bool:
     return value == "other" or (isinstance(value, list) and "other" in value)
 
 
-def _shown(iv: InstrumentVersion) -> Any:
-    def shown(q: Question, answers: Mapping[str, Any]) -> bool:
-        return is_shown(iv, q, answers)
-    return shown
-
-
 def _clean(iv: InstrumentVersion, answers: Mapping[str, Any]) -> dict[str, Any]:
     """Only the answers to questions shown, given the answers kept before them."""
     kept: dict[str, Any] = {}
@@ -469,56 +448,6 @@ def _label(text: Text, lang: str) -> _Label:
 
 def _ui(lang: str, key: str, **values: Any) -> _Label:
     return _Label(_UI[lang][key].format(**values), lang)
-
-
-def _join(items: Sequence[str], lang: str) -> str:
-    if len(items) <= 1:
-        return "".join(items)
-    return f"{', '.join(items[:-1])} {_UI[lang]['and']} {items[-1]}"
-
-
-def _ranking_message(q: Question, picks: Mapping[str, int], lang: str) -> _Label | None:
-    """A plain-language message when ``picks`` break the question's ranking rule."""
-    rule = q.ranking
-    if rule is None or not picks:
-        return None
-    n = len(q.options)
-    positions = rule.positions(n)
-    ui = _UI[lang]
-    counts = Counter(picks.values())
-    outside = sorted(p for p in counts if not 1 <= p <= positions)
-    if outside:
-        return _ui(lang, "choose_listed")
-    parts: list[str] = []
-    if rule.ties == "forbid":
-        missing = [str(p) for p in range(1, positions + 1) if p not in counts]
-        if missing:
-            key = "missing_one" if len(missing) == 1 else "missing_many"
-            parts.append(ui[key].format(p=_join(missing, lang)))
-        for position, count in sorted(counts.items()):
-            if count > 1:
-                parts.append(ui["used_twice"].format(p=position) if count == 2
-                             else ui["used_times"].format(p=position, n=count))
-        if parts:
-            key = "rank_once" if rule.mode == "full" else "rank_top"
-            return _ui(lang, key, details=", ".join(parts), k=positions)
-    elif rule.mode == "full":
-        unranked = [_label(o.label, lang).text for o in q.options if o.code not in picks]
-        if unranked:
-            details = ui["unranked"].format(options=_join([f"'{u}'" for u in unranked], lang))
-            return _ui(lang, "rank_all", details=details)
-    return None
-
-
-def _friendly(issue: Issue, q: Question | None, lang: str) -> _Label:
-    """The respondent-facing text of a store validation issue."""
-    if issue.message == "this question must be answered":
-        key = "consent_required" if q is not None and q.type is QuestionType.CONSENT \
-            else "required"
-        return _ui(lang, key)
-    message = issue.message
-    # The store's messages are English and start lower case.
-    return _Label(message[:1].upper() + message[1:], "en")
 
 
 # -- store access -----------------------------------------------------------------
@@ -786,29 +715,35 @@ def _save(attempt: _Attempt, answers: Mapping[str, Any], state: str) -> str:
     return save_response(
         _store(), attempt.iv, answers, source="web", token=attempt.token, state=state,
         path=_path_taken(attempt.iv, answers), idempotency_key=attempt.key,
-        is_shown=_shown(attempt.iv),
     )
 
 
-def _page_errors(attempt: _Attempt, page: FormPage, answers: Mapping[str, Any],
-                 state: str, parse_errors: Mapping[str, _Label]) -> dict[str, _Label]:
-    """Messages for the questions on ``page`` (all pages when ``page`` is None)."""
-    iv, lang = attempt.iv, attempt.lang
+def _problems(attempt: _Attempt, answers: Mapping[str, Any], state: str) -> list[Problem]:
+    """The answer model's problems with ``answers`` (one check per request)."""
+    return check_answers(attempt.iv, answers, path=_path_taken(attempt.iv, answers),
+                         state=state)
+
+
+def _message(iv: InstrumentVersion, problem: Problem, lang: str) -> _Label:
+    """A problem in the page's language, with option labels as the respondent saw them."""
+    q = iv.question((problem.question or "").split(".")[0])
+
+    def option_label(code: str) -> str:
+        option = q.option(code) if q is not None else None
+        return _label(option.label, lang).text if option is not None else code
+
+    return _Label(describe(problem, lang, option_label), lang)
+
+
+def _page_errors(attempt: _Attempt, page: FormPage, problems: Sequence[Problem],
+                 parse_errors: Mapping[str, _Label]) -> dict[str, _Label]:
+    """Messages for the questions on ``page``: what could not be read, else its problem."""
     codes = set(page.codes)
     errors: dict[str, _Label] = {c: m for c, m in parse_errors.items() if c in codes}
-    issues = validate_answers(iv, answers, path=_path_taken(iv, answers), state=state,
-                              is_shown=_shown(iv))
-    for found in issues:
-        code = (found.location.question or "").split(".")[0]
+    for problem in problems:
+        code = (problem.question or "").split(".")[0]
         if code in codes and code not in errors:
-            errors[code] = _friendly(found, iv.question(code), lang)
-    for q in page.questions:
-        value = answers.get(q.code)
-        if q.type is QuestionType.RANKING and isinstance(value, dict) and q.code not in \
-                parse_errors:
-            message = _ranking_message(q, value, lang)
-            if message is not None:
-                errors[q.code] = message
+            errors[code] = _message(attempt.iv, problem, attempt.lang)
     return errors
 
 
@@ -839,8 +774,10 @@ def _handle_post(attempt: _Attempt) -> Response:
             if parsed.other is not None:
                 working[f"{q.code}.other"] = parsed.other
     answers = _clean(iv, working)
-    state = "in_progress" if action == "save" else "complete"
-    errors = _page_errors(attempt, page, answers, state, parse_errors)
+    # One check of the whole response per request (save_response checks it again
+    # before writing: no save path skips the rules).
+    problems = _problems(attempt, answers, "in_progress" if action == "save" else "complete")
+    errors = _page_errors(attempt, page, problems, parse_errors)
     if errors:
         attempt.answers = answers
         return _render_page(attempt, page, raw, errors, status=400)
@@ -851,9 +788,9 @@ def _handle_post(attempt: _Attempt) -> Response:
             if action == "save":
                 return redirect(attempt.url("saved"), code=303)
             return redirect(attempt.url(page=later[0].index), code=303)
-        # The last page: check every page before completing.
+        # The last page: the check above covered every page; show the first with a problem.
         for other in _visible_pages(iv, answers):
-            other_errors = _page_errors(attempt, other, answers, "complete", {})
+            other_errors = _page_errors(attempt, other, problems, {})
             if other_errors:
                 _save(attempt, answers, "in_progress")
                 attempt.answers = answers

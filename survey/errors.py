@@ -23,8 +23,10 @@ Codes are grouped by area so a new one is easy to place:
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 __all__ = ["ERRORS", "Issue", "LandscapeError", "Location", "Severity", "issue"]
 
@@ -296,6 +298,11 @@ class Issue:
     message: str
     location: Location = field(default_factory=Location)
     severity: Severity = Severity.ERROR
+    #: A finer code from the checker that found it (an answer problem of
+    #: :mod:`survey.answers`, e.g. ``required``), with its ``params``: so a caller
+    #: can tell problems apart, or word them itself, without reading ``message``.
+    reason: str | None = None
+    params: Mapping[str, Any] = field(default_factory=dict, hash=False)
 
     @property
     def title(self) -> str:
@@ -315,11 +322,14 @@ def issue(
     message: str,
     location: Location | None = None,
     severity: Severity = Severity.ERROR,
+    *,
+    reason: str | None = None,
+    params: Mapping[str, Any] | None = None,
 ) -> Issue:
     """Build an :class:`Issue`, checking the code is catalogued."""
     if code not in ERRORS:
         raise KeyError(f"error code {code} is not in the catalogue")
-    return Issue(code, message, location or Location(), severity)
+    return Issue(code, message, location or Location(), severity, reason, dict(params or {}))
 
 
 class LandscapeError(Exception):

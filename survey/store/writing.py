@@ -18,6 +18,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
+from survey.answers import ShownFn, is_empty, question_map
 from survey.errors import Issue, LandscapeError, Location, issue
 from survey.instrument.model import InstrumentVersion, QuestionType
 from survey.store.engine import Store
@@ -25,7 +26,7 @@ from survey.store.frame import new_respondent_id
 from survey.store.instruments import canonical_json, instrument_row_id, utc_now
 from survey.store.invitations import hash_token
 from survey.store.models import Answer, Invitation, RankingAnswer, Respondent, Response
-from survey.store.validation import ShownFn, is_empty, question_map, validate_answers
+from survey.store.validation import validate_answers
 
 __all__ = ["ResponseRow", "save_response", "save_responses"]
 
