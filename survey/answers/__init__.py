@@ -7,7 +7,7 @@ Welsh. The store, the file importers and the web form all go through here.
 
 from __future__ import annotations
 
-from survey.answers.messages import describe
+from survey.answers.messages import describe, problem_issue
 from survey.answers.problems import Problem
 from survey.answers.rules import (
     STATES,
@@ -20,4 +20,4 @@ from survey.answers.rules import (
 )
 
 __all__ = ["STATES", "Problem", "ShownFn", "check_answers", "check_ranking", "check_value",
-           "describe", "is_empty", "question_map"]
+           "describe", "is_empty", "problem_issue", "question_map"]

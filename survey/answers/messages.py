@@ -11,8 +11,9 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from survey.answers.problems import Problem
+from survey.errors import Issue, Location, issue
 
-__all__ = ["LANGUAGES", "MESSAGES", "describe"]
+__all__ = ["LANGUAGES", "MESSAGES", "describe", "problem_issue"]
 
 #: The languages every message is written in.
 LANGUAGES: tuple[str, ...] = ("en", "cy")
@@ -135,3 +136,23 @@ def describe(problem: Problem, lang: str = "en",
         params["unranked"] = _PARTS["unranked"][lang].format(options=options)
     plain = {key: _plain(value) for key, value in params.items()}
     return MESSAGES[code][lang].format(**plain)
+
+
+def problem_issue(code: str, problem: Problem, location: Location | None = None,
+                  column: str | None = None) -> Issue:
+    """``problem`` as an issue of catalogue ``code``, worded in English.
+
+    The issue's ``reason`` and ``params`` are the problem's code and params, and
+    its location names the question (and ``column``, default the question).
+
+    Examples
+    --------
+    >>> found = problem_issue("S106", Problem("required", "q1"))
+    >>> found.reason, found.message, found.location.question
+    ('required', 'Answer this question', 'q1')
+    """
+    base = location or Location()
+    where = Location(file=base.file, row=base.row,
+                     column=column if column is not None else problem.question,
+                     question=problem.question)
+    return issue(code, describe(problem), where, reason=problem.code, params=problem.params)

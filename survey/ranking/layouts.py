@@ -27,17 +27,21 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
 
+from survey.answers import Problem, check_ranking, problem_issue
 from survey.errors import Issue, LandscapeError, Location, issue
 from survey.files import atomic_write, defuse_frame
 from survey.instrument.model import Question, RankingRule
 from survey.ranking.bands import RankingData
 
-__all__ = ["ID_COLUMNS", "LAYOUTS", "read_rankings", "read_rankings_table", "write_rankings"]
+__all__ = ["ID_COLUMNS", "LAYOUTS", "read_rankings", "read_rankings_rows", "read_rankings_table",
+           "write_rankings"]
 
 LAYOUTS = ("rank-per-option", "option-per-rank", "ordered-list")
 
@@ -47,6 +51,29 @@ ID_COLUMNS = ("respondent_id", "respondent", "response_id", "responseid", "recor
 
 _MAX_ISSUES = 200
 _TRAILING_NUMBER = re.compile(r"(\d+)\D*$")
+# The file codes of the answer model's ranking problems.
+_RULE_CODES = {"range": "A106", "tie": "A107", "incomplete": "A109", "other": "A105"}
+
+
+def _rule_kind(problem: Problem) -> str:
+    if problem.code == "ranking_range":
+        return "range"
+    if problem.code == "ranking_positions":
+        return "tie" if problem.params["repeated"] else "incomplete"
+    if problem.code == "ranking_unranked":
+        return "incomplete"
+    return "other"  # pragma: no cover - cells are parsed to known options and whole ranks
+
+
+def _first_unranked(codes: Sequence[str], got: Mapping[str, int | None]) -> str | None:
+    return next((c for c in codes if got.get(c) is None), None)
+
+
+def _second_holder(problem: Problem, got: Mapping[str, int | None]) -> str | None:
+    """The option that repeats the first repeated position (the cell to fix)."""
+    first = next(iter(problem.params["repeated"]))
+    holders = [c for c in problem.params["options"] if got.get(c) == first]
+    return holders[1] if len(holders) > 1 else None
 
 
 def _norm(text: str) -> str:
@@ -57,17 +84,30 @@ def _norm(text: str) -> str:
 class _Problems:
     """Collects issues with spreadsheet locations."""
 
-    def __init__(self, file: str) -> None:
+    def __init__(self, file: str, cap: int | None = _MAX_ISSUES) -> None:
         self.file = file
+        self.cap = cap
         self.items: list[Issue] = []
         self.dropped = 0
 
     def add(self, code: str, message: str, row: int | None = None,
-            column: str | None = None) -> None:
-        if len(self.items) >= _MAX_ISSUES:
+            column: str | None = None, problem: Problem | None = None) -> None:
+        if self.cap is not None and len(self.items) >= self.cap:
             self.dropped += 1
             return
-        self.items.append(issue(code, message, Location(file=self.file, row=row, column=column)))
+        where = Location(file=self.file, row=row, column=column)
+        if problem is None:
+            self.items.append(issue(code, message, where))
+        else:
+            self.items.append(problem_issue(code, problem, where, column))
+
+    def rule(self, rule: RankingRule, codes: list[str], got: Mapping[str, int | None],
+             sheet_row: int, column: Callable[[Problem], str | None]) -> None:
+        """Check one row's ranking against ``rule`` (the answer model's ranking rule)."""
+        ranked = {c: p for c, p in got.items() if p is not None}
+        found = check_ranking(rule, codes, ranked) if ranked else None
+        if found is not None:
+            self.add(_RULE_CODES[_rule_kind(found)], "", sheet_row, column(found), found)
 
     def raise_if_any(self) -> None:
         if not self.items:
@@ -215,32 +255,27 @@ def read_rankings(
         list_column=list_column, rule=rule)
 
 
-def read_rankings_table(
-    rows: Sequence[Sequence[str]],
-    layout: str,
-    *,
-    file: str = "<table>",
-    question: Question | None = None,
-    options: Sequence[str] | None = None,
-    labels: Mapping[str, str | Iterable[str]] | None = None,
-    columns: Mapping[str, str | int] | None = None,
-    id_column: str | None = None,
-    group_column: str | None = None,
-    list_column: str | None = None,
-    rule: RankingRule | None = None,
-) -> RankingData:
-    """:func:`read_rankings` on rows already read (header first, cells as text).
+@dataclass
+class _Layout:
+    """A ranking table read in one layout: each body row's positions."""
 
-    Examples
-    --------
-    >>> rows = [["id", "ranking"], ["r1", "b a"], ["r2", ""]]
-    >>> data = read_rankings_table(rows, "ordered-list", options=["a", "b"])
-    >>> data.ranks.loc["r1"].tolist(), int(data.ranks.loc["r2"].isna().sum())
-    ([2, 1], 2)
-    """
-    if layout not in LAYOUTS:
-        raise LandscapeError.of("A102", f"'{layout}' is not a layout")
-    problems = _Problems(file)
+    header: list[str]
+    body: list[list[str]]
+    codes: list[str]
+    display: dict[str, str]
+    positions: list[dict[str, int | None]]
+    id_index: int | None
+    group_index: int | None
+    rule: RankingRule
+
+
+def _read_layout(rows: Sequence[Sequence[str]], layout: str, problems: _Problems, *,
+                 file: str, question: Question | None,
+                 options: Sequence[str] | None, labels: Mapping[str, str | Iterable[str]] | None,
+                 columns: Mapping[str, str | int] | None, id_column: str | None,
+                 group_column: str | None, list_column: str | None,
+                 rule: RankingRule | None) -> _Layout:
+    """Read ``rows``; problems with the columns raise, problems in rows are collected."""
     header = [str(h).strip() for h in rows[0]]
     body = [list(r) + [""] * (len(header) - len(r)) for r in rows[1:]]
     seen: dict[str, int] = {}
@@ -287,6 +322,40 @@ def read_rankings_table(
         codes, positions = _ordered_list(header, body, list_index, codes, keys, display,
                                          rule, problems)
 
+    return _Layout(header, body, codes, display, positions, id_index, group_index, rule)
+
+
+def read_rankings_table(
+    rows: Sequence[Sequence[str]],
+    layout: str,
+    *,
+    file: str = "<table>",
+    question: Question | None = None,
+    options: Sequence[str] | None = None,
+    labels: Mapping[str, str | Iterable[str]] | None = None,
+    columns: Mapping[str, str | int] | None = None,
+    id_column: str | None = None,
+    group_column: str | None = None,
+    list_column: str | None = None,
+    rule: RankingRule | None = None,
+) -> RankingData:
+    """:func:`read_rankings` on rows already read (header first, cells as text).
+
+    Examples
+    --------
+    >>> rows = [["id", "ranking"], ["r1", "b a"], ["r2", ""]]
+    >>> data = read_rankings_table(rows, "ordered-list", options=["a", "b"])
+    >>> data.ranks.loc["r1"].tolist(), int(data.ranks.loc["r2"].isna().sum())
+    ([2, 1], 2)
+    """
+    if layout not in LAYOUTS:
+        raise LandscapeError.of("A102", f"'{layout}' is not a layout")
+    problems = _Problems(file)
+    read = _read_layout(rows, layout, problems, file=file, question=question, options=options,
+                        labels=labels, columns=columns, id_column=id_column,
+                        group_column=group_column, list_column=list_column, rule=rule)
+    header, body, codes, positions = read.header, read.body, read.codes, read.positions
+    id_index, group_index, rule, display = read.id_index, read.group_index, read.rule, read.display
     ids: list[str] = []
     id_rows: dict[str, int] = {}
     for r, row in enumerate(body):
@@ -315,6 +384,51 @@ def read_rankings_table(
                        {o.code: o.concept for o in question.options if o.concept})
 
 
+def read_rankings_rows(
+    rows: Sequence[Sequence[str]],
+    layout: str,
+    question: Question,
+    *,
+    file: str = "<table>",
+    columns: Mapping[str, str | int] | None = None,
+    list_column: str | None = None,
+) -> tuple[list[dict[str, int] | None], dict[int, list[Issue]]]:
+    """Each body row's ranking of ``question``, keeping the good rows (for importers).
+
+    Returns the rankings (``None`` for a row that ranked nothing or has a
+    problem) and the problems by spreadsheet row. Problems with the columns
+    themselves raise ``LandscapeError`` (``A103``, ``A104``, ``A106``, ``A114``).
+
+    Examples
+    --------
+    >>> from survey.instrument import parse_instrument_text
+    >>> q = parse_instrument_text("instrument: demo\\nversion: 1.0.0\\ntitle: Demo\\n"
+    ...     "questions: [{code: top, type: ranking, label: Rank,"
+    ...     " options: [{code: a, label: A}, {code: b, label: B}]}]").questions[0]
+    >>> ranks, problems = read_rankings_rows([["top"], ["b a"], ["a a"], [""]],
+    ...                                      "ordered-list", q)
+    >>> ranks, {row: [i.code for i in found] for row, found in problems.items()}
+    ([{'a': 2, 'b': 1}, None, None], {3: ['A108']})
+    """
+    if layout not in LAYOUTS:
+        raise LandscapeError.of("A102", f"'{layout}' is not a layout")
+    problems = _Problems(file, cap=None)
+    read = _read_layout(rows, layout, problems, file=file, question=question, options=None,
+                        labels=None, columns=columns, id_column=None, group_column=None,
+                        list_column=list_column, rule=None)
+    whole = [i for i in problems.items if (i.location.row or 0) < 2]
+    if whole:
+        raise LandscapeError(whole)
+    by_row: dict[int, list[Issue]] = {}
+    for found in problems.items:
+        by_row.setdefault(found.location.row or 0, []).append(found)
+    out: list[dict[str, int] | None] = []
+    for r, got in enumerate(read.positions):
+        ranked = {c: p for c, p in got.items() if p is not None}
+        out.append(ranked if ranked and r + 2 not in by_row else None)
+    return out, by_row
+
+
 def _default_list_column(header: list[str], reserved: set[int], question: Question | None,
                          file: str) -> int:
     if question is not None:
@@ -336,25 +450,6 @@ def _parse_rank(text: str) -> int | None:
     except ValueError:
         return None
     return int(value) if value.is_integer() else None
-
-
-def _check_complete(code_positions: dict[str, int | None], codes: list[str], rule: RankingRule,
-                    sheet_row: int, column_of: Mapping[str, str], problems: _Problems) -> None:
-    """Completeness and gaps for one answered row (ties already checked)."""
-    ranked = {c: p for c, p in code_positions.items() if p is not None}
-    if not ranked:
-        return
-    if rule.mode == "full" and len(ranked) < len(codes):
-        missing = [c for c in codes if c not in ranked]
-        problems.add("A109", f"{len(missing)} option(s) not ranked ({', '.join(missing)}); "
-                     f"this question asks for all {len(codes)}", sheet_row,
-                     column_of.get(missing[0]))
-    elif rule.mode == "top_k" and rule.ties == "forbid":
-        used = sorted(ranked.values())
-        if used != list(range(1, len(used) + 1)):
-            gap = next(p for p in range(1, len(used) + 2) if p not in used)
-            problems.add("A109", f"positions must run from 1 without gaps; position {gap} "
-                         "is empty", sheet_row, None)
 
 
 def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int],
@@ -400,41 +495,39 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
         problems.add("A114", "no option columns found", 1, None)
     problems.raise_if_any()
 
-    limit = rule.positions(len(codes))
     column_of = {code: header[js[0]] for code, js in by_option.items()}
     out: list[dict[str, int | None]] = []
     for r, row in enumerate(body):
         sheet_row = r + 2
         got: dict[str, int | None] = {}
-        holder: dict[int, str] = {}
         row_failed = False
         for code in codes:
             j = by_option[code][0]
             text = row[j]
-            if not text:
-                got[code] = None
-                continue
-            value = _parse_rank(text)
-            if value is None:
+            value = _parse_rank(text) if text else None
+            if text and value is None:
                 problems.add("A105", f"'{text}' is not a whole-number rank", sheet_row,
                              header[j])
                 row_failed = True
-                got[code] = None
-                continue
-            if not 1 <= value <= limit:
-                problems.add("A106", f"rank {value} is outside 1-{limit}", sheet_row, header[j])
-                row_failed = True
-                got[code] = None
-                continue
-            if rule.ties == "forbid" and value in holder:
-                problems.add("A107", f"rank {value} is given to both '{holder[value]}' and "
-                             f"'{code}'", sheet_row, header[j])
-            holder.setdefault(value, code)
             got[code] = value
         if not row_failed:
-            _check_complete(got, codes, rule, sheet_row, column_of, problems)
+            problems.rule(rule, codes, got, sheet_row, partial(_cell_column, column_of, codes,
+                                                               got))
         out.append(got)
     return codes, out
+
+
+def _cell_column(column_of: Mapping[str, str], codes: Sequence[str],
+                 got: Mapping[str, int | None], problem: Problem) -> str | None:
+    """The column of the cell a rank-per-option row should fix for ``problem``."""
+    kind = _rule_kind(problem)
+    if kind == "range":
+        option: str | None = str(problem.params["options"][0])
+    elif kind == "tie":
+        option = _second_holder(problem, got)
+    else:
+        option = _first_unranked(codes, got)
+    return column_of.get(option) if option is not None else None
 
 
 def _resolve_option(text: str, codes: list[str] | None, keys: dict[str, str],
@@ -503,9 +596,15 @@ def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int
         display.update({c: c for c in codes if c not in display})
 
     limit = rule.positions(len(codes))
-    for j, position in ordered:
-        if not 1 <= position <= limit:
-            problems.add("A106", f"column is rank {position}, outside 1-{limit}", 1, header[j])
+    outside = [(j, p) for j, p in ordered if not 1 <= p <= limit]
+    for j, position in outside:
+        problems.add("A106", f"column is rank {position}, outside 1-{limit}", 1, header[j])
+    column_of_rank = {p: header[j] for j, p in ordered}
+
+    def column(found: Problem) -> str | None:
+        missing = found.params.get("missing") or [None]
+        return column_of_rank.get(missing[0]) if found.code == "ranking_positions" else None
+
     out: list[dict[str, int | None]] = []
     for r, entries in enumerate(raw):
         sheet_row = r + 2
@@ -517,17 +616,9 @@ def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int
                 bad_rows.add(sheet_row)
                 continue
             got[code] = position
-        filled = sorted(p for p, _, _ in entries)
-        if sheet_row in bad_rows:
-            pass  # a row already reported is not also reported as incomplete
-        elif filled and rule.ties == "forbid" and filled != list(range(1, len(filled) + 1)):
-            gap = next(p for p in range(1, len(filled) + 2) if p not in filled)
-            gap_column = next((header[j] for j, p in ordered if p == gap), None)
-            problems.add("A109", f"rank {gap} is empty but later ranks are filled", sheet_row,
-                         gap_column)
-        elif filled and rule.mode == "full" and len(filled) < len(codes):
-            problems.add("A109", f"only {len(filled)} of {len(codes)} options ranked; this "
-                         "question asks for all", sheet_row, None)
+        # A row already reported (or a rank column outside the rule) is not judged again.
+        if sheet_row not in bad_rows and not outside:
+            problems.rule(rule, codes, got, sheet_row, column)
         out.append(got)
     return codes, out
 
@@ -559,21 +650,14 @@ def _ordered_list(header: list[str], body: list[list[str]], list_index: int,
     if codes is None:
         codes = list(dict.fromkeys(inferred.values()))
         display.update({c: c for c in codes if c not in display})
-    limit = rule.positions(len(codes))
     out: list[dict[str, int | None]] = []
     for r, chosen in enumerate(parsed):
         sheet_row = r + 2
-        if len(chosen) > limit:
-            problems.add("A106", f"{len(chosen)} options listed; at most {limit} may be ranked",
-                         sheet_row, column)
-        elif (chosen and rule.mode == "full" and len(chosen) < len(codes)
-              and sheet_row not in bad_rows):
-            missing = [c for c in codes if c not in chosen]
-            problems.add("A109", f"{len(missing)} option(s) not ranked ({', '.join(missing)}); "
-                         f"this question asks for all {len(codes)}", sheet_row, column)
         got: dict[str, int | None] = dict.fromkeys(codes)
         for position, code in enumerate(chosen, start=1):
             got[code] = position
+        if sheet_row not in bad_rows:
+            problems.rule(rule, codes, got, sheet_row, lambda found: column)
         out.append(got)
     return codes, out
 

@@ -52,20 +52,19 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import numpy as np
 from sqlalchemy import select
 
+from survey.answers import STATES, Problem, check_answers, describe, problem_issue
 from survey.errors import Issue, LandscapeError, Location, issue
 from survey.files import defuse_cell, staged_file
 from survey.instrument.logic import evaluate, parse_expression
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.instrument.places import NATIONS, REGIONS, Place, nation_of
-from survey.ranking.layouts import ID_COLUMNS, LAYOUTS, read_rankings_table
+from survey.ranking.layouts import ID_COLUMNS, LAYOUTS, read_rankings_rows
 from survey.store.engine import Store
 from survey.store.models import Response
-from survey.store.validation import validate_answers
 from survey.store.writing import ResponseRow, save_responses
 
 __all__ = ["IMPORT_LAYOUTS", "ImportResult", "RejectedRow", "import_responses",
@@ -520,12 +519,8 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
                 return False
             raise _BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
         return consent
-    limit = q.max_length
-
     def free_text(text: str) -> Any:
-        # Kept exactly as written (Welsh letters, spacing); the store's length rule.
-        if limit is not None and len(text) > limit:
-            raise _BadCell("R110", f"at most {limit} characters (got {len(text)})")
+        # Kept exactly as written (Welsh letters, spacing); its length is the model's rule.
         return text
     return free_text
 
@@ -585,48 +580,22 @@ def _ranking_layout(q: Question, plan: _Plan, header: list[str], body: list[list
 
 def _read_ranking(q: Question, layout: str, columns: list[int], mapping: dict[str, str | int],
                   list_column: str | None, header: list[str], body: list[list[str]],
-                  file: str, row_issues: dict[int, list[Issue]], problems: list[Issue],
+                  file: str, row_issues: dict[int, list[Issue]],
                   ) -> list[dict[str, int] | None]:
     """Each body row's ranking (None = not answered), via the shared layout reader.
 
-    Rows with a problem are recorded in ``row_issues`` and read as unanswered; the
-    reader is re-run without them until the rest read cleanly.
+    Rows with a problem are recorded in ``row_issues`` (stamped with the
+    question, so the row is not also told the answer is missing) and read as
+    unanswered.
     """
     sub = [[header[j] for j in columns]]
     sub.extend([row[j] for j in columns] for row in body)
-    while True:
-        try:
-            data = read_rankings_table(sub, layout, file=file, question=q,
-                                       columns=mapping or None, list_column=list_column)
-            break
-        except LandscapeError as exc:
-            located = [i for i in exc.issues if i.location.row is not None
-                       and i.location.row >= 2]
-            unlocated = [i for i in exc.issues if i not in located
-                         and "more problem(s) not listed" not in i.message]
-            if unlocated:
-                problems.extend(unlocated)
-                return [None] * len(body)
-            for item in located:
-                # Stamp the question, so the row is not also told the answer is missing.
-                tagged = replace(item, location=replace(item.location, question=q.code))
-                row_issues.setdefault(item.location.row or 0, []).append(tagged)
-                sub[item.location.row - 1] = [""] * len(columns)  # type: ignore[operator]
-    ranks = data.ranks[list(q.option_codes)].to_numpy(dtype="float64", na_value=math.nan)
-    missing = np.isnan(ranks)
-    whole = np.nan_to_num(ranks).astype(np.int64).tolist()
-    codes = list(q.option_codes)
-    out: list[dict[str, int] | None] = []
-    for values, gaps, none in zip(whole, missing.any(axis=1).tolist(),
-                                  missing.all(axis=1).tolist(), strict=True):
-        if none:
-            out.append(None)
-        elif gaps:
-            out.append({c: v for c, v, m in zip(codes, values, missing[len(out)], strict=True)
-                        if not m})
-        else:
-            out.append(dict(zip(codes, values, strict=True)))
-    return out
+    ranks, problems = read_rankings_rows(sub, layout, q, file=file, columns=mapping or None,
+                                         list_column=list_column)
+    for row, found in problems.items():
+        row_issues.setdefault(row, []).extend(
+            replace(item, location=replace(item.location, question=q.code)) for item in found)
+    return ranks
 
 
 # -- the import ----------------------------------------------------------------------------
@@ -640,28 +609,59 @@ class _Checked:
     keys: list[str]
 
 
-def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file: str,
-                layout: str, ignore: Iterable[str]) -> _Checked:
+# The import codes of the answer model's problems (survey.answers); others are R110.
+_IMPORT_CODES = {"required": "R109", "consent_required": "R109", "hidden": "R111",
+                 "wrong_path": "R111"}
+
+
+@dataclass
+class _Reader:
+    """How to read one file's rows: its columns' plan, parsers and rankings."""
+
+    iv: InstrumentVersion
+    file: str
+    header: list[str]
+    plan: _Plan
+    plain: list[tuple[str, int, _Parser, bool]]
+    flag_plans: list[tuple[Question, list[tuple[str, int]]]]
+    others: list[tuple[str, int]]
+    rankings: dict[str, list[dict[str, int] | None]]
+    column_of: dict[str, str]
+    path_trees: list[tuple[str, Any]]
+    attribute_source: dict[str, Question]
+
+
+def _plan_file(iv: InstrumentVersion, rows: list[list[str]], file: str,
+               ignore: Iterable[str]) -> tuple[list[str], list[list[str]], _Plan]:
+    """The header, the body (padded to the header's width) and the columns' plan."""
     header = [h.strip() for h in rows[0]]
     width = len(header)
     body = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows[1:]]
     problems: list[Issue] = []
     plan = _plan_columns(header, body, iv, {_norm(n) for n in ignore}, file, problems)
-    for r, row in enumerate(body):
-        if len(row) > width and any(c.strip() for c in row[width:]):
-            problems.append(issue("R103", f"row has {len(row)} cells but the header names "
-                                  f"{width}", Location(file=file, row=r + 2)))
-            break
+    wide = next((r for r, row in enumerate(body)
+                 if len(row) > width and any(c.strip() for c in row[width:])), None)
+    if wide is not None:
+        problems.append(issue("R103", f"row has {len(body[wide])} cells but the header names "
+                              f"{width}", Location(file=file, row=wide + 2)))
     if problems:
         raise LandscapeError(problems[:_MAX_REPORTED])
     if not (plan.whole or plan.flags or plan.rank_options or plan.rank_numbered):
         raise _fail("R103", f"no column matches a question of {iv.ref}; name columns after "
                     "question codes or labels", file, row=1)
+    return header, body, plan
 
-    row_issues: dict[int, list[Issue]] = {}
+
+def _read_rankings(iv: InstrumentVersion, plan: _Plan, header: list[str],
+                   body: list[list[str]], file: str, layout: str,
+                   row_issues: dict[int, list[Issue]],
+                   ) -> tuple[dict[str, list[dict[str, int] | None]], dict[str, str],
+                              dict[str, str]]:
+    """Every ranking question's answers, layouts and (first) columns."""
+    problems: list[Issue] = []
     rankings: dict[str, list[dict[str, int] | None]] = {}
     layouts: dict[str, str] = {}
-    ranking_columns: dict[str, str] = {}
+    first_column: dict[str, str] = {}
     for q in iv.ranking_questions():
         if not (q.code in plan.whole or q.code in plan.rank_options
                 or q.code in plan.rank_numbered):
@@ -669,16 +669,24 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
         try:
             chosen, columns, mapping, list_column = _ranking_layout(q, plan, header, body,
                                                                     layout)
+            rankings[q.code] = _read_ranking(q, chosen, columns, mapping, list_column, header,
+                                             body, file, row_issues)
         except _BadCell as exc:
             problems.append(issue(exc.code, exc.message, Location(file=file, row=1)))
             continue
+        except LandscapeError as exc:
+            problems.extend(exc.issues)
+            continue
         layouts[q.code] = chosen
-        ranking_columns[q.code] = header[columns[0]]
-        rankings[q.code] = _read_ranking(q, chosen, columns, mapping, list_column, header,
-                                         body, file, row_issues, problems)
+        first_column[q.code] = header[columns[0]]
     if problems:
         raise LandscapeError(problems[:_MAX_REPORTED])
+    return rankings, layouts, first_column
 
+
+def _reader(iv: InstrumentVersion, file: str, header: list[str], plan: _Plan,
+            rankings: dict[str, list[dict[str, int] | None]],
+            ranking_columns: dict[str, str]) -> _Reader:
     matcher = _Matcher(iv)
     plain: list[tuple[str, int, _Parser, bool]] = [
         (q.code, plan.whole[q.code], _parser(q, matcher.options[q.code]),
@@ -690,120 +698,114 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
                      for code, flags in plan.flags.items())
     column_of.update((f"{code}.other", header[j]) for code, j in plan.other.items())
     column_of.update(ranking_columns)
-    flag_plans = [(q, list(plan.flags[q.code].items())) for q in iv.questions
-                  if q.code in plan.flags]
-    others = [(f"{q.code}.other", j) for q in iv.questions
-              for j in ([plan.other[q.code]] if q.code in plan.other else [])]
-    path_trees = [(p.code, parse_expression(p.when)) for p in iv.paths]
-    relevant_trees = {q.code: parse_expression(q.relevant) for q in iv.questions
-                      if q.relevant is not None}
-    conditional = [q for q in iv.questions if q.relevant is not None or q.path is not None]
-    required = [q for q in iv.questions if q.required]
-    # Choices, places, consent and text are fully checked as they are parsed, full
-    # rankings by the layout reader; the rest get the store's own checks.
-    checked = {q.code for q in iv.questions if q.type in (QuestionType.NUMBER,
-                                                          QuestionType.RATING)
-               or (q.ranking is not None and q.ranking.mode != "full")}
-    attribute_source = _attribute_questions(iv)
+    return _Reader(
+        iv=iv, file=file, header=header, plan=plan, plain=plain,
+        flag_plans=[(q, list(plan.flags[q.code].items())) for q in iv.questions
+                    if q.code in plan.flags],
+        others=[(f"{q.code}.other", plan.other[q.code]) for q in iv.questions
+                if q.code in plan.other],
+        rankings=rankings, column_of=column_of,
+        path_trees=[(p.code, parse_expression(p.when)) for p in iv.paths],
+        attribute_source=_attribute_questions(iv))
+
+
+def _row_answers(reader: _Reader, r: int, row: list[str], bad: _Bad) -> dict[str, Any]:
+    """The answers of body row ``r``: each cell parsed (problems to ``bad``)."""
+    answers: dict[str, Any] = {}
+    header = reader.header
+    for code, j, parse, verbatim in reader.plain:
+        text = row[j]
+        stripped = text.strip()
+        if not stripped:
+            continue
+        try:
+            answers[code] = parse(text if verbatim else stripped)
+        except _BadCell as exc:
+            bad(exc.code, exc.message, header[j], code)
+    for q, flags in reader.flag_plans:
+        picked: list[str] = []
+        for code, j in flags:
+            text = row[j].strip()
+            try:
+                if text and _flag(text):
+                    picked.append(code)
+            except _BadCell as exc:
+                bad(exc.code, exc.message, header[j], q.code)
+        if picked:
+            answers[q.code] = picked
+    for key, j in reader.others:
+        if row[j].strip():
+            answers[key] = row[j]
+    for code, values in reader.rankings.items():
+        if values[r] is not None:
+            answers[code] = values[r]
+    return answers
+
+
+def _row_state(reader: _Reader, row: list[str], bad: _Bad) -> str:
+    column = reader.plan.state_column
+    if column is None:
+        return "complete"
+    state = _norm(row[column]).replace(" ", "_") or "complete"
+    if state not in STATES:
+        bad("R110", f"state '{row[column]}' is not complete or in_progress",
+            reader.header[column])
+        return "complete"
+    return state
+
+
+def _check_row(reader: _Reader, answers: Mapping[str, Any], state: str, found: list[Issue],
+               bad: _Bad) -> str | None:
+    """Check a row's answers with the answer model; return the path taken."""
+    path = next((code for code, tree in reader.path_trees if evaluate(tree, answers)), None)
+    reported = {i.location.question for i in found}
+    for problem in check_answers(reader.iv, answers, path=path, state=state):
+        key = problem.question or ""
+        if key.split(".")[0] in reported or (problem.code == "hidden" and found):
+            continue  # a bad cell may be what decides it: judged once the cell is fixed
+        bad(_IMPORT_CODES.get(problem.code, "R110"), describe(problem),
+            reader.column_of.get(key, key or None), problem.question, problem)
+    return path
+
+
+def _row_key(iv: InstrumentVersion, reader: _Reader, row: list[str], sheet_row: int,
+             digest: str, ids_seen: dict[str, int], bad: _Bad) -> str:
+    """The row's idempotency key: its id column, else the file's digest and row number."""
+    column = reader.plan.id_column
+    if column is None:
+        return f"file:{digest[:48]}:{sheet_row}"
+    ext = row[column].strip()
+    if not ext:
+        bad("R114", "the id is blank", reader.header[column])
+    elif ext in ids_seen:
+        bad("R114", f"id '{ext}' is also on row {ids_seen[ext]}", reader.header[column])
+    else:
+        ids_seen[ext] = sheet_row
+    return "ext:" + hashlib.sha256(f"{iv.ref}\x1f{ext}".encode()).hexdigest()[:48]
+
+
+def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file: str,
+                layout: str, ignore: Iterable[str]) -> _Checked:
+    header, body, plan = _plan_file(iv, rows, file, ignore)
+    row_issues: dict[int, list[Issue]] = {}
+    rankings, layouts, ranking_columns = _read_rankings(iv, plan, header, body, file, layout,
+                                                        row_issues)
+    reader = _reader(iv, file, header, plan, rankings, ranking_columns)
     checked_rows: list[ResponseRow] = []
     rejected: list[RejectedRow] = []
     keys: list[str] = []
     ids_seen: dict[str, int] = {}
-    id_name = header[plan.id_column] if plan.id_column is not None else None
-
     for r, row in enumerate(body):
         sheet_row = r + 2
         if not any(c.strip() for c in row):
             continue  # a blank line is not a respondent
         found = row_issues.get(sheet_row, [])
-
-        def bad(code: str, message: str, column: str | None,
-                question: str | None = None, found: list[Issue] = found,
-                sheet_row: int = sheet_row) -> None:
-            found.append(issue(code, message, Location(file=file, row=sheet_row, column=column,
-                                                       question=question)))
-
-        answers: dict[str, Any] = {}
-        for code, j, parse, verbatim in plain:
-            text = row[j]
-            stripped = text.strip()
-            if not stripped:
-                continue
-            try:
-                answers[code] = parse(text if verbatim else stripped)
-            except _BadCell as exc:
-                bad(exc.code, exc.message, header[j])
-        for q, flags in flag_plans:
-            picked: list[str] = []
-            any_cell = False
-            for code, j in flags:
-                text = row[j].strip()
-                if not text:
-                    continue
-                any_cell = True
-                try:
-                    if _flag(text):
-                        picked.append(code)
-                except _BadCell as exc:
-                    bad(exc.code, exc.message, header[j])
-            if any_cell and picked:
-                answers[q.code] = picked
-        for key, j in others:
-            if row[j].strip():
-                answers[key] = row[j]
-        for code, values in rankings.items():
-            value = values[r]
-            if value is not None:
-                answers[code] = value
-        state = "complete"
-        if plan.state_column is not None:
-            state = _norm(row[plan.state_column]).replace(" ", "_") or "complete"
-            if state not in ("complete", "in_progress"):
-                bad("R110", f"state '{row[plan.state_column]}' is not complete or in_progress",
-                    header[plan.state_column])
-                state = "complete"
-        path_truth = {code: evaluate(tree, answers) for code, tree in path_trees}
-        path = next((code for code, holds in path_truth.items() if holds), None)
-
-        def shown(q: Question, answers: dict[str, Any] = answers,
-                  path_truth: dict[str, bool] = path_truth) -> bool:
-            if q.path is not None and not path_truth.get(q.path, False):
-                return False
-            tree = relevant_trees.get(q.code)
-            return tree is None or evaluate(tree, answers)
-
-        to_check = {k: v for k, v in answers.items() if k in checked}
-        for item in validate_answers(iv, to_check, path=path, state="in_progress",
-                                     location=Location(file=file, row=sheet_row)
-                                     ) if to_check else ():
-            qcode = item.location.question
-            bad("R110", item.message, column_of.get(qcode or "", qcode), qcode)
-        # A bad cell may be what decides the skip logic: judge it once the cell is fixed.
-        for q in conditional if not found else ():
-            if q.code in answers and not shown(q) and not any(
-                    i.location.question == q.code for i in found):
-                why = f"path '{q.path}'" if q.path is not None and path != q.path else \
-                    f"relevant: {q.relevant}"
-                bad("R111", f"{q.code} is answered but the skip logic does not show it ({why})",
-                    column_of.get(q.code, q.code), q.code)
-        if state == "complete":
-            for q in required:
-                if q.code not in answers and shown(q) and not any(
-                        i.location.question == q.code or i.location.column == q.code
-                        for i in found):
-                    bad("R109", f"{q.code} is required but has no answer", q.code, q.code)
-        respondent = _attributes(row, plan, answers, attribute_source, header, bad)
-        if plan.id_column is not None:
-            ext = row[plan.id_column].strip()
-            if not ext:
-                bad("R114", "the id is blank", id_name)
-            elif ext in ids_seen:
-                bad("R114", f"id '{ext}' is also on row {ids_seen[ext]}", id_name)
-            else:
-                ids_seen[ext] = sheet_row
-            key = "ext:" + hashlib.sha256(f"{iv.ref}\x1f{ext}".encode()).hexdigest()[:48]
-        else:
-            key = f"file:{digest[:48]}:{sheet_row}"
+        bad = _collector(file, sheet_row, found)
+        answers = _row_answers(reader, r, row, bad)
+        state = _row_state(reader, row, bad)
+        path = _check_row(reader, answers, state, found, bad)
+        respondent = _attributes(row, plan, answers, reader.attribute_source, header, bad)
+        key = _row_key(iv, reader, row, sheet_row, digest, ids_seen, bad)
         if found:
             found.sort(key=lambda i: (str(i.location.column or ""), i.code))
             rejected.append(RejectedRow(sheet_row, tuple(row), tuple(found)))
@@ -813,6 +815,23 @@ def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file:
                                         respondent=respondent))
         keys.append(key)
     return _Checked(checked_rows, rejected, layouts, keys)
+
+
+class _Bad(Protocol):
+    def __call__(self, code: str, message: str, column: str | None,
+                 question: str | None = None, problem: Problem | None = None) -> None: ...
+
+
+def _collector(file: str, sheet_row: int, found: list[Issue]) -> _Bad:
+    """Records a row's problems in ``found``, located at the row and a column."""
+    def bad(code: str, message: str, column: str | None, question: str | None = None,
+            problem: Problem | None = None) -> None:
+        where = Location(file=file, row=sheet_row, column=column, question=question)
+        if problem is None:
+            found.append(issue(code, message, where))
+        else:
+            found.append(problem_issue(code, problem, where, column))
+    return bad
 
 
 def _attribute_questions(iv: InstrumentVersion) -> dict[str, Question]:
@@ -827,7 +846,7 @@ def _attribute_questions(iv: InstrumentVersion) -> dict[str, Question]:
 
 def _attributes(row: list[str], plan: _Plan, answers: Mapping[str, Any],
                 questions: Mapping[str, Question], header: list[str],
-                bad: Callable[[str, str, str | None], None]) -> dict[str, str | None] | None:
+                bad: _Bad) -> dict[str, str | None] | None:
     values: dict[str, str | None] = {}
     for name in _ATTRIBUTES:
         q = questions.get(name)
@@ -971,7 +990,7 @@ def import_responses(
             if staged is not None and cells:
                 _write_rejects(staged, header, sorted(cells.values(), key=lambda i: i.row))
             try:
-                ids = save_responses(store, iv, good, file, validate=False)
+                ids = save_responses(store, iv, good, file)
                 break
             except LandscapeError as exc:
                 conflicts = {i.location.row: i for i in exc.issues if i.code == "S107"}

@@ -11,31 +11,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from survey.answers import Problem, ShownFn, check_answers, describe
-from survey.errors import Issue, Location, issue
+from survey.answers import ShownFn, check_answers, problem_issue
+from survey.errors import Issue, Location
 from survey.instrument.model import InstrumentVersion
 
-__all__ = ["problem_issue", "validate_answers"]
-
-
-def problem_issue(code: str, problem: Problem, location: Location | None = None,
-                  column: str | None = None) -> Issue:
-    """``problem`` as an issue of catalogue ``code``, worded in English.
-
-    The issue's ``reason`` and ``params`` are the problem's code and params, and
-    its location names the question (and ``column``, default the question).
-
-    Examples
-    --------
-    >>> found = problem_issue("S106", Problem("required", "q1"))
-    >>> found.reason, found.message, found.location.question
-    ('required', 'Answer this question', 'q1')
-    """
-    base = location or Location()
-    where = Location(file=base.file, row=base.row,
-                     column=column if column is not None else problem.question,
-                     question=problem.question)
-    return issue(code, describe(problem), where, reason=problem.code, params=problem.params)
+__all__ = ["validate_answers"]
 
 
 def validate_answers(

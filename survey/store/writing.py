@@ -274,7 +274,6 @@ def save_responses(
     *,
     source: str = "import",
     is_shown: ShownFn | None = None,
-    validate: bool = True,
 ) -> list[str]:
     """Validate every row, then insert them all in one transaction; return their ids.
 
@@ -284,8 +283,7 @@ def save_responses(
     ``idempotency_key`` is already stored with the same payload are not inserted
     again (their existing id is returned); with a different payload they fail
     (``S107``). A new row with ``respondent`` attributes gets a new pseudonymous
-    respondent. ``validate=False`` skips the answer checks, for callers (the
-    importer) that have just run :func:`validate_answers` on every row themselves.
+    respondent. Every row is checked: no save path skips the answer rules.
 
     Examples
     --------
@@ -304,7 +302,7 @@ def save_responses(
         item = row if isinstance(row, ResponseRow) else ResponseRow(answers=row,
                                                                     source_row=position)
         prepared.append(item)
-        if validate and len(issues) < _MAX_REPORTED:
+        if len(issues) < _MAX_REPORTED:
             issues.extend(validate_answers(
                 iv, item.answers, path=item.path, state=item.state, is_shown=is_shown,
                 location=Location(file=source_file, row=item.source_row or position),

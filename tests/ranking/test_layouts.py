@@ -130,13 +130,18 @@ def test_ordered_list_problems_and_column_choice(tmp_path: Path) -> None:
     assert found == [f"A104 {path}:3:{col}", f"A108 {path}:4:{col}", f"A109 {path}:5:{col}"]
 
 
-def test_top_k_rule_accepts_partial_rankings(tmp_path: Path) -> None:
+def test_top_k_rule_is_the_answer_models_rule(tmp_path: Path) -> None:
+    # One rule with the store and the form (survey.answers): with ties forbidden a
+    # top-k answer ranks exactly k options, so row 2 (one option) is incomplete.
     path = tmp_path / "top.csv"
     path.write_text("id,ranking\na,data\nb,skills funding\nc,data funding skills\n",
                     encoding="utf-8")
     rule = RankingRule(mode="top_k", k=2)
     found = _issues(path, "ordered-list", rule=rule)
-    assert found == [f"A106 {path}:4:ranking"]
+    assert found == [f"A109 {path}:2:ranking", f"A106 {path}:4:ranking"]
+    # With ties allowed a top-k answer may rank fewer than k.
+    loose = RankingRule(mode="top_k", k=2, ties="allow")
+    assert _issues(path, "ordered-list", rule=loose) == [f"A106 {path}:4:ranking"]
 
 
 @pytest.mark.parametrize(("content", "code"), [
