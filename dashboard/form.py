@@ -438,6 +438,8 @@ class _Label:
 
     text: str
     lang: str
+    #: The answer model's problem code, for a message about an answer's problem.
+    problem: str | None = None
 
 
 def _label(text: Text, lang: str) -> _Label:
@@ -732,7 +734,7 @@ def _message(iv: InstrumentVersion, problem: Problem, lang: str) -> _Label:
         option = q.option(code) if q is not None else None
         return _label(option.label, lang).text if option is not None else code
 
-    return _Label(describe(problem, lang, option_label), lang)
+    return _Label(describe(problem, lang, option_label), lang, problem.code)
 
 
 def _page_errors(attempt: _Attempt, page: FormPage, problems: Sequence[Problem],
