@@ -11,10 +11,11 @@ For the web form and the importers, the whole API is:
     (``BEGIN IMMEDIATE`` on SQLite).
 
 ``validate_answers(iv, answers, path=None, state="complete", is_shown=None)``
-    A list of ``S106`` issues, one per question (``issue.location.question``),
-    for messages beside each question. Answer shapes are documented in
-    :mod:`survey.store.responses`. Pass ``is_shown(question, answers) -> bool``
-    (the skip-logic evaluator) so required questions are enforced only when shown.
+    A list of ``S106`` issues, one per question (``issue.location.question``):
+    the answer model's problems (:func:`survey.answers.check_answers`, codes in
+    ``issue.reason``) worded in English. Answer shapes are documented in
+    :mod:`survey.answers.rules`; the web form calls the model itself, to word
+    the problems in the respondent's language.
 
 ``save_response(store, iv, answers, source="web", token=, state=, path=, idempotency_key=)``
     Validate and save one response; returns its id. Same payload again -> same
@@ -33,6 +34,12 @@ For the web form and the importers, the whole API is:
     The invitation behind a link: ``(respondent_id, instrument, version, used)``
     or None; for the web form to pick the version and refuse used links.
 
+``load_saved_response(store, instrument, version, respondent_id=, key=)``
+    For the web form: the response saved so far, to carry on from.
+
+``open_link_allowed(store, instrument, version)``
+    Whether the open link of a version may be served (switched on, nobody invited).
+
 ``analysis_frame(store, question_code, instrument=None, ...)``
     A pandas DataFrame of one ranking question: one row per complete response,
     one ``Int64`` column per option, plus instrument, version, nation, region,
@@ -46,8 +53,13 @@ from __future__ import annotations
 
 from survey.store.engine import SchemaStatus, Store
 from survey.store.instruments import load_recorded_instrument, record_instrument
-from survey.store.invitations import LINK_PATH, OPEN_LINK_PATH, find_invitation
-from survey.store.reading import analysis_frame
+from survey.store.invitations import (
+    LINK_PATH,
+    OPEN_LINK_PATH,
+    find_invitation,
+    open_link_allowed,
+)
+from survey.store.reading import SavedResponse, analysis_frame, load_saved_response
 from survey.store.validation import validate_answers
 from survey.store.writing import ResponseRow, save_response, save_responses
 
@@ -55,11 +67,14 @@ __all__ = [
     "LINK_PATH",
     "OPEN_LINK_PATH",
     "ResponseRow",
+    "SavedResponse",
     "SchemaStatus",
     "Store",
     "analysis_frame",
     "find_invitation",
     "load_recorded_instrument",
+    "load_saved_response",
+    "open_link_allowed",
     "record_instrument",
     "save_response",
     "save_responses",

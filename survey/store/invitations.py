@@ -44,6 +44,7 @@ __all__ = [
     "issue_invitations",
     "issue_reminders",
     "open_link",
+    "open_link_allowed",
     "send_mails",
     "write_mail_merge",
 ]
@@ -144,6 +145,36 @@ def open_link(store: Store, iv: InstrumentVersion, base_url: str, *,
         session.execute(update(InstrumentVersionRow).where(InstrumentVersionRow.id == iv_id)
                         .values(open_link=enabled))
     return f"{base_url.rstrip('/')}{OPEN_LINK_PATH}{iv.instrument}/{iv.version}"
+
+
+def open_link_allowed(store: Store, instrument: str, version: str) -> bool:
+    """Whether the open link of ``instrument@version`` may be served.
+
+    Only versions switched on by :func:`open_link` are served, and never one that
+    anyone was invited to (the web form answers 404 otherwise).
+
+    Examples
+    --------
+    >>> from survey.instrument import parse_instrument_text
+    >>> iv = parse_instrument_text("instrument: researcher\\nversion: 1.0.0\\ntitle: R\\n"
+    ...     "questions: [{code: n, type: free_text, label: Name}]")
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> open_link_allowed(store, "researcher", "1.0.0")
+    False
+    >>> _ = open_link(store, iv, "https://s.example.org")
+    >>> open_link_allowed(store, "researcher", "1.0.0")
+    True
+    """
+    with store.session() as session:
+        iv_id = session.execute(select(InstrumentVersionRow.id).where(
+            InstrumentVersionRow.instrument == instrument,
+            InstrumentVersionRow.version == version,
+            InstrumentVersionRow.open_link.is_(True))).scalar_one_or_none()
+        if iv_id is None:
+            return False
+        invited = session.execute(select(
+            exists().where(Invitation.instrument_version_id == iv_id))).scalar()
+    return not invited
 
 
 def _completed(iv_id: int) -> object:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -20,7 +21,56 @@ from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.models import Answer, InstrumentVersionRow, RankingAnswer, Respondent, Response
 
-__all__ = ["PROFILE_FIELDS", "analysis_frame", "resolve_profiles"]
+__all__ = ["PROFILE_FIELDS", "SavedResponse", "analysis_frame", "load_saved_response",
+           "resolve_profiles"]
+
+
+@dataclass(frozen=True, slots=True)
+class SavedResponse:
+    """A response as saved so far (for the web form to carry on from)."""
+
+    response_id: str
+    state: str
+    #: The idempotency key it was saved under (the open link's resume key).
+    key: str | None
+    answers: dict[str, Any]
+
+
+def load_saved_response(store: Store, instrument: str, version: str, *,
+                        respondent_id: str | None = None,
+                        key: str | None = None) -> SavedResponse | None:
+    """The latest response to ``instrument@version`` by a respondent, or under a key.
+
+    ``respondent_id`` finds an invited respondent's response; ``key`` (its
+    idempotency key) an open-link one. None when there is none (or neither is given).
+
+    Examples
+    --------
+    >>> from survey.instrument import parse_instrument_text
+    >>> from survey.store.writing import save_response
+    >>> iv = parse_instrument_text("instrument: demo\\nversion: 1.0.0\\ntitle: Demo\\n"
+    ...     "questions: [{code: n, type: number, label: Count}]")
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> _ = save_response(store, iv, {"n": 3}, state="in_progress", idempotency_key="k" * 32)
+    >>> saved = load_saved_response(store, "demo", "1.0.0", key="k" * 32)
+    >>> saved.state, saved.answers
+    ('in_progress', {'n': 3})
+    """
+    query = select(Response.id, Response.state, Response.idempotency_key).where(
+        Response.instrument == instrument, Response.version == version)
+    if respondent_id is not None:
+        query = query.where(Response.respondent_id == respondent_id)
+    elif key is not None:
+        query = query.where(Response.idempotency_key == key)
+    else:
+        return None
+    with store.session() as session:
+        row = session.execute(query.order_by(Response.updated_at.desc())).first()
+        if row is None:
+            return None
+        answers = {code: json.loads(value) for code, value in session.execute(
+            select(Answer.question_code, Answer.value).where(Answer.response_id == row[0]))}
+    return SavedResponse(row[0], row[1], row[2], answers)
 
 
 def _fetch_all(conn: Connection, query: Any) -> list[tuple[Any, ...]]:

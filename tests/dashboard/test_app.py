@@ -23,7 +23,8 @@ layout = html.Div("overview page")
 '''
 
 
-@pytest.mark.parametrize("name", ["dashboard.app", "dashboard.form", "dashboard.commands"])
+@pytest.mark.parametrize("name", ["dashboard.app", "dashboard.form.pages", "dashboard.form.fields",
+                                  "dashboard.commands"])
 def test_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
