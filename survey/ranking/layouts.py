@@ -26,7 +26,6 @@ A row with nothing ranked is "did not answer" and is kept as an all-``<NA>`` row
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import partial
@@ -39,6 +38,7 @@ from survey.errors import Issue, LandscapeError, Location, issue
 from survey.files import atomic_write, defuse_frame
 from survey.instrument.model import Question, RankingRule
 from survey.ranking.bands import RankingData
+from survey.tables import match_key, read_table
 
 __all__ = ["ID_COLUMNS", "LAYOUTS", "read_rankings", "read_rankings_rows", "read_rankings_table",
            "write_rankings"]
@@ -74,11 +74,6 @@ def _second_holder(problem: Problem, got: Mapping[str, int | None]) -> str | Non
     first = next(iter(problem.params["repeated"]))
     holders = [c for c in problem.params["options"] if got.get(c) == first]
     return holders[1] if len(holders) > 1 else None
-
-
-def _norm(text: str) -> str:
-    """Matching key: NFC, casefolded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", str(text)).casefold().split())
 
 
 class _Problems:
@@ -120,39 +115,9 @@ class _Problems:
 
 
 def _read_table(path: Path, sheet: str | int | None) -> list[list[str]]:
-    """All rows (header first) as stripped strings."""
-    file = str(path)
-    if not path.is_file():
-        raise LandscapeError.of("A101", "no such file", Location(file=file))
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            raw = pd.read_excel(path, sheet_name=sheet if sheet is not None else 0,
-                                header=None, dtype=object)
-        else:
-            raw = pd.read_csv(path, header=None, dtype=str, keep_default_na=False,
-                              encoding="utf-8-sig", skip_blank_lines=False)
-    except UnicodeDecodeError as exc:
-        raise LandscapeError.of("A101", f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                                Location(file=file)) from None
-    except pd.errors.EmptyDataError:
-        raise LandscapeError.of("A101", "the file is empty", Location(file=file)) from None
-    except (pd.errors.ParserError, ValueError, OSError, KeyError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise LandscapeError.of("A101", f"cannot read it: {reason}", Location(file=file)) from None
-    rows = [[_cell(v) for v in row] for row in raw.itertuples(index=False)]
-    while rows and not any(rows[-1]):
-        rows.pop()  # trailing empty lines are not respondents
-    if not rows:
-        raise LandscapeError.of("A101", "the file is empty", Location(file=file))
-    return rows
-
-
-def _cell(value: object) -> str:
-    if value is None or (isinstance(value, float) and value != value):
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))  # spreadsheets store whole numbers as floats
-    return str(value).strip()
+    """All rows (header first) as stripped strings, by the one table reader."""
+    rows = read_table(path, sheet, unreadable="A101", empty="A101").rows
+    return [[cell.strip() for cell in row] for row in rows]
 
 
 def _option_labels(question: Question | None, options: Sequence[str] | None,
@@ -164,21 +129,21 @@ def _option_labels(question: Question | None, options: Sequence[str] | None,
         display = {o.code: o.label.en for o in question.options}
         keys: dict[str, str] = {}
         for o in question.options:
-            keys.setdefault(_norm(o.code), o.code)
+            keys.setdefault(match_key(o.code), o.code)
             for tr in o.label.translations.values():
-                keys.setdefault(_norm(tr.text), o.code)
+                keys.setdefault(match_key(tr.text), o.code)
         return codes, display, keys
     if options is None:
         return None, {}, {}
     codes = [str(o) for o in options]
     display = {}
-    keys = {_norm(c): c for c in codes}
+    keys = {match_key(c): c for c in codes}
     for code, texts in (labels or {}).items():
         all_texts = [texts] if isinstance(texts, str) else list(texts)
         if all_texts:
             display[code] = all_texts[0]
         for text in all_texts:
-            keys.setdefault(_norm(text), code)
+            keys.setdefault(match_key(text), code)
     return codes, display, keys
 
 
@@ -289,9 +254,9 @@ def _read_layout(rows: Sequence[Sequence[str]], layout: str, problems: _Problems
     def find(name: str, what: str) -> int:
         if name in seen:
             return seen[name]
-        folded = {_norm(h): j for j, h in enumerate(header)}
-        if _norm(name) in folded:
-            return folded[_norm(name)]
+        folded = {match_key(h): j for j, h in enumerate(header)}
+        if match_key(name) in folded:
+            return folded[match_key(name)]
         raise LandscapeError.of("A103", f"no {what} column '{name}'; the columns are: "
                                 f"{', '.join(h for h in header if h)}", Location(file=file, row=1))
 
@@ -299,7 +264,7 @@ def _read_layout(rows: Sequence[Sequence[str]], layout: str, problems: _Problems
     if id_column is not None:
         id_index = find(id_column, "id")
     else:
-        folded = {_norm(h): j for j, h in enumerate(header)}
+        folded = {match_key(h): j for j, h in enumerate(header)}
         id_index = next((folded[c] for c in ID_COLUMNS if c in folded), None)
     group_index = find(group_column, "group") if group_column is not None else None
     reserved = {i for i in (id_index, group_index) if i is not None}
@@ -463,7 +428,7 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
                 problems.add("A114", f"the mapping names column '{name}', which the file "
                              "does not have", 1, name)
                 continue
-            code = keys.get(_norm(str(target)), str(target)) if codes else str(target)
+            code = keys.get(match_key(str(target)), str(target)) if codes else str(target)
             if codes is not None and code not in codes:
                 problems.add("A104", f"the mapping sends column '{name}' to '{target}', which "
                              "is not an option", 1, name)
@@ -475,8 +440,8 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
                 continue
             if codes is None:
                 column_option[j] = name
-            elif _norm(name) in keys:
-                column_option[j] = keys[_norm(name)]
+            elif match_key(name) in keys:
+                column_option[j] = keys[match_key(name)]
     if codes is None:
         codes = list(dict.fromkeys(column_option.values()))
         display.update({c: c for c in codes if c not in display})
@@ -534,8 +499,8 @@ def _resolve_option(text: str, codes: list[str] | None, keys: dict[str, str],
                     inferred: dict[str, str]) -> str | None:
     if codes is None:
         # Options inferred from the values: first spelling seen is the code.
-        return inferred.setdefault(_norm(text), text)
-    return keys.get(_norm(text))
+        return inferred.setdefault(match_key(text), text)
+    return keys.get(match_key(text))
 
 
 def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int],

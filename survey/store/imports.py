@@ -44,13 +44,10 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import io
 import math
 import re
-import unicodedata
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -66,6 +63,7 @@ from survey.ranking.layouts import ID_COLUMNS, LAYOUTS, read_rankings_rows
 from survey.store.engine import Store
 from survey.store.models import Response
 from survey.store.writing import ResponseRow, save_responses
+from survey.tables import match_key, read_table
 
 __all__ = ["IMPORT_LAYOUTS", "ImportResult", "RejectedRow", "import_responses",
            "read_import_table"]
@@ -89,12 +87,6 @@ _TRUE = {"1", "yes", "y", "true", "t", "checked", "selected", "ie", "ydw", "do"}
 _FALSE = {"0", "no", "n", "false", "f", "unchecked", "na", "nac ydw", "naddo"}
 _SEPARATORS = (".", "/", ":", " - ", "-")
 _BRACKET = re.compile(r"^(.+?)\s*\[\s*([^\]]+?)\s*\]$")
-
-
-@lru_cache(maxsize=65536)
-def _norm(text: str) -> str:
-    """Matching key: NFC, casefolded, whitespace collapsed."""
-    return " ".join(unicodedata.normalize("NFC", text).casefold().split())
 
 
 @dataclass(frozen=True, slots=True)
@@ -141,70 +133,15 @@ def _fail(code: str, message: str, file: str, row: int | None = None,
     return LandscapeError.of(code, message, Location(file=file, row=row, column=column))
 
 
-def _xlsx_cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, float):
-        if math.isfinite(value) and value.is_integer():
-            return str(int(value))  # spreadsheets keep whole numbers as floats
-        return repr(value)
-    if hasattr(value, "isoformat"):
-        return str(value.isoformat())
-    return str(value)
-
-
-def _read_xlsx(data: bytes, file: str, sheet: str | None) -> list[list[str]]:
-    import zipfile
-
-    from openpyxl import load_workbook
-
-    try:
-        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, ValueError, KeyError) as exc:
-        raise _fail("R101", f"not a readable XLSX workbook ({type(exc).__name__}: {exc})",
-                    file) from None
-    try:
-        if sheet is not None and sheet not in book.sheetnames:
-            raise _fail("R101", f"no sheet '{sheet}'; the sheets are: "
-                        f"{', '.join(book.sheetnames)}", file)
-        ws = book[sheet] if sheet is not None else book.worksheets[0]
-        return [[_xlsx_cell(v) for v in row] for row in ws.iter_rows(values_only=True)]
-    finally:
-        book.close()
-
-
-def _read_csv(data: bytes, file: str) -> list[list[str]]:
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        raise _fail("R101", f"not UTF-8 text: byte 0x{data[exc.start]:02X} on line {line} "
-                    f"(byte offset {exc.start}) cannot be decoded", file, row=line) from None
-    first = text.split("\n", 1)[0]
-    delimiter = ","
-    if "," not in first:
-        # Excel in many locales saves ';'-separated "CSV"; some tools export tabs.
-        delimiter = next((d for d in (";", "\t") if d in first), ",")
-    try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""),
-                                            delimiter=delimiter, strict=True)]
-    except csv.Error as exc:
-        raise _fail("R101", f"malformed CSV: {exc}", file) from None
-
-
 def read_import_table(path: Path | str, sheet: str | None = None
                       ) -> tuple[str, list[list[str]]]:
-    """The file's SHA-256 and its rows as text (header first, trailing blank rows dropped).
-
-    CSV is read as UTF-8 with or without BOM (``,``, ``;`` or tab separated);
-    ``.xlsx``/``.xlsm`` as a workbook (``sheet``: its name, default the first).
+    """The file's SHA-256 and its rows as text, read by :func:`survey.tables.read_table`.
 
     Raises
     ------
     LandscapeError
-        ``R101`` (missing, unreadable, not UTF-8) or ``R102`` (empty).
+        ``R101`` (missing, unreadable, not UTF-8) or ``R102`` (empty, or a header
+        row with no respondent rows).
 
     Examples
     --------
@@ -214,27 +151,11 @@ def read_import_table(path: Path | str, sheet: str | None = None
     >>> read_import_table(p)[1]
     [['code', 'organisation'], ['1', 'Ynys Môn']]
     """
-    path = Path(path)
-    file = str(path)
-    if not path.is_file():
-        raise _fail("R101", "no such file", file)
-    suffix = path.suffix.lower()
-    if suffix in (".xls", ".ods", ".numbers"):
-        raise _fail("R101", f"'{suffix}' files are not read", file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise _fail("R101", f"cannot read it: {exc.strerror}", file) from None
-    digest = hashlib.sha256(data).hexdigest()
-    rows = _read_xlsx(data, file, sheet) if suffix in (".xlsx", ".xlsm") else _read_csv(data,
-                                                                                          file)
-    while rows and not any(c.strip() for c in rows[-1]):
-        rows.pop()
-    if not rows:
-        raise _fail("R102", "the file is empty", file)
-    if len(rows) == 1:
-        raise _fail("R102", "the file has a header row but no respondent rows", file, row=1)
-    return digest, rows
+    table = read_table(path, sheet, unreadable="R101", empty="R102")
+    if len(table.rows) == 1:
+        raise _fail("R102", "the file has a header row but no respondent rows", str(path),
+                    row=1)
+    return table.sha256, table.rows
 
 
 # -- matching columns to questions -----------------------------------------------------
@@ -262,23 +183,23 @@ class _Matcher:
         self.questions: dict[str, Question] = {}
         self.options: dict[str, dict[str, str]] = {}
         for q in iv.questions:
-            self.questions.setdefault(_norm(q.code), q)
+            self.questions.setdefault(match_key(q.code), q)
         for q in iv.questions:
             for tr in q.label.translations.values():
-                self.questions.setdefault(_norm(tr.text), q)
+                self.questions.setdefault(match_key(tr.text), q)
             keys: dict[str, str] = {}
             for o in q.options:
-                keys.setdefault(_norm(o.code), o.code)
+                keys.setdefault(match_key(o.code), o.code)
             for o in q.options:
                 for tr in o.label.translations.values():
-                    keys.setdefault(_norm(tr.text), o.code)
+                    keys.setdefault(match_key(tr.text), o.code)
             if q.other:
                 for word in ("other", "arall"):
                     keys.setdefault(word, "other")
             self.options[q.code] = keys
 
     def _part(self, q: Question, sub: str, sep: str) -> tuple[Question, str | int] | None:
-        key = _norm(sub)
+        key = match_key(sub)
         if key.isdigit() and q.type is QuestionType.RANKING:
             return q, int(key)
         if key in ("other", "other_text", "specify") and q.other and not (
@@ -291,18 +212,18 @@ class _Matcher:
         return None
 
     def _one(self, name: str) -> tuple[Question, str | int | None] | None:
-        key = _norm(name)
+        key = match_key(name)
         if key in self.questions:
             return self.questions[key], None
         m = _BRACKET.match(name)
         if m:
-            base = self.questions.get(_norm(m.group(1)))
+            base = self.questions.get(match_key(m.group(1)))
             if base is not None:
                 return self._part(base, m.group(2), "[")
         for sep in _SEPARATORS:
             start = name.find(sep)
             while start > 0:
-                base = self.questions.get(_norm(name[:start]))
+                base = self.questions.get(match_key(name[:start]))
                 if base is not None:
                     found = self._part(base, name[start + len(sep):], sep)
                     if found is not None:
@@ -310,7 +231,7 @@ class _Matcher:
                 start = name.find(sep, start + 1)
         # q_option / q_1: codes contain '_', so try every split, longest code first.
         for start in reversed([i for i, ch in enumerate(name) if ch == "_"]):
-            base = self.questions.get(_norm(name[:start]))
+            base = self.questions.get(match_key(name[:start]))
             if base is not None:
                 found = self._part(base, name[start + 1:], "_")
                 if found is not None:
@@ -329,7 +250,7 @@ class _Matcher:
                 if found is not None:
                     return found
         # A bare option label as a rank-per-option column (Qualtrics "choice text").
-        key = _norm(name)
+        key = match_key(name)
         for q in self.iv.ranking_questions():
             code = self.options[q.code].get(key)
             if code is not None:
@@ -348,7 +269,7 @@ def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersio
                   ignore: set[str], file: str, problems: list[Issue]) -> _Plan:
     plan = _Plan()
     matcher = _Matcher(iv)
-    codes = {_norm(q.code) for q in iv.questions}
+    codes = {match_key(q.code) for q in iv.questions}
     seen: dict[str, int] = {}
     claimed: dict[tuple[str, object], int] = {}
 
@@ -360,7 +281,7 @@ def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersio
     id_names = {c: i for i, c in enumerate(_ID_PRIORITY)}
     id_rank = len(id_names)
     for j, name in enumerate(header):
-        key = _norm(name)
+        key = match_key(name)
         if not key:
             if any(j < len(r) and r[j].strip() for r in body):
                 bad("R103", f"column {j + 1} has values but no name", j)
@@ -438,7 +359,7 @@ def _place_keys(places: Sequence[Place]) -> dict[str, str]:
     for p in places:
         for text in (p.code, p.en, p.cy, p.code.replace("_", " "), p.itl1 or ""):
             if text:
-                keys.setdefault(_norm(text), p.code)
+                keys.setdefault(match_key(text), p.code)
     return keys
 
 
@@ -457,7 +378,7 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
     t = q.type
     if t is QuestionType.SINGLE_CHOICE:
         def single(text: str) -> Any:
-            code = options.get(_norm(text))
+            code = options.get(match_key(text))
             if code is None:
                 raise _BadCell("R105", f"'{text}' is not an option of {q.code}; "
                                f"{_option_list(q)}")
@@ -465,7 +386,7 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
         return single
     if t is QuestionType.MULTIPLE_CHOICE:
         def multiple(text: str) -> Any:
-            whole = options.get(_norm(text))
+            whole = options.get(match_key(text))
             if whole is not None:
                 return [whole]
             parts = [p for p in (s.strip() for s in text.split(";")) if p] if ";" in text \
@@ -473,7 +394,7 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
             chosen: list[str] = []
             unknown: list[str] = []
             for part in parts:
-                code = options.get(_norm(part))
+                code = options.get(match_key(part))
                 if code is None:
                     unknown.append(part)
                 elif code not in chosen:
@@ -488,10 +409,10 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
         if q.scale is not None:
             for point, text in q.scale.labels.items():
                 for tr in text.translations.values():
-                    labels.setdefault(_norm(tr.text), point)
+                    labels.setdefault(match_key(tr.text), point)
 
         def number(text: str) -> Any:
-            key = _norm(text)
+            key = match_key(text)
             if key in labels:
                 return labels[key]
             try:
@@ -504,7 +425,7 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
         keys = _NATION_KEYS if q.place_level == "nation" else _REGION_KEYS
 
         def place(text: str) -> Any:
-            code = keys.get(_norm(text))
+            code = keys.get(match_key(text))
             if code is None:
                 raise _BadCell("R108", f"'{text}' is not a UK {q.place_level or 'region'} "
                                "code or name")
@@ -512,7 +433,7 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
         return place
     if t is QuestionType.CONSENT:
         def consent(text: str) -> Any:
-            key = _norm(text)
+            key = match_key(text)
             if key in _TRUE:
                 return True
             if key in _FALSE:
@@ -526,7 +447,7 @@ def _parser(q: Question, options: dict[str, str]) -> _Parser:
 
 
 def _flag(text: str) -> bool:
-    key = _norm(text)
+    key = match_key(text)
     if key in _TRUE:
         return True
     if key in _FALSE:
@@ -638,7 +559,7 @@ def _plan_file(iv: InstrumentVersion, rows: list[list[str]], file: str,
     width = len(header)
     body = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows[1:]]
     problems: list[Issue] = []
-    plan = _plan_columns(header, body, iv, {_norm(n) for n in ignore}, file, problems)
+    plan = _plan_columns(header, body, iv, {match_key(n) for n in ignore}, file, problems)
     wide = next((r for r, row in enumerate(body)
                  if len(row) > width and any(c.strip() for c in row[width:])), None)
     if wide is not None:
@@ -746,7 +667,7 @@ def _row_state(reader: _Reader, row: list[str], bad: _Bad) -> str:
     column = reader.plan.state_column
     if column is None:
         return "complete"
-    state = _norm(row[column]).replace(" ", "_") or "complete"
+    state = match_key(row[column]).replace(" ", "_") or "complete"
     if state not in STATES:
         bad("R110", f"state '{row[column]}' is not complete or in_progress",
             reader.header[column])
@@ -857,7 +778,7 @@ def _attributes(row: list[str], plan: _Plan, answers: Mapping[str, Any],
             if name == "organisation_type":
                 value = "_".join(re.findall(r"[a-z0-9]+", text.lower()))
             else:
-                value = (_NATION_KEYS if name == "nation" else _REGION_KEYS).get(_norm(text))
+                value = (_NATION_KEYS if name == "nation" else _REGION_KEYS).get(match_key(text))
                 if value is None:
                     bad("R108", f"'{text}' is not a UK {name} code or name", header[j])
         values[name] = value if isinstance(value, str) else None

@@ -225,3 +225,14 @@ def test_written_rankings_defuse_formulas_in_labels_and_groups(tmp_path: Path,
     assert rows[0] == ["respondent_id", "place", "rank_1", "rank_2"]
     assert rows[1] == ["r1", "'=1+1@ex.org", "'" + evil, "'@SUM(A1)"]
     assert rows[2] == ["-3", "west", "'@SUM(A1)", "'" + evil]  # "-3" is a number: as it was
+
+
+@pytest.mark.parametrize("separator", [",", ";", "\t"])
+def test_ranking_files_read_like_import_files(tmp_path: Path, separator: str) -> None:
+    # One table reader (survey.tables) for every importer: a ';'- or tab-separated
+    # export (Excel in many locales) reads here as it does in 'responses import'.
+    path = tmp_path / "export.csv"
+    path.write_text(separator.join(["id", "funding", "data", "skills"]) + "\n"
+                    + separator.join(["r1", "1", "2", "3"]) + "\n", encoding="utf-8-sig")
+    data = read_rankings(path, "rank-per-option", question=QUESTION)
+    assert data.ranks.loc["r1"].tolist() == [1, 2, 3]
