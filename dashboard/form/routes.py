@@ -236,16 +236,10 @@ def _page_errors(attempt: _Attempt, page: FormPage, problems: Sequence[Problem],
     return errors
 
 
-def _handle_post(attempt: _Attempt) -> Response:
-    iv, lang = attempt.iv, attempt.lang
-    if not _csrf_ok():
-        return _message_page(lang, "expired_title", "expired_body", 403, attempt=attempt)
-    pages = form_pages(iv)
-    try:
-        page = pages[int(request.form.get("page", "0"))]
-    except (ValueError, IndexError):
-        page = pages[0]
-    action = request.form.get("action", "next")
+def _posted_page(attempt: _Attempt, page: FormPage
+                 ) -> tuple[dict[str, Any], dict[str, Any], dict[str, Label]]:
+    """Read ``page`` from the posted form: (answers so far, what to show again, parse errors)."""
+    iv = attempt.iv
     working = {k: v for k, v in attempt.answers.items()
                if k.split(".")[0] not in set(page.codes)}
     raw: dict[str, Any] = {}
@@ -257,12 +251,43 @@ def _handle_post(attempt: _Attempt) -> Response:
         raw[q.code] = parsed.raw
         raw[f"{q.code}.other"] = request.form.get(f"{q.code}.other", "")
         if parsed.error is not None:
-            parse_errors[q.code] = ui_text(lang, parsed.error)
+            parse_errors[q.code] = ui_text(attempt.lang, parsed.error)
         elif parsed.value is not None:
             working[q.code] = parsed.value
             if parsed.other is not None:
                 working[f"{q.code}.other"] = parsed.other
-    answers = clean_answers(iv, working)
+    return clean_answers(iv, working), raw, parse_errors
+
+
+def _finish(attempt: _Attempt, answers: dict[str, Any],
+            problems: Sequence[Problem]) -> Response:
+    """The last page: complete the response, or show the first page with a problem."""
+    # The one check of this request covered every page.
+    for other in visible_pages(attempt.iv, answers):
+        other_errors = _page_errors(attempt, other, problems, {})
+        if other_errors:
+            _save(attempt, answers, "in_progress")
+            attempt.answers = answers
+            saved_raw: dict[str, Any] = {}
+            for q in other.questions:
+                saved_raw[q.code] = raw_from_answer(q, answers.get(q.code))
+                saved_raw[f"{q.code}.other"] = answers.get(f"{q.code}.other")
+            return _render_page(attempt, other, saved_raw, other_errors, status=400)
+    _save(attempt, answers, "complete")
+    return redirect(attempt.url("done"), code=303)
+
+
+def _handle_post(attempt: _Attempt) -> Response:
+    iv, lang = attempt.iv, attempt.lang
+    if not _csrf_ok():
+        return _message_page(lang, "expired_title", "expired_body", 403, attempt=attempt)
+    pages = form_pages(iv)
+    try:
+        page = pages[int(request.form.get("page", "0"))]
+    except (ValueError, IndexError):
+        page = pages[0]
+    action = request.form.get("action", "next")
+    answers, raw, parse_errors = _posted_page(attempt, page)
     # One check of the whole response per request (save_response checks it again
     # before writing: no save path skips the rules).
     problems = _problems(attempt, answers, "in_progress" if action == "save" else "complete")
@@ -272,23 +297,9 @@ def _handle_post(attempt: _Attempt) -> Response:
         return _render_page(attempt, page, raw, errors, status=400)
     later = [p for p in visible_pages(iv, answers) if p.index > page.index]
     try:
-        if action == "save" or later:
-            _save(attempt, answers, "in_progress")
-            if action == "save":
-                return redirect(attempt.url("saved"), code=303)
-            return redirect(attempt.url(page=later[0].index), code=303)
-        # The last page: the check above covered every page; show the first with a problem.
-        for other in visible_pages(iv, answers):
-            other_errors = _page_errors(attempt, other, problems, {})
-            if other_errors:
-                _save(attempt, answers, "in_progress")
-                attempt.answers = answers
-                saved_raw: dict[str, Any] = {}
-                for q in other.questions:
-                    saved_raw[q.code] = raw_from_answer(q, answers.get(q.code))
-                    saved_raw[f"{q.code}.other"] = answers.get(f"{q.code}.other")
-                return _render_page(attempt, other, saved_raw, other_errors, status=400)
-        _save(attempt, answers, "complete")
+        if action != "save" and not later:
+            return _finish(attempt, answers, problems)
+        _save(attempt, answers, "in_progress")
     except LandscapeError as exc:
         codes = {i.code for i in exc.issues}
         if "S107" in codes:
@@ -296,7 +307,110 @@ def _handle_post(attempt: _Attempt) -> Response:
         if "S109" in codes:
             return _message_page(lang, "unknown_title", "unknown_body", 404)
         raise
-    return redirect(attempt.url("done"), code=303)
+    if action == "save":
+        return redirect(attempt.url("saved"), code=303)
+    return redirect(attempt.url(page=later[0].index), code=303)
+
+
+# -- the routes ---------------------------------------------------------------------
+
+
+def _invited(token: str) -> _Attempt | Response:
+    """The attempt behind an invitation link, or the page to show instead."""
+    info = find_invitation(_store(), token)
+    if info is None:
+        return _message_page(_language_default(), "unknown_title", "unknown_body", 404)
+    iv = _instrument(info.instrument, info.version)
+    lang = _language(iv, request.form.get("lang") if request.method == "POST" else None)
+    saved = load_saved_response(_store(), iv.instrument, str(iv.version),
+                                respondent_id=info.respondent_id)
+    if request.method == "GET" and (info.used or (saved and saved.state == "complete")):
+        return _message_page(lang, "used_title", "used_body", 410)
+    posted = request.form.get("key", "") if request.method == "POST" else ""
+    # The saved response's own key wins: a posted key could name someone else's.
+    key = saved.key if saved and saved.key else (
+        posted if _KEY_PATTERN.match(posted) else secrets.token_urlsafe(24))
+    return _Attempt(iv, lang, key, token=token, respondent_id=info.respondent_id,
+                    saved=saved, answers=dict(saved.answers) if saved else {})
+
+
+def _opened(instrument: str, version: str) -> _Attempt | Response:
+    """The attempt behind an open link, or the page to show instead."""
+    lang_guess = _language_default()
+    if not open_link_allowed(_store(), instrument, version):
+        return _message_page(lang_guess, "not_open_title", "not_open_body", 404)
+    iv = _instrument(instrument, version)
+    lang = _language(iv, request.form.get("lang") if request.method == "POST" else None)
+    given = (request.form.get("key", "") if request.method == "POST"
+             else request.args.get("r", ""))
+    saved = (load_saved_response(_store(), iv.instrument, str(iv.version), key=given)
+             if _KEY_PATTERN.match(given) else None)
+    if request.method == "GET" and saved is None:
+        given = ""  # never adopt a key from a URL that we did not hand out
+    key = given if _KEY_PATTERN.match(given) else secrets.token_urlsafe(24)
+    return _Attempt(iv, lang, key, saved=saved,
+                    answers=dict(saved.answers) if saved else {})
+
+
+def _respond(token: str) -> Any:
+    attempt = _invited(token)
+    if isinstance(attempt, Response):
+        return attempt
+    return _handle_post(attempt) if request.method == "POST" else _show(attempt)
+
+
+def _respond_done(token: str) -> Any:
+    attempt = _invited(token)
+    if isinstance(attempt, Response) and attempt.status_code != 410:
+        return attempt
+    lang = _language_default()
+    if isinstance(attempt, _Attempt):  # not complete yet: back to the form
+        return redirect(attempt.url(), code=303)
+    return _message_page(lang, "done_title", "done_body", 200, panel=True)
+
+
+def _respond_saved(token: str) -> Any:
+    attempt = _invited(token)
+    if isinstance(attempt, Response):
+        return attempt
+    return _message_page(attempt.lang, "saved_title", "saved_invited", 200,
+                         attempt=attempt)
+
+
+def _open_form(instrument: str, version: str) -> Any:
+    attempt = _opened(instrument, version)
+    if isinstance(attempt, Response):
+        return attempt
+    if request.method == "GET" and attempt.saved and attempt.saved.state == "complete":
+        return redirect(attempt.url("done"), code=303)
+    return _handle_post(attempt) if request.method == "POST" else _show(attempt)
+
+
+def _open_done(instrument: str, version: str) -> Any:
+    attempt = _opened(instrument, version)
+    if isinstance(attempt, Response):
+        return attempt
+    if attempt.saved is None or attempt.saved.state != "complete":
+        return redirect(attempt.url(), code=303)
+    return _message_page(attempt.lang, "done_title", "done_body", 200, attempt=attempt,
+                         panel=True)
+
+
+def _open_saved(instrument: str, version: str) -> Any:
+    attempt = _opened(instrument, version)
+    if isinstance(attempt, Response):
+        return attempt
+    if attempt.saved is None:
+        return redirect(attempt.url(), code=303)
+    link = request.url_root.rstrip("/") + attempt.url()
+    return _message_page(attempt.lang, "saved_title", "saved_open", 200, attempt=attempt,
+                         link=link, link_text=link)
+
+
+def _stylesheet() -> Any:
+    response = make_response(FORM_CSS, 200)
+    response.headers["Content-Type"] = "text/css; charset=utf-8"
+    return response
 
 
 def form_blueprint() -> Blueprint:
@@ -314,100 +428,14 @@ def form_blueprint() -> Blueprint:
     bp.after_request(_security_headers)
     bp.record_once(_tidy_templates)
 
-    def invited(token: str) -> _Attempt | Response:
-        info = find_invitation(_store(), token)
-        if info is None:
-            return _message_page(_language_default(), "unknown_title", "unknown_body", 404)
-        iv = _instrument(info.instrument, info.version)
-        lang = _language(iv, request.form.get("lang") if request.method == "POST" else None)
-        saved = load_saved_response(_store(), iv.instrument, str(iv.version),
-                                    respondent_id=info.respondent_id)
-        if request.method == "GET" and (info.used or (saved and saved.state == "complete")):
-            return _message_page(lang, "used_title", "used_body", 410)
-        posted = request.form.get("key", "") if request.method == "POST" else ""
-        # The saved response's own key wins: a posted key could name someone else's.
-        key = saved.key if saved and saved.key else (
-            posted if _KEY_PATTERN.match(posted) else secrets.token_urlsafe(24))
-        return _Attempt(iv, lang, key, token=token, respondent_id=info.respondent_id,
-                        saved=saved, answers=dict(saved.answers) if saved else {})
-
-    def opened(instrument: str, version: str) -> _Attempt | Response:
-        lang_guess = _language_default()
-        if not open_link_allowed(_store(), instrument, version):
-            return _message_page(lang_guess, "not_open_title", "not_open_body", 404)
-        iv = _instrument(instrument, version)
-        lang = _language(iv, request.form.get("lang") if request.method == "POST" else None)
-        given = (request.form.get("key", "") if request.method == "POST"
-                 else request.args.get("r", ""))
-        saved = (load_saved_response(_store(), iv.instrument, str(iv.version), key=given)
-                 if _KEY_PATTERN.match(given) else None)
-        if request.method == "GET" and saved is None:
-            given = ""  # never adopt a key from a URL that we did not hand out
-        key = given if _KEY_PATTERN.match(given) else secrets.token_urlsafe(24)
-        return _Attempt(iv, lang, key, saved=saved,
-                        answers=dict(saved.answers) if saved else {})
-
-    @bp.route("/respond/<token>", methods=["GET", "POST"])
-    def respond(token: str) -> Any:
-        attempt = invited(token)
-        if isinstance(attempt, Response):
-            return attempt
-        return _handle_post(attempt) if request.method == "POST" else _show(attempt)
-
-    @bp.route("/respond/<token>/done")
-    def respond_done(token: str) -> Any:
-        attempt = invited(token)
-        if isinstance(attempt, Response) and attempt.status_code != 410:
-            return attempt
-        lang = _language_default()
-        if isinstance(attempt, _Attempt):  # not complete yet: back to the form
-            return redirect(attempt.url(), code=303)
-        return _message_page(lang, "done_title", "done_body", 200, panel=True)
-
-    @bp.route("/respond/<token>/saved")
-    def respond_saved(token: str) -> Any:
-        attempt = invited(token)
-        if isinstance(attempt, Response):
-            return attempt
-        return _message_page(attempt.lang, "saved_title", "saved_invited", 200,
-                             attempt=attempt)
-
-    @bp.route("/open/<instrument>/<version>", methods=["GET", "POST"])
-    def open_form(instrument: str, version: str) -> Any:
-        attempt = opened(instrument, version)
-        if isinstance(attempt, Response):
-            return attempt
-        if request.method == "GET" and attempt.saved and attempt.saved.state == "complete":
-            return redirect(attempt.url("done"), code=303)
-        return _handle_post(attempt) if request.method == "POST" else _show(attempt)
-
-    @bp.route("/open/<instrument>/<version>/done")
-    def open_done(instrument: str, version: str) -> Any:
-        attempt = opened(instrument, version)
-        if isinstance(attempt, Response):
-            return attempt
-        if attempt.saved is None or attempt.saved.state != "complete":
-            return redirect(attempt.url(), code=303)
-        return _message_page(attempt.lang, "done_title", "done_body", 200, attempt=attempt,
-                             panel=True)
-
-    @bp.route("/open/<instrument>/<version>/saved")
-    def open_saved(instrument: str, version: str) -> Any:
-        attempt = opened(instrument, version)
-        if isinstance(attempt, Response):
-            return attempt
-        if attempt.saved is None:
-            return redirect(attempt.url(), code=303)
-        link = request.url_root.rstrip("/") + attempt.url()
-        return _message_page(attempt.lang, "saved_title", "saved_open", 200, attempt=attempt,
-                             link=link, link_text=link)
-
-    @bp.route("/form-assets/form.css")
-    def stylesheet() -> Any:
-        response = make_response(FORM_CSS, 200)
-        response.headers["Content-Type"] = "text/css; charset=utf-8"
-        return response
-
+    bp.add_url_rule("/respond/<token>", "respond", _respond, methods=["GET", "POST"])
+    bp.add_url_rule("/respond/<token>/done", "respond_done", _respond_done)
+    bp.add_url_rule("/respond/<token>/saved", "respond_saved", _respond_saved)
+    bp.add_url_rule("/open/<instrument>/<version>", "open_form", _open_form,
+                    methods=["GET", "POST"])
+    bp.add_url_rule("/open/<instrument>/<version>/done", "open_done", _open_done)
+    bp.add_url_rule("/open/<instrument>/<version>/saved", "open_saved", _open_saved)
+    bp.add_url_rule("/form-assets/form.css", "stylesheet", _stylesheet)
     return bp
 
 

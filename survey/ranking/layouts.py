@@ -417,24 +417,12 @@ def _parse_rank(text: str) -> int | None:
     return int(value) if value.is_integer() else None
 
 
-def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int],
-                     codes: list[str] | None, keys: dict[str, str], display: dict[str, str],
-                     columns: Mapping[str, str | int] | None, rule: RankingRule,
-                     problems: _Problems) -> tuple[list[str], list[dict[str, int | None]]]:
+def _option_columns(header: list[str], reserved: set[int], codes: list[str] | None,
+                    keys: dict[str, str], columns: Mapping[str, str | int] | None,
+                    problems: _Problems) -> dict[int, str]:
+    """Rank-per-option: the option each column holds (by mapping, code or label)."""
     column_option: dict[int, str] = {}
-    if columns:
-        for name, target in columns.items():
-            if name not in header:
-                problems.add("A114", f"the mapping names column '{name}', which the file "
-                             "does not have", 1, name)
-                continue
-            code = keys.get(match_key(str(target)), str(target)) if codes else str(target)
-            if codes is not None and code not in codes:
-                problems.add("A104", f"the mapping sends column '{name}' to '{target}', which "
-                             "is not an option", 1, name)
-                continue
-            column_option[header.index(name)] = code
-    else:
+    if not columns:
         for j, name in enumerate(header):
             if j in reserved or not name:
                 continue
@@ -442,6 +430,26 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
                 column_option[j] = name
             elif match_key(name) in keys:
                 column_option[j] = keys[match_key(name)]
+        return column_option
+    for name, target in columns.items():
+        if name not in header:
+            problems.add("A114", f"the mapping names column '{name}', which the file "
+                         "does not have", 1, name)
+            continue
+        code = keys.get(match_key(str(target)), str(target)) if codes else str(target)
+        if codes is not None and code not in codes:
+            problems.add("A104", f"the mapping sends column '{name}' to '{target}', which "
+                         "is not an option", 1, name)
+            continue
+        column_option[header.index(name)] = code
+    return column_option
+
+
+def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int],
+                     codes: list[str] | None, keys: dict[str, str], display: dict[str, str],
+                     columns: Mapping[str, str | int] | None, rule: RankingRule,
+                     problems: _Problems) -> tuple[list[str], list[dict[str, int | None]]]:
+    column_option = _option_columns(header, reserved, codes, keys, columns, problems)
     if codes is None:
         codes = list(dict.fromkeys(column_option.values()))
         display.update({c: c for c in codes if c not in display})
@@ -503,29 +511,35 @@ def _resolve_option(text: str, codes: list[str] | None, keys: dict[str, str],
     return keys.get(match_key(text))
 
 
+def _rank_columns(header: list[str], reserved: set[int],
+                  columns: Mapping[str, str | int] | None,
+                  problems: _Problems) -> dict[int, int]:
+    """Option-per-rank: the rank position each column holds (by mapping or its name)."""
+    position_of: dict[int, int] = {}
+    if not columns:
+        for j, name in enumerate(header):
+            match = _TRAILING_NUMBER.search(name) if j not in reserved and name else None
+            if match:
+                position_of[j] = int(match.group(1))
+        return position_of
+    for name, target in columns.items():
+        if name not in header:
+            problems.add("A114", f"the mapping names column '{name}', which the file "
+                         "does not have", 1, name)
+            continue
+        try:
+            position_of[header.index(name)] = int(target)
+        except ValueError:
+            problems.add("A114", f"the mapping gives column '{name}' the position "
+                         f"'{target}', not a number", 1, name)
+    return position_of
+
+
 def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int],
                      codes: list[str] | None, keys: dict[str, str], display: dict[str, str],
                      columns: Mapping[str, str | int] | None, rule: RankingRule,
                      problems: _Problems) -> tuple[list[str], list[dict[str, int | None]]]:
-    position_of: dict[int, int] = {}
-    if columns:
-        for name, target in columns.items():
-            if name not in header:
-                problems.add("A114", f"the mapping names column '{name}', which the file "
-                             "does not have", 1, name)
-                continue
-            try:
-                position_of[header.index(name)] = int(target)
-            except ValueError:
-                problems.add("A114", f"the mapping gives column '{name}' the position "
-                             f"'{target}', not a number", 1, name)
-    else:
-        for j, name in enumerate(header):
-            if j in reserved or not name:
-                continue
-            match = _TRAILING_NUMBER.search(name)
-            if match:
-                position_of[j] = int(match.group(1))
+    position_of = _rank_columns(header, reserved, columns, problems)
     positions_seen: dict[int, int] = {}
     for j, position in sorted(position_of.items()):
         if position in positions_seen:

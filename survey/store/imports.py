@@ -172,6 +172,7 @@ class _Plan:
     rank_numbered: dict[str, dict[int, int]] = field(default_factory=dict)  # col -> number
     attributes: dict[str, int] = field(default_factory=dict)
     id_column: int | None = None
+    id_rank: int = len(_ID_PRIORITY)  # of the id column chosen: lower is more specific
     state_column: int | None = None
 
 
@@ -265,6 +266,39 @@ def _close_matches(name: str, iv: InstrumentVersion) -> str:
     return f" (did you mean {', '.join(close)}?)" if close else ""
 
 
+_ID_RANK = {c: i for i, c in enumerate(_ID_PRIORITY)}
+
+
+def _special_column(plan: _Plan, key: str, j: int) -> bool:
+    """Place column ``j`` if it is no question's (id, attribute, state, export metadata)."""
+    if key in _ID_RANK or key in ID_COLUMNS:
+        rank = _ID_RANK.get(key, len(_ID_RANK))
+        if plan.id_column is None or rank < plan.id_rank:
+            plan.id_column, plan.id_rank = j, rank
+        return True
+    if key in _ATTRIBUTES:
+        plan.attributes[key] = j
+        return True
+    if key == "state":
+        plan.state_column = j
+        return True
+    return key in _EXPORT_META
+
+
+def _claim(plan: _Plan, q: Question, part: str | int | None, j: int) -> None:
+    """Record that column ``j`` gives ``part`` of question ``q``."""
+    if part is None:
+        plan.whole[q.code] = j
+    elif part == "other_text":
+        plan.other[q.code] = j
+    elif isinstance(part, int):
+        plan.rank_numbered.setdefault(q.code, {})[j] = part
+    elif q.type is QuestionType.RANKING:
+        plan.rank_options.setdefault(q.code, {})[j] = part
+    else:
+        plan.flags.setdefault(q.code, {})[part] = j
+
+
 def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion,
                   ignore: set[str], file: str, problems: list[Issue]) -> _Plan:
     plan = _Plan()
@@ -278,8 +312,6 @@ def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersio
             file=file, row=1, column=header[j] if j is not None and header[j] else
             (f"column {j + 1}" if j is not None else None))))
 
-    id_names = {c: i for i, c in enumerate(_ID_PRIORITY)}
-    id_rank = len(id_names)
     for j, name in enumerate(header):
         key = match_key(name)
         if not key:
@@ -293,20 +325,8 @@ def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersio
         seen[key] = j
         if key in ignore:
             continue
-        if key not in codes:
-            if key in id_names or key in ID_COLUMNS:
-                rank = id_names.get(key, len(id_names))
-                if plan.id_column is None or rank < id_rank:
-                    plan.id_column, id_rank = j, rank
-                continue
-            if key in _ATTRIBUTES:
-                plan.attributes[key] = j
-                continue
-            if key == "state":
-                plan.state_column = j
-                continue
-            if key in _EXPORT_META:
-                continue
+        if key not in codes and _special_column(plan, key, j):
+            continue
         found = matcher.resolve(name)
         if found is None:
             bad("R103", f"'{name}' is not a question of {iv.ref}{_close_matches(name, iv)}", j)
@@ -318,16 +338,7 @@ def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersio
                 f"{q.code}{'' if part is None else ' ' + str(part)}", j)
             continue
         claimed[target] = j
-        if part is None:
-            plan.whole[q.code] = j
-        elif part == "other_text":
-            plan.other[q.code] = j
-        elif isinstance(part, int):
-            plan.rank_numbered.setdefault(q.code, {})[j] = part
-        elif q.type is QuestionType.RANKING:
-            plan.rank_options.setdefault(q.code, {})[j] = part
-        else:
-            plan.flags.setdefault(q.code, {})[part] = j
+        _claim(plan, q, part, j)
     for code, flags in plan.flags.items():
         if code in plan.whole:
             first = next(iter(flags.values()))
@@ -374,76 +385,94 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _parser(q: Question, options: dict[str, str]) -> _Parser:
-    t = q.type
-    if t is QuestionType.SINGLE_CHOICE:
-        def single(text: str) -> Any:
-            code = options.get(match_key(text))
-            if code is None:
-                raise _BadCell("R105", f"'{text}' is not an option of {q.code}; "
-                               f"{_option_list(q)}")
-            return code
-        return single
-    if t is QuestionType.MULTIPLE_CHOICE:
-        def multiple(text: str) -> Any:
-            whole = options.get(match_key(text))
-            if whole is not None:
-                return [whole]
-            parts = [p for p in (s.strip() for s in text.split(";")) if p] if ";" in text \
-                else text.split()
-            chosen: list[str] = []
-            unknown: list[str] = []
-            for part in parts:
-                code = options.get(match_key(part))
-                if code is None:
-                    unknown.append(part)
-                elif code not in chosen:
-                    chosen.append(code)
-            if unknown:
-                raise _BadCell("R105", f"{', '.join(repr(u) for u in unknown)} not an option "
-                               f"of {q.code}; {_option_list(q)}; separate several with ';'")
-            return chosen
-        return multiple
-    if t in (QuestionType.NUMBER, QuestionType.RATING):
-        labels: dict[str, int] = {}
-        if q.scale is not None:
-            for point, text in q.scale.labels.items():
-                for tr in text.translations.values():
-                    labels.setdefault(match_key(tr.text), point)
+def _single_parser(q: Question, options: dict[str, str]) -> _Parser:
+    def single(text: str) -> Any:
+        code = options.get(match_key(text))
+        if code is None:
+            raise _BadCell("R105", f"'{text}' is not an option of {q.code}; "
+                           f"{_option_list(q)}")
+        return code
+    return single
 
-        def number(text: str) -> Any:
-            key = match_key(text)
-            if key in labels:
-                return labels[key]
-            try:
-                return _number(key)
-            except ValueError:
-                kind = "a whole number" if t is QuestionType.RATING or q.integer else "a number"
-                raise _BadCell("R106", f"'{text}' is not {kind}") from None
-        return number
-    if t is QuestionType.PLACE:
-        keys = _NATION_KEYS if q.place_level == "nation" else _REGION_KEYS
 
-        def place(text: str) -> Any:
-            code = keys.get(match_key(text))
-            if code is None:
-                raise _BadCell("R108", f"'{text}' is not a UK {q.place_level or 'region'} "
-                               "code or name")
-            return code
-        return place
-    if t is QuestionType.CONSENT:
-        def consent(text: str) -> Any:
-            key = match_key(text)
-            if key in _TRUE:
-                return True
-            if key in _FALSE:
-                return False
-            raise _BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
-        return consent
+def _multiple_parser(q: Question, options: dict[str, str]) -> _Parser:
+    def multiple(text: str) -> Any:
+        whole = options.get(match_key(text))
+        if whole is not None:
+            return [whole]
+        parts = [p for p in (s.strip() for s in text.split(";")) if p] if ";" in text \
+            else text.split()
+        chosen = [options[match_key(p)] for p in parts if match_key(p) in options]
+        unknown = [p for p in parts if match_key(p) not in options]
+        if unknown:
+            raise _BadCell("R105", f"{', '.join(repr(u) for u in unknown)} not an option "
+                           f"of {q.code}; {_option_list(q)}; separate several with ';'")
+        return list(dict.fromkeys(chosen))
+    return multiple
+
+
+def _number_parser(q: Question, options: dict[str, str]) -> _Parser:
+    labels: dict[str, int] = {}
+    if q.scale is not None:
+        for point, text in q.scale.labels.items():
+            for tr in text.translations.values():
+                labels.setdefault(match_key(tr.text), point)
+    kind = "a whole number" if q.type is QuestionType.RATING or q.integer else "a number"
+
+    def number(text: str) -> Any:
+        key = match_key(text)
+        if key in labels:
+            return labels[key]
+        try:
+            return _number(key)
+        except ValueError:
+            raise _BadCell("R106", f"'{text}' is not {kind}") from None
+    return number
+
+
+def _place_parser(q: Question, options: dict[str, str]) -> _Parser:
+    keys = _NATION_KEYS if q.place_level == "nation" else _REGION_KEYS
+
+    def place(text: str) -> Any:
+        code = keys.get(match_key(text))
+        if code is None:
+            raise _BadCell("R108", f"'{text}' is not a UK {q.place_level or 'region'} "
+                           "code or name")
+        return code
+    return place
+
+
+def _consent_parser(q: Question, options: dict[str, str]) -> _Parser:
+    def consent(text: str) -> Any:
+        key = match_key(text)
+        if key in _TRUE:
+            return True
+        if key in _FALSE:
+            return False
+        raise _BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
+    return consent
+
+
+def _text_parser(q: Question, options: dict[str, str]) -> _Parser:
     def free_text(text: str) -> Any:
         # Kept exactly as written (Welsh letters, spacing); its length is the model's rule.
         return text
     return free_text
+
+
+_PARSERS: dict[QuestionType, Callable[[Question, dict[str, str]], _Parser]] = {
+    QuestionType.SINGLE_CHOICE: _single_parser,
+    QuestionType.MULTIPLE_CHOICE: _multiple_parser,
+    QuestionType.NUMBER: _number_parser,
+    QuestionType.RATING: _number_parser,
+    QuestionType.PLACE: _place_parser,
+    QuestionType.CONSENT: _consent_parser,
+}
+
+
+def _parser(q: Question, options: dict[str, str]) -> _Parser:
+    """How to read a cell of ``q`` (text -> answer value, ``_BadCell`` if it cannot)."""
+    return _PARSERS.get(q.type, _text_parser)(q, options)
 
 
 def _flag(text: str) -> bool:
