@@ -33,6 +33,10 @@ with ``file:row:column`` (row 1 is the header). By default one bad row means
 nothing is imported (``LandscapeError``); with ``skip_invalid`` the good rows are
 imported and the bad ones written, with their reasons, to a rejects CSV.
 
+Columns are matched in :mod:`survey.store.import_columns`, cells read in
+:mod:`survey.store.import_cells`, every row is checked by the answer model
+(:mod:`survey.answers`), and the file is read by :func:`survey.tables.read_table`.
+
 Idempotency: each row is keyed by its id column (instrument + id) or, without
 one, by the file's SHA-256 and the row number. Importing the same file again
 stores nothing new; a keyed row already stored with *different* answers is an
@@ -44,9 +48,8 @@ from __future__ import annotations
 import contextlib
 import csv
 import hashlib
-import math
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
@@ -58,9 +61,18 @@ from survey.errors import Issue, LandscapeError, Location, issue
 from survey.files import defuse_cell, staged_file
 from survey.instrument.logic import evaluate, parse_expression
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
-from survey.instrument.places import NATIONS, REGIONS, Place, nation_of
-from survey.ranking.layouts import ID_COLUMNS, LAYOUTS, read_rankings_rows
+from survey.instrument.places import REGIONS, nation_of
+from survey.ranking.layouts import LAYOUTS, read_rankings_rows
 from survey.store.engine import Store
+from survey.store.import_cells import (
+    NATION_KEYS,
+    REGION_KEYS,
+    BadCell,
+    Parser,
+    cell_parser,
+    flag,
+)
+from survey.store.import_columns import ATTRIBUTES, ColumnPlan, Matcher, plan_columns
 from survey.store.models import Response
 from survey.store.writing import ResponseRow, save_responses
 from survey.tables import match_key, read_table
@@ -72,23 +84,6 @@ __all__ = ["IMPORT_LAYOUTS", "ImportResult", "RejectedRow", "import_responses",
 IMPORT_LAYOUTS: tuple[str, ...] = ("auto", *LAYOUTS)
 
 _MAX_REPORTED = 200
-# Id columns, most specific first: the first present is the idempotency key.
-_ID_PRIORITY = ("external_id", "response_id", "responseid", "_uuid", "instanceid",
-                "meta/instanceid", "record_id", "respondent_id", "respondent", "id", "token",
-                "key")
-_ATTRIBUTES = ("nation", "region", "organisation_type")
-# Columns written by `landscape responses export` (and the rejects file) that carry
-# no answer: understood and skipped, so an export or a fixed rejects file re-imports.
-_EXPORT_META = ("instrument", "version", "content_hash", "path", "started_at",
-                "completed_at", "source", "source_file", "source_row", "import_row",
-                "import_errors", "respondent_nation", "respondent_region",
-                "respondent_organisation_type")
-_TRUE = {"1", "yes", "y", "true", "t", "checked", "selected", "ie", "ydw", "do"}
-_FALSE = {"0", "no", "n", "false", "f", "unchecked", "na", "nac ydw", "naddo"}
-_SEPARATORS = (".", "/", ":", " - ", "-")
-_BRACKET = re.compile(r"^(.+?)\s*\[\s*([^\]]+?)\s*\]$")
-
-
 @dataclass(frozen=True, slots=True)
 class RejectedRow:
     """A row left out by ``skip_invalid``: its spreadsheet row, cells and problems."""
@@ -158,336 +153,10 @@ def read_import_table(path: Path | str, sheet: str | None = None
     return table.sha256, table.rows
 
 
-# -- matching columns to questions -----------------------------------------------------
-
-
-@dataclass
-class _Plan:
-    """What each column of the file holds."""
-
-    whole: dict[str, int] = field(default_factory=dict)       # question -> column
-    other: dict[str, int] = field(default_factory=dict)       # question -> 'other' text column
-    flags: dict[str, dict[str, int]] = field(default_factory=dict)   # mc -> option -> column
-    rank_options: dict[str, dict[int, str]] = field(default_factory=dict)  # col -> option
-    rank_numbered: dict[str, dict[int, int]] = field(default_factory=dict)  # col -> number
-    attributes: dict[str, int] = field(default_factory=dict)
-    id_column: int | None = None
-    id_rank: int = len(_ID_PRIORITY)  # of the id column chosen: lower is more specific
-    state_column: int | None = None
-
-
-class _Matcher:
-    """Resolves header names to (question, part) using codes and labels."""
-
-    def __init__(self, iv: InstrumentVersion) -> None:
-        self.iv = iv
-        self.questions: dict[str, Question] = {}
-        self.options: dict[str, dict[str, str]] = {}
-        for q in iv.questions:
-            self.questions.setdefault(match_key(q.code), q)
-        for q in iv.questions:
-            for tr in q.label.translations.values():
-                self.questions.setdefault(match_key(tr.text), q)
-            keys: dict[str, str] = {}
-            for o in q.options:
-                keys.setdefault(match_key(o.code), o.code)
-            for o in q.options:
-                for tr in o.label.translations.values():
-                    keys.setdefault(match_key(tr.text), o.code)
-            if q.other:
-                for word in ("other", "arall"):
-                    keys.setdefault(word, "other")
-            self.options[q.code] = keys
-
-    def _part(self, q: Question, sub: str, sep: str) -> tuple[Question, str | int] | None:
-        key = match_key(sub)
-        if key.isdigit() and q.type is QuestionType.RANKING:
-            return q, int(key)
-        if key in ("other", "other_text", "specify") and q.other and not (
-                sep == "/" and q.type is QuestionType.MULTIPLE_CHOICE and key == "other"):
-            return q, "other_text"
-        if q.type in (QuestionType.MULTIPLE_CHOICE, QuestionType.RANKING):
-            code = self.options[q.code].get(key)
-            if code is not None:
-                return q, code
-        return None
-
-    def _one(self, name: str) -> tuple[Question, str | int | None] | None:
-        key = match_key(name)
-        if key in self.questions:
-            return self.questions[key], None
-        m = _BRACKET.match(name)
-        if m:
-            base = self.questions.get(match_key(m.group(1)))
-            if base is not None:
-                return self._part(base, m.group(2), "[")
-        for sep in _SEPARATORS:
-            start = name.find(sep)
-            while start > 0:
-                base = self.questions.get(match_key(name[:start]))
-                if base is not None:
-                    found = self._part(base, name[start + len(sep):], sep)
-                    if found is not None:
-                        return found
-                start = name.find(sep, start + 1)
-        # q_option / q_1: codes contain '_', so try every split, longest code first.
-        for start in reversed([i for i, ch in enumerate(name) if ch == "_"]):
-            base = self.questions.get(match_key(name[:start]))
-            if base is not None:
-                found = self._part(base, name[start + 1:], "_")
-                if found is not None:
-                    return found
-        return None
-
-    def resolve(self, name: str) -> tuple[Question, str | int | None] | None:
-        found = self._one(name)
-        if found is not None:
-            return found
-        # ODK/Kobo group prefixes: group/question (Kobo) or group-question (ODK Central).
-        for sep in ("/", "-"):
-            parts = name.split(sep)
-            for i in range(1, len(parts)):
-                found = self._one(sep.join(parts[i:]))
-                if found is not None:
-                    return found
-        # A bare option label as a rank-per-option column (Qualtrics "choice text").
-        key = match_key(name)
-        for q in self.iv.ranking_questions():
-            code = self.options[q.code].get(key)
-            if code is not None:
-                return q, code
-        return None
-
-
-def _close_matches(name: str, iv: InstrumentVersion) -> str:
-    import difflib
-
-    close = difflib.get_close_matches(name, [q.code for q in iv.questions], n=3, cutoff=0.6)
-    return f" (did you mean {', '.join(close)}?)" if close else ""
-
-
-_ID_RANK = {c: i for i, c in enumerate(_ID_PRIORITY)}
-
-
-def _special_column(plan: _Plan, key: str, j: int) -> bool:
-    """Place column ``j`` if it is no question's (id, attribute, state, export metadata)."""
-    if key in _ID_RANK or key in ID_COLUMNS:
-        rank = _ID_RANK.get(key, len(_ID_RANK))
-        if plan.id_column is None or rank < plan.id_rank:
-            plan.id_column, plan.id_rank = j, rank
-        return True
-    if key in _ATTRIBUTES:
-        plan.attributes[key] = j
-        return True
-    if key == "state":
-        plan.state_column = j
-        return True
-    return key in _EXPORT_META
-
-
-def _claim(plan: _Plan, q: Question, part: str | int | None, j: int) -> None:
-    """Record that column ``j`` gives ``part`` of question ``q``."""
-    if part is None:
-        plan.whole[q.code] = j
-    elif part == "other_text":
-        plan.other[q.code] = j
-    elif isinstance(part, int):
-        plan.rank_numbered.setdefault(q.code, {})[j] = part
-    elif q.type is QuestionType.RANKING:
-        plan.rank_options.setdefault(q.code, {})[j] = part
-    else:
-        plan.flags.setdefault(q.code, {})[part] = j
-
-
-def _plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion,
-                  ignore: set[str], file: str, problems: list[Issue]) -> _Plan:
-    plan = _Plan()
-    matcher = _Matcher(iv)
-    codes = {match_key(q.code) for q in iv.questions}
-    seen: dict[str, int] = {}
-    claimed: dict[tuple[str, object], int] = {}
-
-    def bad(code: str, message: str, j: int | None) -> None:
-        problems.append(issue(code, message, Location(
-            file=file, row=1, column=header[j] if j is not None and header[j] else
-            (f"column {j + 1}" if j is not None else None))))
-
-    for j, name in enumerate(header):
-        key = match_key(name)
-        if not key:
-            if any(j < len(r) and r[j].strip() for r in body):
-                bad("R103", f"column {j + 1} has values but no name", j)
-            continue
-        if key in seen:
-            bad("R104", f"column '{name}' appears twice (columns {seen[key] + 1} and {j + 1})",
-                j)
-            continue
-        seen[key] = j
-        if key in ignore:
-            continue
-        if key not in codes and _special_column(plan, key, j):
-            continue
-        found = matcher.resolve(name)
-        if found is None:
-            bad("R103", f"'{name}' is not a question of {iv.ref}{_close_matches(name, iv)}", j)
-            continue
-        q, part = found
-        target = (q.code, part)
-        if target in claimed:
-            bad("R104", f"columns '{header[claimed[target]]}' and '{name}' both give "
-                f"{q.code}{'' if part is None else ' ' + str(part)}", j)
-            continue
-        claimed[target] = j
-        _claim(plan, q, part, j)
-    for code, flags in plan.flags.items():
-        if code in plan.whole:
-            first = next(iter(flags.values()))
-            bad("R104", f"'{header[plan.whole[code]]}' and the option column "
-                f"'{header[first]}' both give {code}; keep one form", first)
-    return plan
-
-
-# -- parsing cells -------------------------------------------------------------------------
-
-_Parser = Callable[[str], Any]
-
-
-class _BadCell(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-def _option_list(q: Question) -> str:
-    codes = list(q.option_codes) + (["other"] if q.other else [])
-    shown = ", ".join(codes[:12]) + (", ..." if len(codes) > 12 else "")
-    return f"options are {shown} (or their labels)"
-
-
-def _place_keys(places: Sequence[Place]) -> dict[str, str]:
-    keys: dict[str, str] = {}
-    for p in places:
-        for text in (p.code, p.en, p.cy, p.code.replace("_", " "), p.itl1 or ""):
-            if text:
-                keys.setdefault(match_key(text), p.code)
-    return keys
-
-
-_NATION_KEYS = _place_keys(NATIONS)
-_REGION_KEYS = _place_keys(REGIONS)
-
-
-def _number(text: str) -> int | float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise ValueError(text)
-    return int(value) if value.is_integer() else value
-
-
-def _single_parser(q: Question, options: dict[str, str]) -> _Parser:
-    def single(text: str) -> Any:
-        code = options.get(match_key(text))
-        if code is None:
-            raise _BadCell("R105", f"'{text}' is not an option of {q.code}; "
-                           f"{_option_list(q)}")
-        return code
-    return single
-
-
-def _multiple_parser(q: Question, options: dict[str, str]) -> _Parser:
-    def multiple(text: str) -> Any:
-        whole = options.get(match_key(text))
-        if whole is not None:
-            return [whole]
-        parts = [p for p in (s.strip() for s in text.split(";")) if p] if ";" in text \
-            else text.split()
-        chosen = [options[match_key(p)] for p in parts if match_key(p) in options]
-        unknown = [p for p in parts if match_key(p) not in options]
-        if unknown:
-            raise _BadCell("R105", f"{', '.join(repr(u) for u in unknown)} not an option "
-                           f"of {q.code}; {_option_list(q)}; separate several with ';'")
-        return list(dict.fromkeys(chosen))
-    return multiple
-
-
-def _number_parser(q: Question, options: dict[str, str]) -> _Parser:
-    labels: dict[str, int] = {}
-    if q.scale is not None:
-        for point, text in q.scale.labels.items():
-            for tr in text.translations.values():
-                labels.setdefault(match_key(tr.text), point)
-    kind = "a whole number" if q.type is QuestionType.RATING or q.integer else "a number"
-
-    def number(text: str) -> Any:
-        key = match_key(text)
-        if key in labels:
-            return labels[key]
-        try:
-            return _number(key)
-        except ValueError:
-            raise _BadCell("R106", f"'{text}' is not {kind}") from None
-    return number
-
-
-def _place_parser(q: Question, options: dict[str, str]) -> _Parser:
-    keys = _NATION_KEYS if q.place_level == "nation" else _REGION_KEYS
-
-    def place(text: str) -> Any:
-        code = keys.get(match_key(text))
-        if code is None:
-            raise _BadCell("R108", f"'{text}' is not a UK {q.place_level or 'region'} "
-                           "code or name")
-        return code
-    return place
-
-
-def _consent_parser(q: Question, options: dict[str, str]) -> _Parser:
-    def consent(text: str) -> Any:
-        key = match_key(text)
-        if key in _TRUE:
-            return True
-        if key in _FALSE:
-            return False
-        raise _BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
-    return consent
-
-
-def _text_parser(q: Question, options: dict[str, str]) -> _Parser:
-    def free_text(text: str) -> Any:
-        # Kept exactly as written (Welsh letters, spacing); its length is the model's rule.
-        return text
-    return free_text
-
-
-_PARSERS: dict[QuestionType, Callable[[Question, dict[str, str]], _Parser]] = {
-    QuestionType.SINGLE_CHOICE: _single_parser,
-    QuestionType.MULTIPLE_CHOICE: _multiple_parser,
-    QuestionType.NUMBER: _number_parser,
-    QuestionType.RATING: _number_parser,
-    QuestionType.PLACE: _place_parser,
-    QuestionType.CONSENT: _consent_parser,
-}
-
-
-def _parser(q: Question, options: dict[str, str]) -> _Parser:
-    """How to read a cell of ``q`` (text -> answer value, ``_BadCell`` if it cannot)."""
-    return _PARSERS.get(q.type, _text_parser)(q, options)
-
-
-def _flag(text: str) -> bool:
-    key = match_key(text)
-    if key in _TRUE:
-        return True
-    if key in _FALSE:
-        return False
-    raise _BadCell("R107", f"'{text}' is not 1/0 (chosen / not chosen)")
-
-
 # -- rankings ------------------------------------------------------------------------------
 
 
-def _ranking_layout(q: Question, plan: _Plan, header: list[str], body: list[list[str]],
+def _ranking_layout(q: Question, plan: ColumnPlan, header: list[str], body: list[list[str]],
                     requested: str) -> tuple[str, list[int], dict[str, str | int], str | None]:
     """(layout, columns, column mapping, list column) for ranking question ``q``."""
     whole = [plan.whole[q.code]] if q.code in plan.whole else []
@@ -497,7 +166,7 @@ def _ranking_layout(q: Question, plan: _Plan, header: list[str], body: list[list
              "option-per-rank": list(numbered)}
     present = [k for k, cols in kinds.items() if cols]
     if len(present) > 1:
-        raise _BadCell("R112", f"{q.code} is given in two layouts at once ("
+        raise BadCell("R112", f"{q.code} is given in two layouts at once ("
                        + "; ".join(f"{k}: {', '.join(header[j] for j in kinds[k])}"
                                    for k in present) + "); keep one")
     found = present[0]
@@ -511,7 +180,7 @@ def _ranking_layout(q: Question, plan: _Plan, header: list[str], body: list[list
             found = "rank-per-option"
     if requested not in ("auto", found):
         columns = ", ".join(header[j] for j in (whole or list(named) or list(numbered))[:4])
-        raise _BadCell("R112", f"--layout {requested} does not fit {q.code}: its columns "
+        raise BadCell("R112", f"--layout {requested} does not fit {q.code}: its columns "
                        f"({columns}) are the {found} layout; use --layout {found} or auto")
     if found == "ordered-list":
         return found, whole, {}, header[whole[0]]
@@ -519,7 +188,7 @@ def _ranking_layout(q: Question, plan: _Plan, header: list[str], body: list[list
         mapping: dict[str, str | int] = {}
         for j, number in numbered.items():
             if not 1 <= number <= len(q.options):
-                raise _BadCell("R112", f"column '{header[j]}' would be option {number} of "
+                raise BadCell("R112", f"column '{header[j]}' would be option {number} of "
                                f"{q.code}, which has {len(q.options)} options")
             mapping[header[j]] = q.options[number - 1].code
         return found, list(numbered), mapping, None
@@ -571,8 +240,8 @@ class _Reader:
     iv: InstrumentVersion
     file: str
     header: list[str]
-    plan: _Plan
-    plain: list[tuple[str, int, _Parser, bool]]
+    plan: ColumnPlan
+    plain: list[tuple[str, int, Parser, bool]]
     flag_plans: list[tuple[Question, list[tuple[str, int]]]]
     others: list[tuple[str, int]]
     rankings: dict[str, list[dict[str, int] | None]]
@@ -582,13 +251,13 @@ class _Reader:
 
 
 def _plan_file(iv: InstrumentVersion, rows: list[list[str]], file: str,
-               ignore: Iterable[str]) -> tuple[list[str], list[list[str]], _Plan]:
+               ignore: Iterable[str]) -> tuple[list[str], list[list[str]], ColumnPlan]:
     """The header, the body (padded to the header's width) and the columns' plan."""
     header = [h.strip() for h in rows[0]]
     width = len(header)
     body = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows[1:]]
     problems: list[Issue] = []
-    plan = _plan_columns(header, body, iv, {match_key(n) for n in ignore}, file, problems)
+    plan = plan_columns(header, body, iv, {match_key(n) for n in ignore}, file, problems)
     wide = next((r for r, row in enumerate(body)
                  if len(row) > width and any(c.strip() for c in row[width:])), None)
     if wide is not None:
@@ -602,7 +271,7 @@ def _plan_file(iv: InstrumentVersion, rows: list[list[str]], file: str,
     return header, body, plan
 
 
-def _read_rankings(iv: InstrumentVersion, plan: _Plan, header: list[str],
+def _read_rankings(iv: InstrumentVersion, plan: ColumnPlan, header: list[str],
                    body: list[list[str]], file: str, layout: str,
                    row_issues: dict[int, list[Issue]],
                    ) -> tuple[dict[str, list[dict[str, int] | None]], dict[str, str],
@@ -621,7 +290,7 @@ def _read_rankings(iv: InstrumentVersion, plan: _Plan, header: list[str],
                                                                     layout)
             rankings[q.code] = _read_ranking(q, chosen, columns, mapping, list_column, header,
                                              body, file, row_issues)
-        except _BadCell as exc:
+        except BadCell as exc:
             problems.append(issue(exc.code, exc.message, Location(file=file, row=1)))
             continue
         except LandscapeError as exc:
@@ -634,12 +303,12 @@ def _read_rankings(iv: InstrumentVersion, plan: _Plan, header: list[str],
     return rankings, layouts, first_column
 
 
-def _reader(iv: InstrumentVersion, file: str, header: list[str], plan: _Plan,
+def _reader(iv: InstrumentVersion, file: str, header: list[str], plan: ColumnPlan,
             rankings: dict[str, list[dict[str, int] | None]],
             ranking_columns: dict[str, str]) -> _Reader:
-    matcher = _Matcher(iv)
-    plain: list[tuple[str, int, _Parser, bool]] = [
-        (q.code, plan.whole[q.code], _parser(q, matcher.options[q.code]),
+    matcher = Matcher(iv)
+    plain: list[tuple[str, int, Parser, bool]] = [
+        (q.code, plan.whole[q.code], cell_parser(q, matcher.options[q.code]),
          q.type in (QuestionType.FREE_TEXT, QuestionType.ORGANISATION))
         for q in iv.questions if q.code in plan.whole and q.type is not QuestionType.RANKING]
     # Where each answer came from, for messages: the (first) column of its question.
@@ -670,16 +339,16 @@ def _row_answers(reader: _Reader, r: int, row: list[str], bad: _Bad) -> dict[str
             continue
         try:
             answers[code] = parse(text if verbatim else stripped)
-        except _BadCell as exc:
+        except BadCell as exc:
             bad(exc.code, exc.message, header[j], code)
     for q, flags in reader.flag_plans:
         picked: list[str] = []
         for code, j in flags:
             text = row[j].strip()
             try:
-                if text and _flag(text):
+                if text and flag(text):
                     picked.append(code)
-            except _BadCell as exc:
+            except BadCell as exc:
                 bad(exc.code, exc.message, header[j], q.code)
         if picked:
             answers[q.code] = picked
@@ -786,7 +455,7 @@ def _collector(file: str, sheet_row: int, found: list[Issue]) -> _Bad:
 
 def _attribute_questions(iv: InstrumentVersion) -> dict[str, Question]:
     out: dict[str, Question] = {}
-    for name in _ATTRIBUTES:
+    for name in ATTRIBUTES:
         q = next((q for q in iv.questions if q.concept == f"respondent_{name}"), None) \
             or iv.question(name)
         if q is not None:
@@ -794,11 +463,11 @@ def _attribute_questions(iv: InstrumentVersion) -> dict[str, Question]:
     return out
 
 
-def _attributes(row: list[str], plan: _Plan, answers: Mapping[str, Any],
+def _attributes(row: list[str], plan: ColumnPlan, answers: Mapping[str, Any],
                 questions: Mapping[str, Question], header: list[str],
                 bad: _Bad) -> dict[str, str | None] | None:
     values: dict[str, str | None] = {}
-    for name in _ATTRIBUTES:
+    for name in ATTRIBUTES:
         q = questions.get(name)
         value = answers.get(q.code) if q is not None else None
         j = plan.attributes.get(name)
@@ -807,7 +476,7 @@ def _attributes(row: list[str], plan: _Plan, answers: Mapping[str, Any],
             if name == "organisation_type":
                 value = "_".join(re.findall(r"[a-z0-9]+", text.lower()))
             else:
-                value = (_NATION_KEYS if name == "nation" else _REGION_KEYS).get(match_key(text))
+                value = (NATION_KEYS if name == "nation" else REGION_KEYS).get(match_key(text))
                 if value is None:
                     bad("R108", f"'{text}' is not a UK {name} code or name", header[j])
         values[name] = value if isinstance(value, str) else None
