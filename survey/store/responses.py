@@ -7,8 +7,8 @@
 :mod:`survey.store.instruments` the instrument versions responses answered
 =============================  ==================================================
 
-The answer value of each question type is described in
-:mod:`survey.store.validation`.
+The answer value of each question type, and the rules answers must meet, are in
+:mod:`survey.answers.rules` (the answer model the store, importers and form share).
 """
 
 from __future__ import annotations
