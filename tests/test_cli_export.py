@@ -12,8 +12,8 @@ from cli_assert import no_traceback
 from click.testing import CliRunner
 
 from survey.cli import main
-from survey.demo import load_demo
 from survey.ranking.published import published_table
+from survey.reproduce.demo import load_demo
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,12 @@ from typing import Any
 
 import click
 
-from survey.commands.sources import load_ranking_groups, rankings_source_options, source_labels
+from survey.commands.sources import (
+    labelled_reconstructed,
+    load_ranking_groups,
+    rankings_source_options,
+    source_labels,
+)
 from survey.errors import LandscapeError, Location
 
 __all__ = ["export_group"]
@@ -87,7 +92,7 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
     labels = source_labels(options)
     input_path = options.get("input_path")
     reconstructed = bool(labels) or (input_path is not None
-                                     and _labelled_reconstructed(input_path))
+                                     and labelled_reconstructed(input_path))
     for label in labels:
         click.echo(f"NOTE: this data is {label}.", err=True)
     if reconstructed and not labels:
@@ -104,23 +109,3 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
     view = (f"public, suppression threshold {policy.min_n}" if public
             else "internal view, no suppression")
     click.echo(f"wrote {len(layouts)} table(s) as {chosen} ({view}) to {output}", err=True)
-
-
-def _labelled_reconstructed(path: Path) -> bool:
-    """Whether a ``data_status`` column marks the rows reconstructed or synthetic."""
-    import pandas as pd
-
-    def wanted(column: object) -> bool:
-        return str(column).strip().casefold() == "data_status"
-
-    try:
-        if path.suffix.lower() in (".xlsx", ".xlsm"):
-            frame = pd.read_excel(path, usecols=wanted, dtype=str)
-        else:
-            frame = pd.read_csv(path, usecols=wanted, dtype=str, encoding="utf-8-sig")
-    except (ValueError, OSError, pd.errors.ParserError):
-        return False
-    if frame.shape[1] == 0:
-        return False
-    text = " ".join(frame.iloc[:, 0].dropna().astype(str)).casefold()
-    return "reconstructed" in text or "synthetic" in text

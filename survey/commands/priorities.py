@@ -2,16 +2,13 @@
 
 ``priorities`` reads rankings from a *source* and prints band tables: the store
 by default, or a file exported from another tool (``--input FILE --layout ...``);
-see :mod:`survey.commands.sources`. :data:`SOURCES` maps a source name to a
-function taking the command's options and returning
-:class:`~survey.ranking.bands.RankingData`.
+see :mod:`survey.commands.sources`.
 """
 
 from __future__ import annotations
 
 import io
 import json
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +16,7 @@ import click
 
 from survey.commands.sources import (
     describe_source,
+    labelled_reconstructed,
     load_ranking_groups,
     load_rankings,
     rankings_source_options,
@@ -28,56 +26,11 @@ from survey.errors import LandscapeError, Location
 from survey.files import atomic_write, defuse_frame
 from survey.instrument.render import escape_markdown
 
-__all__ = ["SOURCES", "audit_table_command", "priorities_command", "reproduce_command"]
+__all__ = ["audit_table_command", "priorities_command", "reproduce_command"]
 
 _DOCUMENT_FORMATS = ("xlsx", "docx")
 SYNTHETIC_NOTICE = ("NOTE: the demo data is reconstructed to match published aggregates, "
                     "not the real responses.")
-
-#: Where rankings come from: name -> loader(options) -> RankingData. ``file`` reads
-#: ``options["input"]`` (with layout, group_column, ...); ``store`` reads the store
-#: (options ``database_url``, ``question``, ``instrument``, ``where``, ``by``).
-SOURCES: dict[str, Callable[[dict[str, Any]], Any]] = {}
-
-
-def _file_source(options: dict[str, Any]) -> Any:
-    from survey.ranking.layouts import read_rankings
-
-    question = None
-    if options.get("instrument"):
-        from survey.instrument.registry import Catalogue
-
-        version = Catalogue.default().load(options["instrument"])
-        code = options.get("question")
-        candidates = version.ranking_questions()
-        if code:
-            question = version.question(code)
-            if question is None or question not in candidates:
-                raise LandscapeError.of(
-                    "A103", f"{version.ref} has no ranking question '{code}'; ranking "
-                    f"questions: {', '.join(q.code for q in candidates)}")
-        elif len(candidates) == 1:
-            question = candidates[0]
-        else:
-            raise LandscapeError.of("A103", f"{version.ref} has several ranking questions; "
-                                    "name one with --question")
-    return read_rankings(
-        options["input"], options["layout"], question=question,
-        group_column=options.get("group_column"), id_column=options.get("id_column"),
-        list_column=options.get("list_column"))
-
-
-SOURCES["file"] = _file_source
-
-
-def _store_source(options: dict[str, Any]) -> Any:
-    from survey.commands.sources import _store_source as load
-
-    return load(options)
-
-
-SOURCES["store"] = _store_source
-
 
 def _write_output(text: str, output: Path | None) -> None:
     """Print, or write atomically (``X101`` when it cannot be written; nothing is left)."""
@@ -167,7 +120,6 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
 
 def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any]) -> None:
     """The band tables in the published layout (internal view) as an XLSX or DOCX file."""
-    from survey.commands.export import _labelled_reconstructed
     from survey.export.disclosure import DisclosurePolicy
     from survey.export.tables import priority_layouts, write_layouts
 
@@ -175,7 +127,7 @@ def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any])
     labels = source_labels(options)
     input_path = options.get("input_path")
     reconstructed = bool(labels) or (input_path is not None
-                                     and _labelled_reconstructed(input_path))
+                                     and labelled_reconstructed(input_path))
     layouts = priority_layouts(groups, DisclosurePolicy(public=False), bands=bands,
                                reconstructed=reconstructed)
     write_layouts(layouts, output, fmt)
@@ -252,7 +204,7 @@ def reproduce_command(database_url: str | None) -> None:
     answers, counts from its responses and invitations). Exits with status 1 if a
     figure that can be reproduced exactly is not.
     """
-    from survey.ranking.published import reproduce
+    from survey.reproduce.figures import reproduce
 
     if database_url is None:
         checks = reproduce()

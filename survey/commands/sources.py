@@ -27,7 +27,9 @@ import click
 from survey.errors import LandscapeError
 
 __all__ = [
+    "SOURCES",
     "describe_source",
+    "labelled_reconstructed",
     "load_ranking_groups",
     "load_rankings",
     "rankings_source_options",
@@ -104,8 +106,6 @@ def _file_options(options: Mapping[str, Any]) -> dict[str, Any]:
 def load_ranking_groups(options: Mapping[str, Any]) -> dict[str, Any]:
     """Group name -> :class:`~survey.ranking.bands.RankingData` from the chosen source."""
     if _is_file(options):
-        from survey.commands.priorities import SOURCES
-
         data = SOURCES["file"](_file_options(options))
         if data.groups is None:
             return {"all": data}
@@ -125,8 +125,6 @@ def load_ranking_groups(options: Mapping[str, Any]) -> dict[str, Any]:
 def load_rankings(options: Mapping[str, Any]) -> Any:
     """One :class:`~survey.ranking.bands.RankingData` (``groups`` = each respondent's group)."""
     if _is_file(options):
-        from survey.commands.priorities import SOURCES
-
         return SOURCES["file"](_file_options(options))
     return _store_source(options)
 
@@ -160,3 +158,61 @@ def source_labels(options: Mapping[str, Any]) -> list[str]:
 
     with Store.open(options.get("database_url")) as store:
         return data_labels(store)
+
+
+def labelled_reconstructed(path: Path) -> bool:
+    """Whether a ``data_status`` column marks the rows reconstructed or synthetic."""
+    # Deferred: pandas loads only when a command reads a file (keeps `landscape --help` fast).
+    import pandas as pd
+
+    def wanted(column: object) -> bool:
+        return str(column).strip().casefold() == "data_status"
+
+    try:
+        if path.suffix.lower() in (".xlsx", ".xlsm"):
+            frame = pd.read_excel(path, usecols=wanted, dtype=str)
+        else:
+            frame = pd.read_csv(path, usecols=wanted, dtype=str, encoding="utf-8-sig")
+    except (ValueError, OSError, pd.errors.ParserError):
+        return False
+    if frame.shape[1] == 0:
+        return False
+    text = " ".join(frame.iloc[:, 0].dropna().astype(str)).casefold()
+    return "reconstructed" in text or "synthetic" in text
+
+
+#: Where rankings come from: name -> loader(options) -> RankingData. ``file`` reads
+#: ``options["input"]`` (with layout, group_column, ...); ``store`` reads the store
+#: (options ``database_url``, ``question``, ``instrument``, ``where``, ``by``).
+SOURCES: dict[str, Callable[[dict[str, Any]], Any]] = {}
+
+
+def _file_source(options: dict[str, Any]) -> Any:
+    from survey.ranking.layouts import read_rankings
+
+    question = None
+    if options.get("instrument"):
+        from survey.instrument.registry import Catalogue
+
+        version = Catalogue.default().load(options["instrument"])
+        code = options.get("question")
+        candidates = version.ranking_questions()
+        if code:
+            question = version.question(code)
+            if question is None or question not in candidates:
+                raise LandscapeError.of(
+                    "A103", f"{version.ref} has no ranking question '{code}'; ranking "
+                    f"questions: {', '.join(q.code for q in candidates)}")
+        elif len(candidates) == 1:
+            question = candidates[0]
+        else:
+            raise LandscapeError.of("A103", f"{version.ref} has several ranking questions; "
+                                    "name one with --question")
+    return read_rankings(
+        options["input"], options["layout"], question=question,
+        group_column=options.get("group_column"), id_column=options.get("id_column"),
+        list_column=options.get("list_column"))
+
+
+SOURCES["file"] = _file_source
+SOURCES["store"] = _store_source

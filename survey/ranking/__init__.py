@@ -21,7 +21,7 @@ from survey.ranking.bands import (
 from survey.ranking.compare import agreement, compare_groups, wilson_interval
 from survey.ranking.consensus import Consensus, consensus
 from survey.ranking.layouts import LAYOUTS, read_rankings, write_rankings
-from survey.ranking.published import FigureCheck, load_tables, published_table, reproduce
+from survey.ranking.published import load_tables, published_table
 from survey.ranking.reconstruct import DATA_STATUS, demo_ranking_data, load_demo_rankings
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "AuditReport",
     "BandTable",
     "Consensus",
-    "FigureCheck",
     "RankingData",
     "Violation",
     "agreement",
@@ -47,7 +46,6 @@ __all__ = [
     "percent",
     "published_table",
     "read_rankings",
-    "reproduce",
     "round_percent",
     "wilson_interval",
     "write_rankings",

@@ -29,10 +29,10 @@ from dashboard.page_views import (
     where_from_filters,
 )
 from dashboard.views import share_text, text_of
-from survey.demo import DEMO_LABEL, load_demo
 from survey.ranking.compare import agreement, compare_groups, wilson_interval
 from survey.ranking.published import load_published
 from survey.ranking.reconstruct import demo_ranking_data
+from survey.reproduce.demo import DEMO_LABEL, load_demo
 from survey.store import Store
 from survey.store.analysis import data_labels
 from survey.store.models import InstrumentVersionRow, Respondent, Response

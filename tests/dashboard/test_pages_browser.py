@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from dashboard.app import create_app
-from survey.demo import DEMO_LABEL, load_demo
+from survey.reproduce.demo import DEMO_LABEL, load_demo
 from survey.store import Store
 
 pytestmark = pytest.mark.browser

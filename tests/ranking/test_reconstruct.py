@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from survey.cli import main
 from survey.ranking import published as published_module
 from survey.ranking.bands import band_table, percent
-from survey.ranking.published import FigureCheck, load_tables, reproduce
+from survey.ranking.published import load_tables
 from survey.ranking.reconstruct import (
     DATA_STATUS,
     build_demo_rankings,
@@ -22,6 +22,8 @@ from survey.ranking.reconstruct import (
     load_demo_rankings,
     target_counts,
 )
+from survey.reproduce import figures as figures_module
+from survey.reproduce.figures import FigureCheck, reproduce
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / (
     "published_2022.yaml")
@@ -104,8 +106,8 @@ def test_reproduce_passes_and_hook_can_add_figures(monkeypatch: pytest.MonkeyPat
     def broken(_: dict[str, object]) -> list[FigureCheck]:
         return [FigureCheck("barrier share", "76.9%", "70.0%", "-6.9 pp")]
 
-    monkeypatch.setattr(published_module, "REPRODUCERS",
-                        [*published_module.REPRODUCERS, broken])
+    monkeypatch.setattr(figures_module, "REPRODUCERS",
+                        [*figures_module.REPRODUCERS, broken])
     result = runner.invoke(main, ["reproduce"])
     assert result.exit_code == 1
     assert "FAILED: barrier share" in result.output

@@ -9,10 +9,10 @@ from cli_assert import no_traceback
 from click.testing import CliRunner
 
 from survey.cli import main
-from survey.demo import load_demo
 from survey.ranking.compare import compare_groups
 from survey.ranking.consensus import kemeny
 from survey.ranking.reconstruct import demo_ranking_data
+from survey.reproduce.demo import load_demo
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 from sklearn.metrics import cohen_kappa_score  # type: ignore[import-untyped]
 
 from survey.cli import main
-from survey.demo import load_demo
+from survey.reproduce.demo import load_demo
 
 _RESOURCES = "resources_capacity_funding"
 

@@ -13,10 +13,10 @@ from cli_assert import no_traceback
 from click.testing import CliRunner
 
 from survey.cli import main
-from survey.demo import load_demo
 from survey.ranking.bands import band_table
 from survey.ranking.published import load_tables
 from survey.ranking.reconstruct import demo_ranking_data
+from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.analysis import store_ranking_data, store_ranking_groups
 

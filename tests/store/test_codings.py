@@ -9,8 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from survey.demo import load_demo
 from survey.errors import LandscapeError
+from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.codings import (
     add_override,
@@ -130,7 +130,7 @@ def test_empty_store_gives_empty_shares(store: Store) -> None:
 
 
 @pytest.mark.parametrize("name", ["survey.store.analysis", "survey.store.codings",
-                                  "survey.demo", "survey.ranking.published"])
+                                  "survey.reproduce.demo", "survey.reproduce.figures"])
 def test_examples(name: str) -> None:
     import doctest
     import importlib

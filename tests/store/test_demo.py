@@ -12,9 +12,9 @@ from sqlalchemy import func, select, update
 
 import survey
 from survey.cli import main
-from survey.demo import DEMO_LABEL, DEMO_SOURCE_FILE, demo_frame, load_demo
 from survey.errors import LandscapeError
 from survey.instrument.logic import is_shown
+from survey.reproduce.demo import DEMO_LABEL, DEMO_SOURCE_FILE, demo_frame, load_demo
 from survey.store import Store, load_recorded_instrument
 from survey.store.analysis import data_labels
 from survey.store.models import Answer, Invitation, Response

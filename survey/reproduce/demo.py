@@ -41,14 +41,20 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select, update
+from sqlalchemy import func, inspect, select, update
 
 from survey.errors import LandscapeError
+from survey.instrument.logic import is_shown
 from survey.instrument.model import InstrumentVersion, QuestionType
 from survey.instrument.places import REGIONS
+from survey.instrument.registry import Catalogue
+from survey.settings import resolve
 from survey.store.analysis import DEMO_PREFIX
 from survey.store.engine import Store
+from survey.store.frame import import_frame
+from survey.store.invitations import issue_invitations, open_link
 from survey.store.models import Base, Contact, Invitation, Respondent, Response
+from survey.store.responses import ResponseRow, record_instrument, save_responses
 
 __all__ = [
     "DEMO_LABEL",
@@ -156,8 +162,6 @@ def _data_file(name: str) -> Path:
 
 def _fill_choices(iv: InstrumentVersion, answers: dict[str, Any], rng: random.Random) -> None:
     """Answer every shown choice and rating question not filled explicitly, in order."""
-    from survey.instrument.logic import is_shown
-
     for q in iv.questions:
         if q.code in _EXPLICIT or not is_shown(iv, q, answers):
             continue
@@ -189,8 +193,6 @@ def demo_responses(versions: Mapping[str, InstrumentVersion] | None = None,
     >>> len(responses), responses[0].demo_id, responses[-1].demo_id
     (52, 'LG01', 'R17')
     """
-    from survey.instrument.registry import Catalogue
-
     if versions is None:
         catalogue = Catalogue.default()
         versions = {ref: catalogue.load(ref) for ref in (_LG, _RESEARCHER)}
@@ -268,8 +270,6 @@ def _open(url: str | None) -> Store:
     store = Store.open(url, check=False, create=True)
     try:
         if store.status().current is None:
-            from sqlalchemy import inspect
-
             with store.engine.connect() as conn:
                 has_tables = bool(inspect(conn).get_table_names())
             if not has_tables:
@@ -298,12 +298,6 @@ def load_demo(url: str | None = None, *, reset: bool = False,
     >>> summary.responses, summary.frame
     ({'local_government': 35, 'researcher': 17}, 256)
     """
-    from survey.instrument.registry import Catalogue
-    from survey.settings import resolve
-    from survey.store.frame import import_frame
-    from survey.store.invitations import issue_invitations, open_link
-    from survey.store.responses import ResponseRow, record_instrument, save_responses
-
     catalogue = Catalogue.default()
     versions = {ref: catalogue.load(ref) for ref in SHIPPED_VERSIONS}
     responses = demo_responses(versions, seed)
