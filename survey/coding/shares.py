@@ -20,7 +20,7 @@ import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
 from survey.errors import LandscapeError
-from survey.ranking.bands import round_percent
+from survey.percent import round_half_up
 
 __all__ = [
     "PUBLISHED_BARRIER_SHARES",
@@ -34,26 +34,6 @@ __all__ = [
 PUBLISHED_BARRIER_SHARES: dict[str, float] = {"local_government_pct": 76.9,
                                               "researcher_pct": 43.8}
 _PUBLISHED_THEMES = {"resources_capacity_or_funding": "resources_capacity_funding"}
-
-
-def round_half_up(value: Fraction | int | float | str | Decimal, decimals: int = 1) -> Decimal:
-    """Round half away from zero (the report's convention), exactly, as a Decimal.
-
-    A thin wrapper of :func:`survey.ranking.bands.round_percent` (the one
-    implementation of the report's rounding) for a value that is already a
-    percentage; negative values round symmetrically.
-
-    Examples
-    --------
-    >>> round_half_up(Fraction(7, 16) * 100), round_half_up(Fraction(20, 26) * 100)
-    (Decimal('43.8'), Decimal('76.9'))
-    """
-    exact = value if isinstance(value, Fraction) else Fraction(str(value))
-    sign = -1 if exact < 0 else 1
-    # round_percent(count, n) rounds 100 * count / n; here count / n = |value| / 100.
-    rounded = round_percent(abs(exact.numerator), 100 * exact.denominator, decimals)
-    units = rounded * 10 ** decimals  # a whole number
-    return Decimal(sign * int(units)).scaleb(-decimals)
 
 
 def feasible_denominators(pct: float | str | Decimal, max_n: int, decimals: int = 1,

@@ -56,6 +56,7 @@ import pandas as pd
 
 from survey.errors import LandscapeError
 from survey.instrument.model import RankingRule
+from survey.percent import percent, round_percent
 
 __all__ = [
     "DEFAULT_BANDS",
@@ -76,65 +77,6 @@ DEFAULT_BANDS: tuple[tuple[int, int], ...] = ((1, 3), (4, 6), (7, 9))
 MISSING_GROUP = "(missing)"
 
 _ALL = "all"
-_ROUNDINGS = ("half-up", "half-even", "down", "up")
-
-
-def round_percent(count: int, n: int, precision: int = 0, rounding: str = "half-up") -> Fraction:
-    """The percentage ``100 * count / n`` rounded to ``precision`` decimals, exactly.
-
-    Parameters
-    ----------
-    count, n
-        Numerator and (positive) denominator.
-    precision
-        Decimal places kept (0 = whole percent).
-    rounding
-        ``half-up`` (the report's rule; halves round away from zero for these
-        non-negative shares), ``half-even`` (banker's), ``down`` (truncate) or
-        ``up`` (ceiling).
-
-    Returns
-    -------
-    Fraction
-        The rounded percentage, e.g. ``Fraction(51)`` or ``Fraction(765, 10)``.
-
-    Examples
-    --------
-    >>> int(round_percent(1, 200))            # 0.5% -> 1%
-    1
-    >>> int(round_percent(5, 200))            # 2.5% -> 3%, not banker's 2%
-    3
-    >>> int(round_percent(5, 200, rounding="half-even"))
-    2
-    >>> float(round_percent(10, 13, precision=1))
-    76.9
-    """
-    if n <= 0:
-        raise ValueError("n must be positive")
-    if rounding not in _ROUNDINGS:
-        raise ValueError(f"rounding must be one of {', '.join(_ROUNDINGS)}")
-    scale = 10**precision
-    value = Fraction(100 * count * scale, n)
-    if rounding == "half-up":
-        whole = (value.numerator * 2 + value.denominator) // (2 * value.denominator)
-    elif rounding == "half-even":
-        whole = round(value)
-    elif rounding == "down":
-        whole = value.numerator // value.denominator
-    else:
-        whole = -((-value.numerator) // value.denominator)
-    return Fraction(whole, scale)
-
-
-def percent(count: int, n: int) -> int:
-    """Whole-percent display of ``count / n``, rounded half-up like the report.
-
-    Examples
-    --------
-    >>> percent(18, 35), percent(1, 8), percent(0, 17)
-    (51, 13, 0)
-    """
-    return int(round_percent(count, n))
 
 
 def band_label(band: tuple[int, int]) -> str:
