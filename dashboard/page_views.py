@@ -37,7 +37,8 @@ from dashboard.views import (
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
 from survey.export.disclosure import DisclosurePolicy
-from survey.export.tables import TABLE_FORMATS, PublishedLayout, build_layouts, write_layouts
+from survey.export.layout import TABLE_FORMATS, PublishedLayout, build_layouts
+from survey.export.tables import write_layouts
 from survey.ranking.bands import BandTable, band_table
 from survey.ranking.compare import Agreement, compare_instruments, wilson_interval
 from survey.store.analysis import GROUP_FIELDS, response_attributes, store_ranking_groups

@@ -70,12 +70,8 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
     landscape export priorities -o chart.png                   # needs Chromium
     """
     from survey.export.disclosure import DisclosurePolicy
-    from survey.export.tables import (
-        TABLE_FORMATS,
-        format_from_suffix,
-        priority_layouts,
-        write_layouts,
-    )
+    from survey.export.layout import TABLE_FORMATS, format_from_suffix, priority_layouts
+    from survey.export.tables import write_layouts
     from survey.ranking.bands import parse_bands
 
     chosen = fmt or format_from_suffix(output)

@@ -121,7 +121,8 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
 def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any]) -> None:
     """The band tables in the published layout (internal view) as an XLSX or DOCX file."""
     from survey.export.disclosure import DisclosurePolicy
-    from survey.export.tables import priority_layouts, write_layouts
+    from survey.export.layout import priority_layouts
+    from survey.export.tables import write_layouts
 
     groups = load_ranking_groups(options)
     labels = source_labels(options)

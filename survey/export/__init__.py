@@ -1,9 +1,10 @@
 """Report-ready exports: disclosure control, published-layout tables and charts.
 
 :mod:`survey.export.disclosure` decides what a public table may show,
-:mod:`survey.export.tables` lays band tables out as the 2022 report did and
-writes CSV, XLSX, DOCX and Markdown, and :mod:`survey.export.charts` draws them
-as stacked bar charts (HTML, and PNG/SVG with the system Chromium).
+:mod:`survey.export.layout` lays band tables out as the 2022 report did,
+:mod:`survey.export.tables` writes them as CSV, XLSX, DOCX and Markdown, and
+:mod:`survey.export.charts` draws them as stacked bar charts (HTML, and PNG/SVG
+with the system Chromium).
 """
 
 from survey.export.disclosure import (
@@ -14,12 +15,15 @@ from survey.export.disclosure import (
     protect,
     secondary_suppression,
 )
-from survey.export.tables import (
+from survey.export.layout import (
     CHART_FORMATS,
     TABLE_FORMATS,
     PublishedLayout,
     build_layouts,
     format_from_suffix,
+    priority_layouts,
+)
+from survey.export.tables import (
     write_band_table,
     write_layouts,
 )
@@ -34,6 +38,7 @@ __all__ = [
     "Suppression",
     "build_layouts",
     "format_from_suffix",
+    "priority_layouts",
     "protect",
     "secondary_suppression",
     "write_band_table",

@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.errors import LandscapeError, Location
-from survey.export.tables import CHART_FORMATS, PublishedLayout
+from survey.export.layout import CHART_FORMATS, PublishedLayout
 from survey.files import atomic_write
 
 __all__ = ["band_chart", "find_chromium", "plot_text", "render_image", "write_chart"]
@@ -71,7 +71,7 @@ def band_chart(layouts: Sequence[PublishedLayout]) -> Any:
     --------
     >>> import pandas as pd
     >>> from survey.export.disclosure import DisclosurePolicy
-    >>> from survey.export.tables import build_layouts
+    >>> from survey.export.layout import build_layouts
     >>> from survey.ranking.bands import band_table
     >>> table = band_table(pd.DataFrame({"a": [1, 2], "b": [2, 1]}, dtype="Int64"),
     ...                    bands=((1, 1), (2, 2)), labels={"a": "<i>A</i>"})
@@ -211,7 +211,7 @@ def write_chart(layouts: Sequence[PublishedLayout], path: Path | str, fmt: str) 
     --------
     >>> import tempfile, pandas as pd
     >>> from survey.export.disclosure import DisclosurePolicy
-    >>> from survey.export.tables import build_layouts
+    >>> from survey.export.layout import build_layouts
     >>> from survey.ranking.bands import band_table
     >>> table = band_table(pd.DataFrame({"a": [1, 2], "b": [2, 1]}, dtype="Int64"))
     >>> target = Path(tempfile.mkdtemp()) / "chart.html"

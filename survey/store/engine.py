@@ -10,11 +10,11 @@ so (``postgresql+psycopg://``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event, inspect
 from sqlalchemy.engine import make_url
@@ -22,11 +22,6 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from survey.errors import LandscapeError
-
-if TYPE_CHECKING:
-    import pandas as pd
-
-    from survey.instrument.model import InstrumentVersion
 
 __all__ = ["SchemaStatus", "Store"]
 
@@ -269,31 +264,3 @@ class Store:
         """A Core connection in one write transaction, for bulk inserts."""
         with self.write_engine.begin() as conn:
             yield conn
-
-    # -- the facade: thin wrappers so callers need only the Store ---------
-    def record_instrument(self, iv: InstrumentVersion) -> int:
-        """See :func:`survey.store.responses.record_instrument`."""
-        from survey.store.responses import record_instrument
-
-        return record_instrument(self, iv)
-
-    def save_response(self, iv: InstrumentVersion, answers: Mapping[str, Any],
-                      **options: Any) -> str:
-        """See :func:`survey.store.responses.save_response`."""
-        from survey.store.responses import save_response
-
-        return save_response(self, iv, answers, **options)
-
-    def save_responses(self, iv: InstrumentVersion, rows: Iterable[Any], source_file: str,
-                       **options: Any) -> list[str]:
-        """See :func:`survey.store.responses.save_responses`."""
-        from survey.store.responses import save_responses
-
-        return save_responses(self, iv, rows, source_file, **options)
-
-    def analysis_frame(self, question_code: str, instrument: str | None = None,
-                       **filters: Any) -> pd.DataFrame:
-        """See :func:`survey.store.responses.analysis_frame`."""
-        from survey.store.responses import analysis_frame
-
-        return analysis_frame(self, question_code, instrument, **filters)

@@ -17,7 +17,7 @@ from werkzeug.datastructures import MultiDict
 from dashboard.app import create_app, current_demo_label, current_store
 from dashboard.form import FORM_CSP, answer_fields, form_pages
 from survey.instrument import Catalogue, InstrumentVersion, Question, parse_instrument_text
-from survey.store import Store, find_invitation
+from survey.store import Store, find_invitation, record_instrument
 from survey.store.frame import import_frame
 from survey.store.invitations import issue_invitations, open_link
 from survey.store.models import Answer
@@ -455,7 +455,7 @@ def test_open_link_mode(env: Env) -> None:
 def test_open_link_is_served_only_while_explicitly_opened(env: Env) -> None:
     # Recorded (as 'responses import' or record_instrument would) but never opened.
     lg_new = Catalogue.default().load("local_government@1.1.0")
-    env.store.record_instrument(lg_new)
+    record_instrument(env.store, lg_new)
     url = "/open/local_government/1.1.0"
     assert env.client.get(url).status_code == 404
     open_link(env.store, lg_new, BASE)

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from dashboard.app import create_app
 from survey.instrument import Catalogue
-from survey.store import Store
+from survey.store import Store, analysis_frame
 from survey.store.frame import import_frame
 from survey.store.invitations import issue_invitations
 from survey.store.models import Response as ResponseRow
@@ -130,6 +130,6 @@ def test_local_government_form_by_keyboard_only(
     with store.session() as s:
         (response,) = s.execute(select(ResponseRow)).scalars()
     assert (response.state, response.path) == ("complete", "no_partnership")
-    ranks = store.analysis_frame("evidence_priorities")
+    ranks = analysis_frame(store, "evidence_priorities")
     assert ranks[list(RANKS)].iloc[0].tolist() == list(RANKS.values())
     assert screenshot.stat().st_size > 0  # the filled ranking page, for a person to look at

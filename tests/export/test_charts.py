@@ -16,7 +16,7 @@ from survey.errors import LandscapeError
 from survey.export import charts
 from survey.export.charts import band_chart, find_chromium, plot_text, write_chart
 from survey.export.disclosure import DisclosurePolicy
-from survey.export.tables import build_layouts
+from survey.export.layout import build_layouts
 from survey.ranking.bands import RankingData, band_table
 from survey.ranking.reconstruct import demo_ranking_data
 

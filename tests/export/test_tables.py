@@ -14,14 +14,13 @@ from markdown_it import MarkdownIt
 
 from survey.errors import LandscapeError
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
-from survey.export.tables import (
+from survey.export.layout import (
     RECONSTRUCTED_NOTE,
     band_titles,
     build_layouts,
     format_from_suffix,
-    write_band_table,
-    write_layouts,
 )
+from survey.export.tables import write_band_table, write_layouts
 from survey.instrument.model import RankingRule
 from survey.ranking.bands import RankingData, band_table
 from survey.ranking.published import published_table
@@ -256,7 +255,7 @@ def test_group_with_no_respondents_is_left_out() -> None:
 
 
 def test_priority_layouts_number_groups_and_use_the_published_names() -> None:
-    from survey.export.tables import PUBLISHED_TITLE, priority_layouts
+    from survey.export.layout import PUBLISHED_TITLE, priority_layouts
 
     groups = {name: demo_ranking_data(name) for name in ("local_government", "researcher")}
     layouts = priority_layouts(groups, INTERNAL, bands=((1, 3), (4, 6), (7, 9)),

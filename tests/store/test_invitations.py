@@ -17,7 +17,7 @@ from store_helpers import complete_answers, write_frame
 from survey.cli import main
 from survey.errors import LandscapeError
 from survey.instrument import InstrumentVersion
-from survey.store import Store, find_invitation, save_response
+from survey.store import Store, find_invitation, record_instrument, save_response
 from survey.store.frame import import_frame
 from survey.store.invitations import (
     SmtpSettings,
@@ -346,7 +346,7 @@ def test_open_link_is_off_until_opened_and_close_turns_it_off(
     store: Store, store_url: str, iv: InstrumentVersion, instruments_dir: Path
 ) -> None:
     # Recording a version (as an import does) does not open it.
-    store.record_instrument(iv)
+    record_instrument(store, iv)
     assert _open_flags(store) == {"demo@1.0.0": False}
     runner = CliRunner()
     args = ["open-link", "--instrument", "demo@1.0.0", "--base-url",
