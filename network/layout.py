@@ -37,9 +37,10 @@ _lock = threading.Lock()
 def positions(graph: nx.Graph, *, seed: int = LAYOUT_SEED) -> dict[str, tuple[float, float]]:
     """Lay out ``graph`` (uncached): each region in its cell, seeded.
 
-    A region's organisations and the ties among them are laid out by
+    A region's tied organisations and the ties among them are laid out by
     ``spring_layout`` (seeded) and scaled into a disc whose area grows with the
-    number of organisations; organisations without a region share one cell.
+    number of organisations; those without a tie in the region ring them.
+    Organisations without a region share one cell.
 
     Examples
     --------
@@ -57,13 +58,24 @@ def positions(graph: nx.Graph, *, seed: int = LAYOUT_SEED) -> dict[str, tuple[fl
     for region, nodes in sorted(groups.items()):
         cx, cy = REGION_CELLS.get(region, _NO_REGION_CELL)
         radius = _RADIUS * max(0.35, math.sqrt(len(nodes) / largest))
-        if len(nodes) == 1:
-            placed[nodes[0]] = (cx, cy)
-            continue
-        local = nx.spring_layout(graph.subgraph(sorted(nodes)), seed=seed, iterations=60)
-        reach = max((math.hypot(x, y) for x, y in local.values()), default=1.0) or 1.0
-        for node, (x, y) in local.items():
-            placed[node] = (cx + radius * float(x) / reach, cy + radius * float(y) / reach)
+        local_graph = graph.subgraph(sorted(nodes))
+        tied = sorted(n for n in nodes if local_graph.degree(n) > 0)
+        alone = sorted(n for n in nodes if local_graph.degree(n) == 0)
+        core = 0.72 if alone else 1.0
+        if len(tied) == 1:
+            placed[tied[0]] = (cx, cy)
+        elif tied:
+            local = nx.spring_layout(local_graph.subgraph(tied), seed=seed, iterations=60)
+            reach = max((math.hypot(x, y) for x, y in local.values()), default=1.0) or 1.0
+            for node, (x, y) in local.items():
+                placed[node] = (cx + core * radius * float(x) / reach,
+                                cy + core * radius * float(y) / reach)
+        # Organisations without a tie in their region ring the tied ones, so the web in
+        # the middle keeps its room however many untied bodies the registry lists.
+        for i, node in enumerate(alone):
+            angle = 2 * math.pi * i / len(alone)
+            edge = radius if tied else radius * (0.4 + 0.6 * (i % 2))
+            placed[node] = (cx + edge * math.cos(angle), cy + edge * math.sin(angle))
     return placed
 
 

@@ -29,8 +29,9 @@ def _bipartite_landscape() -> LandscapeData:
 def test_paths_of_length_three_where_common_neighbours_are_zero() -> None:
     context = MatchContext.build(_bipartite_landscape())
     suggestions = match(context, "c1")
-    assert [s.key for s in suggestions] == ["u2"]  # u1 is a partner; u3 unreachable, no themes
-    (best,) = suggestions
+    assert [s.key for s in suggestions] == ["u2", "u3"]  # u1 is a partner; u3 unreachable
+    best, last = suggestions
+    assert last.score == 0.0 and last.reasons == ()
     assert best.common_partners == ()  # common-neighbour score: zero by construction
     assert best.path == ("c1", "u1", "c2", "u2")
     assert best.path_score == 1.0 and best.theme_score == 0.0 and not best.same_region
@@ -89,7 +90,10 @@ def test_evaluation_is_seeded_and_counts_hidden_ties() -> None:
 def test_evaluation_hides_ties_from_themes_too() -> None:
     """A hidden partnership's themes must not leak into the ranking: the only link
     between c and u is the hidden tie's theme."""
-    orgs = (Organisation("c", "C", "county_council"), Organisation("u", "U", "university"))
+    orgs = (Organisation("c", "C", "county_council"), Organisation("u", "U", "university"),
+            Organisation("a", "A", "university"))
     tie = Partnership("t", "T", "episodic", ("c", "u"), themes=("housing",))
-    result = evaluate(LandscapeData(orgs, (tie,)), share=1.0, k=5, seed=0)
-    assert result.hidden == 1 and result.hits == 0 and result.baseline_hits == 1
+    # Had the theme leaked, u (housing) would outrank a (nothing); without it they tie at
+    # zero and "A" comes first by name.
+    result = evaluate(LandscapeData(orgs, (tie,)), share=1.0, k=1, seed=0)
+    assert result.hidden == 1 and result.hits == 0

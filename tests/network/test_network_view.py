@@ -131,8 +131,8 @@ def test_names_give_codes_or_the_closest_valid_names(landscape: LandscapeData) -
     for call, code, closest in (
             (lambda: region_code("West Midland"), "N161", "'West Midlands'"),
             (lambda: nation_code("Englund"), "N161", "'England'"),
-            (lambda: type_codes(["univeristy"]), "N163", "'University'"),
-            (lambda: organisation_key(landscape, "Welsh Univ"), "N162",
+            (lambda: type_codes(["univrsity"]), "N163", "'University'"),
+            (lambda: organisation_key(landscape, "Welsh Universty"), "N162",
              "'Welsh University'")):
         with pytest.raises(LandscapeError) as caught:
             call()
