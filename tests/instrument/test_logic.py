@@ -363,3 +363,13 @@ questions:
     with pytest.raises(LandscapeError) as caught:
         is_shown(iv, "zzz", {})
     assert caught.value.issues[0].code == "I110"
+
+
+@pytest.mark.parametrize("module", ["tree", "tokens", "parser", "checks", "evaluate"])
+def test_examples(module: str) -> None:
+    import doctest
+    import importlib
+
+    result = doctest.testmod(importlib.import_module(f"survey.instrument.logic.{module}"),
+                             optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0
