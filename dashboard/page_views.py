@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -36,13 +35,22 @@ from dashboard.views import (
 )
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
+from survey.export.charts import band_chart
 from survey.export.disclosure import DisclosurePolicy
-from survey.export.layout import TABLE_FORMATS, PublishedLayout, build_layouts
+from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
 from survey.export.tables import write_layouts
-from survey.ranking.bands import BandTable, band_table
+from survey.ranking.bands import BandTable
 from survey.ranking.compare import Agreement, compare_instruments, wilson_interval
-from survey.store.analysis import GROUP_FIELDS, response_attributes, store_ranking_groups
+from survey.store.analysis import (
+    GROUP_FIELDS,
+    instrument_names,
+    response_attributes,
+    store_ranking_groups,
+)
+from survey.store.codings import barrier_shares, list_overrides
 from survey.store.engine import Store
+from survey.store.instruments import load_recorded_instrument
+from survey.store.monitor import monitor_report
 
 __all__ = [
     "COMPARED_GROUPS",
@@ -78,7 +86,6 @@ EXPORT_MEDIA_TYPES: dict[str, str] = {
 COMPARED_GROUPS = ("local_government", "researcher")
 #: The monitor lists at most this many respondents due a reminder.
 REMINDER_ROWS_SHOWN = 100
-_TITLE = "Table {number}. {group} responses (n={n})"
 _INTERVAL_NOTE = ("Each cell: % of respondents ranking the option in that band (rounded "
                   "half-up to whole percent, as in the published tables), then its 95% Wilson "
                   "interval.")
@@ -115,13 +122,7 @@ def instrument_choices(store: Store) -> list[tuple[str, str]]:
     >>> instrument_choices(store)
     []
     """
-    from sqlalchemy import select
-
-    from survey.store.models import InstrumentVersionRow
-
-    with store.session() as session:
-        names = session.execute(select(InstrumentVersionRow.instrument).distinct()).scalars()
-        return [(str(name), humanise(str(name))) for name in sorted({str(n) for n in names})]
+    return [(name, humanise(name)) for name in instrument_names(store)]
 
 
 def ranking_question_choices(store: Store) -> list[tuple[str, str]]:
@@ -133,8 +134,6 @@ def ranking_question_choices(store: Store) -> list[tuple[str, str]]:
     >>> ranking_question_choices(store)
     []
     """
-    from survey.store.responses import load_recorded_instrument
-
     attrs = response_attributes(store)
     found: dict[str, str] = {}
     for name, version in sorted({(str(i), str(v)) for i, v in zip(attrs["instrument"],
@@ -174,8 +173,10 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
     """Each group's band table in the published layout, with the table behind it.
 
     Groups come from :func:`store_ranking_groups` (one per instrument unless
-    ``by`` says otherwise); each is tabled on its own options and numbered in
-    turn. ``policy`` defaults to the internal view (nothing suppressed).
+    ``by`` says otherwise) and are laid out by
+    :func:`survey.export.layout.priority_tables`, exactly as ``landscape export
+    priorities`` lays them out: the same titles, notes and suppression. ``policy``
+    defaults to the internal view (nothing suppressed).
 
     Raises
     ------
@@ -190,18 +191,9 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
     ...
     survey.errors.LandscapeError: error A172 ...
     """
-    chosen = policy or DisclosurePolicy(public=False)
     groups = store_ranking_groups(store, question, by=by, where=dict(where or {}))
-    out: list[tuple[PublishedLayout, BandTable]] = []
-    for key, data in groups.items():
-        table = band_table(data)
-        if int(table.n.sum()) == 0:
-            continue
-        (layout,) = build_layouts(
-            replace(table, groups=(key,)), chosen, title=_TITLE, group_labels={key: humanise(key)},
-            reconstructed=reconstructed, first_number=len(out) + 1)
-        out.append((layout, table))
-    return out
+    return priority_tables(groups, policy or DisclosurePolicy(public=False),
+                           reconstructed=reconstructed, coded_groups=True)
 
 
 def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]:
@@ -261,8 +253,6 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
                             class_name="data-table band-table"),
             notes_block([*layout.notes, _INTERVAL_NOTE, SMALL_N_NOTE]),
         ], className="group-table"))
-    from survey.export.charts import band_chart
-
     figure = band_chart([layout for layout, _ in pairs])
     chart = dcc.Graph(id="priorities-chart", figure=figure,
                       config={"displaylogo": False, "responsive": False})
@@ -419,8 +409,6 @@ def monitor_view(store: Store, instrument: str | None = None, *,
     >>> monitor_view(store).children[0].children
     'Funnel'
     """
-    from survey.store.monitor import monitor_report
-
     report = monitor_report(store, instrument)
     t = report.total
     funnel = table_from_rows(
@@ -481,8 +469,6 @@ def barriers_view(store: Store, by: str | None = "instrument") -> html.Div:
     >>> barriers_view(store).children[0].children
     'No coded answers yet: no complete response answered the challenges questions.'
     """
-    from survey.store.codings import barrier_shares, list_overrides
-
     try:
         shares = barrier_shares(store, by)
     except LandscapeError as exc:

@@ -18,7 +18,7 @@ from dash import Input, Output, dcc, html
 
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
-from survey.instrument.places import NATIONS, REGIONS
+from survey.export.layout import humanise  # its home; re-exported for the pages
 from survey.ranking.bands import percent
 from survey.ranking.compare import SMALL_COUNT, SMALL_N, Share
 
@@ -47,7 +47,6 @@ SMALL_N_NOTE = (f"{SMALL_N_MARK} small n: fewer than {SMALL_N} respondents, or f
                 f"{SMALL_COUNT} counted or not counted; read the share and its interval as "
                 "indicative only.")
 _SYNTHETIC_PREFIX = "Synthetic or reconstructed data: "
-_PLACE_NAMES = {place.code: place.en for place in (*NATIONS, *REGIONS)}
 
 
 def with_aria(factory: Any, aria: Mapping[str, str], **props: Any) -> Any:
@@ -61,27 +60,6 @@ def with_aria(factory: Any, aria: Mapping[str, str], **props: Any) -> Any:
     'polite'
     """
     return cast(Any, factory)(**props, **dict(aria))
-
-
-def humanise(code: str) -> str:
-    """A code or group key as words for headings.
-
-    Nations and ITL1 regions get their names; other codes lose underscores and
-    gain a capital; each part of a ``instrument: value`` group key is treated so.
-
-    Examples
-    --------
-    >>> humanise("local_government"), humanise("researcher: northern_ireland")
-    ('Local government', 'Researcher: Northern Ireland')
-    >>> humanise("yorkshire_humber")
-    'Yorkshire and The Humber'
-    """
-    parts = []
-    for part in str(code).split(": "):
-        place = _PLACE_NAMES.get(part.strip())
-        text = place if place is not None else part.replace("_", " ").strip()
-        parts.append(text[:1].upper() + text[1:])
-    return ": ".join(parts)
 
 
 def synthetic_banner(labels: Sequence[str]) -> list[Any]:

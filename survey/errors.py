@@ -253,7 +253,7 @@ ERRORS: dict[str, tuple[str, str]] = {
              "true/false tables with the same theme columns."),
     "C115": ("bad override", "Give the response id, the theme code, applied true/false, the "
              "coder's name and a timezone-aware time, e.g. datetime.now(UTC)."),
-    # -- the demo, store-backed analysis and stored codings (survey/demo.py,
+    # -- the demo, store-backed analysis and stored codings (survey/reproduce/demo.py,
     #    survey/store/analysis.py, survey/store/codings.py) ----------------------------
     "S151": ("store already holds data", "Load the demo into a new database (--database "
              "sqlite:///demo.db), or re-run with --reset to delete everything in this one."),

@@ -38,7 +38,6 @@ from survey.store.analysis import GROUP_FIELDS, data_labels
 dash.register_page(__name__, path="/priorities", name="Priorities", order=0,
                    title="Priorities – Partnership Landscape")
 
-_FILTERS = ("instrument", "version", "nation", "region", "organisation_type", "path")
 _FORMATS = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("docx", "Word (DOCX)"),
             ("md", "Markdown"))
 _INTRO = ("How respondents ranked the options for improving their use of data and evidence: "
@@ -47,11 +46,11 @@ _INTRO = ("How respondents ranked the options for improving their use of data an
 
 
 def _filters_state() -> list[State]:
-    return [State(f"priorities-filter-{field}", "value") for field in _FILTERS]
+    return [State(f"priorities-filter-{field}", "value") for field in GROUP_FIELDS]
 
 
 def _where(values: tuple[Any, ...]) -> dict[str, list[str]]:
-    return where_from_filters(dict(zip(_FILTERS, values, strict=True)))
+    return where_from_filters(dict(zip(GROUP_FIELDS, values, strict=True)))
 
 
 def layout(by: str | None = None, question: str | None = None, **_query: Any) -> html.Div:
@@ -72,7 +71,7 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
                           placeholder="The instruments' ranking question"),
         html.Fieldset([html.Legend("Only respondents with (leave empty for all)"), *[
             labelled_dropdown(f"priorities-filter-{field}", FIELD_LABELS[field],
-                              choices[field], multi=True) for field in _FILTERS]]),
+                              choices[field], multi=True) for field in GROUP_FIELDS]]),
     ], className="controls", role="group")
     downloads = html.Section([
         html.H3("Download the tables"),
@@ -103,7 +102,7 @@ choice_callback("priorities-by")
     Output("priorities-content", "children"),
     Input("priorities-by", "data"),
     Input("priorities-question", "value"),
-    *[Input(f"priorities-filter-{field}", "value") for field in _FILTERS],
+    *[Input(f"priorities-filter-{field}", "value") for field in GROUP_FIELDS],
     prevent_initial_call=True,
 )
 def _update(by: str | None, question: str | None, *filters: Any) -> Any:

@@ -69,6 +69,7 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
     landscape export priorities --input lime.csv --layout option-per-rank -o t.md
     landscape export priorities -o chart.png                   # needs Chromium
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.export.disclosure import DisclosurePolicy
     from survey.export.layout import TABLE_FORMATS, format_from_suffix, priority_layouts
     from survey.export.tables import write_layouts
@@ -95,10 +96,11 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
         click.echo("NOTE: the input is labelled reconstructed/synthetic; every table says so.",
                    err=True)
     layouts = priority_layouts(groups, policy, bands=bands, title=title, notes=notes,
-                               reconstructed=reconstructed)
+                               reconstructed=reconstructed, coded_groups=input_path is None)
     if chosen in TABLE_FORMATS:
         write_layouts(layouts, output, chosen)
     else:
+        # Loaded when the command runs: keeps `landscape --help` fast.
         from survey.export.charts import write_chart
 
         write_chart(layouts, output, chosen)

@@ -24,7 +24,7 @@ from survey.commands.sources import (
 )
 from survey.errors import LandscapeError, Location
 from survey.files import atomic_write, defuse_frame
-from survey.instrument.render import escape_markdown
+from survey.instrument.render import escape_markdown, markdown_table
 
 __all__ = ["audit_table_command", "priorities_command", "reproduce_command"]
 
@@ -47,12 +47,9 @@ def _format_table(table: Any, fmt: str) -> str:
         shown = table.display(group)
         if fmt == "md":
             lines = [f"**{escape_markdown(str(group))}** (n = {int(n)})", "",
-                     "| Option | " + " | ".join(escape_markdown(str(b)) for b in shown.columns)
-                     + " |",
-                     "|---|" + "---:|" * len(shown.columns)]
-            for label, row in shown.iterrows():
-                lines.append(f"| {escape_markdown(str(label))} | "
-                             + " | ".join(f"{int(v)}%" for v in row) + " |")
+                     *markdown_table(["Option", *map(str, shown.columns)],
+                                     ([str(label), *(f"{int(v)}%" for v in row)]
+                                      for label, row in shown.iterrows()))]
             blocks.append("\n".join(lines))
         else:
             width = min(70, max(len(str(i)) for i in shown.index))
@@ -92,6 +89,7 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
     --format xlsx|docx -o FILE writes the tables in the 2022 report's layout,
     unsuppressed (for public exports use 'landscape export priorities --public').
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.bands import band_table, parse_bands
 
     bands = parse_bands(bands_text)
@@ -120,6 +118,7 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
 
 def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any]) -> None:
     """The band tables in the published layout (internal view) as an XLSX or DOCX file."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.export.disclosure import DisclosurePolicy
     from survey.export.layout import priority_layouts
     from survey.export.tables import write_layouts
@@ -130,7 +129,7 @@ def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any])
     reconstructed = bool(labels) or (input_path is not None
                                      and labelled_reconstructed(input_path))
     layouts = priority_layouts(groups, DisclosurePolicy(public=False), bands=bands,
-                               reconstructed=reconstructed)
+                               reconstructed=reconstructed, coded_groups=input_path is None)
     write_layouts(layouts, output, fmt)
     click.echo(f"wrote {len(layouts)} {fmt} band table(s) for "
                f"{sum(layout.n for layout in layouts)} respondents to {output} "
@@ -149,6 +148,7 @@ def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:
             "records": [r for t in tables for r in t.to_records()],
         }, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
+        # Loaded when the command runs: keeps `landscape --help` fast.
         import pandas as pd
 
         # The data label travels in the file itself, on every row (empty for real data).
@@ -177,6 +177,7 @@ def audit_table_command(file: Path | None, table_name: str, fmt: str) -> None:
 
     FILE is a YAML like the shipped published_2022.yaml (default: that file).
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.audit import audit_table
     from survey.ranking.audit_models import audit_models
     from survey.ranking.published import published_table
@@ -205,6 +206,7 @@ def reproduce_command(database_url: str | None) -> None:
     answers, counts from its responses and invitations). Exits with status 1 if a
     figure that can be reproduced exactly is not.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.reproduce.figures import reproduce
 
     if database_url is None:
@@ -213,6 +215,7 @@ def reproduce_command(database_url: str | None) -> None:
                    "demo_challenges.csv).")
         click.echo(SYNTHETIC_NOTICE)
     else:
+        # Loaded when the command runs: keeps `landscape --help` fast.
         from survey.store import Store
         from survey.store.analysis import data_labels
 
@@ -252,6 +255,7 @@ def _explain_table_1(notes: dict[str, None]) -> None:
     """Why Table 1 cannot be reproduced: the audit's column findings, in numbers."""
     if not notes:
         return
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.audit import audit_table
     from survey.ranking.audit_models import audit_models
     from survey.ranking.published import load_tables

@@ -30,7 +30,8 @@ from pathlib import Path
 
 from survey.errors import LandscapeError
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, ProtectedTable, protect
-from survey.ranking.bands import BandTable, RankingData, band_table
+from survey.instrument.places import NATIONS, REGIONS
+from survey.ranking.bands import DEFAULT_BANDS, BandTable, RankingData, band_table
 
 __all__ = [
     "CHART_FORMATS",
@@ -46,7 +47,9 @@ __all__ = [
     "band_titles",
     "build_layouts",
     "format_from_suffix",
+    "humanise",
     "priority_layouts",
+    "priority_tables",
 ]
 
 
@@ -73,6 +76,7 @@ _SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".docx": "docx", ".md": "md", ".mar
              ".html": "html", ".htm": "html", ".png": "png", ".svg": "svg"}
 _ORDINALS = ("first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth",
              "ninth", "tenth", "eleventh", "twelfth")
+_PLACE_NAMES = {place.code: place.en for place in (*NATIONS, *REGIONS)}
 # C0/C1 controls other than tab and newline, and the XML non-characters.
 _UNSAFE_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
@@ -126,6 +130,27 @@ class PublishedLayout:
     def percents(self) -> dict[str, tuple[int | None, ...]]:
         """Option code -> displayed percents (None = suppressed)."""
         return {row.code: row.cells for row in self.rows}
+
+
+def humanise(code: str) -> str:
+    """A code or group key as words for headings.
+
+    Nations and ITL1 regions get their names; other codes lose underscores and
+    gain a capital; each part of a ``instrument: value`` group key is treated so.
+
+    Examples
+    --------
+    >>> humanise("local_government"), humanise("researcher: northern_ireland")
+    ('Local government', 'Researcher: Northern Ireland')
+    >>> humanise("yorkshire_humber")
+    'Yorkshire and The Humber'
+    """
+    parts = []
+    for part in str(code).split(": "):
+        place = _PLACE_NAMES.get(part.strip())
+        text = place if place is not None else part.replace("_", " ").strip()
+        parts.append(text[:1].upper() + text[1:])
+    return ": ".join(parts)
 
 
 def band_titles(bands: Sequence[tuple[int, int]]) -> tuple[str, ...]:
@@ -228,21 +253,26 @@ def build_layouts(
     return layouts
 
 
-def priority_layouts(
+def priority_tables(
     groups: Mapping[str, RankingData],
     policy: DisclosurePolicy,
     *,
-    bands: Sequence[tuple[int, int]],
+    bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
     title: str | None = None,
     notes: Sequence[str] = (),
     reconstructed: bool = False,
-) -> list[PublishedLayout]:
-    """Published-layout tables for rankings split into groups: one band table per group.
+    coded_groups: bool = False,
+) -> list[tuple[PublishedLayout, BandTable]]:
+    """Published-layout tables for rankings split into groups, each with its band table.
 
-    Each group keeps its own options and labels (instruments differ), and the
-    tables are numbered consecutively in the groups' order. The store's
+    The one way every export lays out a priority table (the CLI's files and the
+    explorer's page and downloads): each group keeps its own options and labels
+    (instruments differ), and the tables are numbered consecutively in the
+    groups' order; a group with no respondent gets no table. The store's
     instrument groups are named as the 2022 report names them ("Local
-    Government", "Researcher"); other groups by their key.
+    Government", "Researcher"); other groups keep their names, or with
+    ``coded_groups`` are put in words by :func:`humanise`. The band table comes
+    along for views that show more than the printed cells (e.g. intervals).
 
     Parameters
     ----------
@@ -261,6 +291,36 @@ def priority_layouts(
         Extra sentences printed under every table.
     reconstructed
         The data is reconstructed/synthetic: every table says so first.
+    coded_groups
+        The group names are the store's codes (e.g. ``researcher: wales``, from
+        :func:`survey.store.analysis.store_ranking_groups`), shown in words
+        ("Researcher: Wales"); a file's own group values are shown as they are.
+    """
+    if title is None:
+        published = all(name in PUBLISHED_GROUP_NAMES and data.question == _PUBLISHED_QUESTION
+                         for name, data in groups.items())
+        title = PUBLISHED_TITLE if published else DEFAULT_TITLE
+    out: list[tuple[PublishedLayout, BandTable]] = []
+    for name, data in groups.items():
+        table = band_table(data, bands=bands, by=[name] * len(data.ranks))
+        label = PUBLISHED_GROUP_NAMES.get(name, humanise(name) if coded_groups else name)
+        out += [(layout, table) for layout in build_layouts(
+            table, policy, title=title, group_labels={name: label}, notes=notes,
+            reconstructed=reconstructed, first_number=len(out) + 1)]
+    return out
+
+
+def priority_layouts(
+    groups: Mapping[str, RankingData],
+    policy: DisclosurePolicy,
+    *,
+    bands: Sequence[tuple[int, int]] = DEFAULT_BANDS,
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    reconstructed: bool = False,
+    coded_groups: bool = False,
+) -> list[PublishedLayout]:
+    """The layouts of :func:`priority_tables` (same parameters), without the band tables.
 
     Examples
     --------
@@ -273,18 +333,9 @@ def priority_layouts(
     >>> layouts[1].percents()["research_project_resources"]
     (59, 24, 18)
     """
-    if title is None:
-        published = all(name in PUBLISHED_GROUP_NAMES and data.question == _PUBLISHED_QUESTION
-                         for name, data in groups.items())
-        title = PUBLISHED_TITLE if published else DEFAULT_TITLE
-    layouts: list[PublishedLayout] = []
-    for name, data in groups.items():
-        table = band_table(data, bands=bands, by=[name] * len(data.ranks))
-        known = {name: PUBLISHED_GROUP_NAMES[name]} if name in PUBLISHED_GROUP_NAMES else None
-        layouts += build_layouts(table, policy, title=title, group_labels=known,
-                                 notes=notes, reconstructed=reconstructed,
-                                 first_number=len(layouts) + 1)
-    return layouts
+    return [layout for layout, _ in priority_tables(
+        groups, policy, bands=bands, title=title, notes=notes, reconstructed=reconstructed,
+        coded_groups=coded_groups)]
 
 
 def _ordered_rows(protected: ProtectedTable, g: int) -> tuple[LayoutRow, ...]:

@@ -33,7 +33,7 @@ from survey.export.layout import (
     format_from_suffix,
 )
 from survey.files import atomic_write, defuse_cell
-from survey.instrument.render import escape_markdown
+from survey.instrument.render import escape_markdown, markdown_table
 from survey.ranking.bands import BandTable
 
 __all__ = ["write_band_table", "write_layouts"]
@@ -138,6 +138,7 @@ def _sheet_names(layouts: Sequence[PublishedLayout]) -> list[str]:
 
 
 def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
+    # The writer's library is heavy; it loads only for this format.
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Border, Font, Side
     from openpyxl.utils import get_column_letter
@@ -200,6 +201,7 @@ def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
 
 
 def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
+    # The writer's library is heavy; it loads only for this format.
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
@@ -257,14 +259,10 @@ def _write_md(layouts: Sequence[PublishedLayout], path: Path) -> None:
     blocks = []
     for layout in layouts:
         lines = [f"**{escape_markdown(layout.title)}**", "", escape_markdown(layout.header), "",
-                 "| Option | " + " | ".join(escape_markdown(t) for t in layout.column_titles)
-                 + " |",
-                 "|---|" + "---:|" * len(layout.column_titles)]
-        for row in layout.rows:
-            lines.append(f"| {escape_markdown(row.label)} | "
-                         + " | ".join(escape_markdown(layout.cell_text(v)) for v in row.cells)
-                         + " |")
-        lines.append("")
+                 *markdown_table(["Option", *layout.column_titles],
+                                 ([row.label, *map(layout.cell_text, row.cells)]
+                                  for row in layout.rows)),
+                 ""]
         lines.extend(f"{escape_markdown(note)}\n" for note in layout.notes)
         blocks.append("\n".join(lines).rstrip("\n"))
     path.write_text("\n\n".join(blocks) + "\n", encoding="utf-8", newline="\n")

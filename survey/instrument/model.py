@@ -133,6 +133,21 @@ class Version:
     def __str__(self) -> str:
         return f"{self.major}.{self.minor}.{self.patch}"
 
+    @classmethod
+    def sort_key(cls, text: str) -> tuple[int, int, int]:
+        """The key that sorts version text by version (text that is not a version first).
+
+        Examples
+        --------
+        >>> sorted(["1.10.0", "1.2.0", "draft"], key=Version.sort_key)
+        ['draft', '1.2.0', '1.10.0']
+        """
+        try:
+            parsed = cls.parse(text)
+        except ValueError:
+            return (-1, -1, -1)
+        return (parsed.major, parsed.minor, parsed.patch)
+
     def __lt__(self, other: object) -> bool:
         if not isinstance(other, Version):
             return NotImplemented

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["NATIONS", "REGIONS", "Place", "nation_of", "places_for"]
+__all__ = ["NATIONS", "REGIONS", "Place", "nation_of", "own_region", "places_for"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +59,18 @@ def nation_of(region_code: str) -> str:
         if place.code == region_code:
             return place.nation
     raise KeyError(region_code)
+
+
+def own_region(nation_code: str) -> str | None:
+    """The region of a nation that is one ITL1 region (Wales, Scotland, Northern Ireland).
+
+    A nation without ITL1 subdivisions is its own region; England has nine, so it
+    has none.
+
+    Examples
+    --------
+    >>> own_region("wales"), own_region("england"), own_region("atlantis")
+    ('wales', None, None)
+    """
+    regions = [place.code for place in REGIONS if place.nation == nation_code]
+    return regions[0] if len(regions) == 1 else None

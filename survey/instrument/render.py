@@ -14,6 +14,7 @@ becomes HTML, a link or formatting.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Sequence
 
 from survey.errors import LandscapeError
 from survey.instrument.logic import (
@@ -37,7 +38,7 @@ from survey.instrument.model import (
 )
 from survey.instrument.places import places_for
 
-__all__ = ["escape_markdown", "render_markdown"]
+__all__ = ["escape_markdown", "markdown_table", "render_markdown"]
 
 # ASCII punctuation that means something inline in CommonMark or GitHub-flavoured
 # Markdown (emphasis, code, links and images, tables, strikethrough), escaped with
@@ -88,6 +89,23 @@ def escape_markdown(text: str) -> str:
     html_safe = folded.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     escaped = _INLINE_SPECIALS.sub(r"\\\1", html_safe)
     return _LINE_START.sub(lambda m: (m[1] + "\\" + m[2]) if m[1] else "\\" + m[3], escaped)
+
+
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """A Markdown table's lines: every cell escaped, the first column left-aligned and
+    the others (figures) right-aligned.
+
+    Examples
+    --------
+    >>> print("\\n".join(markdown_table(["Option", "1-3"], [["*a*", "51%"]])))
+    | Option | 1-3 |
+    |---|---:|
+    | \\*a\\* | 51% |
+    """
+    lines = ["| " + " | ".join(escape_markdown(str(h)) for h in header) + " |",
+             "|---|" + "---:|" * (len(header) - 1)]
+    lines += ["| " + " | ".join(escape_markdown(str(c)) for c in row) + " |" for row in rows]
+    return lines
 
 
 def _code(code: str) -> str:

@@ -28,25 +28,24 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import pandas as pd
 from sqlalchemy import func, select
 
 from survey.errors import LandscapeError
 from survey.instrument.model import InstrumentVersion, QuestionType, RankingRule, Version
+from survey.ranking.bands import MISSING_GROUP, RankingData
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
-from survey.store.models import Respondent, Response
+from survey.store.models import InstrumentVersionRow, Respondent, Response
 from survey.store.reading import analysis_frame, resolve_profiles
-
-if TYPE_CHECKING:
-    from survey.ranking.bands import RankingData
 
 __all__ = [
     "DEMO_PREFIX",
     "GROUP_FIELDS",
     "data_labels",
+    "instrument_names",
     "parse_where",
     "response_attributes",
     "store_ranking_data",
@@ -65,14 +64,6 @@ def _normalise(value: Any) -> str:
     return _CODE.sub("_", str(value).strip().lower()).strip("_")
 
 
-def _version_key(version: str) -> tuple[int, ...]:
-    try:
-        parsed = Version.parse(version)
-    except ValueError:
-        return (0,)
-    return (parsed.major, parsed.minor, parsed.patch)
-
-
 def data_labels(store: Store) -> list[str]:
     """The labels of demo (reconstructed or synthetic) data held in the store.
 
@@ -86,6 +77,20 @@ def data_labels(store: Store) -> list[str]:
         files = session.execute(select(Response.source_file).where(
             Response.source_file.like(DEMO_PREFIX + "%")).distinct()).scalars().all()
     return sorted(str(f)[len(DEMO_PREFIX):] for f in files)
+
+
+def instrument_names(store: Store) -> list[str]:
+    """The ids of every instrument recorded in the store, sorted.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> instrument_names(store)
+    []
+    """
+    with store.session() as session:
+        names = session.execute(select(InstrumentVersionRow.instrument).distinct()).scalars()
+        return sorted({str(name) for name in names})
 
 
 def parse_where(items: Iterable[str] | Mapping[str, Any] | None) -> dict[str, list[str]]:
@@ -223,8 +228,6 @@ def _choose_question(store: Store, instruments: _Instruments, instrument: str | 
 
 
 def _group_keys(attrs: pd.DataFrame, by: str | None) -> pd.Series:
-    from survey.ranking.bands import MISSING_GROUP
-
     instruments = attrs["instrument"].astype(str)
     if by in (None, "instrument"):
         return instruments
@@ -282,8 +285,6 @@ def store_ranking_groups(
     survey.errors.LandscapeError: error A172 no rankings to analyse: no complete responses; ...
       fix: ...
     """
-    from survey.ranking.bands import RankingData
-
     if by is not None and by not in GROUP_FIELDS:
         raise LandscapeError.of("A171", f"cannot group by '{by}'; fields are "
                                 f"{', '.join(GROUP_FIELDS)}")
@@ -291,7 +292,8 @@ def store_ranking_groups(
     instruments = _Instruments(store)
     code = _choose_question(store, instruments, instrument, question)
     frame = analysis_frame(store, code, instrument)
-    attrs = response_attributes(store, instrument).reindex(frame.index)
+    # The frame carries each response's grouping fields: the attributes are read once.
+    attrs = frame[list(GROUP_FIELDS)]
     keep = pd.Series(True, index=frame.index)
     for field, values in filters.items():
         clean = str if field == "version" else _normalise
@@ -310,7 +312,7 @@ def store_ranking_groups(
         versions = sorted({(str(i), str(v)) for i, v in zip(attrs["instrument"][rows],
                                                              attrs["version"][rows],
                                                              strict=True)},
-                          key=lambda iv: (iv[0], _version_key(iv[1])), reverse=True)
+                          key=lambda iv: (iv[0], Version.sort_key(iv[1])), reverse=True)
         options: list[str] = []
         labels: dict[str, str] = {}
         concepts: dict[str, str] = {}
@@ -355,8 +357,6 @@ def store_ranking_data(
     survey.errors.LandscapeError: error A172 no rankings to analyse: no complete responses ...
       fix: ...
     """
-    from survey.ranking.bands import RankingData
-
     groups = store_ranking_groups(store, question, instrument=instrument, where=where, by=by)
     options: list[str] = []
     labels: dict[str, str] = {}

@@ -34,7 +34,7 @@ from survey.instrument.harmonise import (
     harmonise,
     load_harmonisation,
 )
-from survey.instrument.model import InstrumentVersion, Question, QuestionType
+from survey.instrument.model import InstrumentVersion, Question, QuestionType, Version
 from survey.instrument.places import NATIONS, REGIONS
 from survey.instrument.registry import Catalogue
 from survey.store.engine import Store
@@ -178,7 +178,7 @@ def response_table(store: Store, instrument: str | None = None, *,
         raise LandscapeError.of("S110", f"no responses{' to ' + instrument if instrument else ''}"
                                 " in the store")
     refs = sorted({(r.Response.instrument, r.Response.version) for r in responses},
-                  key=lambda nv: (nv[0], tuple(int(p) for p in nv[1].split("."))), reverse=True)
+                  key=lambda nv: (nv[0], Version.sort_key(nv[1])), reverse=True)
     versions = {ref: load_recorded_instrument(store, *ref) for ref in refs}
     alignments = _alignments(versions)
     columns = _harmonised_columns(versions, alignments)
@@ -219,6 +219,7 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
 
 
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
+    # openpyxl is heavy; it loads only for an XLSX export.
     from openpyxl import Workbook
 
     book = Workbook(write_only=True)

@@ -13,6 +13,7 @@ import csv
 import io
 import re
 import secrets
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -21,7 +22,7 @@ from typing import Any, cast
 from sqlalchemy import Table, delete, func, insert, select
 
 from survey.errors import Issue, LandscapeError, Location, issue
-from survey.instrument.places import NATIONS, REGIONS, Place
+from survey.instrument.places import NATIONS, REGIONS, Place, own_region
 from survey.store.engine import Store
 from survey.store.models import Contact, Respondent
 
@@ -96,6 +97,24 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     return header, rows
 
 
+def _places(row: Mapping[str, str], bad: Callable[[str, str, str], None]
+            ) -> tuple[Place | None, Place | None]:
+    """A row's nation and region (names or codes), reporting F103/F104 through ``bad``."""
+    nation = _NATIONS.get(_normalise(row.get("nation", ""))) if row.get("nation") else None
+    if row.get("nation") and nation is None:
+        bad("F103", "nation", f"'{row['nation']}' is not a UK nation")
+    region: Place | None = None
+    if row.get("region"):
+        region = _REGIONS.get(_normalise(row["region"])) or _REGIONS.get(
+            row["region"].strip().lower())
+        if region is None:
+            bad("F103", "region", f"'{row['region']}' is not an ITL1 region")
+        elif nation is not None and region.nation != nation.code:
+            bad("F104", "region",
+                f"'{row['region']}' is in {region.nation}, not {nation.code}")
+    return nation, region
+
+
 def import_frame(store: Store, path: Path, *, instrument: str | None = None) -> FrameImport:
     """Check every row of a frame CSV, then add all of them (or none) to the store.
 
@@ -134,23 +153,10 @@ def import_frame(store: Store, path: Path, *, instrument: str | None = None) -> 
             bad("F105", "email", f"'{row['email']}' is also on row {seen[email]}")
         elif email:
             seen[email] = number
-        nation = _NATIONS.get(_normalise(row.get("nation", ""))) if row.get("nation") else None
-        if row.get("nation") and nation is None:
-            bad("F103", "nation", f"'{row['nation']}' is not a UK nation")
-        region: Place | None = None
-        if row.get("region"):
-            region = _REGIONS.get(_normalise(row["region"])) or _REGIONS.get(
-                row["region"].strip().lower())
-            if region is None:
-                bad("F103", "region", f"'{row['region']}' is not an ITL1 region")
-            elif nation is not None and region.nation != nation.code:
-                bad("F104", "region",
-                    f"'{row['region']}' is in {region.nation}, not {nation.code}")
+        nation, region = _places(row, bad)
         if nation is not None:
-            # A nation without ITL1 subdivisions is its own region.
-            if region is None and sum(r.nation == nation.code for r in REGIONS) == 1:
-                region = next(r for r in REGIONS if r.nation == nation.code)
-            good.append((row, nation.code, region.code if region else None))
+            code = region.code if region else own_region(nation.code)
+            good.append((row, nation.code, code))
     if issues:
         raise LandscapeError(issues)
     with store.write() as session:

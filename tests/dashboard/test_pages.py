@@ -143,7 +143,8 @@ def test_priorities_view_reproduces_table_2_with_wilson_intervals(store: Store) 
     tables = _tables(view)
     assert [t.children[0].children.split(".")[0] for t in tables] == ["Table 1", "Table 2"]
     researcher = tables[1]
-    assert researcher.children[0].children.startswith("Table 2. Researcher responses (n=17)")
+    assert researcher.children[0].children.startswith(
+        "Table 2. Researcher responses re: data and evidence requirements (n=17)")
     rows = _rows(researcher)
     published = load_published()["priority_tables"]["table_2_researcher"]["rows"]
     assert list(rows) == [row["option"] for row in published]  # the report's order too
@@ -174,7 +175,8 @@ def test_priorities_view_groups_and_filters(store: Store) -> None:
     totals = [t.children[0].children for t in _tables(wales)]
     attrs_n = sum(1 for v in filter_choices(store)["nation"] if v[0] == "wales")
     assert attrs_n == 1 and all("(n=" in c for c in totals)
-    lg_wales = [c for c in totals if c.startswith("Table 1. Local government")]
+    # Instrument groups carry the report's own names and title, as in the CLI export.
+    lg_wales = [c for c in totals if c.startswith("Table 1. Local Government responses re: ")]
     assert lg_wales and "(n=3)" in lg_wales[0]  # 3 of the 35 LG respondents are in Wales
     nothing = priorities_view(store, where={"nation": ["nowhere"]})
     assert "A172" in text_of(nothing) and not _tables(nothing)
@@ -209,7 +211,8 @@ def test_priorities_export_in_every_format_states_the_policy(store: Store, fmt: 
             cell.text for table in document.tables for row in table.rows for cell in row.cells)
     else:
         text = content.decode("utf-8-sig")
-    assert "Researcher responses (n=17)" in text.replace("\\", "")
+    assert ("Researcher responses re: data and evidence requirements (n=17)"
+            in text.replace("\\", ""))
     assert "suppressed" in text and "reconstructed" in text
 
 
@@ -513,9 +516,10 @@ def test_priorities_callback_regroups_the_tables(store: Store) -> None:
     researchers = {g: int(n) for g, n in groups if g.startswith("Researcher: ")}
     assert set(lg) <= {"Local government: Partnership", "Local government: No partnership"}
     scotland = priorities_view(store, where={"nation": ["scotland"]})
-    expected = {g: int(n) for g, n in re.findall(r"Table \d+\. ([^(]+) responses \(n=(\d+)\)",
-                                                 text_of(scotland))}
-    assert sum(lg.values()) == expected["Local government"] == 4
+    expected = {g: int(n) for g, n in re.findall(
+        r"Table \d+\. ([^(]+) responses re: data and evidence requirements \(n=(\d+)\)",
+        text_of(scotland))}
+    assert sum(lg.values()) == expected["Local Government"] == 4
     assert sum(researchers.values()) == expected.get("Researcher", 0)
 
 
@@ -558,7 +562,8 @@ def test_download_callback_sends_the_file(store: Store) -> None:
     import base64
 
     csv_text = base64.b64decode(data["content"]).decode("utf-8-sig")
-    assert "Researcher responses (n=17)" in csv_text and "[c]" in csv_text
+    assert "Researcher responses re: data and evidence requirements (n=17)" in csv_text
+    assert "[c]" in csv_text
 
 
 def test_attacker_text_is_rendered_as_plain_text(store: Store) -> None:

@@ -60,7 +60,8 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
     tables = driver.find_elements(By.CSS_SELECTOR, "table.band-table")
     captions = [t.find_element(By.TAG_NAME, "caption").text for t in tables]
     (researcher,) = [t for t, c in zip(tables, captions, strict=True)
-                     if c.startswith("Table 2. Researcher responses (n=17)")]
+                     if c.startswith("Table 2. Researcher responses re: data and evidence "
+                                     "requirements (n=17)")]
     cells = _row_cells(driver, researcher, RESOURCES)
     assert [int(c.split("%")[0]) for c in cells] == [59, 24, 18]
     assert cells[0].startswith("59% (36–78)")

@@ -268,7 +268,7 @@ def test_priority_layouts_number_groups_and_use_the_published_names() -> None:
     assert {row.label: row.cells for row in layouts[1].rows} == published
     assert layouts[1].percents()["research_project_resources"] == (59, 24, 18)
     assert layouts[0].notes[0] == RECONSTRUCTED_NOTE and layouts[0].notes[-1] == "Source: demo"
-    # Other groups keep their keys and the generic title; each has its own options.
+    # Other groups keep their names under the generic title; each has its own options.
     other = priority_layouts({"north": small_data(["a", "b"]), "south": small_data(["c"])},
                              INTERNAL, bands=((1, 1), (2, 2)))
     assert [lay.title for lay in other] == ["Table 1. north responses (n=2)",
