@@ -118,6 +118,7 @@ def _drop_repeated_page_callbacks() -> None:
     serve a request takes over; building two apps in one process (tests, the
     doctests above) would otherwise hand one app each callback twice.
     """
+    # Dash's private callback registry, touched only here.
     from dash import _callback
 
     seen: set[str] = set()

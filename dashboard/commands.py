@@ -57,6 +57,7 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
     to start on a store that is missing, unmigrated or newer than this software.
     """
     try:
+        # Dash and the server load only when `landscape serve` runs.
         from survey.store import Store
 
         store = Store.open(database_url)
@@ -64,6 +65,7 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
         for problem in exc.issues:
             click.echo(f"Error: {problem}", err=True)
         ctx.exit(2)
+    # Dash and the server load only when `landscape serve` runs.
     from dashboard.app import create_app
 
     try:
@@ -77,6 +79,7 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
     click.echo(f"Serving on http://{host}:{port}/ with {server} (store {store.url}); "
                "Ctrl+C stops.", err=True)
     if server == "waitress":
+        # Dash and the server load only when `landscape serve` runs.
         import waitress
 
         waitress.serve(app.server, host=host, port=port, threads=threads)

@@ -8,6 +8,7 @@ exit code 2; no traceback reaches the user.
 
 from __future__ import annotations
 
+import importlib.metadata
 import sys
 from typing import Any
 
@@ -88,9 +89,7 @@ main.add_command(export_group)
 def _add_plugin_commands(group: click.Group) -> None:
     """Add the commands higher layers register under the ``landscape.commands`` entry
     point group (e.g. ``serve`` from ``dashboard``), so survey never imports them."""
-    from importlib.metadata import entry_points
-
-    for entry in entry_points(group="landscape.commands"):
+    for entry in importlib.metadata.entry_points(group="landscape.commands"):
         if entry.name in group.commands:
             continue
         try:

@@ -16,6 +16,7 @@ dash.register_page(__name__, path="/", name="Home", order=-1, nav=False,
 
 def layout(**query: Any) -> Any:
     """The priorities page's layout (the page module is imported by Dash first)."""
+    # Dash imports page modules itself; this one is loaded first.
     from dashboard.pages.priorities import layout as priorities_layout
 
     return priorities_layout(**query)

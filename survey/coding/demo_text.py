@@ -23,6 +23,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from survey.coding.codebook import load_codebook
+from survey.coding.rules import code_text
 from survey.files import atomic_write_text
 
 __all__ = [
@@ -268,9 +270,6 @@ def generate_demo_challenges(seed: int = DEMO_SEED) -> pd.DataFrame:
     >>> demo["data_status"].unique().tolist() == [DATA_STATUS]
     True
     """
-    from survey.coding.codebook import load_codebook
-    from survey.coding.rules import code_text
-
     codebook = load_codebook()
     rows: list[dict[str, str]] = []
     for group, plan in _PLANS.items():

@@ -19,6 +19,9 @@ from typing import Any
 import pandas as pd
 from statsmodels.stats.proportion import proportion_confint
 
+from survey.coding.codebook import load_codebook
+from survey.coding.demo_text import DATA_STATUS, load_demo_challenges
+from survey.coding.rules import code_answers
 from survey.errors import LandscapeError
 from survey.percent import round_half_up
 
@@ -178,10 +181,6 @@ def barrier_reproduction(published: Mapping[str, Any] | None = None) -> list[dic
     >>> [(r["published"], r["reproduced"], r["exact"]) for r in rows]
     [(76.9, 76.9, True), (43.8, 43.8, True)]
     """
-    from survey.coding.codebook import load_codebook
-    from survey.coding.demo_text import DATA_STATUS, load_demo_challenges
-    from survey.coding.rules import code_answers
-
     demo = load_demo_challenges()
     coded = code_answers(demo, load_codebook(), text_column="challenges")
     shares = theme_shares(coded, dict(zip(demo["response_id"], demo["respondent_type"],

@@ -28,6 +28,7 @@ _LABEL_WIDTH = 60
 
 def _groups(options: dict[str, Any]) -> dict[str, Any]:
     """Group name -> RankingData from the chosen source; prints the source's data labels."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.commands.sources import load_ranking_groups, source_labels
 
     for label in source_labels(options):
@@ -61,6 +62,7 @@ def consensus_command(method: str, fmt: str, **options: Any) -> None:
     plackett-luce  worths: chance of being picked first; sum to 1
     Ties in a score keep the question's option order.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.consensus import consensus
 
     groups = _groups(options)
@@ -123,6 +125,7 @@ def compare_command(group_names: str | None, top: int, fmt: str, **options: Any)
     difference with Newcombe's interval; agreement within each group
     (Friedman F test, Kendall's W; Cochran's Q on the top-3 choices).
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.compare import compare_instruments
 
     data_by_group = _groups(options)

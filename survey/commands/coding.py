@@ -29,6 +29,7 @@ _FALSE = {"0", "false", "no", "n", "f"}
 
 
 def _load_codebook(path: Path | None) -> Any:
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.coding.codebook import load_codebook
 
     return load_codebook(path) if path is not None else load_codebook()
@@ -61,6 +62,7 @@ def barriers_command(by: str, fmt: str, codebook_path: Path | None,
     override', and shows each share with its 95% Wilson interval. Shares resting
     on fewer than 10 answers are flagged.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
     from survey.store.analysis import data_labels
     from survey.store.codings import barrier_shares, code_responses
@@ -116,6 +118,7 @@ def override_command(response_id: str, theme: str, applied: bool | None, coder: 
 
     RESPONSE_ID is a response id or its key (the demo's are demo:LG01 ... demo:R17).
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
     from survey.store.codings import add_override
 
@@ -196,6 +199,7 @@ def kappa_command(coder_a: Path, coder_b: Path, fmt: str) -> None:
     per theme, or the columns theme and applied (one row per response and theme).
     Only responses both coders coded count.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.coding.agreement import kappa_by_theme
 
     a = _read_coding(coder_a, "coder A")

@@ -21,6 +21,7 @@ def demo_command(database_url: str | None, reset: bool) -> None:
     researchers) whose rankings are reconstructed to match the report's tables.
     Everything loaded is labelled as reconstructed/synthetic, in the data and here.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.reproduce.demo import load_demo
 
     summary = load_demo(database_url, reset=reset)

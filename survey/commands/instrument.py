@@ -37,6 +37,7 @@ def list_command(root: Path | None) -> None:
     catalogue = _catalogue(root)
     rows = []
     for path in catalogue.files():
+        # Loaded when the command runs: keeps `landscape --help` fast.
         from survey.instrument.loader import load_instrument
 
         iv = load_instrument(path)
@@ -88,6 +89,7 @@ def validate_command(targets: tuple[str, ...], root: Path | None, strict: bool) 
     language), skip logic, reachability, published-version locks and version
     numbers against their diffs. Exit code 2 when any error is found.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.instrument.validate import validate_targets
 
     catalogue = _catalogue(root)
@@ -111,6 +113,7 @@ def validate_command(targets: tuple[str, ...], root: Path | None, strict: bool) 
 @_dir_option
 def publish_command(ref: str, root: Path | None) -> None:
     """Record a version's content hash in the lock file, making it immutable."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.instrument.lock import publish
 
     entry = publish(_catalogue(root), ref)
@@ -125,6 +128,7 @@ def publish_command(ref: str, root: Path | None) -> None:
               show_default=True)
 def diff_command(old: str, new: str, root: Path | None, fmt: str) -> None:
     """Semantic diff of two versions, classified as patch, minor or major."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.instrument.diff import diff_versions
 
     catalogue = _catalogue(root)
@@ -139,6 +143,7 @@ def diff_command(old: str, new: str, root: Path | None, fmt: str) -> None:
 @_dir_option
 def export_xlsform_command(ref: str, output: Path, root: Path | None) -> None:
     """Write an XLSForm (for ODK / KoboToolbox) of one version."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.instrument.xlsform import write_xlsform
 
     write_xlsform(_catalogue(root).load(ref), output)
@@ -153,12 +158,14 @@ def export_xlsform_command(ref: str, output: Path, root: Path | None) -> None:
 @_dir_option
 def render_command(ref: str, language: str, output: Path | None, root: Path | None) -> None:
     """Print the questionnaire as readable Markdown for review."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.instrument.render import render_markdown
 
     text = render_markdown(_catalogue(root).load(ref), language=language)
     if output is None:
         click.echo(text, nl=False)
     else:
+        # Loaded when the command runs: keeps `landscape --help` fast.
         from survey.files import atomic_write_text
 
         atomic_write_text(output, text)

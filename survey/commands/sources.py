@@ -112,6 +112,7 @@ def load_ranking_groups(options: Mapping[str, Any]) -> dict[str, Any]:
         groups = data.groups.astype(object)
         return {str(g): data.subset((groups == g).to_numpy())
                 for g in sorted(groups.dropna().unique(), key=str)}
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
     from survey.store.analysis import store_ranking_groups
 
@@ -130,6 +131,7 @@ def load_rankings(options: Mapping[str, Any]) -> Any:
 
 
 def _store_source(options: Mapping[str, Any]) -> Any:
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
     from survey.store.analysis import store_ranking_data
 
@@ -143,6 +145,7 @@ def describe_source(options: Mapping[str, Any]) -> str:
     """One line naming the source, e.g. ``store sqlite:///landscape.db``."""
     if _is_file(options):
         return f"file {options.get('input_path') or options.get('input')}"
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.settings import resolve
     from survey.store.engine import _safe
 
@@ -153,6 +156,7 @@ def source_labels(options: Mapping[str, Any]) -> list[str]:
     """Data labels to print with results (the demo's label when the store holds it)."""
     if _is_file(options):
         return []
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
     from survey.store.analysis import data_labels
 
@@ -188,10 +192,12 @@ SOURCES: dict[str, Callable[[dict[str, Any]], Any]] = {}
 
 
 def _file_source(options: dict[str, Any]) -> Any:
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.layouts import read_rankings
 
     question = None
     if options.get("instrument"):
+        # Loaded when the command runs: keeps `landscape --help` fast.
         from survey.instrument.registry import Catalogue
 
         version = Catalogue.default().load(options["instrument"])

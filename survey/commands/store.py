@@ -30,12 +30,14 @@ _instrument_ref = click.option(
 
 
 def _open(url: str | None) -> Any:
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
 
     return Store.open(url)
 
 
 def _load(ref: str) -> Any:
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.instrument.registry import Catalogue
 
     return Catalogue.default().load(ref)
@@ -57,6 +59,7 @@ def db_upgrade_command(database_url: str | None) -> None:
     Safe to run again: an up-to-date store is left as it is. Back up a store
     holding responses before migrating it.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
 
     with Store.open(database_url, check=False, create=True) as store:
@@ -73,6 +76,7 @@ def db_upgrade_command(database_url: str | None) -> None:
 @_database
 def db_status_command(database_url: str | None) -> None:
     """Show the store's schema revision; exit 2 if it needs `landscape db upgrade`."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
 
     with Store.open(database_url, check=False) as store:
@@ -103,10 +107,12 @@ def frame_import_command(csv_file: Path, ref: str | None, database_url: str | No
     nothing is imported. Nation and region take a code or English name from the
     ITL1 list (e.g. 'wales', 'North East').
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.frame import import_frame
 
     instrument = None
     if ref is not None:
+        # Loaded when the command runs: keeps `landscape --help` fast.
         from survey.instrument.registry import parse_ref
 
         instrument = parse_ref(ref)[0]
@@ -125,6 +131,7 @@ def frame_purge_command(yes: bool, database_url: str | None) -> None:
     Answers, pseudonymous respondents (nation, region, organisation type) and
     every aggregate are kept. Reminders can no longer be sent afterwards.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.frame import purge_contacts
 
     if not yes:
@@ -150,6 +157,7 @@ _mail_merge = click.option(
 def _smtp_or_fail(send: bool) -> Any:
     if not send:
         return None
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.invitations import SmtpSettings
 
     smtp = SmtpSettings.from_settings()
@@ -160,6 +168,7 @@ def _smtp_or_fail(send: bool) -> Any:
 
 
 def _deliver(rows: list[Any], iv: Any, smtp: Any, store: Any, output: Path, what: str) -> None:
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.invitations import send_mails
 
     click.echo(f"wrote {len(rows)} {what} to {output}")
@@ -181,6 +190,7 @@ def invite_command(ref: str, base_url: str | None, output: Path, send: bool,
     Links carry a random token (192 bits); the store keeps only its SHA-256, so
     the mail-merge file is the only copy of each link.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.invitations import issue_invitations
 
     smtp = _smtp_or_fail(send)
@@ -206,6 +216,7 @@ def remind_command(ref: str, base_url: str | None, output: Path, send: bool, lim
     Each reminder carries a fresh link (the earlier one stops working; saved
     answers are kept). The mail-merge file is the only copy of the new links.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.invitations import issue_reminders
 
     smtp = _smtp_or_fail(send)
@@ -230,6 +241,7 @@ def open_link_command(ref: str, close: bool, base_url: str | None,
     For the researcher survey, spread through newsletters and networks as in 2022.
     Only versions opened here are served at the open link; --close stops it.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.invitations import open_link
 
     iv = _load(ref)
@@ -252,6 +264,7 @@ def open_link_command(ref: str, close: bool, base_url: str | None,
 def monitor_command(ref: str | None, fmt: str, with_contacts: bool,
                     database_url: str | None) -> None:
     """Response rates by nation, region and organisation type, the funnel, reminders due."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.monitor import monitor_report, render_table
 
     with _open(database_url) as store:
@@ -276,6 +289,7 @@ def responses_group() -> None:
 def export_command(fmt: str, labels: bool, ref: str | None, output: Path,
                    database_url: str | None) -> None:
     """Raw export: one row per response, with its instrument version and every answer."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.export import export_responses
 
     with _open(database_url) as store:
@@ -320,6 +334,7 @@ def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
     tool's id column when you export. Each response records source 'import', the
     file and its row.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.imports import import_responses
 
     if rejects is not None and not skip_invalid:

@@ -81,6 +81,7 @@ def band_chart(layouts: Sequence[PublishedLayout]) -> Any:
     >>> figure.data[0].y[0]
     '&lt;i&gt;A&lt;/i&gt;'
     """
+    # plotly and kaleido are heavy; they load only when a chart is drawn.
     import plotly.graph_objects as go
     from plotly.subplots import make_subplots
 
@@ -182,6 +183,7 @@ def render_image(figure: Any, fmt: str, browser: str | None = None) -> bytes:
         raise LandscapeError.of("X103", "PNG and SVG charts need a Chromium or Chrome browser "
                                 f"and none was found (looked for BROWSER_PATH and "
                                 f"{', '.join(_BROWSER_NAMES)} on PATH)")
+    # plotly and kaleido are heavy; they load only when a chart is drawn.
     import kaleido
     import plotly
 

@@ -64,6 +64,7 @@ import networkx as nx
 import numpy as np
 
 from survey.ranking.bands import BandTable, percent
+from survey.settings import resolve
 
 __all__ = [
     "SUPPRESSED",
@@ -91,8 +92,6 @@ class Suppression(StrEnum):
 
 
 def _default_min_n() -> int:
-    from survey.settings import resolve
-
     return int(resolve("suppression_threshold"))
 
 

@@ -208,6 +208,38 @@ class _Reader:
                     labels[point] = text
         return Scale(min=lo, max=hi, labels=labels)
 
+    def options(self, node: LineDict, qtype: QuestionType, qname: str | None) -> list[Option]:
+        """A question's options (``I212`` when a choice or ranking question has none)."""
+        options: list[Option] = []
+        raw_options = node.get("options")
+        if raw_options is not None:
+            if not isinstance(raw_options, list):
+                self.add("I104", "'options' must be a list", node.line_of("options"), qname)
+            else:
+                lines = getattr(raw_options, "item_lines", [node.line] * len(raw_options))
+                for item, item_line in zip(raw_options, lines, strict=True):
+                    opt = self.option(item, item_line, qname or "?")
+                    if opt is not None:
+                        options.append(opt)
+        if qtype in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE,
+                     QuestionType.RANKING) and raw_options is None:
+            self.add("I212", f"a {qtype} question needs 'options'", node.line, qname)
+        return options
+
+    def place_level(self, node: LineDict, qname: str | None) -> str:
+        """A place question's level: 'nation' or 'region' (the default)."""
+        level = node.get("level") or "region"
+        if level not in ("nation", "region"):
+            self.add("I104", f"place level '{level}' is not 'nation' or 'region'",
+                     node.line_of("level"), qname)
+            level = "region"
+        return str(level)
+
+    def optional_code(self, node: LineDict, key: str, qname: str | None) -> str | None:
+        """The code under ``key`` (e.g. ``path``, ``concept``), checked, or None."""
+        value = node.get(key)
+        return None if value is None else self.code(value, node.line_of(key), key, qname)
+
     def question(self, node: Any, line: int) -> Question | None:
         if not isinstance(node, LineDict):
             self.add("I104", "a question must be a mapping", line)
@@ -235,20 +267,7 @@ class _Reader:
         hint = None
         if "hint" in node:
             hint = self.text(node["hint"], node.line_of("hint"), "hint", qname)
-        options: list[Option] = []
-        raw_options = node.get("options")
-        if raw_options is not None:
-            if not isinstance(raw_options, list):
-                self.add("I104", "'options' must be a list", node.line_of("options"), qname)
-            else:
-                lines = getattr(raw_options, "item_lines", [node.line] * len(raw_options))
-                for item, item_line in zip(raw_options, lines, strict=True):
-                    opt = self.option(item, item_line, qname or "?")
-                    if opt is not None:
-                        options.append(opt)
-        if qtype in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE,
-                     QuestionType.RANKING) and raw_options is None:
-            self.add("I212", f"a {qtype} question needs 'options'", node.line, qname)
+        options = self.options(node, qtype, qname)
         ranking = None
         if qtype is QuestionType.RANKING:
             ranking = self.ranking_rule(node.get("ranking"), node.line_of("ranking"),
@@ -256,24 +275,14 @@ class _Reader:
         scale = None
         if qtype is QuestionType.RATING:
             scale = self.scale(node.get("scale"), node.line_of("scale"), qname or "?")
-        level = node.get("level")
-        if qtype is QuestionType.PLACE:
-            level = level or "region"
-            if level not in ("nation", "region"):
-                self.add("I104", f"place level '{level}' is not 'nation' or 'region'",
-                         node.line_of("level"), qname)
-                level = "region"
+        level = self.place_level(node, qname) if qtype is QuestionType.PLACE else None
         relevant = node.get("relevant")
         if relevant is not None and not isinstance(relevant, str):
             self.add("I104", "'relevant' must be an expression in quotes",
                      node.line_of("relevant"), qname)
             relevant = None
-        path = node.get("path")
-        if path is not None:
-            path = self.code(path, node.line_of("path"), "path", qname)
-        concept = node.get("concept")
-        if concept is not None:
-            concept = self.code(concept, node.line_of("concept"), "concept", qname)
+        path = self.optional_code(node, "path", qname)
+        concept = self.optional_code(node, "concept", qname)
         section = node.get("section")
         required = self.boolean(node, "required", qtype is QuestionType.CONSENT, qname)
         other = self.boolean(node, "other", False, qname)
@@ -298,9 +307,50 @@ class _Reader:
             minimum=self.number(node, "min", qname),
             maximum=self.number(node, "max", qname),
             integer=self.boolean(node, "integer", False, qname),
-            place_level=level if qtype is QuestionType.PLACE else None,
+            place_level=level,
             max_length=self.integer(node, "max_length", qname),
         )
+
+    def languages(self, data: LineDict) -> list[str]:
+        """The instrument's languages (``I215`` unless supported and including 'en')."""
+        languages = data.get("languages", ["en"])
+        if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
+            self.add("I104", "'languages' must be a list such as [en, cy]",
+                     data.line_of("languages"))
+            languages = ["en"]
+        for lang in languages:
+            if lang not in LANGUAGES:
+                self.add("I215", f"language '{lang}' is not supported", data.line_of("languages"))
+        if "en" not in languages:
+            self.add("I215", "'languages' must include 'en'", data.line_of("languages"))
+        return [str(lang) for lang in languages]
+
+    def paths(self, data: LineDict) -> list[PathRule]:
+        """The instrument's paths (a mapping of path code to {label, when})."""
+        paths: list[PathRule] = []
+        raw_paths = data.get("paths")
+        if raw_paths is not None and not isinstance(raw_paths, LineDict):
+            self.add("I104", "'paths' must be a mapping of path code to {label, when}",
+                     data.line_of("paths"))
+        elif raw_paths is not None:
+            for pcode, pnode in raw_paths.items():
+                rule = self.path_rule(pcode, pnode, raw_paths.line_of(pcode))
+                if rule is not None:
+                    paths.append(rule)
+        return paths
+
+    def questions(self, data: LineDict) -> list[Question]:
+        """The instrument's questions (a non-empty list)."""
+        questions: list[Question] = []
+        raw_questions = data["questions"]
+        if not isinstance(raw_questions, LineList) or not raw_questions:
+            self.add("I104", "'questions' must be a non-empty list", data.line_of("questions"))
+        else:
+            for item, line in zip(raw_questions, raw_questions.item_lines, strict=True):
+                q = self.question(item, line)
+                if q is not None:
+                    questions.append(q)
+        return questions
 
     def path_rule(self, code: str, node: Any, line: int) -> PathRule | None:
         if not isinstance(node, LineDict) or "when" not in node:
@@ -353,36 +403,9 @@ def parse_instrument(data: Any, file: str = "<string>") -> InstrumentVersion:
     status = data.get("status", "draft")
     if status not in ("draft", "published"):
         r.add("I104", f"status '{status}' is not 'draft' or 'published'", data.line_of("status"))
-    languages = data.get("languages", ["en"])
-    if not isinstance(languages, list) or not all(isinstance(x, str) for x in languages):
-        r.add("I104", "'languages' must be a list such as [en, cy]", data.line_of("languages"))
-        languages = ["en"]
-    for lang in languages:
-        if lang not in LANGUAGES:
-            r.add("I215", f"language '{lang}' is not supported", data.line_of("languages"))
-    if "en" not in languages:
-        r.add("I215", "'languages' must include 'en'", data.line_of("languages"))
-    paths: list[PathRule] = []
-    raw_paths = data.get("paths")
-    if raw_paths is None:
-        pass
-    elif not isinstance(raw_paths, LineDict):
-        r.add("I104", "'paths' must be a mapping of path code to {label, when}",
-              data.line_of("paths"))
-    else:
-        for pcode, pnode in raw_paths.items():
-            rule = r.path_rule(pcode, pnode, raw_paths.line_of(pcode))
-            if rule is not None:
-                paths.append(rule)
-    questions: list[Question] = []
-    raw_questions = data["questions"]
-    if not isinstance(raw_questions, LineList) or not raw_questions:
-        r.add("I104", "'questions' must be a non-empty list", data.line_of("questions"))
-    else:
-        for item, line in zip(raw_questions, raw_questions.item_lines, strict=True):
-            q = r.question(item, line)
-            if q is not None:
-                questions.append(q)
+    languages = r.languages(data)
+    paths = r.paths(data)
+    questions = r.questions(data)
     if r.issues:
         raise LandscapeError(r.issues)
     assert instrument is not None and title is not None

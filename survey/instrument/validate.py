@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from survey.errors import Issue, LandscapeError, Location, Severity, issue
+from survey.instrument.harmonise import HARMONISATION_FILE, load_harmonisation
 from survey.instrument.loader import parse_instrument
 from survey.instrument.logic import (
     BoolOp,
@@ -600,8 +601,6 @@ def validate_targets(catalogue: Catalogue, targets: list[str]) -> dict[str, list
 
 def _harmonisation_report(catalogue: Catalogue) -> dict[str, list[Issue]]:
     """Check the harmonisation map, when the catalogue has one, as part of a full validate."""
-    from survey.instrument.harmonise import HARMONISATION_FILE, load_harmonisation
-
     path = catalogue.root / HARMONISATION_FILE
     if not path.is_file():
         return {}

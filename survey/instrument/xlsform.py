@@ -382,6 +382,52 @@ def _number_constraint(q: Question) -> str | None:
     return " and ".join(parts) or None
 
 
+def _type_cells(iv: InstrumentVersion, q: Question, choices: list[Row], place_lists: set[str]
+                ) -> tuple[Row, Row]:
+    """A question's ``type`` cell (and constraint or appearance), adding its choice rows.
+
+    Returns the cells and any note the export adds to the question's hint.
+    """
+    cells: Row = {}
+    hint_suffix: Row = {}
+    if q.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
+        kind = "select_one" if q.type is QuestionType.SINGLE_CHOICE else "select_multiple"
+        cells["type"] = f"{kind} {q.code}"
+        choices += _choices_rows(iv, q, q.code)
+    elif q.type is QuestionType.RANKING:
+        cells["type"] = f"rank {q.code}"
+        choices += _choices_rows(iv, q, q.code)
+        if q.ranking is not None and q.ranking.mode == "top_k":
+            hint_suffix = _added(iv, "hint", "top_k", k=q.ranking.k)
+    elif q.type in (QuestionType.FREE_TEXT, QuestionType.ORGANISATION):
+        cells["type"] = "text"
+        if q.max_length is not None:
+            cells["constraint"] = f"string-length(.) <= {q.max_length}"
+    elif q.type is QuestionType.RATING:
+        cells["type"] = f"select_one {q.code}"
+        cells["appearance"] = "likert"
+        choices += _scale_rows(iv, q)
+    elif q.type is QuestionType.NUMBER:
+        cells["type"] = "integer" if q.integer else "decimal"
+        constraint = _number_constraint(q)
+        if constraint:
+            cells["constraint"] = constraint
+    elif q.type is QuestionType.PLACE:
+        level = q.place_level or "region"
+        list_name = f"place-{level}"
+        cells["type"] = f"select_one {list_name}"
+        if list_name not in place_lists:
+            place_lists.add(list_name)
+            for place in places_for(level):
+                by_language = {"en": place.en, "cy": place.cy}
+                choices.append({"list_name": list_name, "name": place.code, **{
+                    f"label::{language_column(lang)}": _odk_text(by_language[lang])
+                    for lang in iv.languages}})
+    else:  # consent
+        cells["type"] = f"select_one {_CONSENT_LIST}"
+    return cells, hint_suffix
+
+
 def xlsform_sheets(iv: InstrumentVersion) -> dict[str, list[dict[str, str]]]:
     """The rows of the ``survey``, ``choices`` and ``settings`` sheets for ``iv``.
 
@@ -422,43 +468,9 @@ def xlsform_sheets(iv: InstrumentVersion) -> dict[str, list[dict[str, str]]]:
                 survey.append({"type": "begin_group", "name": names.new(_slug(section)),
                                **_texts(iv, "label", heading)})
         row: Row = {"type": "", "name": q.code, **_texts(iv, "label", q.label)}
-        hint_suffix: Row = {}
-        if q.type in (QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE):
-            kind = "select_one" if q.type is QuestionType.SINGLE_CHOICE else "select_multiple"
-            row["type"] = f"{kind} {q.code}"
-            choices += _choices_rows(iv, q, q.code)
-        elif q.type is QuestionType.RANKING:
-            row["type"] = f"rank {q.code}"
-            choices += _choices_rows(iv, q, q.code)
-            if q.ranking is not None and q.ranking.mode == "top_k":
-                hint_suffix = _added(iv, "hint", "top_k", k=q.ranking.k)
-        elif q.type in (QuestionType.FREE_TEXT, QuestionType.ORGANISATION):
-            row["type"] = "text"
-            if q.max_length is not None:
-                row["constraint"] = f"string-length(.) <= {q.max_length}"
-        elif q.type is QuestionType.RATING:
-            row["type"] = f"select_one {q.code}"
-            row["appearance"] = "likert"
-            choices += _scale_rows(iv, q)
-        elif q.type is QuestionType.NUMBER:
-            row["type"] = "integer" if q.integer else "decimal"
-            constraint = _number_constraint(q)
-            if constraint:
-                row["constraint"] = constraint
-        elif q.type is QuestionType.PLACE:
-            level = q.place_level or "region"
-            list_name = f"place-{level}"
-            row["type"] = f"select_one {list_name}"
-            if list_name not in place_lists:
-                place_lists.add(list_name)
-                for place in places_for(level):
-                    by_language = {"en": place.en, "cy": place.cy}
-                    choices.append({"list_name": list_name, "name": place.code, **{
-                        f"label::{language_column(lang)}": _odk_text(by_language[lang])
-                        for lang in iv.languages}})
-        else:  # consent
-            row["type"] = f"select_one {_CONSENT_LIST}"
-            consent_used = True
+        cells, hint_suffix = _type_cells(iv, q, choices, place_lists)
+        row.update(cells)
+        consent_used = consent_used or q.type is QuestionType.CONSENT
         row.update(_hint_cells(iv, q.hint, hint_suffix))
         if q.required:
             row["required"] = "yes"

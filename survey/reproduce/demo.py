@@ -52,9 +52,10 @@ from survey.settings import resolve
 from survey.store.analysis import DEMO_PREFIX
 from survey.store.engine import Store
 from survey.store.frame import import_frame
+from survey.store.instruments import record_instrument
 from survey.store.invitations import issue_invitations, open_link
 from survey.store.models import Base, Contact, Invitation, Respondent, Response
-from survey.store.responses import ResponseRow, record_instrument, save_responses
+from survey.store.writing import ResponseRow, save_responses
 
 __all__ = [
     "DEMO_LABEL",

@@ -27,19 +27,18 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import delete, insert, or_, select
 
+from survey.coding.codebook import Codebook, load_codebook
+from survey.coding.rules import CodingOverride, apply_overrides, code_answers
+from survey.coding.shares import theme_shares
 from survey.errors import LandscapeError
 from survey.store.analysis import GROUP_FIELDS, response_attributes
 from survey.store.engine import Store
+from survey.store.instruments import load_recorded_instrument
 from survey.store.models import Answer, Coding, Response
-
-if TYPE_CHECKING:
-    from survey.coding.codebook import Codebook
-    from survey.coding.rules import CodingOverride
 
 __all__ = [
     "QUESTION_CODES",
@@ -63,8 +62,6 @@ def _now() -> datetime:
 def _codebook(codebook: Codebook | None) -> Codebook:
     if codebook is not None:
         return codebook
-    from survey.coding.codebook import load_codebook
-
     return load_codebook()
 
 
@@ -83,8 +80,6 @@ def stored_answers(store: Store, question_codes: Sequence[str] = QUESTION_CODES
     >>> len(stored_answers(store))
     0
     """
-    from survey.store.responses import load_recorded_instrument
-
     attrs = response_attributes(store)
     asks: dict[tuple[str, str], str | None] = {}
     for name, version in {(str(i), str(v)) for i, v in zip(attrs["instrument"],
@@ -118,8 +113,6 @@ def stored_answers(store: Store, question_codes: Sequence[str] = QUESTION_CODES
 
 def _rule_coding(store: Store, codebook: Codebook, question_codes: Sequence[str]
                  ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    from survey.coding.rules import code_answers
-
     answers = stored_answers(store, question_codes)
     coded = code_answers(answers, codebook, id_column="response_id", text_column="text")
     extra = answers.set_index("response_id")
@@ -205,8 +198,6 @@ def add_override(store: Store, response_id: str, theme: str, applied: bool, code
     survey.errors.LandscapeError: error C151 unknown response: no response has the id or key 'nope'
       fix: ...
     """
-    from survey.coding.rules import CodingOverride
-
     book = _codebook(codebook)
     rid = resolve_response(store, response_id)
     if theme not in book.codes:
@@ -240,8 +231,6 @@ def list_overrides(store: Store) -> list[CodingOverride]:
     >>> list_overrides(store)
     []
     """
-    from survey.coding.rules import CodingOverride
-
     with store.session() as session:
         rows = session.execute(select(Coding).where(Coding.source == "manual")
                                .order_by(Coding.coded_at, Coding.id)).scalars().all()
@@ -266,8 +255,6 @@ def codings_frame(store: Store, codebook: Codebook | None = None,
     >>> codings_frame(store).empty
     True
     """
-    from survey.coding.rules import apply_overrides
-
     coded, _ = _rule_coding(store, _codebook(codebook), question_codes)
     present = set(coded["response_id"])
     overrides = [o for o in list_overrides(store) if o.response_id in present]
@@ -288,8 +275,6 @@ def barrier_shares(store: Store, by: str | None = "instrument",
     >>> barrier_shares(store).empty
     True
     """
-    from survey.coding.shares import theme_shares
-
     if by is not None and by not in GROUP_FIELDS:
         raise LandscapeError.of("A171", f"cannot group by '{by}'; fields are "
                                 f"{', '.join(GROUP_FIELDS)}")

@@ -22,6 +22,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
 
 from survey.errors import LandscapeError
+from survey.settings import resolve
 
 __all__ = ["SchemaStatus", "Store"]
 
@@ -84,6 +85,7 @@ class SchemaStatus:
 
 
 def _alembic_config(connection: Connection | None = None) -> Any:
+    # Alembic is heavy; it loads only to check or migrate the schema.
     from alembic.config import Config
 
     config = Config()
@@ -95,6 +97,7 @@ def _alembic_config(connection: Connection | None = None) -> Any:
 
 
 def _script_revisions() -> tuple[str, tuple[str, ...]]:
+    # Alembic is heavy; it loads only to check or migrate the schema.
     from alembic.script import ScriptDirectory
 
     script = ScriptDirectory.from_config(_alembic_config())
@@ -132,8 +135,6 @@ class Store:
         exactly the schema this code knows (``S101``/``S102``/``S103``). A missing
         SQLite file is created only when ``create`` is true (``db upgrade``).
         """
-        from survey.settings import resolve
-
         url = _normalise_url(resolve("database_url", url))
         try:
             parsed = make_url(url)
@@ -198,6 +199,7 @@ class Store:
     # -- schema ----------------------------------------------------------
     def status(self) -> SchemaStatus:
         """The database's migration revision against the newest one this code knows."""
+        # Alembic is heavy; it loads only to check or migrate the schema.
         from alembic.runtime.migration import MigrationContext
 
         head, known = _script_revisions()
@@ -228,6 +230,7 @@ class Store:
 
     def upgrade(self, revision: str = "head") -> None:
         """Migrate the schema up to ``revision`` (all of it runs in one transaction)."""
+        # Alembic is heavy; it loads only to check or migrate the schema.
         from alembic import command
 
         status = self.status()

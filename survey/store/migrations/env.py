@@ -33,6 +33,7 @@ def _main() -> None:
     if connection is not None:
         _run(connection)
         return
+    # Alembic runs this script inside the store's own import.
     from survey.store.engine import Store
 
     url = context.get_x_argument(as_dictionary=True).get("url")
