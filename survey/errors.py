@@ -18,6 +18,7 @@ Codes are grouped by area so a new one is easy to place:
 ``C1xx``  coding free text: codebooks, overrides, agreement
 ``N1xx``  the partnership network: landscape data, names, views
 ``X1xx``  exports
+``L1xx``  the partnership landscape: data files, registries, names, review
 ========  ==========================================
 """
 
@@ -276,6 +277,34 @@ ERRORS: dict[str, tuple[str, str]] = {
     "N164": ("bad network option", "Correct the option named in the message."),
     "N165": ("no partnership landscape", "Load one first ('landscape demo' loads the 2022 "
              "landscape), or point --database at a store that holds one."),
+    # -- the partnership landscape (survey/landscape, survey/store/landscape.py) ----------
+    "L101": ("malformed landscape data file", "Fix the YAML syntax at the line shown; "
+             "nothing was loaded."),
+    "L102": ("not a landscape data file", "The file must be a mapping with 'dataset' and "
+             "one or more of 'organisations', 'partnerships', 'themes', 'barriers' (see "
+             "survey/data/landscape/README.md); nothing was loaded."),
+    "L103": ("missing field", "Add the field shown; nothing was loaded."),
+    "L104": ("unknown code", "Use one of the codes listed in the message (types, kinds, "
+             "place types and provenance kinds are in survey/landscape/records.py; regions "
+             "and nations in survey/instrument/places.py); nothing was loaded."),
+    "L105": ("unknown organisation", "Refer to an organisation by the key it is given under "
+             "'organisations' (in any of the dataset's files) or in the registry; nothing "
+             "was loaded."),
+    "L106": ("duplicate key", "Give every organisation, partnership, theme and barrier a "
+             "unique key; nothing was loaded."),
+    "L107": ("unknown field", "Remove the field or correct its spelling; nothing was "
+             "loaded."),
+    "L108": ("wrong kind of value", "Give the field a value of the kind named; nothing was "
+             "loaded."),
+    "L110": ("landscape does not line up", "Every partnership needs two or more known "
+             "members, and every theme or barrier code must be defined; nothing was saved."),
+    "L111": ("unknown or duplicate organisation key", "Use the key of a stored organisation "
+             "(see 'landscape network resolve NAME'), or a new unique key."),
+    "L112": ("bad review decision", "Give a pending item's id (see 'landscape network review "
+             "list'), one of accept, reject or create, and --reviewer NAME."),
+    "L113": ("unknown organisation", "Use a name the resolver links (the closest names are "
+             "listed), or record the organisation first."),
+    "L114": ("bad name", "Give a name with at least one letter or digit."),
     # -- exports -------------------------------------------------------------
     "X101": ("cannot write the export file", "Create the output directory (or choose another "
              "path) and check you may write there; nothing was written."),

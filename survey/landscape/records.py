@@ -42,6 +42,7 @@ ORGANISATION_TYPES: dict[str, str] = {
     "voluntary_community": "Voluntary and community organisation",
     "business_body": "Business body",
     "public_service": "Public service (police, fire, health)",
+    "unknown": "Not yet known (a typed name not resolved to a registry body)",
 }
 
 #: Partnership kinds of the 2022 report (3.31-3.37).
@@ -115,6 +116,10 @@ class Organisation:
     themes: tuple[str, ...] = ()  # theme codes: stated research needs or expertise
     barriers: tuple[str, ...] = ()  # barrier codes from coded answers or the report
     provenance: tuple[Provenance, ...] = ()
+    #: False for a typed name that matched no registry body closely enough (never a guess).
+    resolved: bool = True
+    #: Free text for people, e.g. why two names in the report are recorded as one body.
+    note: str = ""
 
     @property
     def synthetic(self) -> bool:

@@ -16,6 +16,7 @@ from datetime import datetime
 from sqlalchemy import (
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -35,6 +36,14 @@ __all__ = [
     "Contact",
     "InstrumentVersionRow",
     "Invitation",
+    "LandscapeAlias",
+    "LandscapeBarrier",
+    "LandscapeLink",
+    "LandscapeOrganisation",
+    "LandscapePartnership",
+    "LandscapeProvenance",
+    "LandscapeReview",
+    "LandscapeTheme",
     "RankingAnswer",
     "Respondent",
     "Response",
@@ -189,3 +198,142 @@ class Coding(Base):
     coded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     note: Mapped[str | None] = mapped_column(Text)
     codebook: Mapped[str | None] = mapped_column(String(100))
+
+
+# -- the partnership landscape (revision 0005) ---------------------------------------------
+# Organisations, partnerships, themes and barriers, with provenance on every row. Read and
+# written only through survey.store.landscape; see survey.landscape.records for the records.
+
+
+class LandscapeOrganisation(Base):
+    """A canonical organisation (``key`` is a stable slug)."""
+
+    __tablename__ = "landscape_organisations"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    type: Mapped[str] = mapped_column(String(32))
+    nation: Mapped[str | None] = mapped_column(String(32))
+    region: Mapped[str | None] = mapped_column(String(32))
+    place_type: Mapped[str | None] = mapped_column(String(32))
+    identifiers: Mapped[str] = mapped_column(Text)  # JSON object, e.g. {"gss": "E08000025"}
+    resolved: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text)
+
+
+class LandscapeAlias(Base):
+    """Another name of an organisation, where it was seen, and its normalised form."""
+
+    __tablename__ = "landscape_aliases"
+    __table_args__ = (UniqueConstraint("organisation_key", "text"),
+                      Index("ix_landscape_aliases_normalised", "normalised"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_key: Mapped[str] = mapped_column(
+        ForeignKey("landscape_organisations.key", ondelete="CASCADE"))
+    text: Mapped[str] = mapped_column(String(300))
+    normalised: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LandscapePartnership(Base):
+    """A partnership of two or more organisations."""
+
+    __tablename__ = "landscape_partnerships"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)
+    name: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[str] = mapped_column(String(32))
+    start_year: Mapped[int | None] = mapped_column(Integer)
+    funding: Mapped[str | None] = mapped_column(Text)
+    outcomes: Mapped[str | None] = mapped_column(Text)
+
+
+class LandscapeTheme(Base):
+    """A research theme (3.25-3.30)."""
+
+    __tablename__ = "landscape_themes"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+
+
+class LandscapeBarrier(Base):
+    """A barrier to partnership working (3.57-3.74; codes of the barrier codebook)."""
+
+    __tablename__ = "landscape_barriers"
+
+    code: Mapped[str] = mapped_column(String(64), primary_key=True)
+    label: Mapped[str] = mapped_column(String(300))
+
+
+class LandscapeProvenance(Base):
+    """Where an organisation, partnership, theme or barrier came from (one subject per row)."""
+
+    __tablename__ = "landscape_provenance"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    organisation_key: Mapped[str | None] = mapped_column(
+        ForeignKey("landscape_organisations.key", ondelete="CASCADE",
+                   name="fk_landscape_provenance_organisation_key"), index=True)
+    partnership_key: Mapped[str | None] = mapped_column(
+        ForeignKey("landscape_partnerships.key", ondelete="CASCADE"), index=True)
+    theme_code: Mapped[str | None] = mapped_column(
+        ForeignKey("landscape_themes.code", ondelete="CASCADE"))
+    barrier_code: Mapped[str | None] = mapped_column(
+        ForeignKey("landscape_barriers.code", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)  # order within its subject
+    kind: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str | None] = mapped_column(String(200))
+    recorded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class LandscapeLink(Base):
+    """A link between two landscape entities, with the provenance of the link.
+
+    ``relation`` is ``member`` (partnership -> organisation), ``partnership_theme``,
+    ``partnership_barrier``, ``organisation_theme``, ``organisation_barrier`` or
+    ``answer_barrier`` (a coded survey answer -> barrier; ``subject`` is the response id).
+    """
+
+    __tablename__ = "landscape_links"
+    __table_args__ = (UniqueConstraint("relation", "subject", "target"),
+                      Index("ix_landscape_links_target", "target"))
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    relation: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(String(120))
+    target: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer)  # order within its subject
+    kind: Mapped[str] = mapped_column(String(32))
+    reference: Mapped[str] = mapped_column(String(300))
+    detail: Mapped[str] = mapped_column(Text)
+
+
+class LandscapeReview(Base):
+    """A typed name waiting for (or given) a reviewer's decision.
+
+    ``status`` is ``pending``, ``accepted`` (linked to the candidate), ``rejected`` (a new
+    unresolved organisation) or ``created`` (a new organisation the reviewer named).
+    """
+
+    __tablename__ = "landscape_reviews"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    text: Mapped[str] = mapped_column(String(300))
+    normalised: Mapped[str] = mapped_column(String(300), unique=True)
+    candidate_key: Mapped[str | None] = mapped_column(String(120))
+    score: Mapped[float] = mapped_column(Float)
+    source_kind: Mapped[str] = mapped_column(String(32))
+    source_reference: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16))
+    organisation_key: Mapped[str | None] = mapped_column(String(120))
+    decided_by: Mapped[str | None] = mapped_column(String(200))
+    decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

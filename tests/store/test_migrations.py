@@ -11,6 +11,7 @@ from sqlalchemy import inspect, text
 
 from survey.store import Store
 from survey.store.engine import _script_revisions
+from survey.store.landscape import load_landscape
 from survey.store.models import Base
 
 _T = "2024-03-01 10:00:00+00:00"
@@ -65,14 +66,27 @@ def _seed_0004(store: Store) -> None:
                        "'sha256:y', '{}', :t, :yes)"), {"t": _T, "yes": True})
 
 
+def _seed_0005(store: Store) -> None:
+    _seed_0004(store)
+    with store.write() as s:
+        s.execute(text("INSERT INTO landscape_organisations (key, name, type, nation, region, "
+                       "place_type, identifiers, resolved, note) VALUES ('wrexham-university', "
+                       "'Wrexham University', 'university', 'wales', 'wales', NULL, '{}', "
+                       ":yes, 'Glyndŵr until 2023')"), {"yes": True})
+        s.execute(text("INSERT INTO landscape_aliases (organisation_key, text, normalised, kind, "
+                       "reference, detail) VALUES ('wrexham-university', 'Prifysgol Glyndŵr "
+                       "Wrecsam', 'glyndwr wrexham university', 'report', 'report 2.7', '')"))
+
+
 # Per revision: seed rows using only what that revision's schema has.
 SEEDS: dict[str, Callable[[Store], None]] = {
     "0001": lambda store: _seed_common(store, "a1", {}),
     "0002": lambda store: _seed_common(store, "b22", {"reminder_count": 1}),
     "0003": _seed_0003,
     "0004": _seed_0004,
+    "0005": _seed_0005,
 }
-_TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333"}
+_TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333", "0005": "c333"}
 
 
 def test_every_revision_has_a_seed() -> None:
@@ -109,7 +123,7 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
         assert "ix_ranking_answers_question_code_response_id" in indexes
         # 0003 added the codings table: rows seeded before it are still codable after it.
         with store.write() as s:
-            if revision not in ("0003", "0004"):
+            if revision not in ("0003", "0004", "0005"):
                 s.execute(text("INSERT INTO codings (response_id, question_code, theme, "
                                "applied, source, coder, coded_at) VALUES (:id, 'challenges', "
                                "'staff_turnover', :yes, 'manual', 'Siân', :t)"),
@@ -124,7 +138,12 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
             flags = {(i, v): bool(flag) for i, v, flag in s.execute(
                 text("SELECT instrument, version, open_link FROM instrument_versions"))}
         assert flags[("demo", f"1.0.{len(tag)}")] is False
-        assert flags.get(("researcher", "1.0.0"), False) is (revision == "0004")
+        assert flags.get(("researcher", "1.0.0"), False) is (revision >= "0004")
+        # 0005 added the landscape: its rows are readable through the store API after it.
+        if revision == "0005":
+            (org,) = load_landscape(store).organisations
+            assert (org.key, org.note, org.aliases[0].text) == (
+                "wrexham-university", "Glyndŵr until 2023", "Prifysgol Glyndŵr Wrecsam")
 
 
 def test_models_match_migrated_schema(store: Store) -> None:
