@@ -46,6 +46,13 @@ def _count(value: str) -> int:
     return count
 
 
+def _score(value: str) -> float:
+    score = float(value)
+    if not 0 <= score <= 100:
+        raise ValueError("a score is a number from 0 to 100")
+    return score
+
+
 def _flag(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -108,6 +115,12 @@ _DECLARED: tuple[Setting, ...] = (
             "Upgrade the SMTP connection with STARTTLS (true/false).", _flag),
     Setting("reminder_limit", "LANDSCAPE_REMINDER_LIMIT", "2",
             "Most reminders one person receives (the 2022 survey sent two follow-ups).", _count),
+    Setting("resolver_auto_link", "LANDSCAPE_RESOLVER_AUTO_LINK", "90",
+            "Organisation names scoring at least this (0-100, rapidfuzz token_sort_ratio on "
+            "normalised names) are linked automatically.", _score),
+    Setting("resolver_review_floor", "LANDSCAPE_RESOLVER_REVIEW_FLOOR", "75",
+            "Names scoring from this up to the auto-link threshold go to the review queue; "
+            "below it a name becomes a new unresolved organisation.", _score),
     Setting("suppression_threshold", "LANDSCAPE_SUPPRESSION_THRESHOLD", "5",
             "Public outputs hide any cell counting fewer respondents than this.", _count),
     Setting("trusted_proxies", "LANDSCAPE_TRUSTED_PROXIES", "0",

@@ -26,7 +26,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
-__all__ = ["normalise"]
+__all__ = ["normalise", "slug"]
 
 # Short forms typed for the words of body names.
 _SHORT = {"uni": "university", "univ": "university", "univeristy": "university",
@@ -78,3 +78,19 @@ def normalise(name: str) -> str:
         if rest:
             words = [*rest, words[0]]
     return " ".join(words)
+
+
+def slug(name: str) -> str:
+    """A stable key for a name: folded words joined by ``-`` (a leading "The" dropped).
+
+    Examples
+    --------
+    >>> slug("The Queen's University of Belfast")
+    'queens-university-of-belfast'
+    >>> slug("Wrexham Glyndŵr University")
+    'wrexham-glyndwr-university'
+    """
+    words = _WORD.findall(_fold(name))
+    if len(words) > 1 and words[0] == "the":
+        words = words[1:]
+    return "-".join(words)

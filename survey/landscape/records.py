@@ -34,6 +34,7 @@ ORGANISATION_TYPES: dict[str, str] = {
     "london_borough": "London borough",
     "combined_authority": "Combined authority",
     "lep": "Local enterprise partnership",
+    "regional_body": "Pan-regional body (e.g. Midlands Engine)",
     "devolved_government": "Devolved government",
     "national_body": "National body",
     "university": "University",
