@@ -95,7 +95,55 @@ _RESEARCHER_TYPES = ["university"] * 6 + ["research_institute"] * 2 + [
 _PARTNERSHIP_SHARE = {"local_government": 0.65, "researcher": 0.7}
 # Filled explicitly, or not at all (free text other than challenges stays blank).
 _EXPLICIT = {"consent", "organisation", "organisation_type", "role", "nation", "region",
-             "in_partnership", _QUESTION, "challenges", "challenges_no_partnership"}
+             "in_partnership", _QUESTION, "challenges", "challenges_no_partnership",
+             "partner_organisation_1", "partner_organisation_2", "partner_organisation_3"}
+# Partner organisations synthetic respondents type, as people type them (abbreviations,
+# old names, Welsh names, typos), by the respondent's region; "*" for anywhere. Local
+# government names research partners, researchers name councils and other bodies.
+_PARTNERS: dict[str, dict[str, tuple[str, ...]]] = {
+    "local_government": {
+        "north_east": ("Durham Uni", "Newcastle University", "CURDS", "Northumbria Uni",
+                       "Teesside University"),
+        "north_west": ("Univeristy of Manchester", "Manchester Met", "Lancaster Uni",
+                       "The Productivity Institute"),
+        "yorkshire_humber": ("Uni of Sheffield", "Sheffield Hallam", "Leeds University",
+                             "University of York"),
+        "east_midlands": ("University of Lincoln", "Nottingham Trent", "Univ of Nottingham",
+                          "Lincoln Uni"),
+        "west_midlands": ("City-REDI", "Univ. of Birmingham", "Aston Uni", "Warwick Uni",
+                          "WMREDI", "Birmingham City Uni", "Midlands Engine Observatory"),
+        "east_of_england": ("UEA", "University of East Anglia", "Anglia Ruskin",
+                            "Cambridge University"),
+        "london": ("LSE", "UCL", "Kings College London", "Centre for Cities"),
+        "south_east": ("University of Southampton", "Univ of Kent", "Brighton Uni"),
+        "south_west": ("University of Gloucestershire", "UWE Bristol", "Exeter Uni",
+                       "Plymouth University"),
+        "wales": ("Wrexham Glyndwr University", "Prifysgol Wrecsam", "Cardiff Uni",
+                  "Welsh Centre for Public Policy", "Bangor Uni", "Swansea University"),
+        "scotland": ("Glasgow University", "University of Strathclyde", "Edinburgh Uni",
+                     "Univ of Stirling"),
+        "northern_ireland": ("Queens University Belfast", "Ulster Uni", "QUB"),
+        "*": ("What Works Centre for Local Economic Growth", "Local Research Co-op (demo)",
+              "Resolution Foundation", "Open University"),
+    },
+    "researcher": {
+        "north_east": ("North East LEP", "Durham County Council", "Newcastle Council"),
+        "north_west": ("Greater Manchester Combined Authority", "Lancashire CC"),
+        "yorkshire_humber": ("Sheffield City Council", "South Yorkshire Combined Authority",
+                             "Leeds City Council"),
+        "east_midlands": ("Greater Lincolnshire LEP", "Lincolnshire County Council"),
+        "west_midlands": ("WMCA", "Birmingham Council", "Coventry City Council"),
+        "east_of_england": ("Norwich City Council", "Norfolk County Council"),
+        "london": ("Greater London Authority", "Camden Council"),
+        "south_east": ("Kent County Council", "Brighton and Hove Council"),
+        "south_west": ("Gloucestershire County Council", "GFirst LEP", "Bristol City Council"),
+        "wales": ("Wrexham Council", "Cyngor Gwynedd", "Cardiff Council",
+                  "Welsh Government"),
+        "scotland": ("Glasgow City Council", "City of Edinburgh Council"),
+        "northern_ireland": ("Belfast City Council", "Derry City and Strabane"),
+        "*": ("Local Government Association", "Local Research Co-op (demo)"),
+    },
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +157,11 @@ class DemoSummary:
     frame_by_nation: dict[str, int]
     invited: int
     responses: dict[str, int]
+    #: The landscape loaded: registry + 2022 dataset + partners the answers name.
+    organisations: int = 0
+    partnerships: int = 0
+    partner_names: int = 0
+    queued: int = 0
 
 
 def _allocate(total: int, weights: Mapping[str, int]) -> dict[str, int]:
@@ -175,6 +228,21 @@ def _fill_choices(iv: InstrumentVersion, answers: dict[str, Any], rng: random.Ra
             answers[q.code] = rng.randint(q.scale.min, q.scale.max)
 
 
+def _partner_answers(iv: InstrumentVersion, instrument: str, place: str,
+                     rng: random.Random) -> dict[str, str]:
+    """One to three typed partner names, mostly from the respondent's own region."""
+    pool = _PARTNERS[instrument]
+    names: list[str] = []
+    for _ in range(rng.randint(1, 3)):
+        local = pool.get(place, ())
+        choices = local if local and rng.random() < 0.8 else pool["*"]
+        name = rng.choice(choices)
+        if name not in names:
+            names.append(name)
+    asked = [q.code for q in iv.questions if q.code.startswith("partner_organisation_")]
+    return dict(zip(asked, names, strict=False))
+
+
 @dataclass(frozen=True, slots=True)
 class _DemoResponse:
     demo_id: str
@@ -198,6 +266,8 @@ def demo_responses(versions: Mapping[str, InstrumentVersion] | None = None,
         catalogue = Catalogue.default()
         versions = {ref: catalogue.load(ref) for ref in (_LG, _RESEARCHER)}
     rng = random.Random(seed)  # noqa: S311 - a repeatable demo, not a secret
+    # Partner names draw on their own stream, so the other answers stay as they were.
+    partner_rng = random.Random(seed + 1)  # noqa: S311 - a repeatable demo
     rankings = pd.read_csv(_data_file("demo_rankings.csv"), dtype={"respondent_id": str,
                            "instrument": str, "data_status": str}, encoding="utf-8-sig")
     challenges = pd.read_csv(_data_file("demo_challenges.csv"), dtype=str,
@@ -240,6 +310,8 @@ def demo_responses(versions: Mapping[str, InstrumentVersion] | None = None,
                 answers["region"] = region
             answers["in_partnership"] = "yes" if partnership else "no"
             _fill_choices(iv, answers, rng)
+            if partnership:
+                answers.update(_partner_answers(iv, name, region or nation, partner_rng))
             answers[_QUESTION] = {o: int(row[o]) for o in options}
             text = str(challenges.get(demo_id, ""))
             if text.strip():
@@ -350,7 +422,34 @@ def load_demo(url: str | None = None, *, reset: bool = False,
                                       ).scalar_one()
             nations = dict(session.execute(select(Respondent.nation, func.count())
                                            .group_by(Respondent.nation)).all())
+        landscape = load_landscape_demo(store)
         return DemoSummary(store_url=store.url, label=DEMO_LABEL,
                            instruments=tuple(versions), frame=len(frame),
                            frame_by_nation={n: int(nations.get(n, 0)) for n in FRAME_BY_NATION},
-                           invited=int(invited), responses=counts)
+                           invited=int(invited), responses=counts,
+                           organisations=landscape[0], partnerships=landscape[1],
+                           partner_names=landscape[2], queued=landscape[3])
+
+
+def load_landscape_demo(store: Store) -> tuple[int, int, int, int]:
+    """Store the registry and the 2022 landscape, then resolve the partners the stored
+    answers name (synthetic partnerships, labelled so) into the same landscape.
+
+    Returns (organisations, partnerships, partner names resolved, names queued for review).
+    """
+    # Imported here: the landscape loader reads the registries and the barrier codebook,
+    # which only the demo (not every caller of this module) needs.
+    from survey.landscape.dataset import load_dataset
+    from survey.store.codings import codings_frame
+    from survey.store.landscape import load_landscape, save_landscape
+    from survey.store.partners import import_partner_answers
+
+    save_landscape(store, load_dataset())
+    coded = codings_frame(store)
+    applied = coded[coded["applied"]] if not coded.empty else coded
+    barriers = {str(rid): tuple(str(t) for t in group["theme"])
+                for rid, group in applied.groupby("response_id")} if not applied.empty else {}
+    result = import_partner_answers(store, barriers=barriers)
+    data = load_landscape(store)
+    names = result.linked + result.queued + result.new
+    return len(data.organisations), len(data.partnerships), names, result.queued

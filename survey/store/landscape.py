@@ -17,6 +17,9 @@ queue of typed names waiting for a reviewer. The records are those of
 ``queue_review(...)``, ``pending_reviews(store)``, ``decide_review(...)``
     The review queue of the resolver (:mod:`survey.landscape.resolver`).
 
+``insert_organisations``, ``insert_alias``, ``insert_partnerships``, ``queue_in``
+    The same, inside a caller's write session (for importers writing in one transaction).
+
 Link provenance: a link (a partnership's member, theme or barrier; an organisation's theme
 or barrier) records the first provenance of the record that owns it.
 """
@@ -63,8 +66,12 @@ __all__ = [
     "add_organisation",
     "add_partnership",
     "decide_review",
+    "insert_alias",
+    "insert_organisations",
+    "insert_partnerships",
     "load_landscape",
     "pending_reviews",
+    "queue_in",
     "queue_review",
     "reviewed_text",
     "save_landscape",
@@ -148,7 +155,8 @@ def _alias_row(key: str, alias: Alias) -> dict[str, object]:
             **_prov_columns(alias.provenance)}
 
 
-def _insert_organisations(session: Session, organisations: Sequence[Organisation]) -> int:
+def insert_organisations(session: Session, organisations: Sequence[Organisation]) -> int:
+    """Insert organisations (aliases, provenance, links) in ``session``; returns aliases."""
     if not organisations:
         return 0
     session.execute(insert(LandscapeOrganisation), [
@@ -176,7 +184,8 @@ def _insert_organisations(session: Session, organisations: Sequence[Organisation
     return len(aliases)
 
 
-def _insert_partnerships(session: Session, partnerships: Sequence[Partnership]) -> None:
+def insert_partnerships(session: Session, partnerships: Sequence[Partnership]) -> None:
+    """Insert partnerships (provenance, members, theme and barrier links) in ``session``."""
     if not partnerships:
         return
     session.execute(insert(LandscapePartnership), [
@@ -262,7 +271,10 @@ def save_landscape(store: Store, data: LandscapeData) -> LandscapeCounts:
         The rows written.
     """
     _check(data)
-    merged = _kept_reviewer_records(data, load_landscape(store))
+    with store.session() as session:
+        reviewed = session.execute(select(LandscapeAlias.id).where(
+            LandscapeAlias.kind == "reviewer").limit(1)).first()
+    merged = _kept_reviewer_records(data, load_landscape(store)) if reviewed else data
     with store.write() as session:
         for model in _LANDSCAPE_TABLES:
             if model is LandscapeLink:
@@ -271,8 +283,8 @@ def save_landscape(store: Store, data: LandscapeData) -> LandscapeCounts:
                 session.execute(delete(model))
         _insert_codes(session, LandscapeTheme, "theme_code", merged.themes)
         _insert_codes(session, LandscapeBarrier, "barrier_code", merged.barriers)
-        aliases = _insert_organisations(session, merged.organisations)
-        _insert_partnerships(session, merged.partnerships)
+        aliases = insert_organisations(session, merged.organisations)
+        insert_partnerships(session, merged.partnerships)
     return LandscapeCounts(len(merged.organisations), aliases, len(merged.partnerships),
                            len(merged.themes), len(merged.barriers))
 
@@ -346,7 +358,7 @@ def add_organisation(store: Store, organisation: Organisation) -> None:
         if _organisation_exists(session, organisation.key):
             raise LandscapeError.of("L111", f"an organisation with key '{organisation.key}' "
                                     "already exists")
-        _insert_organisations(session, [organisation])
+        insert_organisations(session, [organisation])
 
 
 def add_alias(store: Store, organisation_key: str, alias: Alias) -> bool:
@@ -355,10 +367,11 @@ def add_alias(store: Store, organisation_key: str, alias: Alias) -> bool:
     Raises ``L111`` for an unknown organisation key.
     """
     with store.write() as session:
-        return _add_alias(session, organisation_key, alias)
+        return insert_alias(session, organisation_key, alias)
 
 
-def _add_alias(session: Session, organisation_key: str, alias: Alias) -> bool:
+def insert_alias(session: Session, organisation_key: str, alias: Alias) -> bool:
+    """:func:`add_alias` inside ``session``."""
     if not _organisation_exists(session, organisation_key):
         raise LandscapeError.of("L111", f"there is no organisation with key "
                                 f"'{organisation_key}'")
@@ -384,7 +397,7 @@ def add_partnership(store: Store, partnership: Partnership) -> None:
             LandscapeLink.subject == partnership.key,
             LandscapeLink.relation.in_(("member", "partnership_theme",
                                         "partnership_barrier"))))
-        _insert_partnerships(session, [partnership])
+        insert_partnerships(session, [partnership])
 
 
 # -- the review queue -----------------------------------------------------------------------
@@ -408,18 +421,25 @@ def queue_review(store: Store, text: str, candidate_key: str | None, score: floa
 
     A name already queued (pending or decided) is not queued again; its item is returned.
     """
-    key = normalise(text)
     with store.write() as session:
-        row = session.execute(select(LandscapeReview).where(
-            LandscapeReview.normalised == key)).scalar_one_or_none()
-        if row is None:
-            row = LandscapeReview(text=text, normalised=key, candidate_key=candidate_key,
-                                  score=float(score), source_kind=source.kind,
-                                  source_reference=source.reference, status="pending",
-                                  created_at=_now())
-            session.add(row)
-            session.flush()
+        row = queue_in(session, text, candidate_key, score, source)
         return _item(row, _names(session))
+
+
+def queue_in(session: Session, text: str, candidate_key: str | None, score: float,
+             source: Provenance) -> LandscapeReview:
+    """:func:`queue_review` inside ``session`` (returns the row)."""
+    key = normalise(text)
+    row = session.execute(select(LandscapeReview).where(
+        LandscapeReview.normalised == key)).scalar_one_or_none()
+    if row is None:
+        row = LandscapeReview(text=text, normalised=key, candidate_key=candidate_key,
+                              score=float(score), source_kind=source.kind,
+                              source_reference=source.reference, status="pending",
+                              created_at=_now())
+        session.add(row)
+        session.flush()
+    return row
 
 
 def pending_reviews(store: Store, *, include_decided: bool = False) -> list[ReviewItem]:
@@ -478,7 +498,7 @@ def decide_review(store: Store, review_id: int, decision: str, reviewer: str, *,
             if row.candidate_key is None:
                 raise LandscapeError.of("L112", f"item {review_id} has no candidate to accept")
             key = row.candidate_key
-            _add_alias(session, key, alias)
+            insert_alias(session, key, alias)
         else:
             if decision == "create":
                 if organisation is None:
@@ -493,7 +513,7 @@ def decide_review(store: Store, review_id: int, decision: str, reviewer: str, *,
             if _organisation_exists(session, new.key):
                 raise LandscapeError.of("L111", f"an organisation with key '{new.key}' "
                                         "already exists")
-            _insert_organisations(session, [new])
+            insert_organisations(session, [new])
             key = new.key
         session.execute(update(LandscapeReview).where(LandscapeReview.id == review_id).values(
             status={"accept": "accepted", "reject": "rejected", "create": "created"}[decision],
