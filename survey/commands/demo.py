@@ -18,7 +18,10 @@ def demo_command(database_url: str | None, reset: bool) -> None:
 
     Records the shipped instrument versions, a synthetic frame of 256 local
     government contacts (invited), and 52 responses (35 local government, 17
-    researchers) whose rankings are reconstructed to match the report's tables.
+    researchers) whose rankings are reconstructed to match the report's tables;
+    then the partnership landscape: the organisation registries, the 2022 report's
+    organisations and partnerships (hand-built), and the partners the synthetic
+    respondents name, resolved into the same landscape as synthetic partnerships.
     Everything loaded is labelled as reconstructed/synthetic, in the data and here.
     """
     # Loaded when the command runs: keeps `landscape --help` fast.
@@ -33,6 +36,10 @@ def demo_command(database_url: str | None, reset: bool) -> None:
                f"({nations}), {summary.invited} invited")
     responses = ", ".join(f"{k} {v}" for k, v in summary.responses.items())
     click.echo(f"  responses: {responses} (ids demo:LG01..LG35, demo:R01..R17)")
+    click.echo(f"  landscape: {summary.organisations} organisations (registries + the 2022 "
+               f"report, hand-built), {summary.partnerships} partnerships; "
+               f"{summary.partner_names} synthetic partner names resolved, "
+               f"{summary.queued} waiting for review")
     store = "" if database_url is None else f" --database {database_url}"
     monitor = "" if database_url is None else f" --database-url {database_url}"
     click.echo("Next:")
@@ -42,3 +49,5 @@ def demo_command(database_url: str | None, reset: bool) -> None:
     click.echo(f"  landscape priorities{store} --by instrument")
     click.echo(f"  landscape monitor{monitor}")
     click.echo(f"  landscape code barriers{store}")
+    click.echo(f"  landscape network resolve \"Uni of Sheffield\"{store}")
+    click.echo(f"  landscape network review list{store}")

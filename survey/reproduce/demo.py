@@ -435,13 +435,13 @@ def load_landscape_demo(store: Store) -> tuple[int, int, int, int]:
     """Store the registry and the 2022 landscape, then resolve the partners the stored
     answers name (synthetic partnerships, labelled so) into the same landscape.
 
-    Returns (organisations, partnerships, partner names resolved, names queued for review).
+    Returns (organisations, partnerships, partner names resolved, names waiting for review).
     """
     # Imported here: the landscape loader reads the registries and the barrier codebook,
     # which only the demo (not every caller of this module) needs.
     from survey.landscape.dataset import load_dataset
     from survey.store.codings import codings_frame
-    from survey.store.landscape import load_landscape, save_landscape
+    from survey.store.landscape import load_landscape, pending_reviews, save_landscape
     from survey.store.partners import import_partner_answers
 
     save_landscape(store, load_dataset())
@@ -452,4 +452,5 @@ def load_landscape_demo(store: Store) -> tuple[int, int, int, int]:
     result = import_partner_answers(store, barriers=barriers)
     data = load_landscape(store)
     names = result.linked + result.queued + result.new
-    return len(data.organisations), len(data.partnerships), names, result.queued
+    return (len(data.organisations), len(data.partnerships), names,
+            len(pending_reviews(store)))
