@@ -31,7 +31,8 @@ __all__ = ["normalise", "slug"]
 # Short forms typed for the words of body names.
 _SHORT = {"uni": "university", "univ": "university", "univeristy": "university",
           "ctr": "centre", "center": "centre", "govt": "government", "dept": "department",
-          "assoc": "association", "coll": "college", "st": "saint"}
+          "assoc": "association", "coll": "college", "st": "saint", "boro": "borough",
+          "ca": "combined authority"}
 # Welsh words of body names and Welsh place names, in their English form. Word order is
 # handled by the resolver's order-insensitive comparison, not here.
 _WELSH = {"prifysgol": "university", "cyngor": "council", "sir": "county",
@@ -68,7 +69,7 @@ def normalise(name: str) -> str:
         letters or digits.
     """
     words = _WORD.findall(_fold(name))
-    words = [_SHORT.get(w, w) for w in words]
+    words = " ".join(_SHORT.get(w, w) for w in words).split()
     words = [_WELSH.get(w, w) for w in words]
     words = [w for w in words if w != "the"]
     # "University of X", "X University" and the Welsh order "Prifysgol X" are one name;

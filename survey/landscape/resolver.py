@@ -68,7 +68,8 @@ _UNSAFE_DETAIL = "suggestion synonym"  # the DfE list's possibly ambiguous synon
 _CANDIDATES = 5
 #: Words every council or university name shares; they say little about which body it is.
 GENERIC_WORDS = frozenset({"university", "college", "council", "city", "county", "borough",
-                           "district", "metropolitan", "of", "and", "at", "upon", "on"})
+                           "district", "metropolitan", "unitary", "ua", "authority", "of",
+                           "and", "at", "upon", "on"})
 
 
 _DIFFERENT_NUMBERS = 50.0
@@ -76,6 +77,22 @@ _DIFFERENT_NUMBERS = 50.0
 
 def _numbers(normalised: str) -> tuple[str, ...]:
     return tuple(w for w in normalised.split() if w.isdigit())
+
+
+_INSTITUTION_WORDS = frozenset({"university", "college"})
+_AUTHORITY_WORDS = frozenset({"council", "borough", "district", "county", "metropolitan"})
+
+
+def _kind_of(normalised: str) -> str | None:
+    """``institution`` or ``authority`` when the name's generic words say so."""
+    words = set(normalised.split())
+    if words & _INSTITUTION_WORDS:
+        return None if words & _AUTHORITY_WORDS else "institution"
+    return "authority" if words & _AUTHORITY_WORDS else None
+
+
+def _generic(text: str) -> list[str]:
+    return [w for w in normalise(text).split() if w in GENERIC_WORDS]
 
 
 def _distinct(normalised: str) -> str:
@@ -134,14 +151,15 @@ class Resolver:
         self.names: dict[str, str] = {}
         # normalised text -> {key: (shown text, safe for automatic linking)}
         self._index: dict[str, dict[str, tuple[str, bool]]] = defaultdict(dict)
+        self._choices: list[str] | None = None
+        self._by_distinct: dict[str, dict[str, tuple[str, str | None]]] = defaultdict(dict)
+        self._distinct: list[str] = []
+        self._numbered: list[tuple[str, ...]] = []
         for org in organisations:
             self.add(org.key, org.name, name=org.name)
             for alias in org.aliases:
                 self.add(org.key, alias.text,
                          safe=alias.provenance.detail != _UNSAFE_DETAIL)
-        self._choices: list[str] | None = None
-        self._distinct: list[str] = []
-        self._numbered: list[tuple[str, ...]] = []
 
     def add(self, key: str, text: str, *, safe: bool = True, name: str | None = None) -> None:
         """Index ``text`` as a name of organisation ``key`` (``name`` sets its display name)."""
@@ -153,6 +171,9 @@ class Resolver:
         known = self._index[normalised].get(key)
         if known is None or (safe and not known[1]):
             self._index[normalised][key] = (text, safe)
+        distinct = _distinct(normalised)
+        if safe and distinct:
+            self._by_distinct[distinct].setdefault(key, (text, _kind_of(normalised)))
         self._choices = None
 
     def _fuzzy(self, normalised: str) -> list[Candidate]:
@@ -181,6 +202,16 @@ class Resolver:
                 if key not in best or score > best[key].score:
                     best[key] = Candidate(key, self.names.get(key, key), score, shown)
         return sorted(best.values(), key=lambda c: (-c.score, c.name))[:_CANDIDATES]
+
+    def _same_but_generic(self, normalised: str) -> dict[str, str]:
+        """Organisations whose name equals ``normalised`` but for generic words, where the
+        words that say what kind of body it is do not conflict (key -> matched name)."""
+        distinct = _distinct(normalised)
+        if not distinct:
+            return {}
+        kind = _kind_of(normalised)
+        return {key: shown for key, (shown, other) in self._by_distinct.get(distinct, {}).items()
+                if kind is None or other is None or kind == other}
 
     def resolve(self, text: str) -> Resolution:
         """Resolve one typed name (``L114`` for a name with no letters or digits)."""
@@ -211,6 +242,21 @@ class Resolver:
                               100.0, f"'{text}' is a name of {len(exact)} organisations ("
                               f"{'; '.join(shared[:4])}): a reviewer should choose",
                               tuple(candidates))
+        same = self._same_but_generic(normalised)
+        if len(same) == 1:
+            ((key, shown),) = same.items()
+            name = self.names.get(key, key)
+            return Resolution(text, normalised, "auto", key, name, 100.0,
+                              f"'{text}' is '{shown}' but for words every council or "
+                              f"university name has ({', '.join(_generic(shown))}), and no "
+                              f"other organisation's name reduces to it", tuple(candidates))
+        if len(same) > 1:
+            first = min(same, key=lambda k: self.names.get(k, k))
+            return Resolution(text, normalised, "review", first, self.names.get(first, first),
+                              100.0, f"'{text}' reduces to the names of {len(same)} "
+                              f"organisations once generic words are set aside ("
+                              f"{'; '.join(sorted(self.names.get(k, k) for k in same)[:4])})"
+                              ": a reviewer should choose", tuple(candidates))
         if not candidates or candidates[0].score < self.review_floor:
             closest = candidates[0] if candidates else None
             near = (f"; the closest is '{closest.name}' (score {closest.score:.0f})"
