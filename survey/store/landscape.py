@@ -36,7 +36,7 @@ from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from survey.errors import LandscapeError
-from survey.landscape.names import normalise
+from survey.landscape.names import normalise, slug
 from survey.landscape.records import (
     Alias,
     Barrier,
@@ -469,7 +469,8 @@ def decide_review(store: Store, review_id: int, decision: str, reviewer: str, *,
     ----------
     decision : {"accept", "reject", "create"}
         ``accept`` links the name to the candidate; ``reject`` records it as a new
-        unresolved organisation (key ``unresolved_key``); ``create`` records the new
+        unresolved organisation (key ``unresolved_key``, default ``unresolved-`` and the
+        name's slug); ``create`` records the new
         ``organisation`` the reviewer describes, with the name as its alias.
     reviewer : str
         Who decided (stored with the time, UTC).
@@ -506,7 +507,10 @@ def decide_review(store: Store, review_id: int, decision: str, reviewer: str, *,
                 new = replace(organisation, aliases=(*organisation.aliases, alias),
                               provenance=(*organisation.provenance, provenance))
             else:
-                new = Organisation(key=unresolved_key or f"unresolved-{review_id}",
+                key = unresolved_key or f"unresolved-{slug(row.text)}"[:120]
+                if not unresolved_key and _organisation_exists(session, key):
+                    key = f"{key[:100]}-{review_id}"
+                new = Organisation(key=key,
                                    name=row.text, type="unknown", aliases=(alias,),
                                    provenance=(provenance,), resolved=False,
                                    note="not matched to a registry body by a reviewer")
