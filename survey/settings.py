@@ -116,8 +116,8 @@ _DECLARED: tuple[Setting, ...] = (
     Setting("reminder_limit", "LANDSCAPE_REMINDER_LIMIT", "2",
             "Most reminders one person receives (the 2022 survey sent two follow-ups).", _count),
     Setting("resolver_auto_link", "LANDSCAPE_RESOLVER_AUTO_LINK", "90",
-            "Organisation names scoring at least this (0-100, rapidfuzz token_sort_ratio on "
-            "normalised names) are linked automatically.", _score),
+            "Typed organisation names the resolver scores at least this (0-100; see "
+            "survey/landscape/resolver.py) are linked automatically.", _score),
     Setting("resolver_review_floor", "LANDSCAPE_RESOLVER_REVIEW_FLOOR", "75",
             "Names scoring from this up to the auto-link threshold go to the review queue; "
             "below it a name becomes a new unresolved organisation.", _score),
