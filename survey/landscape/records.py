@@ -175,3 +175,6 @@ class LandscapeData:
     partnerships: tuple[Partnership, ...]
     themes: tuple[Theme, ...] = ()
     barriers: tuple[Barrier, ...] = ()
+    #: Coded survey answers: response id -> the barrier codes its challenge text was coded
+    #: with (for the barrier co-occurrence network).
+    answer_barriers: dict[str, tuple[str, ...]] = field(default_factory=dict)

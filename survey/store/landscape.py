@@ -10,7 +10,9 @@ queue of typed names waiting for a reviewer. The records are those of
     survive: aliases recorded by a reviewer, and organisations a reviewer created, are kept
     when their organisation is still there (or was created by the reviewer).
 ``load_landscape(store)``
-    Everything back as one :class:`~survey.landscape.records.LandscapeData`.
+    Everything back as one :class:`~survey.landscape.records.LandscapeData` (with the
+    barrier codes of coded survey answers, ``answer_barriers``, which
+    :func:`survey.store.partners.import_partner_answers` records).
 ``add_organisation(store, organisation)`` / ``add_alias(store, key, alias)`` /
 ``add_partnership(store, partnership)``
     Add one record (idempotent: an alias already recorded for the organisation is kept).
@@ -344,7 +346,10 @@ def load_landscape(store: Store) -> LandscapeData:
         barriers = tuple(Barrier(b.code, b.label, tuple(provenance[("barrier", b.code)]))
                          for b in session.execute(select(LandscapeBarrier).order_by(
                              LandscapeBarrier.code)).scalars())
-    return LandscapeData(organisations, partnerships, themes, barriers)
+    answers = {subject: tuple(targets) for (relation, subject), targets in links.items()
+               if relation == "answer_barrier"}
+    return LandscapeData(organisations, partnerships, themes, barriers, dict(sorted(
+        answers.items())))
 
 
 def _organisation_exists(session: Session, key: str) -> bool:

@@ -90,6 +90,12 @@ def _answers(store: Store) -> dict[str, tuple[bool, dict[str, object]]]:
     return out
 
 
+def _demo_ids(store: Store) -> set[str]:
+    with store.session() as s:
+        return set(s.execute(select(Response.id).where(
+            Response.source_file.startswith(DEMO_PREFIX))).scalars())
+
+
 def _own_organisation(resolver: Resolver, answers: Mapping[str, object], text: str,
                       provenance: Provenance) -> tuple[Organisation | None, Resolution]:
     result = resolver.resolve(text)
@@ -191,9 +197,6 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
                 members.append(organisation(_unresolved(text, provenance), text))
         members = list(dict.fromkeys(members))
         coded = tuple(c for c in (barriers or {}).get(rid, ()) if c in barrier_codes)
-        answer_links += [{"relation": "answer_barrier", "subject": rid, "target": code,
-                          "position": i, "kind": kind_of_source, "reference": f"response {rid}",
-                          "detail": "coded challenge text"} for i, code in enumerate(coded)]
         if len(members) < 2:
             continue
         formality = str(answers.get("formality") or "")
@@ -208,6 +211,15 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
             provenance=(Provenance(kind_of_source, f"response {rid}",
                                    f"partners named in the survey{label}; kind from "
                                    f"'formality'{assumed}"),)))
+    # Every coded answer, whether or not it names a partner (the co-occurrence network).
+    synthetic_ids = _demo_ids(store)
+    for rid, codes in sorted((barriers or {}).items()):
+        kind = "synthetic" if rid in synthetic_ids else "survey_response"
+        answer_links += [{"relation": "answer_barrier", "subject": rid, "target": code,
+                          "position": i, "kind": kind, "reference": f"response {rid}",
+                          "detail": "coded challenge text"}
+                         for i, code in enumerate(c for c in dict.fromkeys(codes)
+                                                  if c in barrier_codes)]
     with store.write() as s:
         insert_organisations(s, new_orgs)
         for key, alias in new_aliases:

@@ -42,6 +42,9 @@ def test_demo_loads_the_landscape_and_reruns_cleanly(store_url: str) -> None:
     assert all(a.provenance.reference.startswith("response ") for a in typed)
     assert len(queue) == first.queued and {i.source.kind for i in queue} == {"synthetic"}
     assert any(p.barriers for p in survey_ties)  # coded challenge texts
+    barrier_codes = {b.code for b in data.barriers}
+    assert data.answer_barriers and all(
+        codes and set(codes) <= barrier_codes for codes in data.answer_barriers.values())
 
     runner = CliRunner()
     result = runner.invoke(main, ["network", "resolve", "Uni of Sheffield",
