@@ -7,6 +7,7 @@ Registered with the ``landscape`` command through the ``landscape.commands`` ent
 from __future__ import annotations
 
 import json
+from pathlib import Path
 from typing import Any
 
 import click
@@ -202,3 +203,36 @@ def review_create_command(review_id: int, org_name: str, org_type: str, region: 
     organisation = Organisation(key=key, name=org_name, type=org_type, region=region,
                                 nation=nation_of(region) if region else None)
     _decide(database_url, review_id, "create", reviewer, organisation)
+
+
+@network_group.command("load")
+@click.argument("files", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--only", is_flag=True, help="Load only FILES with the registry, not the "
+              "shipped 2022 dataset.")
+@_database_option
+def load_command(files: tuple[Path, ...], only: bool, database_url: str | None) -> None:
+    """Load the landscape into the store: the registry, the 2022 dataset and FILES.
+
+    FILES are landscape data files in the format of survey/data/landscape/README.md. Every
+    file is checked first: any problem is reported with file:line and nothing is loaded.
+    Reviewers' decisions already in the store are kept; partners named in stored survey
+    answers are then resolved into the landscape again.
+    """
+    from survey.landscape.dataset import dataset_dir, load_dataset
+    from survey.store import Store
+    from survey.store.landscape import save_landscape
+    from survey.store.partners import import_partner_answers
+
+    missing = [str(f) for f in files if not f.is_file()]
+    if missing:
+        raise LandscapeError.of("L102", f"no such file: {', '.join(missing)}")
+    shipped = [] if only else sorted(dataset_dir().glob("*.yaml"))
+    data = load_dataset([*shipped, *files])
+    with Store.open(database_url) as store:
+        counts = save_landscape(store, data)
+        partners = import_partner_answers(store)
+    click.echo(f"Loaded {counts.organisations} organisations ({counts.aliases} aliases), "
+               f"{counts.partnerships} partnerships, {counts.themes} themes, "
+               f"{counts.barriers} barriers into {store.url}")
+    click.echo(f"  partners named in survey answers: {partners.linked} linked, "
+               f"{partners.queued} queued for review, {partners.new} new")

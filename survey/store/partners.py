@@ -135,7 +135,8 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
         Default: a resolver over the stored landscape (its reviewer aliases included).
     barriers : mapping, optional
         Response id -> coded barrier codes of its challenge text, linked to the response
-        and to its partnership.
+        and to its partnership; when given, they replace the stored answer-barrier links
+        (when not, those links are kept).
     """
     landscape = load_landscape(store)
     resolver = resolver or Resolver(landscape.organisations)
@@ -230,7 +231,8 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
         keys = [p.key for p in partnerships] + [f"{_PREFIX}{rid}" for rid in answers_by_response]
         s.execute(delete(LandscapePartnership).where(LandscapePartnership.key.in_(keys)))
         s.execute(delete(LandscapeLink).where(LandscapeLink.subject.in_(keys)))
-        s.execute(delete(LandscapeLink).where(LandscapeLink.relation == "answer_barrier"))
+        if barriers is not None:  # given: they replace the coded answers' links
+            s.execute(delete(LandscapeLink).where(LandscapeLink.relation == "answer_barrier"))
         insert_partnerships(s, partnerships)
         if answer_links:
             s.execute(insert(LandscapeLink), answer_links)

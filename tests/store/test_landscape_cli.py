@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from cli_assert import no_traceback
 from click.testing import CliRunner
@@ -52,9 +53,19 @@ def test_demo_loads_the_landscape_and_reruns_cleanly(store_url: str) -> None:
     assert result.exit_code == 0, result.output
     assert "The University of Sheffield [university-of-sheffield]" in result.output
     assert "sheffield university" in result.output and "landscape in" in result.output
+    # A decision re-links the survey's partners and keeps the coded answers' barriers.
+    result = runner.invoke(main, ["network", "review", "accept", str(queue[0].id),
+                                  "--reviewer", "Siân", "--database", store_url])
+    assert result.exit_code == 0, result.output
+    with Store.open(store_url) as store:
+        after = load_landscape(store)
+        assert len(pending_reviews(store)) == len(queue) - 1
+    assert after.answer_barriers == data.answer_barriers
+    assert queue[0].text in {a.text for o in after.organisations for a in o.aliases
+                             if a.provenance.kind == "reviewer"}
 
 
-def test_resolve_command_output_and_bad_input(tmp_path: object) -> None:
+def test_resolve_command_output_and_bad_input(tmp_path: Path) -> None:
     runner = CliRunner()
     missing = "sqlite:////nonexistent-folder-for-test/none.db"
     result = runner.invoke(main, ["network", "resolve", "Wrexham Glyndŵr University",
@@ -125,3 +136,31 @@ def test_review_decisions_are_stored_and_never_asked_twice(store_url: str) -> No
         assert resolver.resolve("sheffield hallam").key == "hallam"
         assert resolver.resolve("Sheff Research Hub").key == rejected[0].key
         assert import_partner_answers(store).queued == 0
+
+
+def test_load_command_refuses_a_malformed_file_and_loads_nothing(store_url: str,
+                                                                  tmp_path: Path) -> None:
+    bad = tmp_path / "extra.yaml"
+    bad.write_text("dataset: landscape_2022\n"
+                   "partnerships:\n"
+                   "  - key: new-tie\n"
+                   "    name: A tie\n"
+                   "    kind: joint_post\n"
+                   "    members: [wrexham-university, nowhere-council]\n"
+                   "    sources: ['3.37']\n", encoding="utf-8")
+    runner = CliRunner()
+    result = runner.invoke(main, ["network", "load", str(bad), "--database", store_url])
+    assert result.exit_code == 2 and no_traceback(result)
+    assert f"{bad}:6" in result.output and "L105" in result.output
+    with Store.open(store_url) as store:
+        assert load_landscape(store).organisations == ()  # nothing loaded
+    bad.write_text(bad.read_text(encoding="utf-8").replace("nowhere-council",
+                                                           "wrexham-county-borough-council"),
+                   encoding="utf-8")
+    result = runner.invoke(main, ["network", "load", str(bad), "--database", store_url])
+    assert result.exit_code == 0, result.output
+    with Store.open(store_url) as store:
+        data = load_landscape(store)
+    tie = next(p for p in data.partnerships if p.key == "new-tie")
+    assert tie.members == ("wrexham-university", "wrexham-county-borough-council")
+    assert any(p.key == "wmredi" for p in data.partnerships)  # the shipped dataset too
