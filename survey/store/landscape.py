@@ -504,7 +504,12 @@ def decide_review(store: Store, review_id: int, decision: str, reviewer: str, *,
             if row.candidate_key is None:
                 raise LandscapeError.of("L112", f"item {review_id} has no candidate to accept")
             key = row.candidate_key
-            insert_alias(session, key, alias)
+            if not insert_alias(session, key, alias):
+                # Already an alias (e.g. a possibly ambiguous registry synonym): the
+                # reviewer's decision now stands behind it.
+                session.execute(update(LandscapeAlias).where(
+                    LandscapeAlias.organisation_key == key, LandscapeAlias.text == row.text
+                ).values(**_prov_columns(provenance)))
         else:
             if decision == "create":
                 if organisation is None:

@@ -125,3 +125,23 @@ def test_review_decisions_are_aliases_and_survive_a_reload(store: Store) -> None
     assert alias.provenance.recorded_at is not None
     new = loaded[rejected.organisation_key or ""]
     assert (new.name, new.resolved, new.type) == ("Llandudno Research Co-op", False, "unknown")
+
+
+def test_accepting_a_name_that_is_already_an_alias_records_the_reviewer(store: Store) -> None:
+    # 'UEA' is a registry synonym marked possibly ambiguous: it goes to review, and once a
+    # reviewer accepts it, it links without asking again.
+    from survey.landscape.resolver import Resolver
+
+    unsafe = Provenance("registry", "DfE list", "suggestion synonym")
+    save_landscape(store, LandscapeData((Organisation(
+        "uea", "University of East Anglia", "university", aliases=(Alias("UEA", unsafe),),
+        provenance=(REGISTRY,)),), ()))
+    assert Resolver(load_landscape(store).organisations).resolve("UEA").outcome == "review"
+    item = queue_review(store, "UEA", "uea", 100.0, Provenance("survey_response", "response x"))
+    decide_review(store, item.id, "accept", "Siân")
+    (org,) = load_landscape(store).organisations
+    (alias,) = org.aliases
+    assert (alias.text, alias.provenance.kind, alias.provenance.recorded_by) == (
+        "UEA", "reviewer", "Siân")
+    result = Resolver([org]).resolve("UEA")
+    assert (result.outcome, result.key) == ("alias", "uea")
