@@ -34,6 +34,7 @@ _format_option = click.option("--format", "fmt", type=click.Choice(["text", "jso
 
 def _stored_organisations(database_url: str | None) -> tuple[Any, str]:
     """The organisations to resolve against, and where they came from."""
+    # Imported when the command runs: every `landscape` call loads this module.
     from survey.landscape.dataset import load_dataset
     from survey.store import Store
     from survey.store.landscape import load_landscape
@@ -69,6 +70,7 @@ def resolve_command(name: str, fmt: str, database_url: str | None) -> None:
     (settings resolver_auto_link and resolver_review_floor). A name that matches nothing
     closely exits with code 2 and lists the closest names.
     """
+    # Imported when the command runs: every `landscape` call loads this module.
     from survey.landscape.resolver import OUTCOMES, Resolver
 
     organisations, source = _stored_organisations(database_url)
@@ -110,6 +112,7 @@ def review_group() -> None:
 @_database_option
 def review_list_command(show_all: bool, fmt: str, database_url: str | None) -> None:
     """List the names waiting for a reviewer (oldest first)."""
+    # Imported when the command runs: every `landscape` call loads this module.
     from survey.store import Store
     from survey.store.landscape import pending_reviews
 
@@ -135,6 +138,7 @@ def review_list_command(show_all: bool, fmt: str, database_url: str | None) -> N
 
 def _decide(database_url: str | None, review_id: int, decision: str, reviewer: str,
             organisation: Any = None) -> None:
+    # Imported when the command runs: every `landscape` call loads this module.
     from survey.store import Store
     from survey.store.landscape import decide_review
     from survey.store.partners import import_partner_answers
@@ -180,8 +184,10 @@ def review_reject_command(review_id: int, reviewer: str, database_url: str | Non
 def review_create_command(review_id: int, org_name: str, org_type: str, region: str | None,
                           reviewer: str, database_url: str | None) -> None:
     """Record the name as a new organisation you describe."""
+    # Imported when the command runs: every `landscape` call loads this module.
     import difflib
 
+    # (as above)
     from survey.instrument.places import NATIONS, REGIONS, nation_of
     from survey.landscape.names import slug
     from survey.landscape.records import ORGANISATION_TYPES, Organisation
@@ -218,6 +224,8 @@ def load_command(files: tuple[Path, ...], only: bool, database_url: str | None) 
     Reviewers' decisions already in the store are kept; partners named in stored survey
     answers are then resolved into the landscape again.
     """
+    # Imported when the command runs: every `landscape` call loads this module.
+    from survey.coding.codebook import load_codebook
     from survey.landscape.dataset import dataset_dir, load_dataset
     from survey.store import Store
     from survey.store.landscape import save_landscape
@@ -227,7 +235,8 @@ def load_command(files: tuple[Path, ...], only: bool, database_url: str | None) 
     if missing:
         raise LandscapeError.of("L102", f"no such file: {', '.join(missing)}")
     shipped = [] if only else sorted(dataset_dir().glob("*.yaml"))
-    data = load_dataset([*shipped, *files])
+    labels = {t.code: t.label for t in load_codebook().themes}
+    data = load_dataset([*shipped, *files], barrier_labels=labels)
     with Store.open(database_url) as store:
         counts = save_landscape(store, data)
         partners = import_partner_answers(store)

@@ -23,13 +23,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from survey.coding.codebook import load_codebook
 from survey.errors import Issue, LandscapeError, Location, issue
 from survey.instrument.places import NATIONS, REGIONS, nation_of
 from survey.instrument.yamlsource import LineDict, load_yaml
@@ -317,41 +316,14 @@ def _partnership(reader: _Reader, entry: LineDict, themes: set[str],
                        provenance=sources), members
 
 
-def load_dataset(paths: Sequence[Path] | None = None, *,
-                 registry: Registry | None = None) -> LandscapeData:
-    """Read, check and merge the dataset files with the registry (all or nothing).
+_Unique = Callable[[str, str, "_Reader", int], bool]
 
-    Parameters
-    ----------
-    paths : sequence of Path, optional
-        The data files; default every ``*.yaml`` in :func:`dataset_dir`.
-    registry : Registry, optional
-        Default: :func:`survey.landscape.registry.load_registry`.
 
-    Raises
-    ------
-    LandscapeError
-        Every problem found, each ``L1xx`` with ``file:line``.
-    """
-    registry = registry or load_registry()
-    files = sorted(paths) if paths is not None else sorted(dataset_dir().glob("*.yaml"))
-    issues: list[Issue] = []
-    documents = [(path, doc) for path in files
-                 if (doc := _read_file(path, issues)) is not None]
-    codebook = load_codebook()
-    labels = {t.code: t.label for t in codebook.themes}
-    theme_list: list[Theme] = []
-    barrier_list: list[Barrier] = []
-    seen: dict[str, str] = {}
-
-    def unique(kind: str, key: str, reader: _Reader, line: int) -> bool:
-        where = seen.get(f"{kind}:{key}")
-        if where is not None:
-            reader.add("L106", f"{kind} '{key}' is given twice (first at {where})", line)
-            return False
-        seen[f"{kind}:{key}"] = f"{reader.file}:{line}"
-        return True
-
+def _read_codes(documents: list[tuple[Path, LineDict]], issues: list[Issue],
+                labels: Mapping[str, str] | None, unique: _Unique
+                ) -> tuple[list[Theme], list[Barrier]]:
+    themes: list[Theme] = []
+    barriers: list[Barrier] = []
     for path, doc in documents:
         reader = _Reader(str(path), issues)
         for entry in _entries(doc, "themes", reader):
@@ -359,20 +331,24 @@ def load_dataset(paths: Sequence[Path] | None = None, *,
                 entry, "label", required=True)
             sources = reader.sources(entry)
             if code and label and unique("theme", code, reader, entry.line):
-                theme_list.append(Theme(code, label, sources))
+                themes.append(Theme(code, label, sources))
         for entry in _entries(doc, "barriers", reader):
-            code = reader.code(entry, "code", labels, required=True)
+            code = (reader.code(entry, "code", labels, required=True) if labels is not None
+                    else reader.text(entry, "code", required=True))
+            label = reader.text(entry, "label", required=labels is None)
             sources = reader.sources(entry)
             if code and unique("barrier", code, reader, entry.line):
-                barrier_list.append(Barrier(code, str(entry.get("label") or labels[code]),
-                                            (*sources, Provenance(
-                                                "report", f"codebook {codebook.ref}"))))
-    themes = {t.code for t in theme_list}
-    barriers = {b.code for b in barrier_list}
+                shown = labels[code] if labels is not None else label
+                barriers.append(Barrier(code, shown or code, (*sources, Provenance(
+                    "report", "barrier codebook instruments/codebooks/barriers.yaml"))))
+    return themes, barriers
+
+
+def _read_organisations(documents: list[tuple[Path, LineDict]], issues: list[Issue],
+                        registry: Registry, themes: set[str], barriers: set[str],
+                        unique: _Unique) -> dict[str, Organisation]:
     organisations: dict[str, Organisation] = dict(registry.by_key)
     replaced: set[str] = set()
-    members_at: list[tuple[_Reader, LineDict, list[str]]] = []
-    partnerships: list[Partnership] = []
     for path, doc in documents:
         reader = _Reader(str(path), issues)
         for entry in _entries(doc, "organisations", reader):
@@ -389,6 +365,18 @@ def load_dataset(paths: Sequence[Path] | None = None, *,
             organisations[org.key] = org
     for key in replaced:
         organisations.pop(key, None)
+    for org in organisations.values():
+        part_of = org.identifiers.get("part_of")
+        if part_of and part_of not in organisations:
+            issues.append(issue("L105", f"{org.key}: part_of '{part_of}' is not an "
+                                "organisation key"))
+    return organisations
+
+
+def _read_partnerships(documents: list[tuple[Path, LineDict]], issues: list[Issue],
+                       organisations: Mapping[str, Organisation], themes: set[str],
+                       barriers: set[str], unique: _Unique) -> list[Partnership]:
+    partnerships: list[Partnership] = []
     for path, doc in documents:
         reader = _Reader(str(path), issues)
         for entry in _entries(doc, "partnerships", reader):
@@ -396,17 +384,55 @@ def load_dataset(paths: Sequence[Path] | None = None, *,
             if made is None or not unique("partnership", made[0].key, reader, entry.line):
                 continue
             partnerships.append(made[0])
-            members_at.append((reader, entry, made[1]))
-    for reader, entry, members in members_at:
-        for member in members:
-            if member not in organisations:
-                reader.add("L105", f"member '{member}' is not an organisation key; closest: "
-                           f"{_closest(member, organisations)}", entry.line_of("members"))
-    for org in organisations.values():
-        part_of = org.identifiers.get("part_of")
-        if part_of and part_of not in organisations:
-            issues.append(issue("L105", f"{org.key}: part_of '{part_of}' is not an "
-                                "organisation key"))
+            for member in made[1]:
+                if member not in organisations:
+                    reader.add("L105", f"member '{member}' is not an organisation key; "
+                               f"closest: {_closest(member, organisations)}",
+                               entry.line_of("members"))
+    return partnerships
+
+
+def load_dataset(paths: Sequence[Path] | None = None, *, registry: Registry | None = None,
+                 barrier_labels: Mapping[str, str] | None = None) -> LandscapeData:
+    """Read, check and merge the dataset files with the registry (all or nothing).
+
+    Parameters
+    ----------
+    paths : sequence of Path, optional
+        The data files; default every ``*.yaml`` in :func:`dataset_dir`.
+    registry : Registry, optional
+        Default: :func:`survey.landscape.registry.load_registry`.
+    barrier_labels : mapping, optional
+        The barrier codebook's codes and labels: barrier codes must be among them and
+        their labels are used (callers above ``survey.coding`` pass them). Without it,
+        the files' own labels are used.
+
+    Raises
+    ------
+    LandscapeError
+        Every problem found, each ``L1xx`` with ``file:line``.
+    """
+    registry = registry or load_registry()
+    files = sorted(paths) if paths is not None else sorted(dataset_dir().glob("*.yaml"))
+    issues: list[Issue] = []
+    documents = [(path, doc) for path in files
+                 if (doc := _read_file(path, issues)) is not None]
+    seen: dict[str, str] = {}
+
+    def unique(kind: str, key: str, reader: _Reader, line: int) -> bool:
+        where = seen.get(f"{kind}:{key}")
+        if where is not None:
+            reader.add("L106", f"{kind} '{key}' is given twice (first at {where})", line)
+            return False
+        seen[f"{kind}:{key}"] = f"{reader.file}:{line}"
+        return True
+
+    theme_list, barrier_list = _read_codes(documents, issues, barrier_labels, unique)
+    themes = {t.code for t in theme_list}
+    barriers = {b.code for b in barrier_list}
+    organisations = _read_organisations(documents, issues, registry, themes, barriers, unique)
+    partnerships = _read_partnerships(documents, issues, organisations, themes, barriers,
+                                      unique)
     if issues:
         raise LandscapeError(issues)
     return LandscapeData(tuple(sorted(organisations.values(), key=lambda o: o.key)),

@@ -439,12 +439,14 @@ def load_landscape_demo(store: Store) -> tuple[int, int, int, int]:
     """
     # Imported here: the landscape loader reads the registries and the barrier codebook,
     # which only the demo (not every caller of this module) needs.
+    from survey.coding.codebook import load_codebook
     from survey.landscape.dataset import load_dataset
     from survey.store.codings import codings_frame
     from survey.store.landscape import load_landscape, pending_reviews, save_landscape
     from survey.store.partners import import_partner_answers
 
-    save_landscape(store, load_dataset())
+    labels = {t.code: t.label for t in load_codebook().themes}
+    save_landscape(store, load_dataset(barrier_labels=labels))
     coded = codings_frame(store)
     applied = coded[coded["applied"]] if not coded.empty else coded
     barriers = {str(rid): tuple(str(t) for t in group["theme"])

@@ -25,6 +25,7 @@ Coded barriers of the response's challenge text (when given) are linked to the r
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
@@ -148,8 +149,7 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
     new_aliases: list[tuple[str, Alias]] = []
     reviews: list[tuple[str, str | None, float, Provenance]] = []
     partnerships: list[Partnership] = []
-    answer_links: list[dict[str, object]] = []
-    linked = queued = new = 0
+    outcomes: Counter[str] = Counter()
     results: list[tuple[str, str, Resolution]] = []
     answers_by_response = _answers(store)
 
@@ -159,6 +159,20 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
             new_orgs.append(org)
             resolver.add(org.key, text, name=org.name)
         return org.key
+
+    def partner(result: Resolution, text: str, provenance: Provenance) -> str | None:
+        """The member a partner name adds (None while it waits for review)."""
+        if result.linked and result.key:
+            if (result.key, text) not in aliases:
+                aliases.add((result.key, text))
+                new_aliases.append((result.key, Alias(text, replace(
+                    provenance, detail=f"{provenance.detail}; {result.reason}"))))
+                resolver.add(result.key, text)
+            return result.key
+        if result.outcome == "review":
+            reviews.append((text, result.key, result.score, provenance))
+            return None
+        return organisation(_unresolved(text, provenance), text)
 
     for rid, (synthetic, answers) in answers_by_response.items():
         kind_of_source = "synthetic" if synthetic else "survey_response"
@@ -182,36 +196,44 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
                                     f"answer to {question}{label}")
             result = resolver.resolve(text)
             results.append((rid, question, result))
-            if result.linked and result.key:
-                linked += 1
-                if (result.key, text) not in aliases:
-                    aliases.add((result.key, text))
-                    new_aliases.append((result.key, Alias(text, replace(
-                        provenance, detail=f"{provenance.detail}; {result.reason}"))))
-                    resolver.add(result.key, text)
-                members.append(result.key)
-            elif result.outcome == "review":
-                queued += 1
-                reviews.append((text, result.key, result.score, provenance))
-            else:
-                new += 1
-                members.append(organisation(_unresolved(text, provenance), text))
+            outcomes[result.outcome if result.outcome in ("review", "new") else "linked"] += 1
+            member = partner(result, text, provenance)
+            if member:
+                members.append(member)
         members = list(dict.fromkeys(members))
         coded = tuple(c for c in (barriers or {}).get(rid, ()) if c in barrier_codes)
-        if len(members) < 2:
-            continue
-        formality = str(answers.get("formality") or "")
-        chosen = answers.get("themes")
-        assumed = "" if formality in PARTNERSHIP_KINDS else " (not answered: episodic assumed)"
-        partnerships.append(Partnership(
-            key=f"{_PREFIX}{rid}", name=f"Partnership reported in response {rid}{label}",
-            kind=formality if formality in PARTNERSHIP_KINDS else "episodic",
-            members=tuple(members),
-            themes=tuple(t for t in (chosen if isinstance(chosen, list) else []) if t in themes),
-            barriers=coded,
-            provenance=(Provenance(kind_of_source, f"response {rid}",
-                                   f"partners named in the survey{label}; kind from "
-                                   f"'formality'{assumed}"),)))
+        if len(members) >= 2:
+            partnerships.append(_partnership(rid, answers, tuple(members), coded, themes,
+                                             kind_of_source, label))
+    _write(store, barriers, barrier_codes, new_orgs, new_aliases, reviews, partnerships,
+           [f"{_PREFIX}{rid}" for rid in answers_by_response])
+    return PartnerImport(len(answers_by_response), len(partnerships), outcomes["linked"],
+                         outcomes["review"], outcomes["new"], tuple(results))
+
+
+def _partnership(rid: str, answers: Mapping[str, object], members: tuple[str, ...],
+                 coded: tuple[str, ...], themes: set[str], kind_of_source: str,
+                 label: str) -> Partnership:
+    formality = str(answers.get("formality") or "")
+    chosen = answers.get("themes")
+    assumed = "" if formality in PARTNERSHIP_KINDS else " (not answered: episodic assumed)"
+    return Partnership(
+        key=f"{_PREFIX}{rid}", name=f"Partnership reported in response {rid}{label}",
+        kind=formality if formality in PARTNERSHIP_KINDS else "episodic", members=members,
+        themes=tuple(t for t in (chosen if isinstance(chosen, list) else []) if t in themes),
+        barriers=coded,
+        provenance=(Provenance(kind_of_source, f"response {rid}",
+                               f"partners named in the survey{label}; kind from "
+                               f"'formality'{assumed}"),))
+
+
+def _write(store: Store, barriers: Mapping[str, tuple[str, ...]] | None,
+           barrier_codes: set[str], new_orgs: list[Organisation],
+           new_aliases: list[tuple[str, Alias]],
+           reviews: list[tuple[str, str | None, float, Provenance]],
+           partnerships: list[Partnership], response_keys: list[str]) -> None:
+    """Write one import in one transaction."""
+    answer_links: list[dict[str, object]] = []
     # Every coded answer, whether or not it names a partner (the co-occurrence network).
     synthetic_ids = _demo_ids(store)
     for rid, codes in sorted((barriers or {}).items()):
@@ -228,7 +250,7 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
         for review in reviews:
             queue_in(s, *review)
         # A response's earlier partnership (and coded links) are replaced.
-        keys = [p.key for p in partnerships] + [f"{_PREFIX}{rid}" for rid in answers_by_response]
+        keys = [p.key for p in partnerships] + response_keys
         s.execute(delete(LandscapePartnership).where(LandscapePartnership.key.in_(keys)))
         s.execute(delete(LandscapeLink).where(LandscapeLink.subject.in_(keys)))
         if barriers is not None:  # given: they replace the coded answers' links
@@ -236,5 +258,3 @@ def import_partner_answers(store: Store, resolver: Resolver | None = None,
         insert_partnerships(s, partnerships)
         if answer_links:
             s.execute(insert(LandscapeLink), answer_links)
-    return PartnerImport(len(answers_by_response), len(partnerships), linked, queued, new,
-                         tuple(results))

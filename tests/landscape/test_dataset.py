@@ -164,3 +164,11 @@ def test_a_file_of_another_kind_is_refused(tmp_path: Path) -> None:
     with pytest.raises(LandscapeError) as caught:
         load_dataset([other])
     assert [i.code for i in caught.value.issues] == ["L102"]
+
+
+def test_the_files_barrier_labels_are_the_codebooks() -> None:
+    from survey.coding.codebook import load_codebook  # tests may read across layers
+
+    labels = {t.code: t.label for t in load_codebook().themes}
+    assert {b.code: b.label for b in load_dataset().barriers} == labels
+    assert load_dataset(barrier_labels=labels).barriers == load_dataset().barriers

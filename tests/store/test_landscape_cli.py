@@ -9,8 +9,8 @@ from cli_assert import no_traceback
 from click.testing import CliRunner
 
 from survey.cli import main
-from survey.demo import load_demo
 from survey.landscape.records import Alias, LandscapeData, Organisation, Provenance
+from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.landscape import load_landscape, pending_reviews, queue_review, save_landscape
 from survey.store.partners import import_partner_answers
