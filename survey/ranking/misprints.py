@@ -48,6 +48,7 @@ recomputed with :func:`~survey.ranking.bands.round_percent`.
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
@@ -206,13 +207,14 @@ def fewest_wrong(
             if (o, b) in free_set:
                 continue
             z = kept[o, b] = model.var(0, 1)
-            runs = {m: _kept_counts(values[o][b], m, precision, rounding) for m in choose}
-            pick = {m: model.var(0, 1 if runs[m] else 0) for m in choose}
+            runs = {m: run for m in choose
+                    if (run := _kept_counts(values[o][b], m, precision, rounding))}
+            pick = {m: model.var(0, 1) for m in runs}
             model.add({**dict.fromkeys(pick.values(), 1), z: -1}, 0, 0)
             for m, w in pick.items():
                 model.add({w: 1, choose[m]: -1}, -np.inf, 0)
-            low = {w: -runs[m][0] for m, w in pick.items() if runs[m]}
-            high = {w: -runs[m][-1] for m, w in pick.items() if runs[m]}
+            low = {w: -runs[m][0] for m, w in pick.items()}
+            high = {w: -runs[m][1] for m, w in pick.items()}
             model.add({**total(o, b), **low}, 0, np.inf)
             model.add({**total(o, b), **high, z: n}, -np.inf, n)
     # Stage 1: the most kept cells. Stage 2, with that many kept: the least largest
@@ -279,10 +281,18 @@ def _spread(model: _Model, first: np.ndarray, kept: dict[tuple[int, int], int],
 
 
 def _kept_counts(printed: Fraction, base: int, precision: int, rounding: str
-                 ) -> tuple[int, ...]:
-    """Counts over ``base`` that print as ``printed`` (a run: rounding is monotone)."""
-    return tuple(c for c in range(base + 1)
-                 if round_percent(c, base, precision, rounding) == printed)
+                 ) -> tuple[int, int] | None:
+    """First and last count over ``base`` that print as ``printed`` (``None``: none do).
+
+    Rounding is monotone in the count, so those counts form a run, found by bisection.
+    """
+    def prints(c: int) -> Fraction:
+        return round_percent(c, base, precision, rounding)
+
+    counts = range(base + 1)
+    first = bisect.bisect_left(counts, printed, key=prints)
+    last = bisect.bisect_right(counts, printed, key=prints) - 1
+    return (first, last) if first <= last else None
 
 
 class _Model:

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import itertools
 import random
+from fractions import Fraction
 
 import numpy as np
 import pytest
 
 from survey.ranking.bands import round_percent
-from survey.ranking.misprints import band_vector, fewest_wrong
+from survey.ranking.misprints import _kept_counts, band_vector, fewest_wrong
 
 Table = tuple[tuple[int, ...], ...]
 WIDTHS = (2, 2)
@@ -212,3 +213,15 @@ def test_hand_worked() -> None:
     assert result.fewest == 2 and len({i for i, _ in result.wrong}) == 1
     assert result.wrong[0][0] in (0, 1, 2)
     assert fewest_wrong([[33, 67]] * 2, 3, [1, 1]).fewest == 2  # columns would sum to 2/3
+
+
+@pytest.mark.parametrize("rounding", ["half-up", "half-even", "down", "up"])
+def test_kept_counts_are_the_run_a_scan_finds(rounding: str) -> None:
+    for base in (1, 7, 17, 35):
+        for precision in (0, 1):
+            for value in [Fraction(v, 10**precision) for v in range(0, 101 * 10**precision,
+                                                                    7)]:
+                scan = [c for c in range(base + 1)
+                        if round_percent(c, base, precision, rounding) == value]
+                expected = (scan[0], scan[-1]) if scan else None
+                assert _kept_counts(value, base, precision, rounding) == expected
