@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -14,7 +15,7 @@ import survey.ranking.audit_models as audit_models_module
 from survey.cli import main
 from survey.ranking.audit_models import audit_models
 from survey.ranking.misprints import SearchLimit, fewest_wrong
-from survey.ranking.published import load_tables
+from survey.ranking.published import load_tables, shipped_path
 
 BANDS = [(1, 2), (3, 4)]
 TABLE_1 = "table_1_local_government"
@@ -134,3 +135,14 @@ def test_an_unsettled_search_is_reported_not_guessed(monkeypatch: pytest.MonkeyP
     verdict = {v.model: v for v in result.verdicts}["per-option"]
     assert verdict.fewest is None and verdict.can is None
     assert "not settled" in verdict.detail and "not settled" in result.to_text()
+
+
+def test_audit_table_cli_names_the_one_altered_cell(tmp_path: Path) -> None:
+    text = shipped_path().read_text(encoding="utf-8")
+    assert text.count("pct: [0, 24, 76]") == 1
+    altered = tmp_path / "altered.yaml"
+    altered.write_text(text.replace("pct: [0, 24, 76]", "pct: [3, 24, 76]"), encoding="utf-8")
+    result = CliRunner().invoke(main, ["audit-table", str(altered), "--table", TABLE_2])
+    assert result.exit_code == 0, result.output
+    assert "At least 1 of the 27 printed cells must be wrong" in result.output
+    assert "analysis_tools (1-3): printed 3%, the table has 0/17" in result.output
