@@ -61,7 +61,7 @@ from survey.errors import Issue, LandscapeError, Location, issue
 from survey.files import defuse_cell, staged_file
 from survey.instrument.logic import evaluate, parse_expression
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
-from survey.instrument.places import REGIONS, nation_of
+from survey.instrument.places import nation_of, own_region
 from survey.ranking.layouts import LAYOUTS, read_rankings_rows
 from survey.store.engine import Store
 from survey.store.import_cells import (
@@ -484,10 +484,7 @@ def _attributes(row: list[str], plan: ColumnPlan, answers: Mapping[str, Any],
         values["nation"] = nation_of(values["region"])
     nation = values["nation"]
     if nation is not None and values["region"] is None:
-        # A nation without ITL1 subdivisions is its own region (as in the frame).
-        own = [p.code for p in REGIONS if p.nation == nation]
-        if len(own) == 1:
-            values["region"] = own[0]
+        values["region"] = own_region(nation)  # as in the frame import
     return values if any(values.values()) else None
 
 

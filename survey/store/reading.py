@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import Connection, or_, select
 
-from survey.instrument.places import REGIONS
+from survey.instrument.places import own_region
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.models import Answer, InstrumentVersionRow, RankingAnswer, Respondent, Response
@@ -110,11 +110,6 @@ def _option_order(store: Store, question_code: str, instrument: str | None) -> l
 
 #: The respondent profile fields: from the frame record, else the response's own answers.
 PROFILE_FIELDS: tuple[str, ...] = ("nation", "region", "organisation_type")
-# A nation with exactly one ITL1 region (Wales, Scotland, Northern Ireland) is its own region.
-_ONLY_REGION: dict[str, str] = {
-    nation: codes[0] for nation, codes in (
-        (n, [r.code for r in REGIONS if r.nation == n]) for n in {r.nation for r in REGIONS})
-    if len(codes) == 1}
 
 
 def resolve_profiles(conn: Connection, profiles: pd.DataFrame,
@@ -158,8 +153,9 @@ def resolve_profiles(conn: Connection, profiles: pd.DataFrame,
         for field in wide.columns:
             fallback = wide[field].reindex(out.index).astype(object)
             out[field] = out[field].where(out[field].map(_is_code), fallback)
-    own_region = out["nation"].map(lambda n: _ONLY_REGION.get(n) if _is_code(n) else None)
-    out["region"] = out["region"].where(out["region"].map(_is_code), own_region)
+    # A nation with one ITL1 region (Wales, Scotland, Northern Ireland) is its own region.
+    regions = out["nation"].map(lambda n: own_region(n) if _is_code(n) else None)
+    out["region"] = out["region"].where(out["region"].map(_is_code), regions)
     for field in PROFILE_FIELDS:
         out[field] = out[field].map(lambda v: v if _is_code(v) else None).astype(object)
     return out
