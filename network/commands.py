@@ -12,6 +12,7 @@ from typing import Any
 
 import click
 
+from network.analysis_commands import export_command, match_command, metrics_command
 from survey.errors import LandscapeError
 
 __all__ = ["network_group"]
@@ -20,6 +21,11 @@ __all__ = ["network_group"]
 @click.group("network")
 def network_group() -> None:
     """The partnership network: organisations, partnerships, themes and barriers."""
+
+
+network_group.add_command(metrics_command)
+network_group.add_command(match_command)
+network_group.add_command(export_command)
 
 
 # -- resolve and review: typed names -> canonical organisations ------------------------------

@@ -1,35 +1,24 @@
 """Turning what a person typed into a region, nation, organisation type or organisation.
 
-Each function accepts a code, an English (or Welsh) name, or an alias, ignoring case,
-punctuation and spacing; anything else is a :class:`LandscapeError` (``N161``–``N163``)
+Each function accepts a code, an English (or Welsh) name, or an alias, compared in the
+form :func:`survey.landscape.names.normalise` gives (case, accents, punctuation, "The",
+"&", Welsh words); anything else is a :class:`LandscapeError` (``N161``–``N163``)
 listing the closest valid names, never a guess.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
 from collections.abc import Iterable
 
 import networkx as nx
 
 from survey.errors import LandscapeError
 from survey.instrument.places import NATIONS, REGIONS, Place
+from survey.landscape.names import normalise
 from survey.landscape.records import ORGANISATION_TYPES, LandscapeData
 
-__all__ = ["nation_code", "normalise", "organisation_key", "region_code", "type_codes"]
-
-
-def normalise(text: str) -> str:
-    """Lower case, ``&`` as ``and``, punctuation and repeated spaces removed.
-
-    Examples
-    --------
-    >>> normalise("  Yorkshire & The  Humber ")
-    'yorkshire and the humber'
-    """
-    text = str(text).casefold().replace("&", " and ").replace("_", " ")
-    return " ".join(re.sub(r"[^\w\s]", " ", text).split())
+__all__ = ["nation_code", "organisation_key", "region_code", "type_codes"]
 
 
 def _closest(text: str, names: Iterable[str], n: int = 3) -> str:

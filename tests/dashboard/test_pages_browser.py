@@ -71,7 +71,7 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
     legend = driver.find_element(By.CSS_SELECTOR, "fieldset.choice-buttons legend")
     assert legend.text == "Group by"
     nav = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
-    assert nav == ["Priorities", "Fieldwork monitor", "Barriers", "Compare"]
+    assert nav == ["Priorities", "Fieldwork monitor", "Barriers", "Compare", "Network"]
     driver.set_window_size(1280, 3200)
     screenshot = tmp_path / "priorities.png"
     driver.save_screenshot(str(screenshot))

@@ -62,7 +62,8 @@ def test_unknown_explorer_addresses_answer_404(client, path: str) -> None:  # ty
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/", "/priorities", "/compare", "/monitor", "/barriers"])
+@pytest.mark.parametrize("path", ["/", "/priorities", "/compare", "/monitor", "/barriers",
+                                  "/network"])
 def test_known_pages_answer_200(client, path: str) -> None:  # type: ignore[no-untyped-def]
     assert client.get(path).status_code == 200
 
