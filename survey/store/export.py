@@ -12,8 +12,13 @@ Several versions of one instrument in one export are lined up with the
 harmonisation map (``instruments/harmonisation.yaml``, see
 :mod:`survey.instrument.harmonise`): each older version's answers go into the
 columns of the newest version's counterpart questions and options; a question
-with no counterpart keeps a column of its own. Different instruments share a
-column only where they share a question code.
+with no counterpart keeps a column of its own. Different instruments (the mirrored
+local-government and researcher surveys) share a column where they share a
+question and option code; where their codes differ each keeps its own column, so
+every stored answer of every instrument and version is in the default export
+(one table, because analysts compare the instruments side by side; a cell's
+meaning is never changed to fit another instrument's code). An answer no
+current question names still gets a column of its own.
 """
 
 from __future__ import annotations
@@ -66,18 +71,19 @@ def _alignments(versions: dict[tuple[str, str], InstrumentVersion]
     return out
 
 
-def _harmonised_columns(versions: dict[tuple[str, str], InstrumentVersion],
-                        alignments: dict[tuple[str, str], QuestionAlignment | None]
-                        ) -> list[tuple[str, Question]]:
-    """Question columns ``(column name, question)``: the newest version's questions, then
-    any older question with no counterpart there."""
-    seen: dict[str, Question] = {}
+def _harmonised_headers(versions: dict[tuple[str, str], InstrumentVersion],
+                       alignments: dict[tuple[str, str], QuestionAlignment | None]
+                       ) -> list[str]:
+    """Answer column names, in order: each instrument's newest version's columns, then any
+    older question with no counterpart there. Instruments add the columns they do not
+    share, so every instrument's own options keep a column."""
+    seen: dict[str, None] = {}
     for ref, iv in versions.items():
         alignment = alignments[ref]
         for q in iv.questions:
             if alignment is None or alignment.question(q.code) is None:
-                seen.setdefault(q.code, q)
-    return list(seen.items())
+                seen.update(dict.fromkeys(_headers(q.code, q)))
+    return list(seen)
 
 
 def _harmonisation() -> HarmonisationMap:
@@ -129,14 +135,24 @@ def _label(q: Question | None, code: Any) -> Any:
     return option.label.en if option is not None else code
 
 
-def _cells(code: str, q: Question, value: Any, own: Question | None,
-           labels: bool) -> dict[str, Any]:
-    if q.type is QuestionType.RANKING:
-        return {f"{code}.{o}": r for o, r in (value or {}).items()}
+def _cells(code: str, value: Any, shown: Question | None, labels: bool) -> dict[str, Any]:
+    """The cells of one stored answer: ``code`` as lined up, ``shown`` its question."""
+    if isinstance(value, dict):  # a ranking: option -> position
+        return {f"{code}.{o}": r for o, r in value.items()}
     if isinstance(value, list):
-        shown = [_label(own, v) if labels else v for v in value]
-        return {code: ";".join(str(v) for v in shown)}
-    return {code: _label(own, value) if labels else value}
+        shown_values = [_label(shown, v) if labels else v for v in value]
+        return {code: ";".join(str(v) for v in shown_values)}
+    return {code: _label(shown, value) if labels and "." not in code else value}
+
+
+def _with_extras(header: list[str], extras: list[str]) -> list[str]:
+    """``header`` with each extra column after the last column of its question."""
+    out = list(header)
+    for extra in extras:
+        base = extra.partition(".")[0]
+        at = max((i for i, h in enumerate(out) if h.partition(".")[0] == base), default=None)
+        out.insert(len(out) if at is None else at + 1, extra)
+    return out
 
 
 def response_table(store: Store, instrument: str | None = None, *,
@@ -177,36 +193,39 @@ def response_table(store: Store, instrument: str | None = None, *,
     if not responses:
         raise LandscapeError.of("S110", f"no responses{' to ' + instrument if instrument else ''}"
                                 " in the store")
+    # Instruments in name order, each one's versions newest first.
     refs = sorted({(r.Response.instrument, r.Response.version) for r in responses},
-                  key=lambda nv: (nv[0], Version.sort_key(nv[1])), reverse=True)
+                  key=lambda nv: Version.sort_key(nv[1]), reverse=True)
+    refs.sort(key=lambda nv: nv[0])
     versions = {ref: load_recorded_instrument(store, *ref) for ref in refs}
     alignments = _alignments(versions)
-    columns = _harmonised_columns(versions, alignments)
+    columns = _harmonised_headers(versions, alignments)
+    known = set(columns)
+    extras: dict[str, None] = {}
     newest: dict[str, InstrumentVersion] = {}
     for iv in versions.values():  # newest first
         newest.setdefault(iv.instrument, iv)
-    header = list(_META) + [h for code, q in columns for h in _headers(code, q)]
-    index = {h: i for i, h in enumerate(header)}
-    rows: list[list[Any]] = []
-    for resp, nation, region, org_type in responses:
+    cells: list[dict[str, Any]] = []
+    for resp, *_ in responses:
         own = versions[(resp.instrument, resp.version)]
-        row: list[Any] = [resp.id, resp.respondent_id, resp.instrument, resp.version,
-                          resp.content_hash, resp.state, resp.path, resp.started_at,
-                          resp.completed_at, resp.source, resp.source_file, resp.source_row,
-                          nation, region, org_type]
-        row += [None] * (len(header) - len(row))
         alignment = alignments[(resp.instrument, resp.version)]
-        given = _line_up(answers.get(resp.id, {}), alignment)
         shown_in = newest[resp.instrument] if alignment is not None else own
-        for code, q in columns:
-            if code in given:
-                question = shown_in.question(code) or own.question(code)
-                for h, v in _cells(code, q, given[code], question, labels).items():
-                    if h in index:
-                        row[index[h]] = v
-            if f"{code}.other" in given and f"{code}.other" in index:
-                row[index[f"{code}.other"]] = given[f"{code}.other"]
-        rows.append(row)
+        row_cells: dict[str, Any] = {}
+        for code, value in _line_up(answers.get(resp.id, {}), alignment).items():
+            base = code.partition(".")[0]
+            question = shown_in.question(base) or own.question(base)
+            row_cells.update(_cells(code, value, question, labels))
+        # Every stored answer has a column, even one no current question names.
+        extras.update(dict.fromkeys(h for h in row_cells if h not in known))
+        cells.append(row_cells)
+    header = list(_META) + _with_extras(columns, list(extras))
+    answer_columns = header[len(_META):]
+    rows: list[list[Any]] = []
+    for (resp, nation, region, org_type), row_cells in zip(responses, cells, strict=True):
+        rows.append([resp.id, resp.respondent_id, resp.instrument, resp.version,
+                     resp.content_hash, resp.state, resp.path, resp.started_at,
+                     resp.completed_at, resp.source, resp.source_file, resp.source_row,
+                     nation, region, org_type, *(row_cells.get(h) for h in answer_columns)])
     return header, rows
 
 

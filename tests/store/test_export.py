@@ -186,3 +186,56 @@ def test_cli_export_to_a_missing_directory_is_x101(store_url: str, store: Store,
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     assert not out.exists() and not (tmp_path / "nodir").exists()
+
+
+def test_default_export_holds_every_stored_answer_of_every_instrument(
+    store_url: str, tmp_path: Path
+) -> None:
+    """The demo holds two instruments whose ranking options differ in two codes; the
+    default export (no --instrument) must hold every stored answer cell, recounted
+    against the store."""
+    import json
+
+    from sqlalchemy import select
+
+    from survey.demo import load_demo
+    from survey.files import defuse_cell
+    from survey.store.models import Answer, RankingAnswer
+
+    load_demo(store_url)
+    out = tmp_path / "all.csv"
+    result = CliRunner().invoke(main, ["responses", "export", "--format", "csv", "-o",
+                                       str(out), "--database-url", store_url])
+    assert result.exit_code == 0, result.output
+    expected: dict[str, dict[str, str]] = {}
+    with Store.open(store_url) as store, store.session() as s:
+        for rid, code, value in s.execute(select(Answer.response_id, Answer.question_code,
+                                                 Answer.value)):
+            value = json.loads(value)
+            cells = expected.setdefault(rid, {})
+            if isinstance(value, dict):
+                cells.update({f"{code}.{o}": str(r) for o, r in value.items()})
+            elif isinstance(value, list):
+                cells[code] = ";".join(str(v) for v in value)
+            else:
+                cells[code] = str(value)
+        ranks = s.execute(select(RankingAnswer.response_id, RankingAnswer.question_code,
+                                 RankingAnswer.option_code, RankingAnswer.rank)).all()
+    with out.open(encoding="utf-8", newline="") as f:
+        header = next(csv.reader(f))
+    meta = header[:header.index("respondent_organisation_type") + 1]
+    got = {r["response_id"]: {c: v for c, v in r.items() if c not in meta and v != ""}
+           for r in _rows(out)}
+    assert len(got) == 52
+    assert got == {rid: {c: str(defuse_cell(v)) for c, v in cells.items()}
+                   for rid, cells in expected.items()}
+    stored_cells = sum(len(cells) for cells in expected.values())
+    assert sum(len(cells) for cells in got.values()) == stored_cells
+    # Every ranking_answers row is a cell; the two local-government-only options are there.
+    assert len(ranks) == 52 * 9
+    assert all(got[rid][f"{q}.{o}"] == str(rank) for rid, q, o, rank in ranks)
+    lg_only = [c for c in header if c.endswith("_research_institutions")]
+    assert len(lg_only) == 2
+    by_instrument = {r["response_id"]: r["instrument"] for r in _rows(out)}
+    assert sum(1 for rid, cells in got.items() for c in cells if c in lg_only
+               and by_instrument[rid] == "local_government") == 35 * 2
