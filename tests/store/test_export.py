@@ -3,18 +3,23 @@
 from __future__ import annotations
 
 import csv
+import json
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from openpyxl import load_workbook
+from sqlalchemy import select
 from store_helpers import complete_answers, demo_instrument
 
 from survey.cli import main
 from survey.errors import LandscapeError
+from survey.files import defuse_cell
 from survey.instrument import InstrumentVersion
+from survey.reproduce.demo import load_demo
 from survey.store import Store, save_response
 from survey.store.export import export_responses, response_table
+from survey.store.models import Answer, RankingAnswer
 
 
 def _rows(path: Path) -> list[dict[str, str]]:
@@ -194,14 +199,6 @@ def test_default_export_holds_every_stored_answer_of_every_instrument(
     """The demo holds two instruments whose ranking options differ in two codes; the
     default export (no --instrument) must hold every stored answer cell, recounted
     against the store."""
-    import json
-
-    from sqlalchemy import select
-
-    from survey.demo import load_demo
-    from survey.files import defuse_cell
-    from survey.store.models import Answer, RankingAnswer
-
     load_demo(store_url)
     out = tmp_path / "all.csv"
     result = CliRunner().invoke(main, ["responses", "export", "--format", "csv", "-o",
