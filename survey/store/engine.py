@@ -1,6 +1,7 @@
 """Opening the store: engines, SQLite locking, migrations and the schema check.
 
-SQLite (the default) runs in WAL mode with a busy timeout, and every write runs in
+SQLite (the default) runs in WAL mode with ``synchronous=FULL`` (a commit is on disk
+when it returns) and a busy timeout, and every write runs in
 a ``BEGIN IMMEDIATE`` transaction so two writers queue for the lock instead of
 failing half-way. SQLAlchemy's own ``BEGIN`` handling is used (the driver's
 implicit transactions are switched off), following the SQLAlchemy SQLite
@@ -56,7 +57,10 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA secure_delete = ON")
     if cursor.execute("PRAGMA journal_mode").fetchone()[0] != "memory":
         cursor.execute("PRAGMA journal_mode = WAL")
-        cursor.execute("PRAGMA synchronous = NORMAL")
+        # FULL: every commit is fsynced to the write-ahead log before it returns, so a
+        # response confirmed to a respondent survives a power cut. NORMAL would only
+        # keep the database consistent, possibly losing the last commits (RELIABILITY.md).
+        cursor.execute("PRAGMA synchronous = FULL")
     cursor.close()
 
 

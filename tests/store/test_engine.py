@@ -76,6 +76,21 @@ def test_sqlite_uses_wal_busy_timeout_and_begin_immediate_for_writes(tmp_path: P
     store.close()
 
 
+def test_sqlite_commits_are_durable_synchronous_full_with_wal(tmp_path: Path) -> None:
+    """A response confirmed to a respondent must survive a power cut: in WAL mode only
+    synchronous=FULL (2) fsyncs the log at every commit; NORMAL (1) may lose the last
+    commits. Checked on reading and writing connections, and on a new one from the pool."""
+    store = Store.open(f"sqlite:///{tmp_path / 'x.db'}", check=False, create=True)
+    store.upgrade()
+    with store.session() as s:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 2
+    with store.write() as s, store.session() as other:
+        assert s.execute(text("PRAGMA synchronous")).scalar() == 2
+        assert other.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert other.execute(text("PRAGMA synchronous")).scalar() == 2
+    store.close()
+
+
 def test_sqlite_write_rolls_back_whole_transaction(tmp_path: Path) -> None:
     store = Store.open(f"sqlite:///{tmp_path / 'x.db'}", check=False, create=True)
     store.upgrade()
