@@ -32,9 +32,11 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 from survey.answers.problems import Problem
+from survey.instrument.logic import evaluate
 from survey.instrument.logic import is_shown as logic_is_shown
 from survey.instrument.model import InstrumentVersion, Question, QuestionType, RankingRule
 from survey.instrument.places import places_for
@@ -193,12 +195,17 @@ def _number(q: Question, value: Any) -> Problem | None:
     return None
 
 
+@lru_cache(maxsize=8)
+def _place_codes(level: str) -> tuple[str, ...]:
+    return tuple(p.code for p in places_for(level))
+
+
 def _place(q: Question, value: Any) -> Problem | None:
     level = q.place_level or "region"
-    codes = [p.code for p in places_for(level)]
+    codes = _place_codes(level)
     if value not in codes:
         return Problem("not_a_place", q.code, {"value": str(value), "level": level,
-                                               "places": codes})
+                                               "places": list(codes)})
     return None
 
 
@@ -256,6 +263,22 @@ def _key_problem(iv: InstrumentVersion, questions: Mapping[str, Question], key: 
     return check_value(q, value)
 
 
+def _skip_logic(iv: InstrumentVersion, answers: Mapping[str, Any]) -> ShownFn:
+    """:func:`survey.instrument.logic.is_shown` for ``answers``, each path judged once."""
+    paths: dict[str, bool] = {}
+
+    def shown(q: Question, given: Mapping[str, Any]) -> bool:
+        if given is not answers or q.path is None:
+            return logic_is_shown(iv, q, given)
+        if q.path not in paths:
+            path = iv.path(q.path)
+            if path is None:  # not a valid instrument: let is_shown say so (I213)
+                return logic_is_shown(iv, q, given)
+            paths[q.path] = evaluate(path.when, answers)
+        return paths[q.path] and (q.relevant is None or evaluate(q.relevant, answers))
+    return shown
+
+
 def check_answers(
     iv: InstrumentVersion,
     answers: Mapping[str, Any],
@@ -295,7 +318,7 @@ def check_answers(
     if path is not None and iv.paths and iv.path(path) is None:
         problems.append(Problem("unknown_path", None, {
             "path": path, "paths": [p.code for p in iv.paths]}))
-    shown = is_shown or (lambda q, given: logic_is_shown(iv, q, given))
+    shown = is_shown or _skip_logic(iv, answers)
     questions = question_map(iv)
     answered: list[Question] = []
     for key, value in answers.items():
