@@ -385,6 +385,48 @@ def audit_table(
     >>> [v.kind for v in bad.violations]
     ['column', 'column', 'duplicate', 'table']
     """
+    design = _design(pcts, n, bands, precision, rounding, options, name)
+    printed, n, bands = design.printed, design.n, design.bands
+    precision, rounding = design.precision, design.rounding
+    feasible = [[_feasible(p, n, precision, rounding) for p in row] for row in printed]
+    violations = [*_cell_violations(design, feasible), *_row_violations(design, feasible),
+                  *_column_violations(design, feasible), *_duplicate_violations(design)]
+    widths = [hi - lo + 1 for lo, hi in bands]
+    nearest = nearest_table(printed, n, widths, precision, rounding)
+    table_problem = _table_violation(design, nearest, violations)
+    if table_problem is not None:
+        violations.append(table_problem)
+    denominators = tuple(
+        tuple(m for m in range(1, n + 1) if _row_possible(row, m, precision, rounding))
+        for row in printed)
+    return AuditReport(
+        table=design.name, n=n, bands=bands, options=tuple(design.options),
+        printed=tuple(tuple(row) for row in printed), precision=precision, rounding=rounding,
+        feasible_counts=tuple(tuple(row) for row in feasible),
+        violations=tuple(violations), nearest=nearest, row_denominators=denominators,
+        labels=design.labels,
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class _Design:
+    """A printed table with the design it claims, ready to audit."""
+
+    name: str
+    printed: list[list[Fraction]]
+    n: int
+    bands: tuple[tuple[int, int], ...]
+    precision: int
+    rounding: str
+    options: list[str]
+    wordings: list[str]
+    labels: dict[str, str]
+
+
+def _design(pcts: PublishedTable | Sequence[Sequence[Number]], n: int | None,
+            bands: Sequence[tuple[int, int]] | None, precision: int | None,
+            rounding: str | None, options: Sequence[str] | None, name: str) -> _Design:
+    """The table and its design, from a PublishedTable or bare rows (see audit_table)."""
     labels: dict[str, str] = {}
     if isinstance(pcts, PublishedTable):
         table = pcts
@@ -418,96 +460,113 @@ def audit_table(
     if any(len(row) != len(bands) for row in printed):
         raise LandscapeError.of("A112", f"every row needs {len(bands)} values, one per band",
                                 Location(file=name))
-    widths = [hi - lo + 1 for lo, hi in bands]
-    unit = Fraction(1, 10**precision)
-    violations: list[Violation] = []
+    return _Design(name, printed, n, bands, precision, rounding, option_names, wordings,
+                   labels)
 
-    feasible = [[_feasible(p, n, precision, rounding) for p in row] for row in printed]
-    for i, option in enumerate(option_names):
-        for j, band in enumerate(bands):
-            if not feasible[i][j]:
-                p = printed[i][j]
-                below = max((c for c in range(n + 1)
-                             if round_percent(c, n, precision, rounding) < p), default=None)
-                near = [f"{c}/{n} = {float(Fraction(100 * c, n)):.2f}%"
-                        for c in (below, None if below is None else below + 1)
-                        if c is not None and c <= n]
-                violations.append(Violation(
-                    "cell", f"{_fmt(p)}% is not c/{n} for any whole c at this precision "
-                    f"(nearest: {' and '.join(near)})", option, band_label(band)))
 
-    for i, option in enumerate(option_names):
-        total = sum(printed[i], Fraction(0))
-        window = _window(Fraction(100), len(bands), unit, rounding)
+def _cell_violations(d: _Design, feasible: list[list[tuple[int, ...]]]) -> list[Violation]:
+    """Printed values that are c/n for no whole c."""
+    found = []
+    for i, option in enumerate(d.options):
+        for j, band in enumerate(d.bands):
+            if feasible[i][j]:
+                continue
+            p = d.printed[i][j]
+            below = max((c for c in range(d.n + 1)
+                         if round_percent(c, d.n, d.precision, d.rounding) < p), default=None)
+            near = [f"{c}/{d.n} = {float(Fraction(100 * c, d.n)):.2f}%"
+                    for c in (below, None if below is None else below + 1)
+                    if c is not None and c <= d.n]
+            found.append(Violation(
+                "cell", f"{_fmt(p)}% is not c/{d.n} for any whole c at this precision "
+                f"(nearest: {' and '.join(near)})", option, band_label(band)))
+    return found
+
+
+def _row_violations(d: _Design, feasible: list[list[tuple[int, ...]]]) -> list[Violation]:
+    """Rows whose shares cannot be one whole."""
+    found = []
+    unit = Fraction(1, 10**d.precision)
+    for i, option in enumerate(d.options):
+        total = sum(d.printed[i], Fraction(0))
+        window = _window(Fraction(100), len(d.bands), unit, d.rounding)
         if not _inside(total, window):
-            violations.append(Violation(
+            found.append(Violation(
                 "row", f"sums to {_fmt(total)}%, outside the {_fmt(window[0])}-"
-                f"{_fmt(window[1])}% that rounding {len(bands)} shares of one whole can give",
+                f"{_fmt(window[1])}% that rounding {len(d.bands)} shares of one whole can give",
                 option))
-        elif all(feasible[i]) and not (sum(f[0] for f in feasible[i]) <= n
+        elif all(feasible[i]) and not (sum(f[0] for f in feasible[i]) <= d.n
                                        <= sum(f[-1] for f in feasible[i])):
-            violations.append(Violation(
-                "row", f"no counts printing as these values add up to n={n}", option))
+            found.append(Violation(
+                "row", f"no counts printing as these values add up to n={d.n}", option))
+    return found
 
-    for j, band in enumerate(bands):
-        total = sum((printed[i][j] for i in range(k)), Fraction(0))
-        target = Fraction(100 * widths[j])
-        window = _window(target, k, unit, rounding)
+
+def _column_violations(d: _Design, feasible: list[list[tuple[int, ...]]]) -> list[Violation]:
+    """Band columns whose shares cannot add up to the band's width times n."""
+    found = []
+    unit = Fraction(1, 10**d.precision)
+    k = len(d.printed)
+    for j, band in enumerate(d.bands):
+        width = band[1] - band[0] + 1
+        total = sum((d.printed[i][j] for i in range(k)), Fraction(0))
+        target = Fraction(100 * width)
+        window = _window(target, k, unit, d.rounding)
         cells = [feasible[i][j] for i in range(k)]
         if not _inside(total, window):
-            violations.append(Violation(
+            found.append(Violation(
                 "column", f"sums to {_fmt(total)}%, but each respondent puts exactly "
-                f"{widths[j]} option(s) in this band, so it must be {_fmt(target)}% (printed "
+                f"{width} option(s) in this band, so it must be {_fmt(target)}% (printed "
                 f"values may add to {_fmt(window[0])}-{_fmt(window[1])}%); "
                 f"{'excess' if total > target else 'shortfall'} of "
                 f"{_fmt(abs(total - target))} points, about "
-                f"{float(abs(total - target) * n / 100):.1f} placements of an option",
+                f"{float(abs(total - target) * d.n / 100):.1f} placements of an option",
                 band=band_label(band)))
-        elif all(cells) and not (sum(c[0] for c in cells) <= widths[j] * n
+        elif all(cells) and not (sum(c[0] for c in cells) <= width * d.n
                                  <= sum(c[-1] for c in cells)):
-            violations.append(Violation(
+            found.append(Violation(
                 "column", f"no counts printing as these values add up to "
-                f"{widths[j]} x n = {widths[j] * n}", band=band_label(band)))
+                f"{width} x n = {width * d.n}", band=band_label(band)))
+    return found
 
+
+def _duplicate_violations(d: _Design) -> list[Violation]:
+    """Repeated option wordings (errors) and identical rows (warnings)."""
+    found = []
     seen_wording: dict[str, str] = {}
     seen_values: dict[tuple[Fraction, ...], str] = {}
-    for i, option in enumerate(option_names):
-        key = " ".join(wordings[i].casefold().split())
+    for i, option in enumerate(d.options):
+        key = " ".join(d.wordings[i].casefold().split())
         if key in seen_wording:
-            violations.append(Violation(
+            found.append(Violation(
                 "duplicate", f"same option wording as {seen_wording[key]}", option))
         seen_wording.setdefault(key, option)
-        values = tuple(printed[i])
+        values = tuple(d.printed[i])
         if values in seen_values:
-            violations.append(Violation(
+            found.append(Violation(
                 "duplicate", f"identical percentages to {seen_values[values]} in every band "
                 f"({', '.join(_fmt(v) + '%' for v in values)}): possible, but check for a "
                 "copy-paste slip", option, severity="warning"))
         seen_values.setdefault(values, option)
+    return found
 
-    nearest = nearest_table(printed, n, widths, precision, rounding)
-    reprinted = [[round_percent(int(c), n, precision, rounding) for c in row] for row in nearest]
-    if reprinted != printed and not any(v.severity == "error" for v in violations):
-        violations.append(Violation(
+
+def _table_violation(d: _Design, nearest: np.ndarray,
+                     violations: list[Violation]) -> Violation | None:
+    """Whether the table as a whole cannot print as published."""
+    reprinted = [[round_percent(int(c), d.n, d.precision, d.rounding) for c in row]
+                 for row in nearest]
+    if reprinted == d.printed:
+        return None
+    if not any(v.severity == "error" for v in violations):
+        return Violation(
             "table", "every cell, row and column is possible on its own, but no single "
-            "table of counts from complete strict rankings prints as published"))
-    elif reprinted != printed:
-        changed = sum(a != b for ra, rb in zip(reprinted, printed, strict=True)
-                      for a, b in zip(ra, rb, strict=True))
-        violations.append(Violation(
-            "table", f"no complete strict ranking data prints as published; the nearest "
-            f"possible table differs in {changed} cell(s)"))
-
-    denominators = tuple(
-        tuple(m for m in range(1, n + 1) if _row_possible(printed[i], m, precision, rounding))
-        for i in range(k))
-    return AuditReport(
-        table=name, n=n, bands=bands, options=tuple(option_names),
-        printed=tuple(tuple(row) for row in printed), precision=precision, rounding=rounding,
-        feasible_counts=tuple(tuple(row) for row in feasible),
-        violations=tuple(violations), nearest=nearest, row_denominators=denominators,
-        labels=labels,
-    )
+            "table of counts from complete strict rankings prints as published")
+    changed = sum(a != b for ra, rb in zip(reprinted, d.printed, strict=True)
+                  for a, b in zip(ra, rb, strict=True))
+    return Violation(
+        "table", f"no complete strict ranking data prints as published; the nearest "
+        f"possible table differs in {changed} cell(s)")
 
 
 def _row_possible(row: Sequence[Fraction], m: int, precision: int, rounding: str) -> bool:

@@ -167,15 +167,9 @@ def fewest_wrong(
     (2, [[3, 2], [2, 3]])
     """
     k, nb = len(printed), len(widths)
-    if sum(widths) != k:
-        raise ValueError("band widths must add up to the number of options")
-    if base not in ("common", "per-option"):
-        raise ValueError("base must be 'common' or 'per-option'")
+    tops = _checked_tops(k, widths, base, tops)
     values = [[Fraction(str(v)) if isinstance(v, float) else Fraction(v) for v in row]
               for row in printed]
-    tops = sorted(set(tops or [k]))
-    if not all(1 <= t <= k for t in tops):
-        raise ValueError(f"ranking lengths must lie in 1..{k}")
     vectors = [band_vector(t, widths) for t in tops]
     free_set = {(int(i), int(j)) for i, j in free}
     nt = len(tops)
@@ -231,17 +225,8 @@ def fewest_wrong(
     per_type = [np.array([[solution[cell_vars[t][o][b]] for b in range(nb)] for o in range(k)],
                          dtype=np.int64) for t in range(nt)]
     counts = sum(per_type, np.zeros((k, nb), dtype=np.int64))
-    # Check the solution exactly, in integers, rather than trust floating point.
-    good = all(
-        per_type[t].min() >= 0
-        and per_type[t].sum(axis=0).tolist() == [v * respondents[tops[t]] for v in vec]
-        and all(s <= respondents[tops[t]] for s in per_type[t].sum(axis=1))
-        for t, vec in enumerate(vectors))
-    everyone = sum(respondents.values())
-    good = good and (everyone == n if base == "common" else 1 <= everyone <= n)
     bases = tuple(n if base == "common" else int(counts[o].sum()) for o in range(k))
-    if not good or min(bases) < 1:
-        raise RuntimeError("the exact search returned a table the design cannot give")
+    _check_design(per_type, vectors, tops, respondents, bases, n, base)
     reprinted = tuple(tuple(round_percent(int(counts[o, b]), bases[o], precision, rounding)
                             for b in range(nb)) for o in range(k))
     wrong = tuple(cell for cell in kept if reprinted[cell[0]][cell[1]] != values[cell[0]][
@@ -250,6 +235,34 @@ def fewest_wrong(
         raise RuntimeError("the exact search's optimum does not reprint as it claims")
     return Misprints(wrong=wrong, counts=counts, bases=bases, respondents=respondents,
                      reprinted=reprinted, cells=len(kept), free=tuple(sorted(free_set)))
+
+
+def _checked_tops(k: int, widths: Sequence[int], base: str,
+                  tops: Sequence[int] | None) -> list[int]:
+    """The allowed ranking lengths, after checking the arguments of :func:`fewest_wrong`."""
+    if sum(widths) != k:
+        raise ValueError("band widths must add up to the number of options")
+    if base not in ("common", "per-option"):
+        raise ValueError("base must be 'common' or 'per-option'")
+    checked = sorted(set(tops or [k]))
+    if not all(1 <= t <= k for t in checked):
+        raise ValueError(f"ranking lengths must lie in 1..{k}")
+    return checked
+
+
+def _check_design(per_type: list[np.ndarray], vectors: list[tuple[int, ...]], tops: list[int],
+                  respondents: dict[int, int], bases: tuple[int, ...], n: int,
+                  base: str) -> None:
+    """Check the solution exactly, in integers, rather than trust floating point."""
+    good = all(
+        per_type[t].min() >= 0
+        and per_type[t].sum(axis=0).tolist() == [v * respondents[tops[t]] for v in vec]
+        and all(s <= respondents[tops[t]] for s in per_type[t].sum(axis=1))
+        for t, vec in enumerate(vectors))
+    everyone = sum(respondents.values())
+    good = good and (everyone == n if base == "common" else 1 <= everyone <= n)
+    if not good or min(bases) < 1:
+        raise RuntimeError("the exact search returned a table the design cannot give")
 
 
 def _spread(model: _Model, first: np.ndarray, kept: dict[tuple[int, int], int],
