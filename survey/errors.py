@@ -83,6 +83,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     "I109": ("bad code", "Codes are lower_snake_case: a letter, then letters, digits or '_'."),
     "I110": ("unknown instrument or version",
              "Run 'landscape instrument list' to see what exists; write ID@VERSION."),
+    "I111": ("YAML nested too deeply", "Flatten the structure to the depth the message gives "
+             "(an instrument needs fewer than ten levels)."),
+    "I112": ("number too long", "Shorten the number to the length the message gives, or "
+             "quote it to make it text."),
     # -- instrument semantics -------------------------------------------
     "I201": ("duplicate question code", "Give every question a unique code."),
     "I202": ("duplicate option code", "Give every option of a question a unique code."),

@@ -18,6 +18,7 @@ from click.testing import CliRunner, Result
 from survey.cli import main
 from survey.errors import ERRORS
 from survey.instrument.model import text_stamp
+from survey.instrument.yamlsource import MAX_DEPTH
 
 HEAD = """\
 instrument: demo
@@ -117,6 +118,19 @@ ROWS = [
           label: {{en: Why exactly, cy: {{text: Pam, source: {text_stamp('Why')}}}}}
         """, "I205", 15, "why", f"the English now stamps as {text_stamp('Why exactly')}",
         exit_code=0),
+    # Hostile files: without bounds these raised RecursionError and ValueError.
+    Row("YAML nested 5,000 deep", f"""\
+        - code: why
+          type: free_text
+          label: {{en: Why, cy: Pam}}
+          hint: {"[" * 5000 + "]" * 5000}
+        """, "I111", 16, None, f"nested more than {MAX_DEPTH} levels deep"),
+    Row("a 100,000-digit number", f"""\
+        - code: score
+          type: rating
+          label: {{en: Score, cy: Sgôr}}
+          scale: {{min: 1, max: {"9" * 100_000}}}
+        """, "I112", 16, None, "a number 100,000 characters long"),
 ]
 
 

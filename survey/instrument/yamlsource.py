@@ -2,6 +2,13 @@
 
 Error messages must name file:line, so the loader keeps the line of every
 mapping and of every key inside it.
+
+YAML files are input a person writes or is sent, so the reader bounds what it
+builds: mappings and lists nest at most :data:`MAX_DEPTH` deep (``I111``; a
+file nested thousands deep would otherwise exhaust Python's recursion limit)
+and a number is at most :data:`MAX_NUMBER_CHARS` characters long (``I112``;
+Python refuses to convert integers of more than 4,300 digits, and a float that
+long is silently infinite).
 """
 
 from __future__ import annotations
@@ -13,7 +20,14 @@ import yaml
 
 from survey.errors import LandscapeError, Location
 
-__all__ = ["LineDict", "LineList", "load_yaml", "parse_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "LineDict", "LineList", "load_yaml", "parse_yaml"]
+
+#: The deepest nesting of mappings and lists a YAML file may have (the shipped
+#: instruments, codebooks and maps need fewer than ten levels).
+MAX_DEPTH = 32
+
+#: The longest number, in characters, a YAML file may hold.
+MAX_NUMBER_CHARS = 40
 
 
 class LineDict(dict[str, Any]):
@@ -34,7 +48,40 @@ class LineList(list[Any]):
 
 
 class _LineLoader(yaml.SafeLoader):
-    pass
+    """A safe loader that records lines and bounds nesting depth and number size."""
+
+    def __init__(self, stream: str, file: str) -> None:
+        super().__init__(stream)
+        self.file = file
+        self.depth = 0
+
+    def compose_node(self, parent: yaml.Node | None, index: Any) -> yaml.Node | None:
+        if not self.check_event(yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH:
+                line = self.peek_event().start_mark.line + 1
+                raise LandscapeError.of(
+                    "I111", f"a mapping or list is nested more than {MAX_DEPTH} levels deep",
+                    Location(file=self.file, line=line))
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def _bounded_number(construct: Any) -> Any:
+    """A number constructor that first refuses numbers over :data:`MAX_NUMBER_CHARS`."""
+
+    def bounded(loader: _LineLoader, node: yaml.ScalarNode) -> Any:
+        if len(node.value) > MAX_NUMBER_CHARS:
+            raise LandscapeError.of(
+                "I112", f"a number {len(node.value):,} characters long (at most "
+                f"{MAX_NUMBER_CHARS} are allowed)",
+                Location(file=loader.file, line=node.start_mark.line + 1))
+        return construct(loader, node)
+
+    return bounded
 
 
 def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
@@ -65,6 +112,10 @@ def _construct_sequence(loader: _LineLoader, node: yaml.SequenceNode) -> LineLis
 
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
 _LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_SEQUENCE_TAG, _construct_sequence)
+_LineLoader.add_constructor("tag:yaml.org,2002:int",
+                            _bounded_number(yaml.SafeLoader.construct_yaml_int))
+_LineLoader.add_constructor("tag:yaml.org,2002:float",
+                            _bounded_number(yaml.SafeLoader.construct_yaml_float))
 # Keep yes/no/on/off as text: option codes such as `yes` must not become booleans.
 _LineLoader.yaml_implicit_resolvers = {
     first: [(tag, regexp) for tag, regexp in resolvers if tag != "tag:yaml.org,2002:bool"]
@@ -78,9 +129,24 @@ _LineLoader.add_implicit_resolver(
 
 
 def parse_yaml(text: str, file: str = "<string>") -> Any:
-    """Parse YAML text, raising ``I101`` with the file and line on bad syntax."""
+    """Parse YAML text, raising ``I101`` with the file and line on bad syntax.
+
+    Raises
+    ------
+    LandscapeError
+        ``I101`` bad syntax, ``I111`` nested too deep, ``I112`` a number too long.
+
+    Examples
+    --------
+    >>> parse_yaml("a: [1, 2.5, yes]")
+    {'a': [1, 2.5, 'yes']}
+    >>> parse_yaml("a: " + "[" * 40 + "]" * 40, "deep.yaml")
+    Traceback (most recent call last):
+    survey.errors.LandscapeError: deep.yaml:1: error I111 ...
+    """
+    loader = _LineLoader(text, file)
     try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - a SafeLoader subclass
+        return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + 1 if mark is not None else None
@@ -88,6 +154,8 @@ def parse_yaml(text: str, file: str = "<string>") -> Any:
         raise LandscapeError.of("I101", str(detail), Location(file=file, line=line)) from None
     except yaml.YAMLError as exc:
         raise LandscapeError.of("I101", str(exc), Location(file=file)) from None
+    finally:
+        loader.dispose()
 
 
 def load_yaml(path: Path) -> Any:
