@@ -54,3 +54,12 @@ def test_installed_copy_finds_its_instruments(wheel: Path, tmp_path: Path) -> No
     assert module_file.startswith(str(site))
     assert root == str(site / "survey" / "_instruments")
     assert refs == "['local_government', 'researcher']"
+
+
+def test_no_test_reads_the_shared_folder_beside_the_checkout() -> None:
+    """A fresh clone has no ``shared/`` beside it: tests use ``tests/reference/`` instead."""
+    needles = [quote + "sha" + "red" + quote for quote in ("'", chr(34))]  # not spelt out
+    readers = [path.relative_to(ROOT).as_posix() for path in (ROOT / "tests").rglob("*.py")
+               if any(n in path.read_text(encoding="utf-8") for n in needles)]
+    assert readers == [], readers
+    assert (ROOT / "tests" / "reference" / "published_2022.yaml").is_file()

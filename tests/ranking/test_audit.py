@@ -122,10 +122,9 @@ def test_table_2_is_consistent_and_table_1_is_not() -> None:
 
 def test_cli_audit_text_json_and_errors(tmp_path: Path) -> None:
     runner = CliRunner()
-    shared = Path(__file__).resolve().parents[2].parent / "shared" / "reference" / (
-        "published_2022.yaml")
-    args = [str(shared)] if shared.is_file() else []
-    result = runner.invoke(main, ["audit-table", *args, "--table", "table_1_local_government"])
+    reference = Path(__file__).resolve().parents[1] / "reference" / "published_2022.yaml"
+    result = runner.invoke(main, ["audit-table", str(reference),
+                                  "--table", "table_1_local_government"])
     assert result.exit_code == 0, result.output
     assert "Consistent with complete strict rankings: NO" in result.output
     assert "sums to 341%" in result.output
