@@ -11,7 +11,10 @@ headless Chromium that must already be installed: the browser is taken from
 ``BROWSER_PATH`` or found on ``PATH`` (``chromium``, ``chromium-browser``,
 ``google-chrome``...). kaleido is given that path, the plotly.js bundled with
 plotly, and ``mathjax=False``, so nothing is fetched or downloaded; we never
-call ``kaleido.get_chrome``.
+call ``kaleido.get_chrome``. Chromium itself is started with its background
+networking, component updates, sign-in and name resolution off
+(:mod:`survey.export.offline_chromium`), so an export opens no outbound
+connection.
 
 Plotly renders a subset of HTML in text (``<b>``, ``<a href>``, ``<br>``...).
 Labels are attacker input, so ``&``, ``<`` and ``>`` are turned into entities
@@ -183,14 +186,17 @@ def render_image(figure: Any, fmt: str, browser: str | None = None) -> bytes:
         raise LandscapeError.of("X103", "PNG and SVG charts need a Chromium or Chrome browser "
                                 f"and none was found (looked for BROWSER_PATH and "
                                 f"{', '.join(_BROWSER_NAMES)} on PATH)")
-    # plotly and kaleido are heavy; they load only when a chart is drawn.
+    # plotly, kaleido and choreographer are heavy; they load only when a chart is drawn.
     import kaleido
     import plotly
+
+    from survey.export.offline_chromium import OfflineChromium
 
     bundled = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
     options = {"format": fmt, "width": int(figure.layout.width or _WIDTH),
                "height": int(figure.layout.height or 600), "scale": 2 if fmt == "png" else 1}
-    settings = {"path": path, "mathjax": False, "plotlyjs": str(bundled), "timeout": 120}
+    settings = {"path": path, "mathjax": False, "plotlyjs": str(bundled), "timeout": 120,
+                "browser_cls": OfflineChromium}
     try:
         data = kaleido.calc_fig_sync(figure, opts=options, kopts=settings)
     except Exception as exc:  # kaleido/choreographer raise many kinds; all mean "not drawn"
