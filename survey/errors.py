@@ -262,6 +262,16 @@ ERRORS: dict[str, tuple[str, str]] = {
     #    survey/store/analysis.py, survey/store/codings.py) ----------------------------
     "S151": ("store already holds data", "Load the demo into a new database (--database "
              "sqlite:///demo.db), or re-run with --reset to delete everything in this one."),
+    # -- backup and restore (survey/store/backup.py) ------------------------------
+    "S161": ("not a backup file", "Give a file written by 'landscape db backup'."),
+    "S162": ("backup file damaged", "The file was cut short or changed after it was written: "
+             "restore from another copy of the backup; the store was not changed."),
+    "S163": ("backup is newer than this software", "Restore it with the version of "
+             "partnership-landscape that wrote it, or a newer one."),
+    "S164": ("store already holds data", "Restore into a new database (--database-url), or "
+             "re-run with --force to replace everything in this one."),
+    "S165": ("store refused the backup", "Restore into a new database of the kind named in "
+             "the message; the store was not changed."),
     "A171": ("unknown grouping or filter", "Use --by/--where with one of: instrument, version, "
              "nation, region, organisation_type, path; write filters as FIELD=VALUE."),
     "A172": ("no rankings to analyse", "Load responses first (e.g. 'landscape demo'), or widen "

@@ -87,6 +87,44 @@ def db_status_command(database_url: str | None) -> None:
         click.echo("  up to date")
 
 
+@db_group.command("backup")
+@click.argument("backup_file", type=click.Path(dir_okay=False, path_type=Path))
+@_database
+def db_backup_command(backup_file: Path, database_url: str | None) -> None:
+    """Write a backup of the whole store to BACKUP_FILE (safe while `serve` runs).
+
+    The file is one portable SQLite database with a manifest (schema revision,
+    rows and a checksum per table): a backup of either database restores into
+    either. It holds the frame's personal data, so it is readable by you only.
+    """
+    from survey.store.backup import backup_store
+
+    with _open(database_url) as store:
+        summary = backup_store(store, backup_file)
+        click.echo(f"backed up {store.url} (revision {summary.revision}): "
+                   f"{summary.total} rows in {len(summary.rows)} tables -> {backup_file}")
+
+
+@db_group.command("restore")
+@click.argument("backup_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--force", is_flag=True,
+              help="Replace a store that already holds data (everything in it is deleted).")
+@_database
+def db_restore_command(backup_file: Path, force: bool, database_url: str | None) -> None:
+    """Restore the store from BACKUP_FILE, all or nothing.
+
+    A new database is created and migrated first; an older backup is migrated
+    on the way in. A damaged, foreign or newer-schema file is refused, and so is
+    a store that already holds data unless --force is given.
+    """
+    from survey.settings import resolve
+    from survey.store.backup import restore_store
+
+    summary = restore_store(resolve("database_url", database_url), backup_file, force=force)
+    click.echo(f"restored {summary.total} rows in {len(summary.rows)} tables from "
+               f"{backup_file} (revision {summary.revision})")
+
+
 # -- frame -------------------------------------------------------------------------
 
 

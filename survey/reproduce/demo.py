@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, inspect, select, update
+from sqlalchemy import func, select, update
 
 from survey.errors import LandscapeError
 from survey.instrument.logic import is_shown
@@ -339,19 +339,6 @@ def _clear(store: Store) -> None:
             session.execute(table.delete())
 
 
-def _open(url: str | None) -> Store:
-    store = Store.open(url, check=False, create=True)
-    try:
-        if store.status().current is None:
-            with store.engine.connect() as conn:
-                has_tables = bool(inspect(conn).get_table_names())
-            if not has_tables:
-                store.upgrade()
-        store.check()
-    except BaseException:
-        store.close()
-        raise
-    return store
 
 
 def load_demo(url: str | None = None, *, reset: bool = False,
@@ -374,7 +361,7 @@ def load_demo(url: str | None = None, *, reset: bool = False,
     catalogue = Catalogue.default()
     versions = {ref: catalogue.load(ref) for ref in SHIPPED_VERSIONS}
     responses = demo_responses(versions, seed)
-    with _open(url) as store:
+    with Store.open_or_create(url) as store:
         if not _is_empty(store):
             if not (reset or _holds_only_demo(store)):
                 raise LandscapeError.of(

@@ -180,6 +180,27 @@ class Store:
                 raise
         return store
 
+    @classmethod
+    def open_or_create(cls, url: str | None = None) -> Store:
+        """Open the store at ``url``, creating and migrating it first if it is new.
+
+        A missing SQLite file or a database with no tables at all is created and
+        migrated to head; any other database must already be at head
+        (``S101``-``S103``, as :meth:`open`).
+        """
+        store = cls.open(url, check=False, create=True)
+        try:
+            if store.status().current is None:
+                with store.engine.connect() as conn:
+                    has_tables = bool(inspect(conn).get_table_names())
+                if not has_tables:
+                    store.upgrade()
+            store.check()
+        except BaseException:
+            store.close()
+            raise
+        return store
+
     def close(self) -> None:
         """Release every pooled connection."""
         self.engine.dispose()
