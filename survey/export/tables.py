@@ -9,6 +9,12 @@ a formula (starting ``= + - @``, tab or carriage return) get a leading ``'``,
 XLSX cells are stored as strings, never formulas, and control characters that
 XML cannot hold are dropped.
 
+DOCX is laid out for a UK report: an A4 page with 2 cm margins, each table exactly
+the text width with fixed column widths (bands wide enough that their headers
+wrap onto three lines at most, the option labels the rest; the page turns to
+landscape only when the bands cannot fit), the caption kept with its table, rows
+never split across pages and the header rows repeated on each page.
+
 CSV is written as UTF-8 *with* a byte-order mark: without it Excel opens a CSV
 in the legacy ANSI code page and mangles Welsh letters such as ŵ and ŷ.
 """
@@ -200,20 +206,89 @@ def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
     book.save(path)
 
 
+#: DOCX page: A4 with 2 cm margins (UK reports). Portrait, unless the widest table needs
+#: more than the portrait text width for its option column and bands.
+DOCX_PAGE_CM = (21.0, 29.7)
+DOCX_MARGIN_CM = 2.0
+#: A band column this wide holds "Seventh, eighth or ninth most important" on three lines
+#: of :data:`DOCX_HEADER_PT` text; bands narrow to the minimum before the page turns.
+DOCX_BAND_CM = 3.2
+DOCX_MIN_BAND_CM = 2.6
+DOCX_MIN_OPTION_CM = 5.0
+DOCX_HEADER_PT = 8.5
+DOCX_BODY_PT = 10
+
+
+def _docx_page(document: Any, layouts: Sequence[PublishedLayout]) -> int:
+    """Set A4 and the margins (landscape if a table needs it); the text width in twips."""
+    from docx.enum.section import WD_ORIENT
+    from docx.shared import Cm, Emu
+
+    widest = max(len(layout.column_titles) for layout in layouts)
+    short, long = DOCX_PAGE_CM
+    landscape = DOCX_MIN_OPTION_CM + widest * DOCX_MIN_BAND_CM > short - 2 * DOCX_MARGIN_CM
+    section = document.sections[0]
+    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
+    section.page_width, section.page_height = (Cm(long), Cm(short)) if landscape \
+        else (Cm(short), Cm(long))
+    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
+        setattr(section, side, Cm(DOCX_MARGIN_CM))
+    return Emu(section.page_width - section.left_margin - section.right_margin).twips
+
+
+def _docx_widths(text_width: int, bands: int) -> list[int]:
+    """Column widths in twips: the bands as wide as :data:`DOCX_BAND_CM` allows, the option
+    column the rest, adding up to exactly ``text_width``."""
+    from docx.shared import Cm
+
+    band = min(Cm(DOCX_BAND_CM).twips, (text_width - Cm(DOCX_MIN_OPTION_CM).twips) // bands)
+    return [text_width - band * bands] + [band] * bands
+
+
+def _docx_table_width(grid: Any, width: int) -> None:
+    """A fixed table layout ``width`` twips wide (what Word and LibreOffice both honour)."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = grid._tbl.tblPr
+    table_width = properties.find(qn("w:tblW"))
+    if table_width is None:
+        table_width = OxmlElement("w:tblW")
+        properties.append(table_width)
+    table_width.set(qn("w:type"), "dxa")
+    table_width.set(qn("w:w"), str(width))
+
+
+def _docx_row_flags(row: Any, *, header: bool, keep_with_next: bool) -> None:
+    """A row never split across pages; a header row repeated on every page."""
+    from docx.oxml import OxmlElement
+    from docx.oxml.ns import qn
+
+    properties = row._tr.get_or_add_trPr()
+    flags = ["w:cantSplit"] + (["w:tblHeader"] if header else [])
+    for name in flags:
+        flag = OxmlElement(name)
+        flag.set(qn("w:val"), "true")
+        properties.append(flag)
+    for cell in row.cells:
+        for paragraph in cell.paragraphs:
+            paragraph.paragraph_format.keep_with_next = keep_with_next
+
+
 def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
     # The writer's library is heavy; it loads only for this format.
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-    from docx.shared import Cm, Pt
+    from docx.shared import Pt, Twips
 
     document = Document()
+    text_width = _docx_page(document, layouts)
     for index, layout in enumerate(layouts):
         if index:
             document.add_paragraph()
-        document.add_paragraph(layout.title, style="Caption")
+        caption = document.add_paragraph(layout.title, style="Caption")
+        caption.paragraph_format.keep_with_next = True  # never a caption alone at a page foot
         columns = 1 + len(layout.column_titles)
         grid = document.add_table(rows=2 + len(layout.rows), cols=columns)
         grid.style = "Table Grid"
@@ -224,28 +299,31 @@ def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
         titles = ("Option", *layout.column_titles)
         for column, title in enumerate(titles):
             grid.cell(1, column).text = title
-        for header_row in grid.rows[:2]:
-            properties = header_row._tr.get_or_add_trPr()
-            repeat = OxmlElement("w:tblHeader")  # repeat the header on every page
-            repeat.set(qn("w:val"), "true")
-            properties.append(repeat)
-            for cell in header_row.cells:
-                for run in (r for p in cell.paragraphs for r in p.runs):
-                    run.bold = True
         for r, row in enumerate(layout.rows, start=2):
             grid.cell(r, 0).text = row.label
             for column, value in enumerate(row.cells, start=1):
                 cell = grid.cell(r, column)
                 cell.text = layout.cell_text(value)
                 cell.paragraphs[0].alignment = WD_ALIGN_PARAGRAPH.RIGHT
-        # The option labels are long: give them half the page, the bands the rest.
+        for r, table_row in enumerate(grid.rows):
+            header = r < 2
+            # The caption, the header rows and the first option stay on one page.
+            _docx_row_flags(table_row, header=header, keep_with_next=r < 2)
+            for cell in table_row.cells:
+                for run in (run for p in cell.paragraphs for run in p.runs):
+                    run.bold = header
+                    run.font.size = Pt(DOCX_HEADER_PT if header else DOCX_BODY_PT)
+        # Fixed widths inside the margins: the option labels get what the bands leave.
         grid.autofit = False
-        band_width = Cm(8.0 / max(1, columns - 1))
-        for column, grid_column in enumerate(grid.columns):  # the grid, for LibreOffice
-            grid_column.width = Cm(8.0) if column == 0 else band_width
-        for row_cells in grid.rows:  # and each cell, for Word
-            for column, cell in enumerate(row_cells.cells):
-                cell.width = Cm(8.0) if column == 0 else band_width
+        widths = _docx_widths(text_width, columns - 1)
+        _docx_table_width(grid, sum(widths))
+        for grid_column, width in zip(grid.columns, widths, strict=True):  # for LibreOffice
+            grid_column.width = Twips(width)
+        for table_row in grid.rows:  # and each cell, for Word (a merged one spans several)
+            column = 0
+            for tc in table_row._tr.tc_lst:
+                tc.width = Twips(sum(widths[column:column + tc.grid_span]))
+                column += tc.grid_span
         for note in layout.notes:
             paragraph = document.add_paragraph()
             run = paragraph.add_run(note)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import textwrap
 from pathlib import Path
 
 import docx
@@ -281,3 +282,86 @@ def small_data(options: list[str]) -> RankingData:
     frame = pd.DataFrame({o: [i + 1, len(options) - i] for i, o in enumerate(options)},
                          dtype="Int64")
     return RankingData(frame, tuple(options), {})
+
+
+# -- DOCX page layout (read from the document's XML, not from a renderer) ----------
+
+
+def _top_k_table():
+    """The demo researchers, one of whom ranked only the top six: adds "Not ranked"."""
+    data = demo_ranking_data("researcher")
+    ranks = data.ranks.copy()
+    first = ranks.index[0]
+    ranks.loc[first] = ranks.loc[first].where(ranks.loc[first] <= 6)
+    return band_table(RankingData(ranks, data.options, data.labels))
+
+
+def _twips(element: object, tag: str) -> int:
+    from docx.oxml.ns import qn
+
+    found = element.find(qn(tag))  # type: ignore[attr-defined]
+    assert found is not None, tag
+    return int(found.get(qn("w:w")))
+
+
+def test_docx_is_a4_with_every_table_inside_the_margins(tmp_path: Path) -> None:
+    from docx.enum.section import WD_ORIENT
+    from docx.oxml.ns import qn
+    from docx.shared import Cm, Emu, Pt
+
+    layouts = build_layouts(demo_table_2(), INTERNAL, reconstructed=True)
+    layouts += build_layouts(_top_k_table(), INTERNAL, first_number=2)
+    assert [len(layout.column_titles) for layout in layouts] == [3, 4]
+    document = docx.Document(str(write_layouts(layouts, tmp_path / "t.docx", "docx")))
+    section = document.sections[0]
+    assert section.orientation == WD_ORIENT.PORTRAIT
+    assert abs(section.page_width - Cm(21.0)) < Cm(0.01)
+    assert abs(section.page_height - Cm(29.7)) < Cm(0.01)
+    for margin in (section.left_margin, section.right_margin, section.top_margin,
+                   section.bottom_margin):
+        assert abs(margin - Cm(2.0)) < Cm(0.01)
+    text_width = Emu(section.page_width - section.left_margin - section.right_margin).twips
+    assert len(document.tables) == 2
+    for table in document.tables:
+        properties = table._tbl.tblPr
+        assert properties.find(qn("w:tblLayout")).get(qn("w:type")) == "fixed"
+        width = _twips(properties, "w:tblW")
+        columns = [int(c.get(qn("w:w"))) for c in table._tbl.tblGrid.gridCol_lst]
+        assert sum(columns) == width == text_width
+        for row in table.rows:
+            cells = [_twips(tc.tcPr, "w:tcW") for tc in row._tr.tc_lst]
+            assert sum(cells) == text_width
+        # The option column keeps at least 5 cm for the long labels.
+        assert columns[0] >= Cm(5.0).twips
+        # Each band header wraps onto at most three lines: characters per line from the
+        # column width less the cell padding (0.19 cm a side), at a wide font's average
+        # character width (0.55 em) and the header's own size.
+        for column, cell in enumerate(table.rows[1].cells[1:], start=1):
+            sizes = {run.font.size for p in cell.paragraphs for run in p.runs}
+            assert len(sizes) == 1 and None not in sizes, "header size must be set"
+            size = sizes.pop().pt
+            usable = Pt(columns[column] / 20).pt - 2 * Cm(0.19).pt
+            per_line = int(usable / (0.55 * size))
+            assert len(textwrap.wrap(cell.text, per_line)) <= 3, (cell.text, per_line)
+
+
+def test_docx_caption_stays_with_its_table_and_rows_do_not_split(tmp_path: Path) -> None:
+    from docx.oxml.ns import qn
+
+    layouts = build_layouts(demo_table_2(), INTERNAL, reconstructed=True)
+    layouts += build_layouts(demo_table_2(), INTERNAL, first_number=2)
+    document = docx.Document(str(write_layouts(layouts, tmp_path / "t.docx", "docx")))
+    body = list(document.element.body)
+    captions = [p for p in document.paragraphs if p.style.name == "Caption"]
+    assert len(captions) == 2
+    for caption in captions:
+        assert caption.paragraph_format.keep_with_next is True
+        following = body[body.index(caption._p) + 1]
+        assert following.tag == qn("w:tbl")  # nothing between a caption and its table
+    for table in document.tables:
+        for r, row in enumerate(table.rows):
+            assert row._tr.trPr.find(qn("w:cantSplit")) is not None
+            keep = {p.paragraph_format.keep_with_next for c in row.cells for p in c.paragraphs}
+            assert keep == {r < 2}  # header rows keep with the first option
+        assert all(table.rows[r]._tr.trPr.find(qn("w:tblHeader")) is not None
+                   for r in (0, 1))
