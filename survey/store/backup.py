@@ -90,12 +90,18 @@ class BackupSummary:
 # -- the manifest's checksums ---------------------------------------------------------
 
 
+def _utc(value: Any) -> Any:
+    """A time as an aware UTC one (SQLite hands back the naive UTC time the store wrote,
+    PostgreSQL an aware one); anything else unchanged."""
+    if isinstance(value, datetime):
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+    return value
+
+
 def _canonical(value: Any) -> Any:
     """A JSON value that reads the same from SQLite and from PostgreSQL."""
     if isinstance(value, datetime):
-        # SQLite hands back the naive UTC time the store wrote; PostgreSQL an aware one.
-        aware = value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-        return aware.isoformat()
+        return _utc(value).isoformat()
     if isinstance(value, date | time | Decimal):
         return str(value)
     if isinstance(value, bytes | memoryview):
@@ -153,12 +159,6 @@ def _copy_sqlite(store: Store, target: Path) -> None:
         destination.execute("PRAGMA journal_mode = DELETE")
     finally:
         destination.close()
-
-
-def _utc(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
-    return value
 
 
 def _copy_rows(source: Connection, target: Connection, tables: list[Table]) -> None:
@@ -359,8 +359,10 @@ def _reset_sequences(conn: Connection, tables: list[Table]) -> None:
 
 
 def _load(source: Connection, target: Connection, force: bool, url: str) -> list[Table]:
-    tables = _tables(target)
-    missing = sorted({t.name for t in _tables(source)} - {t.name for t in tables})
+    # Only the backup's tables: a shared database's other tables are never read or emptied.
+    wanted = {t.name for t in _tables(source)}
+    tables = [t for t in _tables(target) if t.name in wanted]
+    missing = sorted(wanted - {t.name for t in tables})
     if missing:
         raise LandscapeError.of("S165", f"{url} has no table {', '.join(missing)}; nothing "
                                 "was changed")

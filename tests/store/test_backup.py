@@ -295,3 +295,24 @@ def test_an_older_backup_is_migrated_on_the_way_in(tmp_path: Path) -> None:
         row = session.execute(text("SELECT instrument, open_link FROM instrument_versions")).one()
     assert tuple(row) == ("demo", False)  # column added by 0004, default applied
     assert os.path.exists(tmp_path / "old.backup")
+
+
+def test_restore_leaves_other_tables_in_a_shared_database_alone(
+        store_url: str, tmp_path: Path) -> None:
+    with Store.open(store_url) as store:
+        backup_store(store, tmp_path / "empty.backup")
+        with store.write_connection() as conn:
+            conn.execute(text("CREATE TABLE someone_elses (note VARCHAR(20))"))
+            conn.execute(text("INSERT INTO someone_elses VALUES ('keep me')"))
+    try:
+        result = _run("restore", str(tmp_path / "empty.backup"), "--database-url", store_url)
+        assert result.exit_code == 0, result.output  # the store's own tables are empty
+        result = _run("restore", str(tmp_path / "empty.backup"), "--database-url", store_url,
+                      "--force")
+        assert result.exit_code == 0, result.output
+        with Store.open(store_url) as store, store.session() as session:
+            assert session.execute(text("SELECT note FROM someone_elses")).scalars().all() == [
+                "keep me"]
+    finally:
+        with Store.open(store_url) as store, store.write_connection() as conn:
+            conn.execute(text("DROP TABLE someone_elses"))
