@@ -339,8 +339,6 @@ def _clear(store: Store) -> None:
             session.execute(table.delete())
 
 
-
-
 def load_demo(url: str | None = None, *, reset: bool = False,
               seed: int = DEMO_SEED) -> DemoSummary:
     """Create (or with ``reset``, empty) the store at ``url`` and load the demo into it.

@@ -18,8 +18,8 @@ from click.testing import CliRunner, Result
 from sqlalchemy import MetaData, create_engine, inspect, select, text, update
 
 from survey.cli import main
-from survey.demo import load_demo
 from survey.errors import ERRORS, LandscapeError
+from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store import backup as backup_module
 from survey.store.backup import FORMAT, backup_store, read_manifest
