@@ -97,6 +97,7 @@ def db_backup_command(backup_file: Path, database_url: str | None) -> None:
     rows and a checksum per table): a backup of either database restores into
     either. It holds the frame's personal data, so it is readable by you only.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.backup import backup_store
 
     with _open(database_url) as store:
@@ -117,6 +118,7 @@ def db_restore_command(backup_file: Path, force: bool, database_url: str | None)
     on the way in. A damaged, foreign or newer-schema file is refused, and so is
     a store that already holds data unless --force is given.
     """
+    # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.settings import resolve
     from survey.store.backup import restore_store
 

@@ -190,6 +190,7 @@ def render_image(figure: Any, fmt: str, browser: str | None = None) -> bytes:
     import kaleido
     import plotly
 
+    # It subclasses choreographer's browser, so it loads with kaleido.
     from survey.export.offline_chromium import OfflineChromium
 
     bundled = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"

@@ -221,6 +221,7 @@ DOCX_BODY_PT = 10
 
 def _docx_page(document: Any, layouts: Sequence[PublishedLayout]) -> int:
     """Set A4 and the margins (landscape if a table needs it); the text width in twips."""
+    # The writer's library is heavy; it loads only for this format.
     from docx.enum.section import WD_ORIENT
     from docx.shared import Cm, Emu
 
@@ -239,6 +240,7 @@ def _docx_page(document: Any, layouts: Sequence[PublishedLayout]) -> int:
 def _docx_widths(text_width: int, bands: int) -> list[int]:
     """Column widths in twips: the bands as wide as :data:`DOCX_BAND_CM` allows, the option
     column the rest, adding up to exactly ``text_width``."""
+    # The writer's library is heavy; it loads only for this format.
     from docx.shared import Cm
 
     band = min(Cm(DOCX_BAND_CM).twips, (text_width - Cm(DOCX_MIN_OPTION_CM).twips) // bands)
@@ -247,6 +249,7 @@ def _docx_widths(text_width: int, bands: int) -> list[int]:
 
 def _docx_table_width(grid: Any, width: int) -> None:
     """A fixed table layout ``width`` twips wide (what Word and LibreOffice both honour)."""
+    # The writer's library is heavy; it loads only for this format.
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -261,6 +264,7 @@ def _docx_table_width(grid: Any, width: int) -> None:
 
 def _docx_row_flags(row: Any, *, header: bool, keep_with_next: bool) -> None:
     """A row never split across pages; a header row repeated on every page."""
+    # The writer's library is heavy; it loads only for this format.
     from docx.oxml import OxmlElement
     from docx.oxml.ns import qn
 
@@ -276,6 +280,7 @@ def _docx_row_flags(row: Any, *, header: bool, keep_with_next: bool) -> None:
 
 
 def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
+    # The writer's library is heavy; it loads only for this format.
     # The writer's library is heavy; it loads only for this format.
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
