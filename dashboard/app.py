@@ -10,6 +10,7 @@ data with :func:`current_demo_label`.
 
 from __future__ import annotations
 
+import secrets
 from pathlib import Path
 from typing import Any, cast
 
@@ -93,6 +94,8 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     folder = PAGES_FOLDER if pages_folder is None else Path(pages_folder)
     use_pages = explorer and _has_pages(folder)
     server = Flask("dashboard")
+    # Signs the form's CSRF tokens (and sessions): a random key when none is set.
+    server.secret_key = resolve("secret_key") or secrets.token_urlsafe(32)
     server.extensions[_EXTENSION] = {"store": store, "demo_label": demo_label,
                                      "instruments": {}}
     # Registered before Dash adds its catch-all page route.

@@ -8,6 +8,8 @@ and the server are imported only when the command runs.
 
 from __future__ import annotations
 
+import os
+
 import click
 
 from survey.errors import LandscapeError
@@ -75,6 +77,10 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
         for problem in exc.issues:
             click.echo(f"Error: {problem}", err=True)
         ctx.exit(2)
+    if SETTINGS["secret_key"].env not in os.environ:
+        click.echo(f"Note: {SETTINGS['secret_key'].env} is not set, so a random key signs "
+                   "form pages: pages open in a browser expire when the server restarts.",
+                   err=True)
     server = wsgi_server_name()
     click.echo(f"Serving on http://{host}:{port}/ with {server} (store {store.url}); "
                "Ctrl+C stops.", err=True)

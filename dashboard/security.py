@@ -3,9 +3,12 @@
 One place decides, for every response of the server:
 
 - the security headers (``X-Content-Type-Options``, ``X-Frame-Options`` with CSP
-  ``frame-ancestors``, ``Referrer-Policy`` and a Content-Security-Policy: the form's
-  own stricter policy when it set one, else the explorer's, which allows only our
-  scripts plus the hashes of Dash's inline start-up scripts);
+  ``frame-ancestors``, ``Referrer-Policy`` and a Content-Security-Policy: on the
+  respondent form :data:`FORM_CSP`, which allows no script at all, with no caching
+  and no referrer; elsewhere the explorer's, which allows only our scripts plus the
+  hashes of Dash's inline start-up scripts);
+- that state-changing requests from another site are refused (403): a
+  ``Sec-Fetch-Site: cross-site`` header, or an ``Origin`` that is not this server's;
 - that unknown explorer addresses answer 404 (Dash's catch-all would answer 200);
 - that a callback request Dash cannot decode answers 400, not 500, and that a server
   without the explorer (``serve --form-only``) serves no callbacks at all (404);
@@ -24,7 +27,7 @@ from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-__all__ = ["EXPLORER_CSP_BASE", "install_security", "page_path_known"]
+__all__ = ["EXPLORER_CSP_BASE", "FORM_CSP", "cross_site", "install_security", "page_path_known"]
 
 #: The explorer's policy before the script hashes are added. Plotly needs inline
 #: ``style`` attributes and WebGL traces (scattergl) compile shaders with ``eval``.
@@ -41,6 +44,18 @@ EXPLORER_CSP_BASE = {
     "form-action": "'self'",
     "frame-ancestors": "'none'",
 }
+
+#: The Content-Security-Policy of every form page: no scripts, our own stylesheet only.
+FORM_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+            "frame-ancestors 'none'; base-uri 'none'")
+
+_FORM_HEADERS = {
+    "Content-Security-Policy": FORM_CSP,
+    "Referrer-Policy": "no-referrer",
+    "Cache-Control": "no-store",
+}
+
+_STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
 _COMMON_HEADERS = {
     "X-Content-Type-Options": "nosniff",
@@ -88,6 +103,33 @@ def page_path_known(path: str, pages: list[dict[str, Any]]) -> bool:
         if path.rstrip("/") == relative.rstrip("/") or path in (page.get("redirect_from") or ()):
             return True
     return False
+
+
+def cross_site(method: str, headers: Any, host_url: str) -> bool:
+    """Whether a request changes state on behalf of another site (and must be refused).
+
+    ``host_url`` is this server's address as the client used it (``request.host_url``).
+
+    Examples
+    --------
+    >>> cross_site("POST", {"Sec-Fetch-Site": "cross-site"}, "http://a.test/")
+    True
+    >>> cross_site("POST", {"Origin": "http://evil.test"}, "http://a.test/")
+    True
+    >>> cross_site("POST", {"Origin": "http://a.test", "Sec-Fetch-Site": "same-origin"},
+    ...            "http://a.test/")
+    False
+    >>> cross_site("GET", {"Sec-Fetch-Site": "cross-site"}, "http://a.test/")
+    False
+    """
+    if method.upper() not in _STATE_CHANGING:
+        return False
+    if str(headers.get("Sec-Fetch-Site", "")).lower() == "cross-site":
+        return True
+    origin = headers.get("Origin")
+    if origin is None:
+        return False  # not sent by older browsers or non-browser clients: the token decides
+    return bool(str(origin).rstrip("/").lower() != host_url.rstrip("/").lower())
 
 
 def _callback_endpoint(app: dash.Dash) -> str:
@@ -163,8 +205,17 @@ def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0
             return None
         return Response(app.index(), status=404, mimetype="text/html")
 
+    @server.before_request
+    def _refuse_cross_site() -> Any:
+        if cross_site(request.method, request.headers, request.host_url):
+            return Response("Refused: this request came from another site.", status=403,
+                            mimetype="text/plain")
+        return None
+
     @server.after_request
     def _headers(response: Response) -> Response:
+        if request.blueprint == "form":
+            response.headers.update(_FORM_HEADERS)
         for name, value in _COMMON_HEADERS.items():
             response.headers.setdefault(name, value)
         if "Content-Security-Policy" not in response.headers:

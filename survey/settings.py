@@ -71,6 +71,13 @@ def _database_url(value: str) -> str:
     return value
 
 
+def _secret_key(value: str) -> str:
+    if len(value) < 32:
+        raise ValueError("give at least 32 random characters, e.g. from "
+                         "python -c 'import secrets; print(secrets.token_urlsafe(32))'")
+    return value
+
+
 def _http_url(value: str) -> str:
     parts = urlsplit(value)
     if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -123,6 +130,10 @@ _DECLARED: tuple[Setting, ...] = (
             "below it a name becomes a new unresolved organisation.", _score),
     Setting("suppression_threshold", "LANDSCAPE_SUPPRESSION_THRESHOLD", "5",
             "Public outputs hide any cell counting fewer respondents than this.", _count),
+    Setting("secret_key", "LANDSCAPE_SECRET_KEY", None,
+            "The server's secret for signing form tokens and sessions (32+ random characters); "
+            "unset means a random one per start, so open pages expire on a restart.",
+            _secret_key, secret=True),
     Setting("trusted_proxies", "LANDSCAPE_TRUSTED_PROXIES", "0",
             "How many reverse proxies in front of `landscape serve` to trust for the client's "
             "scheme and address; above 0, cookies are sent only over HTTPS.", _count),

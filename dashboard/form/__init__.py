@@ -23,8 +23,10 @@ pattern).
 
 Labels, hints, answers and organisation names are attacker input: the templates
 are Jinja2 with autoescaping on, and nothing is marked safe. Form pages carry a
-restrictive Content-Security-Policy (no scripts at all) and a CSRF token that
-must match a cookie (double submit). Each attempt carries a random response key
+restrictive Content-Security-Policy (no scripts at all; :mod:`dashboard.security`) and
+a CSRF token: a random cookie signed with the server's secret key, so a cookie an
+attacker plants cannot be paired with a token they make up; cross-site posts are
+refused outright. Each attempt carries a random response key
 (``secrets``) used as the store's idempotency key, so submitting the same
 answers twice never makes two responses, and different answers for a completed
 response are refused (``S107``).
@@ -40,6 +42,7 @@ from __future__ import annotations
 
 from dashboard.form.fields import answer_fields
 from dashboard.form.pages import FormPage, form_pages
-from dashboard.form.routes import FORM_CSP, form_blueprint
+from dashboard.form.routes import form_blueprint
+from dashboard.security import FORM_CSP
 
 __all__ = ["FORM_CSP", "FormPage", "answer_fields", "form_blueprint", "form_pages"]

@@ -1,7 +1,7 @@
 """The form's routes: one request, from the link to the saved response.
 
 See :mod:`dashboard.form` for the addresses, the page-at-a-time flow and the
-security rules (CSP, CSRF double submit, response keys).
+security rules (CSP, signed CSRF token, response keys).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
+from itsdangerous import BadSignature, Signer
 from werkzeug.wrappers import Response
 
 from dashboard.form.fields import parse_answer, question_view, raw_from_answer
@@ -43,11 +44,7 @@ from survey.store import (
     save_response,
 )
 
-__all__ = ["FORM_CSP", "form_blueprint"]
-
-#: The Content-Security-Policy of every form page: no scripts, our own stylesheet only.
-FORM_CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
-            "frame-ancestors 'none'; base-uri 'none'")
+__all__ = ["form_blueprint"]
 
 _CSRF_COOKIE = "landscape_form_csrf"
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
@@ -109,15 +106,6 @@ def _language(iv: InstrumentVersion, posted: str | None = None) -> str:
     return best or "en"
 
 
-def _security_headers(response: Response) -> Response:
-    response.headers["Content-Security-Policy"] = FORM_CSP
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["X-Frame-Options"] = "DENY"
-    response.headers["Referrer-Policy"] = "no-referrer"
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
 def _message_page(lang: str, title: str, body: str, status: int, *,
                   attempt: _Attempt | None = None, link: str | None = None,
                   link_text: str | None = None, panel: bool = False) -> Response:
@@ -130,15 +118,26 @@ def _message_page(lang: str, title: str, body: str, status: int, *,
     return make_response(html, status)
 
 
-def _csrf_token() -> str:
-    token = request.cookies.get(_CSRF_COOKIE, "")
-    return token if _KEY_PATTERN.match(token) else secrets.token_urlsafe(32)
+def _csrf_signer() -> Signer:
+    # Bound to the server's secret: a cookie an attacker sets cannot be paired with a
+    # token they make up (a plain double-submit cookie could).
+    return Signer(current_app.secret_key or "", salt="landscape-form-csrf")
+
+
+def _csrf_seed() -> str:
+    seed = request.cookies.get(_CSRF_COOKIE, "")
+    return seed if _KEY_PATTERN.match(seed) else secrets.token_urlsafe(32)
 
 
 def _csrf_ok() -> bool:
-    cookie = request.cookies.get(_CSRF_COOKIE, "")
+    seed = request.cookies.get(_CSRF_COOKIE, "")
     posted = request.form.get("csrf_token", "")
-    return bool(cookie) and hmac.compare_digest(cookie.encode(), posted.encode())
+    if not seed or not posted:
+        return False
+    try:
+        return hmac.compare_digest(_csrf_signer().unsign(posted).decode(), seed)
+    except BadSignature:
+        return False
 
 
 def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
@@ -158,7 +157,7 @@ def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
     earlier = [p for p in visible if p.index < page.index]
     summary = [{"href": "#" + v["first_id"], "text": v["error"]} for v in questions
                if v["error"] is not None]
-    token = _csrf_token()
+    seed = _csrf_seed()
     switch = [{"lang": other, "name": LANGUAGE_NAMES.get(other, other),
                "href": attempt.url(page=page.index, lang=other)}
               for other in iv.languages if other != lang and other in UI]
@@ -168,11 +167,12 @@ def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
         if page in visible else page.index + 1,
         questions=questions, summary=summary, action=attempt.url(),
         back=attempt.url(page=earlier[-1].index) if earlier else None,
-        last=not later, page_index=page.index, key=attempt.key, csrf_token=token,
+        last=not later, page_index=page.index, key=attempt.key,
+        csrf_token=_csrf_signer().sign(seed).decode(),
         switch=switch, demo_label=_state().get("demo_label"),
     )
     response = make_response(html, status)
-    response.set_cookie(_CSRF_COOKIE, token, httponly=True, samesite="Lax",
+    response.set_cookie(_CSRF_COOKIE, seed, httponly=True, samesite="Lax",
                         secure=request.is_secure, path="/")
     return response
 
@@ -425,7 +425,6 @@ def form_blueprint() -> Blueprint:
     'form'
     """
     bp = Blueprint("form", __name__, template_folder=str(_TEMPLATES))
-    bp.after_request(_security_headers)
     bp.record_once(_tidy_templates)
 
     bp.add_url_rule("/respond/<token>", "respond", _respond, methods=["GET", "POST"])

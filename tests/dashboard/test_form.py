@@ -485,6 +485,24 @@ def test_labels_and_answers_are_escaped(env: Env) -> None:
     assert "script-src" not in FORM_CSP and "default-src 'none'" in FORM_CSP
 
 
+def test_a_planted_cookie_equal_to_the_posted_token_is_refused(env: Env) -> None:
+    """An attacker who can set the CSRF cookie (a sibling subdomain, a proxy) and post the
+    same value as the token was accepted by the plain double-submit check: the token is
+    now the cookie signed with the server's secret."""
+    url = f"/respond/{env.tokens[0]}"
+    page = env.client.get(url).text
+    fields = answer_fields(env.lg, lg_answers())
+    planted = "A" * 43
+    attacker = env.client.application.test_client()
+    attacker.set_cookie("landscape_form_csrf", planted)
+    response = attacker.post(form_action(page), data=MultiDict(
+        [*fields, *{**hidden(page), "csrf_token": planted}.items(), ("action", "save")]))
+    assert response.status_code == 403
+    # The genuine page's token fits only the genuine cookie.
+    assert hidden(page)["csrf_token"] != env.client.get_cookie("landscape_form_csrf").value
+    assert responses(env.store) == []
+
+
 def test_posts_without_the_csrf_token_are_refused(env: Env) -> None:
     url = f"/respond/{env.tokens[0]}"
     page = env.client.get(url).text

@@ -110,3 +110,33 @@ def test_behind_a_proxy_the_scheme_is_trusted_and_cookies_are_secure(store: Stor
     assert seen["secure"] is True
     assert app.server.config["SESSION_COOKIE_SECURE"] is True
     assert create_app(store).server.config["SESSION_COOKIE_SECURE"] is False
+
+
+@pytest.mark.parametrize(("headers", "refused"), [
+    ({"Sec-Fetch-Site": "cross-site"}, True),
+    ({"Sec-Fetch-Site": "same-site"}, False),
+    ({"Sec-Fetch-Site": "same-origin"}, False),
+    ({"Sec-Fetch-Site": "none"}, False),
+    ({"Origin": "http://evil.example"}, True),
+    ({"Origin": "null"}, True),
+    ({"Origin": "http://localhost"}, False),
+    ({"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"}, True),
+    ({}, False),
+])
+def test_cross_site_state_changing_requests_are_refused(client, headers: dict[str, str],  # type: ignore[no-untyped-def]
+                                                        refused: bool) -> None:
+    response = client.post("/open/researcher/1.0.0", data={"page": "0"}, headers=headers)
+    assert (response.status_code == 403 and "another site" in response.text) is refused
+    callback = client.post("/_dash-update-component", data="{", headers=headers,
+                           content_type="application/json")
+    assert (callback.status_code == 403) is refused
+
+
+def test_form_pages_keep_the_stricter_policy_from_the_one_hook(client) -> None:  # type: ignore[no-untyped-def]
+    from dashboard.security import FORM_CSP
+
+    response = client.get("/respond/nothing")
+    assert response.headers["Content-Security-Policy"] == FORM_CSP
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Referrer-Policy"] == "no-referrer"
+    assert client.get("/").headers["Content-Security-Policy"] != FORM_CSP
