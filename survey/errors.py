@@ -81,6 +81,9 @@ ERRORS: dict[str, tuple[str, str]] = {
     "I108": ("file name does not match content",
              "Name the file instruments/<instrument>/<version>.yaml after its contents."),
     "I109": ("bad code", "Codes are lower_snake_case: a letter, then letters, digits or '_'."),
+    "I120": ("participant information incomplete",
+             "Give every section (who, purpose, data_use, retention, contact, withdrawal) a "
+             "text in each language of the instrument."),
     "I110": ("unknown instrument or version",
              "Run 'landscape instrument list' to see what exists; write ID@VERSION."),
     "I111": ("YAML nested too deeply", "Flatten the structure to the depth the message gives "

@@ -32,8 +32,10 @@ from dashboard.form.pages import FormPage, clean_answers, form_pages, path_taken
 from dashboard.form.text import FORM_CSS, LANGUAGE_NAMES, UI, Label, localise, ui_text
 from survey.answers import Problem, check_answers, describe
 from survey.errors import LandscapeError
+from survey.instrument.information import ParticipantInformation, load_information
 from survey.instrument.logic import is_shown
 from survey.instrument.model import InstrumentVersion
+from survey.instrument.registry import instruments_dir
 from survey.store import (
     SavedResponse,
     Store,
@@ -95,6 +97,25 @@ class _Attempt:
                     "saved": "form.open_saved"}[suffix]
         return url_for(endpoint, instrument=self.iv.instrument, version=str(self.iv.version),
                        r=self.key, **args)
+
+
+def _information(iv: InstrumentVersion) -> ParticipantInformation | None:
+    # One read per process: the file serves every version of the instrument.
+    cache: dict[str, ParticipantInformation | None] = _state().setdefault("information", {})
+    if iv.instrument not in cache:
+        cache[iv.instrument] = load_information(instruments_dir(), iv.instrument,
+                                                tuple(iv.languages))
+    return cache[iv.instrument]
+
+
+def _information_context(iv: InstrumentVersion, lang: str) -> dict[str, Any]:
+    info = _information(iv)
+    if info is None:
+        return {"information": None}
+    return {"information": info.in_language(lang),
+            "information_note": info.note if info.reconstructed else "",
+            "information_href": url_for("form.information", instrument=iv.instrument,
+                                        version=str(iv.version), lang=lang)}
 
 
 def _language(iv: InstrumentVersion, posted: str | None = None) -> str:
@@ -170,6 +191,9 @@ def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
         last=not later, page_index=page.index, key=attempt.key,
         csrf_token=_csrf_signer().sign(seed).decode(),
         switch=switch, demo_label=_state().get("demo_label"),
+        # Shown before consent: the page holding the consent question carries it.
+        **(_information_context(iv, lang) if any(q.type == "consent" and q.required
+                                                 for q in shown) else {}),
     )
     response = make_response(html, status)
     response.set_cookie(_CSRF_COOKIE, seed, httponly=True, samesite="Lax",
@@ -434,6 +458,7 @@ def form_blueprint() -> Blueprint:
                     methods=["GET", "POST"])
     bp.add_url_rule("/open/<instrument>/<version>/done", "open_done", _open_done)
     bp.add_url_rule("/open/<instrument>/<version>/saved", "open_saved", _open_saved)
+    bp.add_url_rule("/information/<instrument>/<version>", "information", _information_page)
     bp.add_url_rule("/form-assets/form.css", "stylesheet", _stylesheet)
     return bp
 
@@ -449,3 +474,19 @@ def _language_default() -> str:
     if wanted in UI:
         return str(wanted)
     return request.accept_languages.best_match(list(UI)) or "en"
+
+
+def _information_page(instrument: str, version: str) -> Response:
+    """The participant information on its own page (linked from the consent page)."""
+    lang = _language_default()
+    try:
+        iv = _instrument(instrument, version)
+    except LandscapeError:
+        return _message_page(lang, "unknown_title", "unknown_body", 404)
+    lang = _language(iv)
+    context = _information_context(iv, lang)
+    if context["information"] is None:
+        return _message_page(lang, "unknown_title", "unknown_body", 404)
+    html = render_template("form/information.html", lang=lang, ui=UI[lang],
+                           demo_label=_state().get("demo_label"), **context)
+    return make_response(html, 200)

@@ -553,3 +553,25 @@ def test_pages_split_where_a_condition_needs_an_answer_on_the_same_page(env: Env
     assert [c for p in pages for c in p] == [q.code for q in env.lg.questions]
     with env.store.session() as s:
         assert s.execute(select(func.count()).select_from(ResponseRow)).scalar_one() == 0
+
+
+@pytest.mark.parametrize("lang", ["en", "cy"])
+def test_participant_information_is_shown_before_consent_and_linkable(env: Env,
+                                                                       lang: str) -> None:
+    """The consent question says 'I have read the information about this survey': the page
+    that asks it shows that information first, escaped, and links to it on its own page."""
+    page = env.client.get(f"/respond/{env.tokens[0]}?lang={lang}").text
+    heading = "Who runs this survey" if lang == "en" else "Pwy sy&#39;n cynnal yr arolwg hwn"
+    assert heading in page
+    assert page.index('class="information"') < page.index('type="checkbox" id=')
+    assert "Reconstructed participant information" in page  # labelled as such
+    link = html.unescape(re.search(r'<a href="(/information/[^"]+)"', page).group(1))
+    own = env.client.get(link)
+    assert own.status_code == 200 and heading in own.text
+    assert own.headers["Content-Security-Policy"].startswith("default-src 'none'")
+
+
+def test_the_researcher_open_link_shows_its_information_too(env: Env) -> None:
+    page = env.client.get("/open/researcher/1.0.0").text
+    assert "Why we are asking" in page and "How long we keep them" in page
+    assert env.client.get("/information/researcher/9.9.9").status_code == 404
