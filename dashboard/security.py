@@ -124,11 +124,14 @@ def cross_site(method: str, headers: Any, host_url: str) -> bool:
     """
     if method.upper() not in _STATE_CHANGING:
         return False
-    if str(headers.get("Sec-Fetch-Site", "")).lower() == "cross-site":
-        return True
+    fetch_site = headers.get("Sec-Fetch-Site")
+    if fetch_site is not None:  # sent by every current browser: it decides
+        return str(fetch_site).lower() == "cross-site"
     origin = headers.get("Origin")
-    if origin is None:
-        return False  # not sent by older browsers or non-browser clients: the token decides
+    if origin is None or str(origin) == "null":
+        # Not sent by older browsers or other clients, and "null" under the form's
+        # no-referrer policy: the signed token decides.
+        return False
     return bool(str(origin).rstrip("/").lower() != host_url.rstrip("/").lower())
 
 

@@ -118,7 +118,9 @@ def test_behind_a_proxy_the_scheme_is_trusted_and_cookies_are_secure(store: Stor
     ({"Sec-Fetch-Site": "same-origin"}, False),
     ({"Sec-Fetch-Site": "none"}, False),
     ({"Origin": "http://evil.example"}, True),
-    ({"Origin": "null"}, True),
+    ({"Origin": "null"}, False),  # what a no-referrer page's own form sends: token decides
+    ({"Origin": "null", "Sec-Fetch-Site": "cross-site"}, True),
+    ({"Origin": "http://evil.example", "Sec-Fetch-Site": "same-origin"}, False),
     ({"Origin": "http://localhost"}, False),
     ({"Origin": "http://localhost", "Sec-Fetch-Site": "cross-site"}, True),
     ({}, False),
