@@ -8,7 +8,8 @@ the rejects of an import), :func:`staged_file` splits the two steps: write the
 temporary file, commit, and only then move it into place.
 
 Every CSV or XLSX cell that holds text passes through :func:`defuse_cell`
-(formula injection, OWASP "CSV injection").
+(formula injection, OWASP "CSV injection"; control characters that a
+spreadsheet cannot hold, see :mod:`survey.text`).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 from survey.errors import LandscapeError, Location
+from survey.text import printable
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,7 +58,9 @@ def defuse_cell(value: Any) -> Any:
     plain decimal number such as a rank or count written as text (``"-3"``,
     ``"+1.5"``): a spreadsheet reads that as the number, so it is safe, and
     changing it would turn a numeric column into text. Numbers, ``None``, dates
-    and other values are returned unchanged.
+    and other values are returned unchanged. Control characters other than tab
+    and line breaks (refused at every boundary, but perhaps stored earlier) are
+    written as U+FFFD (:func:`survey.text.printable`): XLSX cannot hold them.
 
     Parameters
     ----------
@@ -77,8 +81,10 @@ def defuse_cell(value: Any) -> Any:
     >>> defuse_cell("-3"), defuse_cell(-3), defuse_cell("Cardiff"), defuse_cell(None)
     ('-3', -3, 'Cardiff', None)
     """
-    if (isinstance(value, str) and value.startswith(_FORMULA_START)
-            and not _PLAIN_NUMBER.fullmatch(value)):
+    if not isinstance(value, str):
+        return value
+    value = printable(value)
+    if value.startswith(_FORMULA_START) and not _PLAIN_NUMBER.fullmatch(value):
         return "'" + value
     return value
 

@@ -26,6 +26,7 @@ from typing import Any
 from openpyxl import load_workbook
 
 from survey.errors import LandscapeError, Location
+from survey.text import control_name, first_control
 
 __all__ = ["TableFile", "match_key", "read_table"]
 
@@ -110,6 +111,19 @@ def _read_csv(data: bytes, file: str, code: str) -> list[list[str]]:
         raise _fail(code, f"malformed CSV: {exc}", file) from None
 
 
+def _refuse_controls(rows: list[list[str]], file: str, code: str) -> None:
+    """Raise ``code`` naming row:column of the first cell holding a refused control
+    character (:mod:`survey.text`); the cell's text is not echoed (it may be personal)."""
+    for number, row in enumerate(rows, start=1):
+        for column, cell in enumerate(row, start=1):
+            position = first_control(cell)
+            if position is not None:
+                raise LandscapeError.of(
+                    code, f"the cell holds the control character {control_name(cell)} at "
+                    f"position {position}; text may hold tabs and line breaks only",
+                    Location(file=file, row=number, column=str(column)))
+
+
 def read_table(path: Path | str, sheet: str | int | None = None, *,
                unreadable: str = "R101", empty: str = "R102") -> TableFile:
     """The file's SHA-256 and its rows as text (header first, trailing blank rows dropped).
@@ -120,7 +134,8 @@ def read_table(path: Path | str, sheet: str | int | None = None, *,
     Raises
     ------
     LandscapeError
-        ``unreadable`` (missing, unreadable, not UTF-8, malformed) or ``empty``.
+        ``unreadable`` (missing, unreadable, not UTF-8, malformed, a cell holding
+        a control character other than tab or line break) or ``empty``.
 
     Examples
     --------
@@ -145,6 +160,7 @@ def read_table(path: Path | str, sheet: str | int | None = None, *,
             else _read_csv(data, file, unreadable))
     while rows and not any(c.strip() for c in rows[-1]):
         rows.pop()
+    _refuse_controls(rows, file, unreadable)
     if not rows:
         raise _fail(empty, "the file is empty", file)
     return TableFile(hashlib.sha256(data).hexdigest(), rows)

@@ -45,6 +45,10 @@ MESSAGES: dict[str, dict[str, str]] = {
     "not_text": {"en": "Give text", "cy": "Rhowch destun"},
     "too_long": {"en": "At most {limit} characters (got {length})",
                  "cy": "Dim mwy na {limit} nod (rhoddwyd {length})"},
+    "control_character": {"en": "Remove the control character {character} at position "
+                                "{position} (text may hold tabs and line breaks only)",
+                          "cy": "Tynnwch y nod rheoli {character} yn safle {position} (caiff "
+                                "testun gynnwys tabiau a thoriadau llinell yn unig)"},
     "not_on_scale": {"en": "Give a whole number from {min} to {max}",
                      "cy": "Rhowch rif cyfan o {min} i {max}"},
     "not_a_number": {"en": "Give a number", "cy": "Rhowch rif"},

@@ -19,6 +19,8 @@ Welsh. The codes, and the parameters each one carries:
 ``repeated_option``       - multiple choice names an option twice
 ``not_text``              - text questions
 ``too_long``              ``limit``, ``length``
+``control_character``     ``position`` (1-based), ``character`` (``U+0000``) - text
+                          holding a C0 control other than tab, newline, CR
 ``not_on_scale``          ``min``, ``max`` - rating
 ``not_a_number``          - number
 ``not_finite``            - number is infinite, NaN or too large to store

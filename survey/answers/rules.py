@@ -40,6 +40,7 @@ from survey.instrument.logic import evaluate
 from survey.instrument.logic import is_shown as logic_is_shown
 from survey.instrument.model import InstrumentVersion, Question, QuestionType, RankingRule
 from survey.instrument.places import places_for
+from survey.text import control_name, first_control
 
 __all__ = ["STATES", "ShownFn", "check_answers", "check_ranking", "check_value", "is_empty",
            "question_map"]
@@ -166,9 +167,19 @@ def _choices(q: Question, value: Any) -> Problem | None:
     return None
 
 
+def _control(key: str, value: str) -> Problem | None:
+    position = first_control(value)
+    if position is None:
+        return None
+    return Problem("control_character", key, {"position": position,
+                                              "character": control_name(value)})
+
+
 def _text(q: Question, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem("not_text", q.code)
+    if (problem := _control(q.code, value)) is not None:
+        return problem
     if q.max_length is not None and len(value) > q.max_length:
         return Problem("too_long", q.code, {"limit": q.max_length, "length": len(value)})
     return None
@@ -257,7 +268,7 @@ def _key_problem(iv: InstrumentVersion, questions: Mapping[str, Question], key: 
     if suffix == "other":
         if not q.other or not isinstance(value, str):
             return Problem("other_text", key)
-        return None
+        return _control(key, value)
     if path is not None and q.path is not None and q.path != path:
         return Problem("wrong_path", code, {"path": q.path, "taken": path})
     return check_value(q, value)

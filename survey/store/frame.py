@@ -25,6 +25,7 @@ from survey.errors import Issue, LandscapeError, Location, issue
 from survey.instrument.places import NATIONS, REGIONS, Place, own_region
 from survey.store.engine import Store
 from survey.store.models import Contact, Respondent
+from survey.text import control_name, first_control
 
 __all__ = ["FRAME_COLUMNS", "FrameImport", "import_frame", "new_respondent_id",
            "purge_contacts"]
@@ -86,6 +87,12 @@ def _read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     except (OSError, UnicodeDecodeError) as exc:
         raise LandscapeError.of("F101", f"cannot read it: {exc}", Location(file=str(path))) \
             from None
+    where = first_control(text)
+    if where is not None:
+        line = text.count("\n", 0, where - 1) + 1
+        raise LandscapeError.of(
+            "F101", f"line {line} holds the control character {control_name(text)}; text may "
+            "hold tabs and line breaks only", Location(file=str(path), row=line))
     reader = csv.DictReader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in FRAME_COLUMNS if c not in header]
