@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 import survey.files
+import survey.text
 from survey.errors import LandscapeError
 from survey.files import atomic_write, atomic_write_text, defuse_cell, defuse_frame, staged_file
 
@@ -110,4 +111,11 @@ def test_atomic_write_uses_the_umask_permissions_unless_told(tmp_path: Path) -> 
 
 def test_examples_in_the_docstrings_hold() -> None:
     result = doctest.testmod(survey.files)
+    assert result.attempted > 0 and result.failed == 0
+
+
+def test_control_characters_are_written_as_replacement_characters() -> None:
+    assert survey.text.printable("a\x00b\x0bc\td\ne\rf") == "a\ufffdb\ufffdc\td\ne\rf"
+    assert defuse_cell("\x00=1+1") == "\ufffd=1+1" and defuse_cell("=\x07") == "'=\ufffd"
+    result = doctest.testmod(survey.text)
     assert result.attempted > 0 and result.failed == 0
