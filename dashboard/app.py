@@ -58,7 +58,8 @@ def _layout(demo_label: str | None, use_pages: bool) -> Any:
 
 def create_app(store: Store | None = None, *, demo_label: str | None = None,
                pages_folder: Path | None = None, explorer: bool = True,
-               trusted_proxies: int | None = None) -> dash.Dash:
+               trusted_proxies: int | None = None,
+               max_request_bytes: int | None = None) -> dash.Dash:
     """Build the Dash app (explorer) with the respondent form on its Flask server.
 
     Parameters
@@ -80,6 +81,9 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     trusted_proxies
         Reverse proxies to trust for the client's scheme (``None``: the
         ``trusted_proxies`` setting); see :func:`dashboard.security.install_security`.
+    max_request_bytes
+        The largest request body accepted (``None``: the ``max_request_bytes``
+        setting); a larger one is answered 413 with a page saying what to do.
 
     Examples
     --------
@@ -96,6 +100,8 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     server = Flask("dashboard")
     # Signs the form's CSRF tokens (and sessions): a random key when none is set.
     server.secret_key = resolve("secret_key") or secrets.token_urlsafe(32)
+    # An anonymous visitor must not grow the store (or memory) at will.
+    server.config["MAX_CONTENT_LENGTH"] = resolve("max_request_bytes", max_request_bytes)
     server.extensions[_EXTENSION] = {"store": store, "demo_label": demo_label,
                                      "instruments": {}}
     # Registered before Dash adds its catch-all page route.

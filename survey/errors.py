@@ -333,6 +333,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "X104": ("image rendering failed", "Check that the Chromium named in the message starts "
              "(e.g. 'chromium --headless --version'), or export --format html instead."),
     "X105": ("bad export option", "Correct the option named in the message."),
+    "X106": ("text too long for an Excel cell", "Export as CSV (--format csv), which keeps "
+             "every answer whole; nothing was written."),
 }
 
 

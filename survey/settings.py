@@ -137,6 +137,10 @@ _DECLARED: tuple[Setting, ...] = (
     Setting("trusted_proxies", "LANDSCAPE_TRUSTED_PROXIES", "0",
             "How many reverse proxies in front of `landscape serve` to trust for the client's "
             "scheme and address; above 0, cookies are sent only over HTTPS.", _count),
+    Setting("max_request_bytes", "LANDSCAPE_MAX_REQUEST_BYTES", "2097152",
+            "The largest request body `landscape serve` accepts, in bytes (a larger one "
+            "gets a 413 page); answers have their own length limits (instruments/FORMAT.md).",
+            _count),
     Setting("network_survey_ties", "LANDSCAPE_NETWORK_SURVEY_TIES", "false",
             "Show partnership ties known only from survey answers (they identify "
             "respondents' organisations) in the explorer's Network page and the network "

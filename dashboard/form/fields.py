@@ -194,8 +194,8 @@ def question_view(iv: InstrumentVersion, q: Question, raw: Any, error: Label | N
         view["checked"] = bool(raw)
     if q.type in (QuestionType.FREE_TEXT, QuestionType.ORGANISATION, QuestionType.NUMBER):
         view["value"] = raw if isinstance(raw, str) else ""
-        view["max_length"] = q.max_length
-        view["multiline"] = q.type is QuestionType.FREE_TEXT and (q.max_length or 10**6) > 200
+        view["max_length"] = q.text_limit
+        view["multiline"] = q.type is QuestionType.FREE_TEXT and (q.text_limit or 10**6) > 200
         view["inputmode"] = ("numeric" if q.integer else "decimal") \
             if q.type is QuestionType.NUMBER else None
     if q.other:

@@ -460,7 +460,18 @@ def form_blueprint() -> Blueprint:
     bp.add_url_rule("/open/<instrument>/<version>/saved", "open_saved", _open_saved)
     bp.add_url_rule("/information/<instrument>/<version>", "information", _information_page)
     bp.add_url_rule("/form-assets/form.css", "stylesheet", _stylesheet)
+    bp.app_errorhandler(413)(_too_large)
     return bp
+
+
+def _too_large(error: Exception) -> Response:
+    """The page for a request body over the ``max_request_bytes`` setting (any route)."""
+    return _message_page(_ui_language(), "too_large_title", "too_large_body", 413)
+
+
+def _ui_language() -> str:
+    best = request.accept_languages.best_match(list(UI))
+    return best or "en"
 
 
 def _tidy_templates(state: BlueprintSetupState) -> None:

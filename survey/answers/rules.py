@@ -10,7 +10,10 @@ Answer values, by question type (the JSON kept in ``answers.value``):
 ``single_choice``   an option code (``"other"`` when the question has ``other``)
 ``multiple_choice`` a list of distinct option codes (may include ``"other"``)
 ``ranking``         ``{option_code: rank}``, rank 1 = most important
-``free_text``       text; ``organisation``: text (a name)
+``free_text``       text; ``organisation``: text (a name). At most
+                    ``max_length`` characters, by default the type's limit
+                    (:data:`~survey.instrument.model.TEXT_LIMITS`), and no
+                    control characters other than tab and line breaks
 ``rating``          a whole number on the scale; ``number``: a number
 ``place``           a nation or ITL1 region code (``survey.instrument.places``)
 ``consent``         ``true`` / ``false``
@@ -38,7 +41,13 @@ from typing import Any
 from survey.answers.problems import Problem
 from survey.instrument.logic import evaluate
 from survey.instrument.logic import is_shown as logic_is_shown
-from survey.instrument.model import InstrumentVersion, Question, QuestionType, RankingRule
+from survey.instrument.model import (
+    OTHER_TEXT_LIMIT,
+    InstrumentVersion,
+    Question,
+    QuestionType,
+    RankingRule,
+)
 from survey.instrument.places import places_for
 from survey.text import control_name, first_control
 
@@ -167,7 +176,9 @@ def _choices(q: Question, value: Any) -> Problem | None:
     return None
 
 
-def _control(key: str, value: str) -> Problem | None:
+def _text_problem(key: str, value: str, limit: int | None) -> Problem | None:
+    if limit is not None and len(value) > limit:
+        return Problem("too_long", key, {"limit": limit, "length": len(value)})
     position = first_control(value)
     if position is None:
         return None
@@ -178,11 +189,7 @@ def _control(key: str, value: str) -> Problem | None:
 def _text(q: Question, value: Any) -> Problem | None:
     if not isinstance(value, str):
         return Problem("not_text", q.code)
-    if (problem := _control(q.code, value)) is not None:
-        return problem
-    if q.max_length is not None and len(value) > q.max_length:
-        return Problem("too_long", q.code, {"limit": q.max_length, "length": len(value)})
-    return None
+    return _text_problem(q.code, value, q.text_limit)
 
 
 def _rating(q: Question, value: Any) -> Problem | None:
@@ -268,7 +275,7 @@ def _key_problem(iv: InstrumentVersion, questions: Mapping[str, Question], key: 
     if suffix == "other":
         if not q.other or not isinstance(value, str):
             return Problem("other_text", key)
-        return _control(key, value)
+        return _text_problem(key, value, OTHER_TEXT_LIMIT)
     if path is not None and q.path is not None and q.path != path:
         return Problem("wrong_path", code, {"path": q.path, "taken": path})
     return check_value(q, value)

@@ -18,6 +18,8 @@ from typing import Any
 
 __all__ = [
     "LANGUAGES",
+    "OTHER_TEXT_LIMIT",
+    "TEXT_LIMITS",
     "ChoiceQuestionTypes",
     "InstrumentVersion",
     "Option",
@@ -50,6 +52,15 @@ class QuestionType(StrEnum):
     PLACE = "place"
     CONSENT = "consent"
 
+
+#: The default length limit (characters) of a text answer, by question type; a question's
+#: ``max_length`` overrides it (``instruments/FORMAT.md``). A default here needs no edit of
+#: a published (hash-locked) instrument file.
+TEXT_LIMITS: dict[QuestionType, int] = {QuestionType.FREE_TEXT: 10_000,
+                                        QuestionType.ORGANISATION: 300}
+
+#: The length limit of the "please specify" text of an ``other`` choice.
+OTHER_TEXT_LIMIT = 500
 
 ChoiceQuestionTypes = frozenset(
     {QuestionType.SINGLE_CHOICE, QuestionType.MULTIPLE_CHOICE, QuestionType.RANKING}
@@ -238,6 +249,12 @@ class Question:
 
     def option(self, code: str) -> Option | None:
         return next((o for o in self.options if o.code == code), None)
+
+    @property
+    def text_limit(self) -> int | None:
+        """The most characters a text answer may have: ``max_length``, else the type's
+        default (:data:`TEXT_LIMITS`); None for a question whose answer is not text."""
+        return self.max_length if self.max_length is not None else TEXT_LIMITS.get(self.type)
 
     @property
     def option_codes(self) -> tuple[str, ...]:

@@ -31,7 +31,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from survey.errors import LandscapeError
+from survey.errors import LandscapeError, Location, issue
 from survey.files import atomic_write, defuse_cell
 from survey.instrument.harmonise import (
     HarmonisationMap,
@@ -237,6 +237,22 @@ def _write_csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
             writer.writerow(["" if v is None else defuse_cell(v) for v in row])
 
 
+#: The most characters an Excel cell holds; Excel cuts longer text when it opens the file.
+EXCEL_CELL_LIMIT = 32_767
+
+
+def _refuse_long_cells(header: list[str], rows: list[list[Any]]) -> None:
+    """``X106`` naming every cell longer than Excel holds (row 2 is the first response)."""
+    found = [issue("X106", f"response {row[0]}: {len(value):,} characters; an Excel cell "
+                   f"holds at most {EXCEL_CELL_LIMIT:,}",
+                   Location(row=number, column=header[column]))
+             for number, row in enumerate(rows, start=2)
+             for column, value in enumerate(row)
+             if isinstance(value, str) and len(defuse_cell(value)) > EXCEL_CELL_LIMIT]
+    if found:
+        raise LandscapeError(found)
+
+
 def _write_xlsx(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     # openpyxl is heavy; it loads only for an XLSX export.
     from openpyxl import Workbook
@@ -261,7 +277,9 @@ def export_responses(store: Store, output: Path, fmt: str = "csv", *,
 
     Text cells pass through :func:`survey.files.defuse_cell` (no spreadsheet
     formulas). Raises ``X101`` when ``output`` cannot be written (its directory
-    is missing, ...); nothing is left behind.
+    is missing, ...), and ``X106`` for an XLSX export when an answer is longer than
+    an Excel cell holds (each such cell named by row and column); nothing is left
+    behind.
 
     Examples
     --------
@@ -278,5 +296,8 @@ def export_responses(store: Store, output: Path, fmt: str = "csv", *,
     if fmt not in _WRITERS:
         raise ValueError(f"format must be one of {sorted(_WRITERS)}")
     header, rows = response_table(store, instrument, labels=labels)
+    if fmt == "xlsx":
+        # Refused rather than cut: a cut answer is a lost answer, and CSV holds it whole.
+        _refuse_long_cells(header, rows)
     atomic_write(output, lambda temporary: _WRITERS[fmt](temporary, header, rows))
     return len(rows)

@@ -575,3 +575,37 @@ def test_the_researcher_open_link_shows_its_information_too(env: Env) -> None:
     page = env.client.get("/open/researcher/1.0.0").text
     assert "Why we are asking" in page and "How long we keep them" in page
     assert env.client.get("/information/researcher/9.9.9").status_code == 404
+
+
+# -- hostile input: size limits and control characters (issue 7, items 6 and 7) --------
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("x" * 301, "At most 300 characters (got 301)"),
+    ("Cyngor\x00Sir", "Remove the control character U+0000 at position 7"),
+    ("Cyngor\x0bSir", "Remove the control character U+000B at position 7"),
+])
+def test_long_or_control_text_is_refused_with_a_message(env: Env, text: str,
+                                                        message: str) -> None:
+    """An organisation name has a default limit (no max_length in the published file)."""
+    assert _question(env.lg, "organisation").max_length is None
+    url = f"/respond/{env.tokens[0]}"
+    _, response = post(env.client, url, [("organisation", text)], action="save")
+    assert response.status_code != 303 and message in html.unescape(response.text)
+    assert responses(env.store) == []
+
+
+def test_a_request_body_over_the_limit_gets_a_413_page(env: Env) -> None:
+    app = create_app(env.store, max_request_bytes=4096)
+    client = app.server.test_client()
+    url = f"/respond/{env.tokens[0]}"
+    page = client.get(url).text
+    data = MultiDict([("organisation", "x" * 5000), *hidden(page).items(), ("action", "save")])
+    response = client.post(form_action(page), data=data)
+    assert response.status_code == 413
+    assert "Your answers are too long to send" in response.text
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert responses(env.store) == []
+    # Within the limit the same page is saved.
+    data = MultiDict([("organisation", "Cardiff"), *hidden(page).items(), ("action", "save")])
+    assert client.post(form_action(page), data=data).status_code == 303

@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from cli_assert import no_traceback
 from click.testing import CliRunner
-from openpyxl import load_workbook
+from openpyxl import Workbook, load_workbook
 from sqlalchemy import func, select, update
-from store_helpers import FRAME_HEADER, complete_answers
+from store_helpers import FRAME_HEADER, complete_answers, demo_instrument
 
 from survey.answers import check_answers, describe
 from survey.cli import main
@@ -125,3 +125,73 @@ def test_every_export_survives_what_is_already_stored(store_url: str, store: Sto
     header = list(values[0])
     assert values[1][header.index("comments")] == f"a{REPLACEMENT}b{REPLACEMENT}c\td"
     assert values[1][header.index("sectors.other")] == f"'={REPLACEMENT}cmd"
+
+
+# -- size limits (issue 7, item 6) -------------------------------------------------------
+
+
+def test_text_has_default_limits_overridable_per_question(iv: InstrumentVersion) -> None:
+    plain = demo_instrument(extra_yaml="  - {code: long, type: free_text, label: Long}\n"
+                            "  - {code: huge, type: free_text, label: Huge, max_length: 50000}\n"
+                            "  - {code: org, type: organisation, label: Org}\n")
+    assert [p.code for p in check_answers(plain, complete_answers(long="x" * 10_000))] == []
+    (problem,) = check_answers(plain, complete_answers(long="x" * 10_001))
+    assert (problem.code, dict(problem.params)) == ("too_long", {"limit": 10_000,
+                                                                 "length": 10_001})
+    assert check_answers(plain, complete_answers(huge="x" * 50_000)) == []
+    assert [p.code for p in check_answers(plain, complete_answers(org="x" * 301))] == [
+        "too_long"]
+    other = check_answers(plain, complete_answers(sectors=["other"],
+                                                  **{"sectors.other": "x" * 501}))
+    assert [(p.code, p.question) for p in other] == [("too_long", "sectors.other")]
+
+
+def test_a_one_megabyte_answer_is_refused_on_import(store_url: str, store: Store,
+                                                    instruments_dir: Path,
+                                                    tmp_path: Path) -> None:
+    path = tmp_path / "big.xlsx"
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["id", "in_partnership", "priorities.funding", "priorities.skills",
+                  "priorities.data", "sectors", "sectors.other", "agree"])
+    sheet.append(["r1", "yes", 1, 2, 3, "other", "x" * 32_000, "yes"])
+    book.save(path)
+    result = CliRunner().invoke(main, ["responses", "import", str(path), "--instrument",
+                                       "demo@1.0.0", "--database-url", store_url])
+    assert result.exit_code == 2 and no_traceback(result), result.output
+    assert "At most 500 characters (got 32000)" in result.output
+    big = tmp_path / "big.csv"
+    big.write_text("id,in_partnership,priorities.funding,priorities.skills,priorities.data,"
+                   f"comments,agree\nr1,yes,1,2,3,{'x' * 1_000_000},yes\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["responses", "import", str(big), "--instrument",
+                                       "demo@1.0.0", "--database-url", store_url])
+    assert result.exit_code == 2 and no_traceback(result), result.output
+    assert _counts(store) == (0, 0, 0, 0)
+
+
+def test_xlsx_export_refuses_a_cell_excel_would_cut(store_url: str, store: Store,
+                                                    iv: InstrumentVersion,
+                                                    tmp_path: Path) -> None:
+    """Stored before the limits (or under a high max_length): named, never cut silently."""
+    rid = save_response(store, iv, complete_answers(comments="fine"), path="partnership")
+    whole = "y" * 1_000_000
+    with store.write() as s:
+        s.execute(update(Answer).where(Answer.response_id == rid,
+                                       Answer.question_code == "comments")
+                  .values(value=json.dumps(whole)))
+    runner = CliRunner()
+    out = tmp_path / "raw.xlsx"
+    result = runner.invoke(main, ["responses", "export", "--format", "xlsx", "-o", str(out),
+                                  "--database-url", store_url])
+    assert result.exit_code == 2 and no_traceback(result), result.output
+    assert "X106" in result.output and "row 2, column comments" in result.output
+    assert "32,767" in result.output and not out.exists()
+    csv_out = tmp_path / "raw.csv"
+    result = runner.invoke(main, ["responses", "export", "-o", str(csv_out),
+                                  "--database-url", store_url])
+    assert result.exit_code == 0
+    csv.field_size_limit(2_000_000)
+    with csv_out.open(encoding="utf-8", newline="") as handle:
+        (row,) = list(csv.DictReader(handle))
+    assert row["comments"] == whole
