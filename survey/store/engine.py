@@ -11,13 +11,14 @@ so (``postgresql+psycopg://``).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, inspect
+from sqlalchemy import Connection, Engine, create_engine, event, inspect, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session
@@ -25,7 +26,7 @@ from sqlalchemy.orm import Session
 from survey.errors import LandscapeError
 from survey.settings import resolve
 
-__all__ = ["SchemaStatus", "Store"]
+__all__ = ["SchemaStatus", "Store", "serialise"]
 
 _MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 _BUSY_TIMEOUT_MS = 10_000
@@ -69,6 +70,31 @@ def _sqlite_begin(conn: Connection) -> None:
     # write can fail with SQLITE_BUSY at once, bypassing busy_timeout.
     write = conn.get_execution_options().get(_WRITE, False)
     conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+
+def serialise(session: Session, *names: str) -> None:
+    """Make write transactions that name the same thing wait for each other.
+
+    Two saves of one response (a double click, a retried request) must not run
+    side by side: each would find no response and insert one, or delete the
+    other's answers. On PostgreSQL this takes a transaction-level advisory lock
+    per name (released at commit or rollback), in a fixed order so that two
+    writers never deadlock; the second writer then sees what the first
+    committed. On SQLite nothing is needed: every write transaction holds the
+    database's write lock from its ``BEGIN IMMEDIATE``.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False)
+    >>> with store.write() as session:
+    ...     serialise(session, "response-key:abc")
+    """
+    if session.get_bind().dialect.name != "postgresql":
+        return
+    keys = sorted({int.from_bytes(hashlib.sha256(n.encode("utf-8")).digest()[:8], "big",
+                                  signed=True) for n in names})
+    for key in keys:
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.errors import LandscapeError, Location
@@ -54,8 +55,11 @@ def instrument_row_id(session: Session, iv: InstrumentVersion) -> int:
         instrument=iv.instrument, version=str(iv.version), content_hash=iv.content_hash,
         content=canonical_json(iv.data), recorded_at=utc_now(),
     )
-    session.add(row)
-    session.flush()
+    try:
+        with session.begin_nested():  # a savepoint: a concurrent first save may win
+            session.add(row)
+    except IntegrityError:
+        return instrument_row_id(session, iv)  # recorded meanwhile: use (and check) that row
     return row.id
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from survey.answers import ShownFn, is_empty, question_map
 from survey.errors import Issue, LandscapeError, Location, issue
 from survey.instrument.model import InstrumentVersion, QuestionType
-from survey.store.engine import Store
+from survey.store.engine import Store, serialise
 from survey.store.frame import new_respondent_id
 from survey.store.instruments import canonical_json, instrument_row_id, utc_now
 from survey.store.invitations import hash_token
@@ -212,6 +212,9 @@ def save_response(
             respondent_id = invitation.respondent_id
         elif respondent_id is not None and session.get(Respondent, respondent_id) is None:
             raise LandscapeError.of("S109", f"no respondent '{respondent_id}' in the frame")
+        # Saves of the same response queue here, so each finds what the one before stored.
+        serialise(session, *([f"response-key:{idempotency_key}"] if idempotency_key else []),
+                  *([f"respondent:{respondent_id}:{iv_id}"] if respondent_id else []))
         existing: Response | None = None
         if idempotency_key is not None:
             existing = session.execute(
