@@ -253,8 +253,9 @@ def remind_command(ref: str, base_url: str | None, output: Path, send: bool, lim
                    database_url: str | None) -> None:
     """Remind those invited who have not completed, at most --limit times each.
 
-    Each reminder carries a fresh link (the earlier one stops working; saved
-    answers are kept). The mail-merge file is the only copy of the new links.
+    Each reminder carries a fresh link; the links sent before keep working, and
+    every one opens the same saved answers until the person completes. The
+    mail-merge file is the only copy of the new links.
     """
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store.invitations import issue_reminders

@@ -3,9 +3,10 @@
 Each invitation carries an unguessable link token (``secrets.token_urlsafe(24)``:
 192 bits). The store keeps only its SHA-256, so the mail-merge CSV written by
 :func:`write_mail_merge` is the only place the raw token ever exists. A reminder
-issues a fresh link (the earlier one stops working); saved progress is kept
-because it belongs to the respondent, not to the link. A link is single use:
-once its response is complete it cannot submit another.
+issues a fresh link and the earlier ones keep working: every link a person was
+sent opens the same invitation, and so the same saved response, until they
+complete. Once the response is complete no link of that invitation can submit
+another.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from email.message import EmailMessage
 from pathlib import Path
 
 from sqlalchemy import and_, exists, select, update
+from sqlalchemy.orm import Session
 
 from survey.errors import LandscapeError, Location
 from survey.files import atomic_write, defuse_cell, staged_file
@@ -29,7 +31,14 @@ from survey.instrument.model import InstrumentVersion
 from survey.settings import resolve
 from survey.store.engine import Store
 from survey.store.instruments import instrument_row_id
-from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
+from survey.store.models import (
+    Contact,
+    InstrumentVersionRow,
+    Invitation,
+    InvitationToken,
+    Respondent,
+    Response,
+)
 
 __all__ = [
     "LINK_PATH",
@@ -40,6 +49,7 @@ __all__ = [
     "due_reminders",
     "find_invitation",
     "hash_token",
+    "invitation_for_token",
     "invitation_link",
     "issue_invitations",
     "issue_reminders",
@@ -59,6 +69,15 @@ def hash_token(token: str) -> str:
     64
     """
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def invitation_for_token(session: Session, token: str) -> Invitation | None:
+    """The invitation any of whose issued links carries ``token`` (None: no such link)."""
+    return session.execute(
+        select(Invitation).join(InvitationToken, InvitationToken.invitation_id == Invitation.id)
+        .where(InvitationToken.token_hash == hash_token(token))
+    ).scalar_one_or_none()
+
 
 #: Invitation links are ``{base_url}{LINK_PATH}{token}``; the web form serves this path.
 LINK_PATH = "/respond/"
@@ -213,13 +232,19 @@ def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
         if not people:
             raise LandscapeError.of("F109", f"everyone in the frame for {iv.ref} has already "
                                     "been invited, or the frame is empty")
+        issued: list[tuple[Invitation, str]] = []
         for rid, name, email, organisation in people:
             token = _new_token()
-            session.add(Invitation(respondent_id=rid, instrument_version_id=iv_id,
-                                   token_hash=hash_token(token), created_at=now,
-                                   reminder_count=0))
+            invitation = Invitation(respondent_id=rid, instrument_version_id=iv_id,
+                                    created_at=now, reminder_count=0)
+            issued.append((invitation, token))
             rows.append(MailMergeRow(rid, name, email, organisation,
                                      invitation_link(base_url, token), "invitation"))
+        session.add_all(invitation for invitation, _ in issued)
+        session.flush()  # gives each invitation its id
+        session.add_all(InvitationToken(token_hash=hash_token(token),
+                                        invitation_id=invitation.id, issued_at=now)
+                        for invitation, token in issued)
         if staged is not None:
             _write_mail_merge_rows(rows, staged)
     return rows
@@ -257,6 +282,8 @@ def issue_reminders(store: Store, iv: InstrumentVersion, base_url: str,
                     limit: int | None = None, output: Path | None = None) -> list[MailMergeRow]:
     """A fresh link for each invited person who has not completed ``iv``, up to ``limit``.
 
+    The links sent before keep working beside the new one (all open the same response).
+
     Each reminder increments the invitation's ``reminder_count``; nobody is
     reminded more than ``limit`` times (default: the ``reminder_limit`` setting,
     2). People whose contact details were purged cannot be reminded. ``output``
@@ -282,9 +309,11 @@ def issue_reminders(store: Store, iv: InstrumentVersion, base_url: str,
                                     f"has completed or had {limit} reminder(s))")
         for invitation_id, rid, name, email, organisation in due:
             token = _new_token()
+            # A new link beside the earlier ones, which keep working.
+            session.add(InvitationToken(token_hash=hash_token(token),
+                                        invitation_id=invitation_id, issued_at=now))
             session.execute(update(Invitation).where(Invitation.id == invitation_id).values(
-                token_hash=hash_token(token), reminder_count=Invitation.reminder_count + 1,
-                last_reminded_at=now))
+                reminder_count=Invitation.reminder_count + 1, last_reminded_at=now))
             rows.append(MailMergeRow(rid, name, email, organisation,
                                      invitation_link(base_url, token), "reminder"))
         if staged is not None:
@@ -399,13 +428,9 @@ def find_invitation(store: Store, token: str) -> InvitationInfo | None:
     True
     """
     with store.session() as session:
-        row = session.execute(
-            select(Invitation.respondent_id, InstrumentVersionRow.instrument,
-                   InstrumentVersionRow.version, Invitation.used_at)
-            .join(InstrumentVersionRow,
-                  InstrumentVersionRow.id == Invitation.instrument_version_id)
-            .where(Invitation.token_hash == hash_token(token))
-        ).first()
-    if row is None:
-        return None
-    return InvitationInfo(row[0], row[1], row[2], row[3] is not None)
+        invitation = invitation_for_token(session, token)
+        if invitation is None:
+            return None
+        version = session.get_one(InstrumentVersionRow, invitation.instrument_version_id)
+        return InvitationInfo(invitation.respondent_id, version.instrument, version.version,
+                              invitation.used_at is not None)

@@ -36,6 +36,7 @@ __all__ = [
     "Contact",
     "InstrumentVersionRow",
     "Invitation",
+    "InvitationToken",
     "LandscapeAlias",
     "LandscapeBarrier",
     "LandscapeLink",
@@ -109,7 +110,7 @@ class Contact(Base):
 
 
 class Invitation(Base):
-    """An invitation to one respondent; only the SHA-256 of its link token is kept."""
+    """An invitation to one respondent; its link tokens are in :class:`InvitationToken`."""
 
     __tablename__ = "invitations"
     __table_args__ = (UniqueConstraint("respondent_id", "instrument_version_id"),)
@@ -117,13 +118,27 @@ class Invitation(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     respondent_id: Mapped[str] = mapped_column(ForeignKey("respondents.id"))
     instrument_version_id: Mapped[int] = mapped_column(ForeignKey("instrument_versions.id"))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     sent_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     used_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     # Added by revision 0002.
     reminder_count: Mapped[int] = mapped_column(Integer, server_default="0")
     last_reminded_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class InvitationToken(Base):
+    """One link issued for an invitation: the first, then one per reminder (revision 0006).
+
+    Only the token's SHA-256 is kept. Every link a person was sent opens the same
+    invitation (and so the same response) until they complete.
+    """
+
+    __tablename__ = "invitation_tokens"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(
+        ForeignKey("invitations.id", ondelete="CASCADE"), index=True)
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
 
 
 class Response(Base):

@@ -24,7 +24,7 @@ from survey.instrument.model import InstrumentVersion, QuestionType
 from survey.store.engine import Store, serialise
 from survey.store.frame import new_respondent_id
 from survey.store.instruments import canonical_json, instrument_row_id, utc_now
-from survey.store.invitations import hash_token
+from survey.store.invitations import invitation_for_token
 from survey.store.models import Answer, Invitation, RankingAnswer, Respondent, Response
 from survey.store.validation import validate_answers
 
@@ -150,9 +150,7 @@ def _insert_answers(session: Session, plain: Sequence[_Row], ranks: Sequence[_Ro
 
 
 def _resolve_token(session: Session, token: str, iv_id: int) -> Invitation:
-    invitation = session.execute(
-        select(Invitation).where(Invitation.token_hash == hash_token(token))
-    ).scalar_one_or_none()
+    invitation = invitation_for_token(session, token)
     if invitation is None or invitation.instrument_version_id != iv_id:
         raise LandscapeError.of("S109", "this link is not valid for this survey")
     return invitation

@@ -23,10 +23,11 @@ from survey.store import Store
 PG_HOST = os.environ.get("LANDSCAPE_TEST_PG_HOST", "127.0.0.1:5432")
 _START_HINT = ("start it with: pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) "
                "main start")
-_TABLES = ("ranking_answers", "answers", "responses", "invitations", "contacts", "respondents",
-           "instrument_versions", "landscape_links", "landscape_provenance",
-           "landscape_aliases", "landscape_partnerships", "landscape_organisations",
-           "landscape_themes", "landscape_barriers", "landscape_reviews")
+_TABLES = ("ranking_answers", "answers", "responses", "invitation_tokens", "invitations",
+           "contacts", "respondents", "instrument_versions", "landscape_links",
+           "landscape_provenance", "landscape_aliases", "landscape_partnerships",
+           "landscape_organisations", "landscape_themes", "landscape_barriers",
+           "landscape_reviews")
 
 @pytest.fixture
 def iv() -> InstrumentVersion:

@@ -27,7 +27,7 @@ from survey.store.invitations import (
     open_link,
     send_mails,
 )
-from survey.store.models import Invitation
+from survey.store.models import InvitationToken
 
 PEOPLE = [
     "Siân Jones,sian@example.org,Cyngor Sir Ynys Môn,unitary,,Wales,",
@@ -67,9 +67,9 @@ def test_invitations_carry_unguessable_tokens_stored_only_as_hashes(
     assert len(set(tokens)) == 3
     assert all(len(t) >= 32 for t in tokens)  # token_urlsafe(24): 192 bits
     with framed.session() as s:
-        stored = set(s.execute(select(Invitation.token_hash)).scalars())
-        dump = " ".join(str(v) for row in s.execute(text("SELECT * FROM invitations"))
-                        for v in row)
+        stored = set(s.execute(select(InvitationToken.token_hash)).scalars())
+        dump = " ".join(str(v) for table in ("invitations", "invitation_tokens")
+                        for row in s.execute(text(f"SELECT * FROM {table}")) for v in row)
     assert all(t not in dump for t in tokens)
     import hashlib
 
@@ -224,8 +224,8 @@ def test_reminders_only_to_incomplete_and_at_most_limit(
     first = issue_reminders(framed, iv, BASE, limit=2, output=tmp_path / "r1.csv")
     assert {r.email for r in first} == {rows[1].email, rows[2].email}
     assert {r["kind"] for r in _read_csv(tmp_path / "r1.csv")} == {"reminder"}
-    # a reminder's fresh link replaces the old one; progress stays with the respondent
-    assert find_invitation(framed, _token(started.link)) is None
+    # a reminder's fresh link works beside the old one; progress stays with the respondent
+    assert find_invitation(framed, _token(started.link)) is not None
     new_link = next(r.link for r in first if r.email == started.email)
     resumed = save_response(framed, iv, complete_answers(), token=_token(new_link),
                             path="partnership")
@@ -238,6 +238,37 @@ def test_reminders_only_to_incomplete_and_at_most_limit(
         issue_reminders(framed, iv, BASE, limit=2)
     assert exc.value.issues[0].code == "F109"
     assert resumed
+
+
+def test_every_link_sent_keeps_working_until_complete(
+    framed: Store, iv: InstrumentVersion
+) -> None:
+    """Invitation, then two reminders: all three links open the same response; once it
+    is complete, none of them can submit different answers."""
+    (person, *_) = issue_invitations(framed, iv, BASE)
+    links = [person.link]
+    for _ in range(2):
+        links += [r.link for r in issue_reminders(framed, iv, BASE, limit=2)
+                  if r.email == person.email]
+    tokens = [_token(link) for link in links]
+    assert len(set(tokens)) == 3
+    infos = [find_invitation(framed, t) for t in tokens]
+    assert all(i is not None and not i.used and i.respondent_id == person.respondent_id
+               for i in infos)
+    ids = {save_response(framed, iv, {"in_partnership": "yes", "staff": n}, token=t,
+                         state="in_progress")
+           for n, t in enumerate(tokens, start=1)}
+    assert len(ids) == 1  # every link resumes the one response
+    done = save_response(framed, iv, complete_answers(), token=tokens[0], path="partnership")
+    assert {done} == ids
+    assert all(i is not None and i.used for i in (find_invitation(framed, t) for t in tokens))
+    with pytest.raises(LandscapeError) as exc:
+        save_response(framed, iv, complete_answers(staff=9), token=tokens[2],
+                      path="partnership")
+    assert exc.value.issues[0].code == "S107"
+    with framed.session() as s:
+        assert s.execute(text("SELECT count(*) FROM responses")).scalar() == 1
+        assert s.execute(text("SELECT count(*) FROM invitation_tokens")).scalar() == 3 * 3
 
 
 class _Collector:

@@ -17,11 +17,14 @@ from survey.store.models import Base
 _T = "2024-03-01 10:00:00+00:00"
 
 
-def _seed_common(store: Store, tag: str, extra_invitation: dict[str, object]) -> None:
+def _seed_common(store: Store, tag: str, extra_invitation: dict[str, object], *,
+                 token_table: bool = False) -> None:
+    """``token_table``: the link's hash goes in invitation_tokens (0006 on), not invitations."""
+    token_column = [] if token_table else ["token_hash"]
     invitation_columns = ", ".join(["id", "respondent_id", "instrument_version_id",
-                                    "token_hash", "created_at", *extra_invitation])
-    invitation_values = ", ".join([":id", ":rid", ":ivid", ":hash", ":t",
-                                   *(f":{k}" for k in extra_invitation)])
+                                    *token_column, "created_at", *extra_invitation])
+    invitation_values = ", ".join([":id", ":rid", ":ivid", *(":hash" for _ in token_column),
+                                   ":t", *(f":{k}" for k in extra_invitation)])
     with store.write() as s:
         s.execute(text("INSERT INTO instrument_versions (id, instrument, version, content_hash, "
                        "content, recorded_at) VALUES (:id, 'demo', :v, 'sha256:x', '{}', :t)"),
@@ -36,6 +39,10 @@ def _seed_common(store: Store, tag: str, extra_invitation: dict[str, object]) ->
                        f"VALUES ({invitation_values})"),
                   {"id": 20 + len(tag), "rid": f"r{tag}", "ivid": 10 + len(tag),
                    "hash": "h" * 63 + tag[-1], "t": _T, **extra_invitation})
+        if token_table:
+            s.execute(text("INSERT INTO invitation_tokens (token_hash, invitation_id, "
+                           "issued_at) VALUES (:hash, :id, :t)"),
+                      {"hash": "h" * 63 + tag[-1], "id": 20 + len(tag), "t": _T})
         s.execute(text("INSERT INTO responses (id, respondent_id, instrument_version_id, "
                        "instrument, version, content_hash, path, state, started_at, "
                        "completed_at, updated_at, source, payload_hash) VALUES (:id, :rid, "
@@ -48,8 +55,8 @@ def _seed_common(store: Store, tag: str, extra_invitation: dict[str, object]) ->
                        "(:id, 'rank', 'b', 1)"), {"id": f"resp{tag}"})
 
 
-def _seed_0003(store: Store) -> None:
-    _seed_common(store, "c333", {"reminder_count": 1})
+def _seed_0003(store: Store, *, token_table: bool = False) -> None:
+    _seed_common(store, "c333", {"reminder_count": 1}, token_table=token_table)
     with store.write() as s:
         s.execute(text("INSERT INTO codings (response_id, question_code, theme, applied, "
                        "source, coder, coded_at, note, codebook) VALUES ('respc333', "
@@ -57,8 +64,8 @@ def _seed_0003(store: Store) -> None:
                        "'pobl yn symud', NULL)"), {"yes": True, "t": _T})
 
 
-def _seed_0004(store: Store) -> None:
-    _seed_0003(store)
+def _seed_0004(store: Store, *, token_table: bool = False) -> None:
+    _seed_0003(store, token_table=token_table)
     with store.write() as s:
         # An explicitly opened version alongside the invited one seeded above.
         s.execute(text("INSERT INTO instrument_versions (id, instrument, version, content_hash, "
@@ -66,8 +73,8 @@ def _seed_0004(store: Store) -> None:
                        "'sha256:y', '{}', :t, :yes)"), {"t": _T, "yes": True})
 
 
-def _seed_0005(store: Store) -> None:
-    _seed_0004(store)
+def _seed_0005(store: Store, *, token_table: bool = False) -> None:
+    _seed_0004(store, token_table=token_table)
     with store.write() as s:
         s.execute(text("INSERT INTO landscape_organisations (key, name, type, nation, region, "
                        "place_type, identifiers, resolved, note) VALUES ('wrexham-university', "
@@ -78,6 +85,14 @@ def _seed_0005(store: Store) -> None:
                        "Wrecsam', 'glyndwr wrexham university', 'report', 'report 2.7', '')"))
 
 
+def _seed_0006(store: Store) -> None:
+    _seed_0005(store, token_table=True)
+    with store.write() as s:
+        # 0006 moved token hashes into invitation_tokens: a reminder's second link.
+        s.execute(text("INSERT INTO invitation_tokens (token_hash, invitation_id, issued_at) "
+                       "VALUES (:hash, 24, :t)"), {"hash": "r" * 64, "t": _T})
+
+
 # Per revision: seed rows using only what that revision's schema has.
 SEEDS: dict[str, Callable[[Store], None]] = {
     "0001": lambda store: _seed_common(store, "a1", {}),
@@ -85,8 +100,10 @@ SEEDS: dict[str, Callable[[Store], None]] = {
     "0003": _seed_0003,
     "0004": _seed_0004,
     "0005": _seed_0005,
+    "0006": _seed_0006,
 }
-_TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333", "0005": "c333"}
+_TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333", "0005": "c333",
+         "0006": "c333"}
 
 
 def test_every_revision_has_a_seed() -> None:
@@ -123,7 +140,7 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
         assert "ix_ranking_answers_question_code_response_id" in indexes
         # 0003 added the codings table: rows seeded before it are still codable after it.
         with store.write() as s:
-            if revision not in ("0003", "0004", "0005"):
+            if revision < "0003":
                 s.execute(text("INSERT INTO codings (response_id, question_code, theme, "
                                "applied, source, coder, coded_at) VALUES (:id, 'challenges', "
                                "'staff_turnover', :yes, 'manual', 'Siân', :t)"),
@@ -140,10 +157,20 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
         assert flags[("demo", f"1.0.{len(tag)}")] is False
         assert flags.get(("researcher", "1.0.0"), False) is (revision >= "0004")
         # 0005 added the landscape: its rows are readable through the store API after it.
-        if revision == "0005":
+        if revision >= "0005":
             (org,) = load_landscape(store).organisations
             assert (org.key, org.note, org.aliases[0].text) == (
                 "wrexham-university", "Glyndŵr until 2023", "Prifysgol Glyndŵr Wrecsam")
+        # 0006 moved the invitation's token hash into invitation_tokens: the link seeded
+        # before still opens its invitation (and a reminder's link seeded after it too).
+        with store.session() as s:
+            tokens = sorted(tuple(r) for r in s.execute(text(
+                "SELECT t.token_hash, i.respondent_id FROM invitation_tokens t "
+                "JOIN invitations i ON i.id = t.invitation_id")))
+        seeded = [("h" * 63 + tag[-1], f"r{tag}")]
+        if revision >= "0006":
+            seeded.append(("r" * 64, f"r{tag}"))
+        assert tokens == sorted(seeded)
 
 
 def test_models_match_migrated_schema(store: Store) -> None:
@@ -165,3 +192,25 @@ def test_downgrade_then_upgrade_round_trips(fresh_url: Callable[[], str]) -> Non
         assert store.status().current is None
         store.upgrade()
         store.check()
+
+
+def test_downgrade_from_0006_keeps_the_latest_link(fresh_url: Callable[[], str]) -> None:
+    url = fresh_url()
+    with Store.open(url, check=False, create=True) as store:
+        store.upgrade("0006")
+        _seed_0006(store)
+        with store.write() as s:  # the reminder's link is the later one
+            s.execute(text("UPDATE invitation_tokens SET issued_at = :t WHERE token_hash = :h"),
+                      {"t": "2024-03-08 10:00:00+00:00", "h": "r" * 64})
+        from alembic import command
+
+        from survey.store.engine import _alembic_config
+
+        with store.write_engine.begin() as conn:
+            command.downgrade(_alembic_config(conn), "0005")
+        with store.session() as s:
+            assert s.execute(text("SELECT token_hash FROM invitations")).scalar_one() == "r" * 64
+        store.upgrade()
+        with store.session() as s:
+            assert s.execute(text("SELECT token_hash FROM invitation_tokens")).scalar_one() == (
+                "r" * 64)
