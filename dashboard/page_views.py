@@ -419,10 +419,15 @@ def monitor_view(store: Store, instrument: str | None = None, *,
           ("Completed", t.completed))],
         table_id="monitor-funnel")
     parts: list[Any] = [html.H3("Funnel"), funnel]
-    if report.open_link_started:
-        parts.append(html.P(f"Open link (no sampling frame): {report.open_link_started} "
-                            f"started, {report.open_link_completed} completed.",
-                            id="monitor-open-link"))
+    if report.outside_started:
+        parts.append(html.P(f"Outside the sampling frame (open link and imported responses, "
+                            f"not in any response rate): {report.outside_started} started, "
+                            f"{report.outside_completed} completed.",
+                            id="monitor-outside-frame"))
+    if report.unassigned:
+        parts.append(html.P(f"{report.unassigned} people in the frame for no particular "
+                            "instrument are not invited to this one yet.",
+                            id="monitor-unassigned"))
     for dimension, groups in report.by.items():
         title = FIELD_LABELS.get(dimension, humanise(dimension))
         header = [title, "Frame", "Invited", "Started", "Completed", "Response rate"]

@@ -187,7 +187,7 @@ def import_frame(store: Store, path: Path, *, instrument: str | None = None) -> 
             rid = new_respondent_id()
             respondents.append({"id": rid, "organisation_type": _normalise(
                 row["organisation_type"]), "nation": nation_code, "region": region_code,
-                "instrument": instrument, "created_at": now})
+                "instrument": instrument, "created_at": now, "in_frame": True})
             contacts.append({"respondent_id": rid, "name": row["name"],
                              "email": row["email"].lower(), "organisation": row["organisation"],
                              "role": row.get("role") or None})

@@ -214,7 +214,9 @@ def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
 
     Only frame members whose contact details are still held, and whose frame
     entry is for ``iv.instrument`` (or for no particular instrument), are
-    invited. Raises ``F109`` when there is no one to invite.
+    invited; those for no particular instrument are assigned to ``iv.instrument``
+    (so nobody is in two instruments' frames). Raises ``F109`` when there is no
+    one to invite.
     """
     now = datetime.now(UTC)
     rows: list[MailMergeRow] = []
@@ -240,6 +242,13 @@ def issue_invitations(store: Store, iv: InstrumentVersion, base_url: str,
             issued.append((invitation, token))
             rows.append(MailMergeRow(rid, name, email, organisation,
                                      invitation_link(base_url, token), "invitation"))
+        # Someone put in the frame for no particular instrument joins this one's frame
+        # (and no other's) by being invited to it.
+        unassigned = [rid for rid, *_ in people]
+        for start in range(0, len(unassigned), 500):
+            session.execute(update(Respondent).where(
+                Respondent.id.in_(unassigned[start:start + 500]),
+                Respondent.instrument.is_(None)).values(instrument=iv.instrument))
         session.add_all(invitation for invitation, _ in issued)
         session.flush()  # gives each invitation its id
         session.add_all(InvitationToken(token_hash=hash_token(token),

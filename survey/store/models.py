@@ -92,6 +92,9 @@ class Respondent(Base):
     region: Mapped[str | None] = mapped_column(String(32))
     instrument: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Added by revision 0007: set only by 'landscape frame import'. Respondents made by
+    # an import of responses are outside the frame and never count in its rates.
+    in_frame: Mapped[bool] = mapped_column(Boolean, server_default=false(), default=False)
 
 
 class Contact(Base):

@@ -1,5 +1,11 @@
 """The fieldwork monitor: response rates against the frame, the funnel, who to remind.
 
+The frame is the people ``landscape frame import`` put there (``in_frame``), each
+counted in one instrument's frame: the one it was imported for, or, for people
+imported for no particular instrument, the one they were invited to. Responses
+from outside the frame (open links, imported responses) are counted apart and
+never enter a response rate.
+
 Counts are by pseudonymous respondent; nothing personal is shown unless asked
 for (``with_contacts``), and then only to whoever runs the command.
 """
@@ -10,7 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, exists, func, select
+from sqlalchemy import and_, exists, func, or_, select
 
 from survey.store.engine import Store
 from survey.store.invitations import due_reminders
@@ -44,9 +50,13 @@ class MonitorReport:
     instrument: str | None
     total: GroupCount
     by: dict[str, list[GroupCount]]
-    open_link_started: int
-    open_link_completed: int
+    #: Responses from outside the frame (open link, imported): not in any rate.
+    outside_started: int
+    outside_completed: int
     due: list[dict[str, Any]] = field(default_factory=list)
+    #: With an instrument: people in the frame for no particular instrument, not yet
+    #: invited to this one (they join its frame when invited).
+    unassigned: int = 0
 
     def to_json(self) -> str:
         def counts(g: GroupCount) -> dict[str, Any]:
@@ -59,8 +69,9 @@ class MonitorReport:
             "instrument": self.instrument,
             "funnel": counts(self.total),
             "by": {dim: [counts(g) for g in groups] for dim, groups in self.by.items()},
-            "open_link": {"started": self.open_link_started,
-                          "completed": self.open_link_completed},
+            "outside_the_frame": {"started": self.outside_started,
+                                  "completed": self.outside_completed},
+            "unassigned": self.unassigned,
             "due_reminders": self.due,
         }, indent=2, ensure_ascii=False)
 
@@ -82,7 +93,9 @@ def monitor_report(store: Store, instrument: str | None = None, *,
     """Response rates by nation, region and organisation type, the funnel and reminders due.
 
     ``instrument`` is ``ID`` or ``ID@VERSION`` (default: every instrument). The
-    frame is the respondents imported for that instrument (or for none).
+    frame is the people imported into it for that instrument, or for none and
+    invited to it. Responses from anyone else (open link, imported responses)
+    are counted as outside the frame.
 
     Examples
     --------
@@ -103,18 +116,26 @@ def monitor_report(store: Store, instrument: str | None = None, *,
                                     for_versions(Response.instrument_version_id),
                                     Response.state == "complete"))
     query = select(Respondent.nation, Respondent.region, Respondent.organisation_type,
-                   invited, started, completed)
+                   invited, started, completed).where(Respondent.in_frame)
+    unassigned_query = None
     if instrument is not None:
         name = instrument.partition("@")[0]
-        query = query.where((Respondent.instrument == name) | Respondent.instrument.is_(None))
+        query = query.where(or_(Respondent.instrument == name,
+                                and_(Respondent.instrument.is_(None), invited)))
+        unassigned_query = select(func.count()).where(
+            Respondent.in_frame, Respondent.instrument.is_(None), ~invited)
+    outside = or_(Response.respondent_id.is_(None),
+                  ~exists().where(and_(Respondent.id == Response.respondent_id,
+                                       Respondent.in_frame)))
     with store.session() as session:
         people = session.execute(query).all()
-        open_rows = session.execute(
-            select(Response.state, func.count()).where(Response.respondent_id.is_(None),
-                                                       for_versions(
-                                                           Response.instrument_version_id))
+        outside_rows = session.execute(
+            select(Response.state, func.count())
+            .where(outside, for_versions(Response.instrument_version_id))
             .group_by(Response.state)
         ).all()
+        unassigned = (session.execute(unassigned_query).scalar_one()
+                      if unassigned_query is not None else 0)
     groups: dict[str, dict[str, list[int]]] = {dim: {} for dim in _DIMENSIONS}
     total = [0, 0, 0, 0]
     for nation, region, org_type, was_invited, was_started, was_completed in people:
@@ -126,7 +147,7 @@ def monitor_report(store: Store, instrument: str | None = None, *,
                                                                        strict=True)]
     by = {dim: [GroupCount(value, *counts) for value, counts in sorted(values.items())]
           for dim, values in groups.items()}
-    open_counts = dict(open_rows)
+    outside_counts = dict(outside_rows)
     due: list[dict[str, Any]] = []
     for rid, count, ref in due_reminders(store, limit=reminder_limit):
         if instrument is not None and ref.partition("@")[0] != instrument.partition("@")[0]:
@@ -144,9 +165,10 @@ def monitor_report(store: Store, instrument: str | None = None, *,
         instrument=instrument,
         total=GroupCount("all", *total),
         by=by,
-        open_link_started=int(sum(open_counts.values())),
-        open_link_completed=int(open_counts.get("complete", 0)),
+        outside_started=int(sum(outside_counts.values())),
+        outside_completed=int(outside_counts.get("complete", 0)),
         due=due,
+        unassigned=int(unassigned),
     )
 
 
@@ -167,9 +189,12 @@ def render_table(report: MonitorReport) -> str:
     t = report.total
     lines.append(f"Funnel: frame {t.frame} -> invited {t.invited} -> started {t.started} "
                  f"-> completed {t.completed} (response rate {_rate(t)})")
-    if report.open_link_started:
-        lines.append(f"Open link (no frame): started {report.open_link_started}, "
-                     f"completed {report.open_link_completed}")
+    if report.outside_started:
+        lines.append(f"Outside the frame (open link, imported; not in the response rate): "
+                     f"started {report.outside_started}, completed {report.outside_completed}")
+    if report.unassigned:
+        lines.append(f"In the frame for no particular instrument and not invited to this one: "
+                     f"{report.unassigned}")
     header = ("group", "frame", "invited", "started", "completed", "rate")
     for dim, groups in report.by.items():
         rows = [header, *((g.group, str(g.frame), str(g.invited), str(g.started),

@@ -243,7 +243,8 @@ def test_monitor_view_shows_the_funnel_rates_and_pseudonymous_reminders(store: S
     assert set(tables) >= {"monitor-by-region", "monitor-by-organisation_type", "monitor-due"}
     text = text_of(view)
     assert "221 respondent(s)" in text  # 256 invited - 35 completed
-    assert "Open link (no sampling frame): 17 started, 17 completed." in text
+    assert ("Outside the sampling frame (open link and imported responses, not in any "
+            "response rate): 17 started, 17 completed.") in text
     # pseudonymous ids only: no names, e-mail addresses or organisations from the frame
     from sqlalchemy import select
 

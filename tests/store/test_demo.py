@@ -50,7 +50,7 @@ def test_demo_loads_labelled_responses_frame_and_invitations(store_url: str) -> 
             256, 256, 35)
         assert {g.group: g.frame for g in report.by["nation"]} == {
             "england": 193, "northern_ireland": 10, "scotland": 32, "wales": 21}
-        assert report.open_link_completed == 17
+        assert report.outside_completed == 17
         completed = {g.group: g.completed for g in report.by["nation"]}
         # Largest-remainder shares of 35 in proportion to 193/32/21/10.
         assert completed == {"england": 27, "scotland": 4, "wales": 3, "northern_ireland": 1}

@@ -101,9 +101,10 @@ SEEDS: dict[str, Callable[[Store], None]] = {
     "0004": _seed_0004,
     "0005": _seed_0005,
     "0006": _seed_0006,
+    "0007": _seed_0006,
 }
 _TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333", "0005": "c333",
-         "0006": "c333"}
+         "0006": "c333", "0007": "c333"}
 
 
 def test_every_revision_has_a_seed() -> None:
@@ -214,3 +215,31 @@ def test_downgrade_from_0006_keeps_the_latest_link(fresh_url: Callable[[], str])
         with store.session() as s:
             assert s.execute(text("SELECT token_hash FROM invitation_tokens")).scalar_one() == (
                 "r" * 64)
+
+
+def test_0007_puts_framed_people_in_the_frame_and_import_made_ones_outside(
+    fresh_url: Callable[[], str]
+) -> None:
+    url = fresh_url()
+    with Store.open(url, check=False, create=True) as store:
+        store.upgrade("0006")
+        _seed_0006(store)  # rc333: a contact, an invitation and a web response
+        with store.write() as s:
+            for rid, source in (("rimport", "import"), ("rweb", "web")):
+                s.execute(text("INSERT INTO respondents (id, organisation_type, nation, "
+                               "region, created_at) VALUES (:id, 'unitary', 'wales', "
+                               "'wales', :t)"), {"id": rid, "t": _T})
+                s.execute(text("INSERT INTO responses (id, respondent_id, "
+                               "instrument_version_id, instrument, version, content_hash, "
+                               "state, started_at, updated_at, source, payload_hash) VALUES "
+                               "(:id, :rid, 14, 'demo', '1.0.0', 'sha256:x', 'complete', :t, "
+                               ":t, :source, 'p')"),
+                          {"id": f"resp{rid}", "rid": rid, "t": _T, "source": source})
+            # Framed, never invited, contact purged: still in the frame.
+            s.execute(text("INSERT INTO respondents (id, nation, created_at) VALUES "
+                           "('rpurged', 'wales', :t)"), {"t": _T})
+        store.upgrade("0007")
+        with store.session() as s:
+            flags = {rid: bool(flag) for rid, flag in s.execute(
+                text("SELECT id, in_frame FROM respondents"))}
+        assert flags == {"rc333": True, "rimport": False, "rweb": True, "rpurged": True}

@@ -69,7 +69,7 @@ def test_rates_by_nation_and_funnel(fielded: Store) -> None:
     assert regions["wales"] == 21 and regions["(unknown)"] == 193  # England: no region given
     types = {g.group: g.frame for g in report.by["organisation_type"]}
     assert sum(types.values()) == 256 and set(types) == {"district", "unitary"}
-    assert (report.open_link_started, report.open_link_completed) == (1, 1)
+    assert (report.outside_started, report.outside_completed) == (1, 1)
     assert len(report.due) == 256 - sum(COMPLETED.values())
     assert all(set(d) == {"respondent_id", "reminders_sent", "instrument"} for d in report.due)
     text = render_table(report)
@@ -94,3 +94,54 @@ def test_monitor_cli_json_and_contacts(fielded: Store, store_url: str) -> None:
     result = runner.invoke(main, ["monitor", "--with-contacts", "--database-url", store_url])
     assert result.exit_code == 0 and ".example.org" in result.output
     assert "By nation:" in result.output
+
+
+def test_imported_and_open_link_responses_stay_outside_the_frame(
+    fielded: Store, iv: InstrumentVersion
+) -> None:
+    """An import of responses with respondent attributes (a Qualtrics file, say) makes
+    pseudonymous respondents; they and open-link responses are counted apart, and the
+    frame and its response rates do not move."""
+    from survey.store.responses import ResponseRow, save_responses
+
+    before = monitor_report(fielded, "demo@1.0.0")
+    save_responses(fielded, iv, [
+        ResponseRow(answers=complete_answers(), path="partnership",
+                    respondent={"nation": "wales", "region": "wales",
+                                "organisation_type": "unitary"}) for _ in range(3)],
+        "qualtrics.csv")
+    after = monitor_report(fielded, "demo@1.0.0")
+    assert after.total == before.total  # frame 256, same completed, same rate
+    assert {g.group: g for g in after.by["nation"]}["wales"] == {
+        g.group: g for g in before.by["nation"]}["wales"]
+    assert (after.outside_started, after.outside_completed) == (1 + 3, 1 + 3)
+    assert monitor_report(fielded).total.frame == 256
+    text = render_table(after)
+    assert "frame 256 -> invited 256" in text and "Outside the frame" in text
+    assert "started 4, completed 4" in text
+    assert json.loads(after.to_json())["outside_the_frame"] == {"started": 4, "completed": 4}
+
+
+def test_people_framed_for_no_instrument_count_in_one_instruments_frame(
+    store: Store, iv: InstrumentVersion, tmp_path: Path
+) -> None:
+    from store_helpers import DEMO_YAML
+
+    from survey.instrument import parse_instrument_text
+
+    other = parse_instrument_text(DEMO_YAML.replace("instrument: demo", "instrument: other"))
+    import_frame(store, write_frame(tmp_path / "f.csv", [
+        "Siân Jones,sian@example.org,Cyngor Sir Ynys Môn,unitary,,Wales,",
+        "Rob Roy,rob@example.org,Glasgow City Council,unitary,,Scotland,"]))
+    assert monitor_report(store, "demo").total.frame == 0
+    assert monitor_report(store, "demo").unassigned == 2
+    assert monitor_report(store).total.frame == 2
+    issue_invitations(store, iv, "https://s.example.org")
+    assert monitor_report(store, "demo").total.frame == 2
+    assert monitor_report(store, "other").total.frame == 0
+    from survey.errors import LandscapeError
+
+    with pytest.raises(LandscapeError) as exc:  # already in demo's frame
+        issue_invitations(store, other, "https://s.example.org")
+    assert exc.value.issues[0].code == "F109"
+    assert monitor_report(store).total.frame == 2
