@@ -385,7 +385,7 @@ def audit_table(
     >>> [v.kind for v in bad.violations]
     ['column', 'column', 'duplicate', 'table']
     """
-    design = _design(pcts, n, bands, precision, rounding, options, name)
+    design = table_design(pcts, n, bands, precision, rounding, options, name)
     printed, n, bands = design.printed, design.n, design.bands
     precision, rounding = design.precision, design.rounding
     feasible = [[_feasible(p, n, precision, rounding) for p in row] for row in printed]
@@ -423,8 +423,8 @@ class _Design:
     labels: dict[str, str]
 
 
-def _design(pcts: PublishedTable | Sequence[Sequence[Number]], n: int | None,
-            bands: Sequence[tuple[int, int]] | None, precision: int | None,
+def table_design(pcts: PublishedTable | Sequence[Sequence[Number]], n: int | None,
+                 bands: Sequence[tuple[int, int]] | None, precision: int | None,
             rounding: str | None, options: Sequence[str] | None, name: str) -> _Design:
     """The table and its design, from a PublishedTable or bare rows (see audit_table)."""
     labels: dict[str, str] = {}

@@ -38,6 +38,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+from survey.ranking.audit import table_design
 from survey.ranking.bands import band_label
 from survey.ranking.misprints import SEARCH_SECONDS, Misprints, SearchLimit, fewest_wrong
 from survey.ranking.published import PublishedTable
@@ -248,26 +249,14 @@ def audit_models(
     [('complete', 2), ('per-option', 2), ('top-k', 1), ('rounding-half-even', 2),
      ('rounding-down', 2), ('rounding-up', 2), ('duplicated-row', 0), ('transposed-row', 0)]
     """
-    if isinstance(table, PublishedTable):
-        printed = tuple(tuple(r.pct) for r in table.rows)
-        n = n if n is not None else table.n
-        bands = bands if bands is not None else table.bands
-        precision = table.precision if precision is None else precision
-        rounding = rounding or table.rounding
-        option_names = tuple(table.codes)
-        name = table.name if name == "table" else name
-    else:
-        printed = tuple(tuple(Fraction(str(v)) if isinstance(v, float) else Fraction(v)
-                              for v in row) for row in table)
-        if n is None or bands is None:
-            raise ValueError("give n and bands with bare rows of percentages")
-        option_names = (tuple(options) if options is not None
-                        else tuple(f"row {i + 1}" for i in range(len(printed))))
-    bands = tuple((int(lo), int(hi)) for lo, hi in bands)
+    design = table_design(table, n, bands, precision, rounding, options, name)
+    printed = tuple(tuple(row) for row in design.printed)
+    option_names = tuple(design.options)
+    n, bands, name = design.n, design.bands, design.name
     verdicts = _verdicts(printed, option_names, n, tuple(hi - lo + 1 for lo, hi in bands),
-                         precision or 0, rounding or "half-up")
+                         design.precision, design.rounding)
     return ModelAudit(table=name, n=n, bands=bands, options=option_names, printed=printed,
-                      rounding=rounding or "half-up", verdicts=verdicts)
+                      rounding=design.rounding, verdicts=verdicts)
 
 
 @functools.lru_cache(maxsize=16)
