@@ -80,3 +80,33 @@ def driver(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
     finally:
         browser.quit()
         shutil.rmtree(tmp_path / "chromium-profile", ignore_errors=True)
+
+
+@pytest.fixture
+def choose() -> Callable[[Any, str, str], None]:
+    """The :func:`choose_option` helper, as a fixture for the browser tests."""
+    return choose_option
+
+
+def choose_option(browser: Any, dropdown_id: str, value: str, timeout: float = 30) -> None:
+    """Open the Dash dropdown ``dropdown_id`` and click the option whose value is ``value``.
+
+    Waits for the option itself rather than typing into whatever has focus: typing right
+    after the click raced the popup opening under load (keys went to the closed trigger).
+    """
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ec
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, timeout)
+    trigger = wait.until(ec.element_to_be_clickable((By.ID, dropdown_id)))
+    option = (By.XPATH, f"//*[@role='option'][.//input[@value='{value}']]")
+    for _ in range(3):  # the popup can close again if a re-render lands mid-click
+        if trigger.get_attribute("aria-expanded") != "true":
+            trigger.click()
+        try:
+            WebDriverWait(browser, timeout / 3).until(ec.element_to_be_clickable(option)).click()
+            return
+        except Exception:  # retried: the popup re-rendered under the click
+            trigger = browser.find_element(By.ID, dropdown_id)
+    WebDriverWait(browser, timeout).until(ec.element_to_be_clickable(option)).click()

@@ -95,10 +95,10 @@ def _click_node(driver: Any, key: str) -> None:
         ).perform()
 
 
-def test_filter_a_region_click_a_node_and_read_its_provenance(explorer: str, driver: Any,
-                                                              tmp_path: Path) -> None:
+def test_filter_a_region_click_a_node_and_read_its_provenance(
+        explorer: str, driver: Any, tmp_path: Path,
+        choose: Callable[[Any, str, str], None]) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
 
     driver.set_window_size(1280, 2200)
     driver.get(explorer + "/network")
@@ -107,11 +107,7 @@ def test_filter_a_region_click_a_node_and_read_its_provenance(explorer: str, dri
     _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#network-graph .main-svg"))
     assert "Network" in [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
     # filter: choose West Midlands in the region dropdown
-    box = driver.find_element(By.CSS_SELECTOR, "#network-region")
-    box.click()
-    search = _wait(driver, lambda d: d.switch_to.active_element)
-    search.send_keys("West Midlands")
-    search.send_keys(Keys.ENTER)
+    choose(driver, "network-region", "west_midlands")
     _wait(driver, lambda d: d.find_element(By.ID, "network-summary").text.startswith(
         "West Midlands: 4 organisations"))
     assert "region=west_midlands" in driver.current_url  # the view is in the URL

@@ -94,6 +94,7 @@ def test_monitor_page_renders_the_funnel(explorer: str, driver: Any, tmp_path: P
 
 
 def test_group_by_works_from_the_keyboard(explorer: str, driver: Any) -> None:
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
@@ -106,13 +107,18 @@ def test_group_by_works_from_the_keyboard(explorer: str, driver: Any) -> None:
     # focus the pressed button, Tab twice to "Nation", press Enter
     driver.execute_script("arguments[0].focus()", buttons[0])
     ActionChains(driver).send_keys(Keys.TAB, Keys.TAB, Keys.ENTER).perform()
-    nation = driver.find_element(By.XPATH, "//fieldset//button[normalize-space()='Nation']")
-    WebDriverWait(driver, 30).until(lambda d: nation.get_attribute("aria-pressed") == "true")
+    # the tables re-render while we read them: a stale element means "look again"
+    wait = WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,))
+    nation_xpath = "//fieldset//button[normalize-space()='Nation']"
+    wait.until(lambda d: d.find_element(By.XPATH, nation_xpath).get_attribute("aria-pressed")
+               == "true")
+    nation = driver.find_element(By.XPATH, nation_xpath)
     assert driver.switch_to.active_element == nation  # focus stays on the chosen button
-    WebDriverWait(driver, 30).until(lambda d: any(
+    wait.until(lambda d: any(
         c.text.startswith("Table 1. Local government: England")
         for c in d.find_elements(By.CSS_SELECTOR, "table.band-table caption")))
-    assert buttons[0].get_attribute("aria-pressed") == "false"
+    assert driver.find_elements(By.CSS_SELECTOR, "fieldset.choice-buttons button")[0] \
+        .get_attribute("aria-pressed") == "false"
 
 
 def test_compare_page_reads_in_plain_english(explorer: str, driver: Any,
