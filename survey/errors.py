@@ -196,6 +196,12 @@ ERRORS: dict[str, tuple[str, str]] = {
              "give the row a new id if it is another response, or restore the earlier answers."),
     "R117": ("nothing imported", "Fix the rows listed (or re-run with --skip-invalid --rejects "
              "FILE to import the good rows and set the bad ones aside)."),
+    "R118": ("survey tool not recognised", "Name the tool that exported the file with "
+             "--from qualtrics|jisc|surveymonkey|msforms|limesurvey|kobo|odk|redcap, or "
+             "--from generic for a file whose columns are question codes or labels."),
+    "R119": ("not the named tool's export", "Export the file again from the tool with its "
+             "default header rows, or name the tool that wrote it (--from auto recognises "
+             "it)."),
     # -- analysis input: ranking files, bands, published tables -------------
     "A101": ("unreadable ranking file", "Give a UTF-8 CSV (with or without BOM) or an XLSX "
              "file with one header row and one row per respondent."),

@@ -28,6 +28,7 @@ from survey.errors import LandscapeError
 
 __all__ = [
     "SOURCES",
+    "TOOLS",
     "describe_source",
     "labelled_reconstructed",
     "load_ranking_groups",
@@ -37,6 +38,10 @@ __all__ = [
 ]
 
 _LAYOUTS = ["rank-per-option", "option-per-rank", "ordered-list"]
+#: ``--from`` choices (survey.dialects.DIALECTS, written here to keep `--help` fast;
+#: tests/test_dialects.py checks they are the same).
+TOOLS = ["auto", "qualtrics", "jisc", "surveymonkey", "msforms", "limesurvey", "kobo", "odk",
+         "redcap", "generic"]
 _FIELDS = ["instrument", "version", "nation", "region", "organisation_type", "path"]
 
 
@@ -52,6 +57,10 @@ def rankings_source_options(function: Callable[..., Any]) -> Callable[..., Any]:
                      "instead of the store."),
         click.option("--layout", type=click.Choice(_LAYOUTS), default=None,
                      help="How the --input file holds the rankings."),
+        click.option("--from", "tool", type=click.Choice(TOOLS), default=None,
+                     help="The survey tool that exported the --input file (auto: recognise "
+                     "it); needs --instrument. Its header rows, metadata and ranking "
+                     "layout are then read as the tool writes them."),
         click.option("--group-column", default=None,
                      help="Column to split an --input file by."),
         click.option("--id-column", default=None,
@@ -81,7 +90,8 @@ def rankings_source_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def _is_file(options: Mapping[str, Any]) -> bool:
     if options.get("input_path") is None and options.get("input") is None:
         for name, key in (("--layout", "layout"), ("--group-column", "group_column"),
-                          ("--id-column", "id_column"), ("--list-column", "list_column")):
+                          ("--id-column", "id_column"), ("--list-column", "list_column"),
+                          ("--from", "tool")):
             if options.get(key):
                 raise LandscapeError.of("A171", f"{name} applies to --input files only")
         return False
@@ -90,9 +100,14 @@ def _is_file(options: Mapping[str, Any]) -> bool:
                                 "file use --group-column")
     if options.get("database_url"):
         raise LandscapeError.of("A171", "give either --input FILE or --database, not both")
+    if options.get("tool"):
+        if not options.get("instrument"):
+            raise LandscapeError.of("A102", f"--from {options['tool']} needs --instrument "
+                                    "ID@VERSION: the questions the file's columns answer")
+        return True
     if not options.get("layout"):
         raise LandscapeError.of("A102", "--input needs --layout rank-per-option, "
-                                "option-per-rank or ordered-list")
+                                "option-per-rank or ordered-list (or --from TOOL)")
     return True
 
 
@@ -100,7 +115,8 @@ def _file_options(options: Mapping[str, Any]) -> dict[str, Any]:
     return {"input": options.get("input_path") or options.get("input"),
             "layout": options["layout"], "group_column": options.get("group_column"),
             "id_column": options.get("id_column"), "list_column": options.get("list_column"),
-            "instrument": options.get("instrument"), "question": options.get("question")}
+            "instrument": options.get("instrument"), "question": options.get("question"),
+            "tool": options.get("tool")}
 
 
 def load_ranking_groups(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -196,6 +212,7 @@ def _file_source(options: dict[str, Any]) -> Any:
     from survey.ranking.layouts import read_rankings
 
     question = None
+    version = None
     if options.get("instrument"):
         # Loaded when the command runs: keeps `landscape --help` fast.
         from survey.instrument.registry import Catalogue
@@ -214,6 +231,14 @@ def _file_source(options: dict[str, Any]) -> Any:
         else:
             raise LandscapeError.of("A103", f"{version.ref} has several ranking questions; "
                                     "name one with --question")
+    if options.get("tool"):
+        # Loaded when the command runs: keeps `landscape --help` fast.
+        from survey.store.imports import read_tool_rankings
+
+        assert question is not None and version is not None  # --from needs --instrument
+        return read_tool_rankings(options["input"], options["tool"], version, question,
+                                  layout=options.get("layout") or "auto",
+                                  group_column=options.get("group_column"))
     return read_rankings(
         options["input"], options["layout"], question=question,
         group_column=options.get("group_column"), id_column=options.get("id_column"),

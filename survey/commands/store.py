@@ -7,6 +7,7 @@ from typing import Any
 
 import click
 
+from survey.commands.sources import TOOLS
 from survey.errors import LandscapeError
 from survey.settings import click_option, resolve
 
@@ -22,6 +23,9 @@ __all__ = [
 ]
 
 _database = click_option("database_url")
+_from_tool = click.option(
+    "--from", "tool", type=click.Choice(TOOLS), default="generic", show_default=True,
+    help="The tool that exported the file (auto: recognise it by its header).")
 _base_url = click_option("base_url")
 _instrument_ref = click.option(
     "--instrument", "ref", required=True, metavar="ID@VERSION",
@@ -357,15 +361,20 @@ def export_command(fmt: str, labels: bool, ref: str | None, output: Path,
 @click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet).")
 @click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
               help="A column to skip (other tools' metadata); repeat for several.")
+@_from_tool
 @_database
 def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
                    rejects: Path | None, sheet: str | None, ignore_columns: tuple[str, ...],
-                   database_url: str | None) -> None:
+                   tool: str, database_url: str | None) -> None:
     """Import responses from another tool's CSV or XLSX export (UTF-8, BOM or not).
 
     Columns are question codes or English/Welsh labels; answers may be option codes or
-    labels. The whole file is checked first and every problem reported as
-    file:row:column; by default nothing is written if any row is bad (exit 2).
+    labels. --from names the tool that wrote the file (qualtrics, jisc, surveymonkey,
+    msforms, limesurvey, kobo, odk, redcap; auto recognises it): its header rows,
+    metadata columns (the response id and completion state are kept, the rest dropped),
+    choice numbers and ranking layout are then read as that tool writes them. The whole
+    file is checked first and every problem reported as file:row:column; by default
+    nothing is written if any row is bad (exit 2).
 
     Re-importing is safe: each row is keyed by its id column (external_id,
     response_id, _uuid, record_id, respondent_id, ...) or, without one, by the file's
@@ -383,5 +392,6 @@ def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
     iv = _load(ref)
     with _open(database_url) as store:
         result = import_responses(store, file, iv, layout=layout, skip_invalid=skip_invalid,
-                                  rejects=rejects, sheet=sheet, ignore_columns=ignore_columns)
+                                  rejects=rejects, sheet=sheet, ignore_columns=ignore_columns,
+                                  tool=tool)
     click.echo(result.summary())

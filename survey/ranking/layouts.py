@@ -13,7 +13,8 @@ Three layouts cover the common exports:
     (``rank_1``, ``Q5[2]``, ``Rank 3``) unless ``columns`` maps names to positions.
 ``ordered-list``
     One field of space-separated option codes, best first (ODK / Kobo export of
-    an XLSForm ``rank`` question).
+    an XLSForm ``rank`` question), or of codes or labels joined by ``;``
+    (Microsoft Forms: ``B;A;C;``).
 
 Every problem is reported with its spreadsheet row (1-based, the header is row
 1) and column name; the whole file is checked before anything is returned, and
@@ -612,7 +613,10 @@ def _ordered_list(header: list[str], body: list[list[str]], list_index: int,
     parsed: list[list[str]] = []
     for r, row in enumerate(body):
         sheet_row = r + 2
-        tokens = row[list_index].split()
+        cell = row[list_index]
+        # Microsoft Forms writes a ranking as labels joined by ';' ("B;A;C;"), best first.
+        tokens = [t.strip() for t in cell.split(";") if t.strip()] if ";" in cell \
+            else cell.split()
         chosen: list[str] = []
         for token in tokens:
             code = _resolve_option(token, codes, keys, inferred)

@@ -10,6 +10,7 @@ rule (:mod:`survey.answers`), not this module's.
 
 from __future__ import annotations
 
+import difflib
 import math
 from collections.abc import Callable, Sequence
 from typing import Any
@@ -61,33 +62,76 @@ def _number(text: str) -> int | float:
     return int(value) if value.is_integer() else value
 
 
-def _single_parser(q: Question, options: dict[str, str]) -> Parser:
+def _nearest(q: Question, text: str) -> str:
+    """'; nearest: <label> (<code>)' - the option whose label is closest to ``text``."""
+    labels = {o.label.en: o.code for o in q.options}
+    close = difflib.get_close_matches(text, list(labels), n=1, cutoff=0.0)
+    return f"; nearest: '{close[0]}' ({labels[close[0]]})" if close else ""
+
+
+def _with_numbers(q: Question, options: dict[str, str], numbered: bool) -> dict[str, str]:
+    """``options`` plus, for a tool that writes choices as numbers (Qualtrics "values",
+    REDCap "raw"), each option's position (1 = the first) where it is not a code."""
+    if not numbered:
+        return options
+    out = dict(options)
+    for number, o in enumerate(q.options, start=1):
+        out.setdefault(str(number), o.code)
+    return out
+
+
+def _single_parser(q: Question, options: dict[str, str], numbered: bool = False) -> Parser:
+    keys = _with_numbers(q, options, numbered)
+
     def single(text: str) -> Any:
-        code = options.get(match_key(text))
+        code = keys.get(match_key(text))
         if code is None:
             raise BadCell("R105", f"'{text}' is not an option of {q.code}; "
-                           f"{_option_list(q)}")
+                           f"{_option_list(q)}{_nearest(q, text)}")
         return code
     return single
 
 
-def _multiple_parser(q: Question, options: dict[str, str]) -> Parser:
+def _comma_parts(text: str, keys: dict[str, str]) -> list[str]:
+    """Split a comma-joined list of choices (Qualtrics), keeping labels that hold commas:
+    at each place the longest run of pieces that is an option is taken."""
+    pieces = text.split(",")
+    parts: list[str] = []
+    i = 0
+    while i < len(pieces):
+        end = next((k for k in range(len(pieces), i, -1)
+                    if match_key(",".join(pieces[i:k])) in keys), i + 1)
+        part = ",".join(pieces[i:end]).strip()
+        if part:
+            parts.append(part)
+        i = end
+    return parts
+
+
+def _multiple_parser(q: Question, options: dict[str, str], numbered: bool = False) -> Parser:
+    keys = _with_numbers(q, options, numbered)
+
     def multiple(text: str) -> Any:
-        whole = options.get(match_key(text))
+        whole = keys.get(match_key(text))
         if whole is not None:
             return [whole]
-        parts = [p for p in (s.strip() for s in text.split(";")) if p] if ";" in text \
-            else text.split()
-        chosen = [options[match_key(p)] for p in parts if match_key(p) in options]
-        unknown = [p for p in parts if match_key(p) not in options]
+        if ";" in text:
+            parts = [p for p in (s.strip() for s in text.split(";")) if p]
+        elif "," in text:
+            parts = _comma_parts(text, keys)
+        else:
+            parts = text.split()
+        chosen = [keys[match_key(p)] for p in parts if match_key(p) in keys]
+        unknown = [p for p in parts if match_key(p) not in keys]
         if unknown:
             raise BadCell("R105", f"{', '.join(repr(u) for u in unknown)} not an option "
-                           f"of {q.code}; {_option_list(q)}; separate several with ';'")
+                           f"of {q.code}; {_option_list(q)}; separate several with ';'"
+                           f"{_nearest(q, unknown[0])}")
         return list(dict.fromkeys(chosen))
     return multiple
 
 
-def _number_parser(q: Question, options: dict[str, str]) -> Parser:
+def _number_parser(q: Question, options: dict[str, str], numbered: bool = False) -> Parser:
     labels: dict[str, int] = {}
     if q.scale is not None:
         for point, text in q.scale.labels.items():
@@ -106,7 +150,7 @@ def _number_parser(q: Question, options: dict[str, str]) -> Parser:
     return number
 
 
-def _place_parser(q: Question, options: dict[str, str]) -> Parser:
+def _place_parser(q: Question, options: dict[str, str], numbered: bool = False) -> Parser:
     keys = NATION_KEYS if q.place_level == "nation" else REGION_KEYS
 
     def place(text: str) -> Any:
@@ -118,7 +162,7 @@ def _place_parser(q: Question, options: dict[str, str]) -> Parser:
     return place
 
 
-def _consent_parser(q: Question, options: dict[str, str]) -> Parser:
+def _consent_parser(q: Question, options: dict[str, str], numbered: bool = False) -> Parser:
     def consent(text: str) -> Any:
         key = match_key(text)
         if key in _TRUE:
@@ -129,14 +173,14 @@ def _consent_parser(q: Question, options: dict[str, str]) -> Parser:
     return consent
 
 
-def _text_parser(q: Question, options: dict[str, str]) -> Parser:
+def _text_parser(q: Question, options: dict[str, str], numbered: bool = False) -> Parser:
     def free_text(text: str) -> Any:
         # Kept exactly as written (Welsh letters, spacing); its length is the model's rule.
         return text
     return free_text
 
 
-_PARSERS: dict[QuestionType, Callable[[Question, dict[str, str]], Parser]] = {
+_PARSERS: dict[QuestionType, Callable[[Question, dict[str, str], bool], Parser]] = {
     QuestionType.SINGLE_CHOICE: _single_parser,
     QuestionType.MULTIPLE_CHOICE: _multiple_parser,
     QuestionType.NUMBER: _number_parser,
@@ -146,9 +190,13 @@ _PARSERS: dict[QuestionType, Callable[[Question, dict[str, str]], Parser]] = {
 }
 
 
-def cell_parser(q: Question, options: dict[str, str]) -> Parser:
-    """How to read a cell of ``q`` (text -> answer value, ``BadCell`` if it cannot)."""
-    return _PARSERS.get(q.type, _text_parser)(q, options)
+def cell_parser(q: Question, options: dict[str, str], numbered: bool = False) -> Parser:
+    """How to read a cell of ``q`` (text -> answer value, ``BadCell`` if it cannot).
+
+    ``numbered``: a choice may also be the option's number (1 = the first option), as
+    Qualtrics "values" and REDCap "raw" exports write them.
+    """
+    return _PARSERS.get(q.type, _text_parser)(q, options, numbered)
 
 
 def flag(text: str) -> bool:

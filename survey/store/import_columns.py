@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import difflib
 import re
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from survey.errors import Issue, Location, issue
@@ -19,7 +20,8 @@ from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.ranking.layouts import ID_COLUMNS
 from survey.tables import match_key
 
-__all__ = ["ATTRIBUTES", "ColumnPlan", "Matcher", "plan_columns"]
+__all__ = ["ATTRIBUTES", "ColumnPlan", "Matcher", "choose_names", "claim_column",
+           "plan_columns"]
 
 # Id columns, most specific first: the first present is the idempotency key.
 ID_PRIORITY = ("external_id", "response_id", "responseid", "_uuid", "instanceid",
@@ -54,8 +56,10 @@ class ColumnPlan:
 class Matcher:
     """Resolves header names to (question, part) using codes and labels."""
 
-    def __init__(self, iv: InstrumentVersion) -> None:
+    def __init__(self, iv: InstrumentVersion, *, numbered: bool = False) -> None:
         self.iv = iv
+        #: Whether ``q_3`` / ``q/3`` may name a choice question's third option (REDCap raw).
+        self.numbered = numbered
         self.questions: dict[str, Question] = {}
         self.options: dict[str, dict[str, str]] = {}
         for q in iv.questions:
@@ -85,6 +89,8 @@ class Matcher:
             code = self.options[q.code].get(key)
             if code is not None:
                 return q, code
+            if self.numbered and key.isdigit() and 1 <= int(key) <= len(q.options):
+                return q, q.options[int(key) - 1].code
         return None
 
     def _one(self, name: str) -> tuple[Question, str | int | None] | None:
@@ -158,7 +164,7 @@ def _special_column(plan: ColumnPlan, key: str, j: int) -> bool:
     return key in _EXPORT_META
 
 
-def _claim(plan: ColumnPlan, q: Question, part: str | int | None, j: int) -> None:
+def claim_column(plan: ColumnPlan, q: Question, part: str | int | None, j: int) -> None:
     """Record that column ``j`` gives ``part`` of question ``q``."""
     if part is None:
         plan.whole[q.code] = j
@@ -172,10 +178,32 @@ def _claim(plan: ColumnPlan, q: Question, part: str | int | None, j: int) -> Non
         plan.flags.setdefault(q.code, {})[part] = j
 
 
+def choose_names(header: list[str], alternatives: Mapping[int, Sequence[str]],
+                 iv: InstrumentVersion, *, numbered: bool = False) -> list[str]:
+    """Each column's name: its own if it names a question (or is understood), else the
+    first of its ``alternatives`` that does (a tool's question text, e.g. Qualtrics'
+    second header row)."""
+    matcher = Matcher(iv, numbered=numbered)
+    codes = {match_key(q.code) for q in iv.questions}
+
+    def understood(name: str) -> bool:
+        key = match_key(name)
+        return (key not in codes and (key in _ID_RANK or key in ID_COLUMNS
+                                      or key in ATTRIBUTES or key in ("state", *_EXPORT_META))
+                ) or matcher.resolve(name) is not None
+
+    out = list(header)
+    for j, others in alternatives.items():
+        if j < len(out) and not understood(out[j]):
+            out[j] = next((o for o in others if understood(o)), out[j])
+    return out
+
+
 def plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion,
-                  ignore: set[str], file: str, problems: list[Issue]) -> ColumnPlan:
+                  ignore: set[str], file: str, problems: list[Issue], *,
+                  numbered: bool = False, unmatched_hint: str = "") -> ColumnPlan:
     plan = ColumnPlan()
-    matcher = Matcher(iv)
+    matcher = Matcher(iv, numbered=numbered)
     codes = {match_key(q.code) for q in iv.questions}
     seen: dict[str, int] = {}
     claimed: dict[tuple[str, object], int] = {}
@@ -202,7 +230,8 @@ def plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion
             continue
         found = matcher.resolve(name)
         if found is None:
-            bad("R103", f"'{name}' is not a question of {iv.ref}{_close_matches(name, iv)}", j)
+            bad("R103", f"'{name}' is not a question of {iv.ref}{_close_matches(name, iv)}"
+                f"{unmatched_hint}", j)
             continue
         q, part = found
         target = (q.code, part)
@@ -211,7 +240,7 @@ def plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion
                 f"{q.code}{'' if part is None else ' ' + str(part)}", j)
             continue
         claimed[target] = j
-        _claim(plan, q, part, j)
+        claim_column(plan, q, part, j)
     for code, flags in plan.flags.items():
         if code in plan.whole:
             first = next(iter(flags.values()))

@@ -57,12 +57,14 @@ from typing import Any, Protocol
 from sqlalchemy import select
 
 from survey.answers import STATES, Problem, check_answers, describe, problem_issue
+from survey.dialects import DIALECTS, DialectTable, read_dialect
 from survey.errors import Issue, LandscapeError, Location, issue
 from survey.files import defuse_cell, staged_file
 from survey.instrument.logic import evaluate, parse_expression
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.instrument.places import nation_of, own_region
-from survey.ranking.layouts import LAYOUTS, read_rankings_rows
+from survey.ranking.bands import RankingData
+from survey.ranking.layouts import ID_COLUMNS, LAYOUTS, read_rankings_rows, read_rankings_table
 from survey.store.engine import Store
 from survey.store.import_cells import (
     NATION_KEYS,
@@ -72,13 +74,20 @@ from survey.store.import_cells import (
     cell_parser,
     flag,
 )
-from survey.store.import_columns import ATTRIBUTES, ColumnPlan, Matcher, plan_columns
+from survey.store.import_columns import (
+    ATTRIBUTES,
+    ColumnPlan,
+    Matcher,
+    choose_names,
+    claim_column,
+    plan_columns,
+)
 from survey.store.models import Response
 from survey.store.writing import ResponseRow, save_responses
 from survey.tables import match_key, read_table
 
 __all__ = ["IMPORT_LAYOUTS", "ImportResult", "RejectedRow", "import_responses",
-           "read_import_table"]
+           "read_import_table", "read_tool_rankings", "read_tool_table"]
 
 #: ``--layout`` choices: the three ranking layouts, or ``auto`` to detect them.
 IMPORT_LAYOUTS: tuple[str, ...] = ("auto", *LAYOUTS)
@@ -106,12 +115,20 @@ class ImportResult:
     layouts: dict[str, str] = field(default_factory=dict)
     response_ids: tuple[str, ...] = ()
     rejects_file: str | None = None
+    dialect: str = "generic"
+    dialect_reason: str = ""
+    dropped: tuple[str, ...] = ()
 
     def summary(self) -> str:
         """One paragraph for the CLI."""
         lines = [f"{self.file} (sha256 {self.sha256[:12]}): {self.rows} rows; "
                  f"imported {self.imported}, already in the store {self.already_stored}, "
                  f"rejected {len(self.rejected)}"]
+        if self.dialect_reason:
+            lines.insert(0, f"--from auto: {self.dialect_reason}")
+        if self.dropped:
+            shown = ", ".join(self.dropped[:8]) + (", ..." if len(self.dropped) > 8 else "")
+            lines.append(f"{self.dialect} metadata columns not imported: {shown}")
         if self.layouts:
             lines.append("ranking layout: " + ", ".join(f"{q} {lay}"
                                                           for q, lay in self.layouts.items()))
@@ -151,6 +168,25 @@ def read_import_table(path: Path | str, sheet: str | None = None
         raise _fail("R102", "the file has a header row but no respondent rows", str(path),
                     row=1)
     return table.sha256, table.rows
+
+
+def read_tool_table(path: Path | str, tool: str, sheet: str | None = None
+                    ) -> tuple[str, DialectTable]:
+    """The file's SHA-256 and its rows read in ``tool``'s dialect (:mod:`survey.dialects`).
+
+    Raises
+    ------
+    LandscapeError
+        As :func:`read_import_table`, and ``R118``/``R119`` (:func:`survey.dialects.read_dialect`).
+    """
+    if tool not in DIALECTS:
+        raise LandscapeError.of("R118", f"'{tool}' is not one of {', '.join(DIALECTS)}")
+    digest, rows = read_import_table(path, sheet)
+    table = read_dialect(rows, tool, str(path))
+    if len(table.rows) <= table.first_row - 1:
+        raise _fail("R102", "the file has header rows but no respondent rows", str(path),
+                    row=table.first_row - 1)
+    return digest, table
 
 
 # -- rankings ------------------------------------------------------------------------------
@@ -217,6 +253,61 @@ def _read_ranking(q: Question, layout: str, columns: list[int], mapping: dict[st
     return ranks
 
 
+def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, question: Question,
+                       *, layout: str = "auto", sheet: str | None = None,
+                       group_column: str | None = None) -> RankingData:
+    """The ranking ``question`` of a tool's export (``priorities --input FILE --from TOOL``).
+
+    The file is read in ``tool``'s dialect (:func:`read_tool_table`), its columns matched
+    to the question as the importer matches them (codes, labels, the tool's question
+    text), and the ranking read by :func:`survey.ranking.layouts.read_rankings_table`;
+    other columns are left alone. The id is the tool's response id.
+
+    Raises
+    ------
+    LandscapeError
+        As :func:`read_tool_table`; ``A103`` (no column of the question), ``R112``
+        (layout), ``A1xx`` for the rankings.
+    """
+    file = str(path)
+    _, table = read_tool_table(path, tool, sheet)
+    skip = range(1, table.first_row - 1)  # the tool's other header rows (blank here)
+    rows = [r for i, r in enumerate(table.rows) if i not in skip]
+    header = choose_names([h.strip() for h in rows[0]], table.alternatives, iv,
+                          numbered=table.numbered)
+    width = len(header)
+    body = [r + [""] * (width - len(r)) for r in rows[1:]]
+    matcher = Matcher(iv, numbered=table.numbered)
+    plan = ColumnPlan()
+    for j, name in enumerate(header):
+        found = matcher.resolve(name) if name else None
+        if found is not None and found[0].code == question.code:
+            claim_column(plan, question, found[1], j)
+    if not (plan.whole or plan.rank_options or plan.rank_numbered):
+        raise _fail("A103", f"no column of {question.code} in this {table.dialect} export; "
+                    "the ranking columns are named by the question's code or text",
+                    file, row=1)
+    requested = layout
+    try:
+        chosen, columns, mapping, list_column = _ranking_layout(question, plan, header, body,
+                                                                "auto")
+    except BadCell as exc:
+        raise _fail(exc.code, exc.message, file, row=1) from None
+    if requested not in ("auto", chosen):
+        raise _fail("R112", f"--layout {requested} does not fit {question.code}: its columns "
+                    f"are the {chosen} layout", file, row=1)
+    keys = [match_key(h) for h in header]
+    id_index = next((keys.index(k) for k in ("external_id", *ID_COLUMNS) if k in keys), None)
+    group_index = (keys.index(match_key(group_column))
+                   if group_column is not None and match_key(group_column) in keys else None)
+    keep = [j for j in (id_index, group_index) if j is not None] + columns
+    sub = [[header[j] for j in keep]] + [[row[j] for j in keep] for row in body]
+    return read_rankings_table(
+        sub, chosen, file=file, question=question, columns=mapping or None,
+        list_column=list_column, group_column=group_column,
+        id_column=None if id_index is None else header[id_index])
+
+
 # -- the import ----------------------------------------------------------------------------
 
 
@@ -250,14 +341,20 @@ class _Reader:
     attribute_source: dict[str, Question]
 
 
-def _plan_file(iv: InstrumentVersion, rows: list[list[str]], file: str,
+def _plan_file(iv: InstrumentVersion, table: DialectTable, file: str,
                ignore: Iterable[str]) -> tuple[list[str], list[list[str]], ColumnPlan]:
     """The header, the body (padded to the header's width) and the columns' plan."""
-    header = [h.strip() for h in rows[0]]
+    rows = table.rows
+    header = choose_names([h.strip() for h in rows[0]], table.alternatives, iv,
+                          numbered=table.numbered)
     width = len(header)
     body = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows[1:]]
     problems: list[Issue] = []
-    plan = plan_columns(header, body, iv, {match_key(n) for n in ignore}, file, problems)
+    hint = ("" if table.dialect == "generic" else
+            f"; map it once with 'landscape responses map {file} --instrument {iv.ref} "
+            f"--from {table.dialect} -o mapping.yaml' (or --ignore-column it)")
+    plan = plan_columns(header, body, iv, {match_key(n) for n in ignore}, file, problems,
+                        numbered=table.numbered, unmatched_hint=hint)
     wide = next((r for r, row in enumerate(body)
                  if len(row) > width and any(c.strip() for c in row[width:])), None)
     if wide is not None:
@@ -305,10 +402,10 @@ def _read_rankings(iv: InstrumentVersion, plan: ColumnPlan, header: list[str],
 
 def _reader(iv: InstrumentVersion, file: str, header: list[str], plan: ColumnPlan,
             rankings: dict[str, list[dict[str, int] | None]],
-            ranking_columns: dict[str, str]) -> _Reader:
+            ranking_columns: dict[str, str], numbered: bool = False) -> _Reader:
     matcher = Matcher(iv)
     plain: list[tuple[str, int, Parser, bool]] = [
-        (q.code, plan.whole[q.code], cell_parser(q, matcher.options[q.code]),
+        (q.code, plan.whole[q.code], cell_parser(q, matcher.options[q.code], numbered),
          q.type in (QuestionType.FREE_TEXT, QuestionType.ORGANISATION))
         for q in iv.questions if q.code in plan.whole and q.type is not QuestionType.RANKING]
     # Where each answer came from, for messages: the (first) column of its question.
@@ -403,13 +500,13 @@ def _row_key(iv: InstrumentVersion, reader: _Reader, row: list[str], sheet_row: 
     return "ext:" + hashlib.sha256(f"{iv.ref}\x1f{ext}".encode()).hexdigest()[:48]
 
 
-def _check_file(iv: InstrumentVersion, digest: str, rows: list[list[str]], file: str,
+def _check_file(iv: InstrumentVersion, digest: str, table: DialectTable, file: str,
                 layout: str, ignore: Iterable[str]) -> _Checked:
-    header, body, plan = _plan_file(iv, rows, file, ignore)
+    header, body, plan = _plan_file(iv, table, file, ignore)
     row_issues: dict[int, list[Issue]] = {}
     rankings, layouts, ranking_columns = _read_rankings(iv, plan, header, body, file, layout,
                                                         row_issues)
-    reader = _reader(iv, file, header, plan, rankings, ranking_columns)
+    reader = _reader(iv, file, header, plan, rankings, ranking_columns, table.numbered)
     checked_rows: list[ResponseRow] = []
     rejected: list[RejectedRow] = []
     keys: list[str] = []
@@ -512,6 +609,7 @@ def import_responses(
     rejects: Path | str | None = None,
     sheet: str | None = None,
     ignore_columns: Iterable[str] = (),
+    tool: str = "generic",
 ) -> ImportResult:
     """Check a whole CSV/XLSX export against ``iv``, then store its responses.
 
@@ -540,6 +638,9 @@ def import_responses(
         The XLSX sheet (default the first).
     ignore_columns
         Column names to skip (other tools' metadata columns).
+    tool
+        The export's dialect (:data:`survey.dialects.DIALECTS`; ``auto`` recognises it):
+        its header rows, metadata, id and state columns (:mod:`survey.dialects`).
 
     Returns
     -------
@@ -579,8 +680,9 @@ def import_responses(
             raise LandscapeError.of("R115", f"the folder {folder} for the rejects file does "
                                     "not exist")
     file = str(path)
-    digest, rows = read_import_table(path, sheet)
-    checked = _check_file(iv, digest, rows, file, layout, ignore_columns)
+    digest, table = read_tool_table(path, tool, sheet)
+    rows = table.rows
+    checked = _check_file(iv, digest, table, file, layout, ignore_columns)
     rejected = list(checked.rejected)
     if rejected and not skip_invalid:
         problems = [i for item in rejected for i in item.issues]
@@ -629,7 +731,9 @@ def import_responses(
     return ImportResult(file=file, sha256=digest, rows=len(good) + len(rejected),
                         imported=len(good) - already, already_stored=already,
                         rejected=tuple(rejected), layouts=checked.layouts,
-                        response_ids=tuple(ids), rejects_file=rejects_file)
+                        response_ids=tuple(ids), rejects_file=rejects_file,
+                        dialect=table.dialect, dialect_reason=table.reason,
+                        dropped=table.dropped)
 
 
 def _stored_keys(store: Store, keys: list[str | None]) -> set[str]:
