@@ -202,6 +202,11 @@ ERRORS: dict[str, tuple[str, str]] = {
     "R119": ("not the named tool's export", "Export the file again from the tool with its "
              "default header rows, or name the tool that wrote it (--from auto recognises "
              "it)."),
+    "R120": ("file no longer fits its mapping", "Write the mapping again for this file "
+             "('landscape responses map FILE --instrument ID@VERSION --from TOOL -o "
+             "mapping.yaml') and review it, or export the file with the columns it had."),
+    "R121": ("bad column mapping", "Give every column of the mapping a question code (and "
+             "option code or rank number) of the instrument, or 'ignore: true'."),
     # -- analysis input: ranking files, bands, published tables -------------
     "A101": ("unreadable ranking file", "Give a UTF-8 CSV (with or without BOM) or an XLSX "
              "file with one header row and one row per respondent."),

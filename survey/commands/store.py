@@ -362,10 +362,12 @@ def export_command(fmt: str, labels: bool, ref: str | None, output: Path,
 @click.option("--ignore-column", "ignore_columns", multiple=True, metavar="NAME",
               help="A column to skip (other tools' metadata); repeat for several.")
 @_from_tool
+@click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="A column mapping written by 'landscape responses map' (and reviewed).")
 @_database
 def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
                    rejects: Path | None, sheet: str | None, ignore_columns: tuple[str, ...],
-                   tool: str, database_url: str | None) -> None:
+                   tool: str, mapping: Path | None, database_url: str | None) -> None:
     """Import responses from another tool's CSV or XLSX export (UTF-8, BOM or not).
 
     Columns are question codes or English/Welsh labels; answers may be option codes or
@@ -393,5 +395,36 @@ def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
     with _open(database_url) as store:
         result = import_responses(store, file, iv, layout=layout, skip_invalid=skip_invalid,
                                   rejects=rejects, sheet=sheet, ignore_columns=ignore_columns,
-                                  tool=tool)
+                                  tool=tool, mapping=mapping)
     click.echo(result.summary())
+
+
+@responses_group.command("map")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@_instrument_ref
+@_from_tool
+@click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The mapping file to write (YAML).")
+def map_command(file: Path, ref: str, tool: str, sheet: str | None, output: Path) -> None:
+    """Write a column mapping for a tool's export: each column -> question / option / ignore.
+
+    Columns are matched by code or label as the import matches them, else by label
+    similarity (marked 'how: similar' with a score, to review); columns with no close
+    question are left for you ('how: none'). Edit the file, then import with
+    'landscape responses import FILE --instrument ID@VERSION --from TOOL --mapping FILE'.
+    """
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.files import atomic_write_text
+    from survey.store.import_mapping import mapping_text, propose_mapping
+    from survey.store.imports import read_tool_table
+
+    iv = _load(ref)
+    _, table = read_tool_table(file, tool, sheet)
+    choices = propose_mapping(table, iv)
+    atomic_write_text(output, mapping_text(choices, iv, table.dialect, str(file)))
+    counts = {how: sum(c.how == how for c in choices) for how in ("exact", "similar", "none")}
+    click.echo(f"wrote {output}: {len(choices)} answer columns of the {table.dialect} export; "
+               f"{counts['exact']} matched by code or label, {counts['similar']} by similarity "
+               f"(review them), {counts['none']} unmatched (give each a question or "
+               "'ignore: true')")

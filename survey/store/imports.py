@@ -610,6 +610,7 @@ def import_responses(
     sheet: str | None = None,
     ignore_columns: Iterable[str] = (),
     tool: str = "generic",
+    mapping: Path | str | None = None,
 ) -> ImportResult:
     """Check a whole CSV/XLSX export against ``iv``, then store its responses.
 
@@ -641,6 +642,9 @@ def import_responses(
     tool
         The export's dialect (:data:`survey.dialects.DIALECTS`; ``auto`` recognises it):
         its header rows, metadata, id and state columns (:mod:`survey.dialects`).
+    mapping
+        A column mapping written by ``landscape responses map`` (and reviewed):
+        :mod:`survey.store.import_mapping`. A file that no longer fits it is refused.
 
     Returns
     -------
@@ -681,6 +685,12 @@ def import_responses(
                                     "not exist")
     file = str(path)
     digest, table = read_tool_table(path, tool, sheet)
+    if mapping is not None:
+        # Loaded when a mapping is given: most imports have none.
+        from survey.store.import_mapping import apply_mapping, load_mapping
+
+        table, ignored = apply_mapping(table, load_mapping(mapping, iv), file, str(mapping))
+        ignore_columns = [*ignore_columns, *ignored]
     rows = table.rows
     checked = _check_file(iv, digest, table, file, layout, ignore_columns)
     rejected = list(checked.rejected)

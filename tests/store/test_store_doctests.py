@@ -10,7 +10,8 @@ import pytest
 MODULES = ["survey.settings", "survey.store.engine", "survey.store.instruments",
            "survey.store.validation", "survey.store.writing", "survey.store.reading",
            "survey.store.frame", "survey.store.invitations", "survey.store.monitor",
-           "survey.store.export", "survey.store.imports", "survey.dialects"]
+           "survey.store.export", "survey.store.imports", "survey.dialects",
+           "survey.store.import_mapping"]
 
 
 @pytest.mark.parametrize("name", MODULES)
