@@ -164,6 +164,17 @@ ERRORS: dict[str, tuple[str, str]] = {
              "the instrument named."),
     "F110": ("version is fielded by invitation", "Give the open link a version no one was "
              "invited to (publish a new version for open fielding)."),
+    "F111": ("no people in the frame file", "Give one row per person under the header row."),
+    "F112": ("duplicate column", "Name each column once: remove or rename the repeated one."),
+    "F113": ("cell outside the columns", "Give each row at most as many cells as the header "
+             "names (a comma inside a value needs the value in double quotes)."),
+    "F114": ("value too long", "Shorten the value to the length the message gives."),
+    "F115": ("unknown organisation type", "Use a type code or label of the instrument (the "
+             "message lists them and the closest), or map your own terms with --type-map FILE "
+             "(a CSV of frame_type,organisation_type)."),
+    "F116": ("bad type map", "Give a CSV with the header frame_type,organisation_type and one "
+             "row per term of your frame, each mapped to a type code or label of the "
+             "instrument."),
     # -- response imports (survey/store/imports.py) --------------------------
     "R101": ("unreadable import file", "Give a CSV saved as UTF-8 (with or without BOM) or an "
              "XLSX workbook (--sheet NAME for another sheet than the first)."),

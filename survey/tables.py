@@ -28,11 +28,14 @@ from openpyxl import load_workbook
 from survey.errors import LandscapeError, Location
 from survey.text import control_name, first_control
 
-__all__ = ["TableFile", "match_key", "read_table"]
+__all__ = ["MAX_CSV_FIELD", "TableFile", "match_key", "read_table"]
 
 #: Suffixes read as workbooks; everything else is read as CSV.
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
 _NOT_READ = (".xls", ".ods", ".numbers")
+#: The longest CSV cell read (characters): far above every length limit an importer
+#: enforces (a free-text answer's 10,000 by default), so those limits speak first.
+MAX_CSV_FIELD = 16 * 1024 * 1024
 
 
 @lru_cache(maxsize=65536)
@@ -104,11 +107,22 @@ def _read_csv(data: bytes, file: str, code: str) -> list[list[str]]:
     if "," not in first:
         # Excel in many locales saves ';'-separated "CSV"; some tools export tabs.
         delimiter = next((d for d in (";", "\t") if d in first), ",")
+    # The csv module refuses a field over 128 KiB (its default) as malformed; raised so
+    # that a long cell reaches the importer's own length rule, which names its limit.
+    csv.field_size_limit(MAX_CSV_FIELD)
+    rows: list[list[str]] = []
     try:
-        return [list(r) for r in csv.reader(io.StringIO(text, newline=""),
-                                            delimiter=delimiter, strict=True)]
+        for record in csv.reader(io.StringIO(text, newline=""), delimiter=delimiter,
+                                 strict=True):
+            rows.append(record)
     except csv.Error as exc:
-        raise _fail(code, f"malformed CSV: {exc}", file) from None
+        # The row is the record's (a quoted cell may span several lines); the cell is
+        # not echoed (it may be personal).
+        detail = (f"a cell longer than {MAX_CSV_FIELD:,} characters"
+                  if "field larger than field limit" in str(exc) else str(exc))
+        raise _fail(code, f"malformed CSV: {detail} in row {len(rows) + 1}", file,
+                    row=len(rows) + 1) from None
+    return rows
 
 
 def _refuse_controls(rows: list[list[str]], file: str, code: str) -> None:

@@ -143,25 +143,34 @@ def frame_group() -> None:
 @click.argument("csv_file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--instrument", "ref", default=None, metavar="ID[@VERSION]",
               help="The survey these people are in the frame for (default: any).")
+@click.option("--type-map", "type_map", default=None,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="A CSV (frame_type,organisation_type) mapping the frame's own "
+              "organisation types to the instrument's.")
 @_database
-def frame_import_command(csv_file: Path, ref: str | None, database_url: str | None) -> None:
+def frame_import_command(csv_file: Path, ref: str | None, type_map: Path | None,
+                         database_url: str | None) -> None:
     """Import a frame CSV: name, email, organisation, organisation_type, role, nation, region.
 
-    Every row is checked first (errors give file:row:column); if any is bad,
-    nothing is imported. Nation and region take a code or English name from the
-    ITL1 list (e.g. 'wales', 'North East').
+    Every row is checked first (errors give file:row:column and never show a name or
+    an email); if any is bad, nothing is imported. Nation and region take a code or
+    English name from the ITL1 list (e.g. 'wales', 'North East'). The organisation
+    type is the instrument's (or, without --instrument, any catalogued instrument's)
+    code or label, case and punctuation ignored; --type-map maps other terms.
     """
     # Loaded when the command runs: keeps `landscape --help` fast.
-    from survey.store.frame import import_frame
+    from survey.instrument.registry import Catalogue, parse_ref
+    from survey.store.frame import import_frame, organisation_types, read_type_map
 
-    instrument = None
-    if ref is not None:
-        # Loaded when the command runs: keeps `landscape --help` fast.
-        from survey.instrument.registry import parse_ref
-
-        instrument = parse_ref(ref)[0]
+    catalogue = Catalogue.default()
+    instrument = parse_ref(ref)[0] if ref is not None else None
+    versions = ([catalogue.load(ref)] if ref is not None
+                else [catalogue.load(name) for name in catalogue.refs()])
+    types = organisation_types(versions) or None
+    if type_map is not None:
+        types = {**(types or {}), **read_type_map(type_map, types)}
     with _open(database_url) as store:
-        result = import_frame(store, csv_file, instrument=instrument)
+        result = import_frame(store, csv_file, instrument=instrument, types=types)
     detail = ", ".join(f"{k} {v}" for k, v in result.by_nation.items())
     click.echo(f"imported {result.imported} people ({detail})")
 

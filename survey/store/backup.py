@@ -63,7 +63,8 @@ from survey.errors import LandscapeError, Location
 from survey.files import staged_file
 from survey.store.engine import Store
 
-__all__ = ["FORMAT", "BackupSummary", "backup_store", "read_manifest", "restore_store"]
+__all__ = ["FORMAT", "BackupSummary", "backup_store", "fingerprint", "read_manifest",
+           "restore_store"]
 
 #: The format name and version written into every manifest.
 FORMAT = "partnership-landscape-backup/1"
@@ -138,6 +139,22 @@ def _tables(conn: Connection) -> list[Table]:
     metadata = MetaData()
     metadata.reflect(conn)
     return [t for t in metadata.sorted_tables if t.name not in _NOT_DATA]
+
+
+def fingerprint(store: Store) -> dict[str, dict[str, Any]]:
+    """Every data table's row count and checksum, as a backup's manifest records them.
+
+    Equal fingerprints mean equal contents (rows compared in a form that reads the
+    same from SQLite and PostgreSQL): what "the store is unchanged" is checked by.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> fingerprint(store)["responses"]["rows"]
+    0
+    """
+    with store.engine.connect() as conn:
+        return _digests(conn, _tables(conn))
 
 
 # -- backup ---------------------------------------------------------------------------

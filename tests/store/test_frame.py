@@ -6,20 +6,21 @@ from pathlib import Path
 
 import pytest
 from cli_assert import no_traceback
-from click.testing import CliRunner
-from sqlalchemy import func, select, text
+from click.testing import CliRunner, Result
+from sqlalchemy import create_engine, func, select, text
 from store_helpers import complete_answers, write_frame
 
 from survey.cli import main
 from survey.errors import LandscapeError
 from survey.instrument import InstrumentVersion
+from survey.instrument.registry import Catalogue
 from survey.store import Store, analysis_frame, save_response
-from survey.store.frame import import_frame, purge_contacts
+from survey.store.frame import import_frame, organisation_types, purge_contacts
 from survey.store.models import Contact, Respondent
 
 GOOD = [
     "Siân Jones,sian@ynysmon.gov.wales,Cyngor Sir Ynys Môn,Unitary authority,Officer,Wales,",
-    "Ann Lee,ann@leeds.gov.uk,Leeds City Council,Metropolitan district,Analyst,england,"
+    "Ann Lee,ann@leeds.gov.uk,Leeds City Council,District council,Analyst,england,"
     "Yorkshire and The Humber",
     "Rob Roy,rob@glasgow.gov.uk,Glasgow City Council,unitary_authority,,Scotland,TLM",
 ]
@@ -40,7 +41,7 @@ def test_import_keeps_personal_data_apart(store: Store, tmp_path: Path) -> None:
         emails = set(s.execute(select(Contact.email)).scalars())
         names = set(s.execute(select(Contact.name)).scalars())
     assert people == {"wales": ("wales", "unitary_authority"),
-                      "england": ("yorkshire_humber", "metropolitan_district"),
+                      "england": ("yorkshire_humber", "district_council"),
                       "scotland": ("scotland", "unitary_authority")}
     assert emails == {"sian@ynysmon.gov.wales", "ann@leeds.gov.uk", "rob@glasgow.gov.uk"}
     assert "Siân Jones" in names  # Welsh names round-trip exactly
@@ -175,3 +176,159 @@ def test_frame_cli(store_url: str, tmp_path: Path) -> None:
     assert result.exit_code == 2 and "--yes" in result.output
     result = runner.invoke(main, ["frame", "purge", "--yes", "--database-url", store_url])
     assert result.exit_code == 0 and "3 contacts" in result.output
+
+
+# -- hardening (issue 7, item 8) ------------------------------------------------------
+
+_SECRET_NAME, _SECRET_EMAIL = "Zed Secretname", "zed.secret@example.org"
+
+
+def _cli_import(store_url: str, path: Path, *extra: str) -> Result:
+    return CliRunner().invoke(main, ["frame", "import", str(path), *extra,
+                                     "--database-url", store_url])
+
+
+def _refused(result: Result, code: str, where: str) -> None:
+    """Exit 2, the code and its place, no traceback, and no name or email printed."""
+    assert result.exit_code == 2 and no_traceback(result), result.output
+    assert code in result.output and where in result.output, result.output
+    for stream in (result.output, result.stdout, result.stderr):
+        assert "Secretname" not in stream and "zed.secret" not in stream
+
+
+def test_a_header_only_file_is_refused(store_url: str, store: Store, tmp_path: Path) -> None:
+    path = write_frame(tmp_path / "f.csv", [",,,,,,", ""])
+    _refused(_cli_import(store_url, path), "F111", f"{path}:2")
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    _refused(_cli_import(store_url, empty), "F111", str(empty))
+    assert _count(store, Respondent) == 0
+
+
+def test_a_column_named_twice_is_refused(store_url: str, store: Store, tmp_path: Path) -> None:
+    path = tmp_path / "f.csv"
+    path.write_text("name,email,organisation,organisation_type,role,nation,region,EMAIL\n"
+                    f"{_SECRET_NAME},first@example.org,Org,unitary_authority,,Wales,,"
+                    f"{_SECRET_EMAIL}\n", encoding="utf-8")
+    result = _cli_import(store_url, path)
+    _refused(result, "F112", f"{path}:1:email")
+    assert "columns 2 and 8" in result.output
+    assert _count(store, Contact) == 0
+
+
+@pytest.mark.parametrize("extra", ["surplus", ",surplus"])
+def test_cells_beyond_the_header_are_refused(store_url: str, store: Store, tmp_path: Path,
+                                             extra: str) -> None:
+    column = 8 + extra.count(",")
+    path = write_frame(tmp_path / "f.csv", [
+        *GOOD, f"{_SECRET_NAME},{_SECRET_EMAIL},Org,unitary_authority,,Wales,,{extra}"])
+    _refused(_cli_import(store_url, path), "F113", f"{path}:5:{column}")
+    assert _count(store, Contact) == 0
+    # Blank cells after the last column (a trailing comma) are not values.
+    trailing = write_frame(tmp_path / "t.csv", [f"{GOOD[0]},,"])
+    assert _cli_import(store_url, trailing).exit_code == 0
+
+
+@pytest.mark.parametrize(("written", "code"), [
+    ("unitary_authority", "unitary_authority"), ("Unitary council", "unitary_authority"),
+    ("UNITARY-AUTHORITY", "unitary_authority"), ("  unitary   authority. ", "unitary_authority"),
+    ("Cyngor unedol", "unitary_authority"), ("local enterprise partnership (LEP)",
+                                             "local_enterprise_partnership"),
+])
+def test_organisation_types_match_by_code_or_label(store: Store, tmp_path: Path, written: str,
+                                                   code: str) -> None:
+    types = organisation_types([Catalogue.default().load("local_government")])
+    path = write_frame(tmp_path / "f.csv", [f"A,a@example.org,Org,{written},,Wales,"])
+    import_frame(store, path, types=types)
+    with store.session() as s:
+        assert s.execute(select(Respondent.organisation_type)).scalar_one() == code
+
+
+@pytest.mark.parametrize(("written", "closest"), [("unitary_authorty", "unitary_authority"),
+                                                  ("banana", None), ("university", None)])
+def test_an_unknown_organisation_type_is_refused_with_the_closest(
+        store_url: str, store: Store, tmp_path: Path, written: str, closest: str | None) -> None:
+    path = write_frame(tmp_path / "f.csv", [
+        GOOD[0], f"{_SECRET_NAME},{_SECRET_EMAIL},Org,{written},,Wales,"])
+    result = _cli_import(store_url, path, "--instrument", "local_government")
+    _refused(result, "F115", f"{path}:3:organisation_type")
+    if closest is not None:
+        assert f"the closest is '{closest}'" in result.output
+    assert "valid: combined_authority, county_council" in result.output
+    assert _count(store, Respondent) == 0
+
+
+def test_a_type_map_translates_the_frames_own_terms(store_url: str, store: Store,
+                                                    tmp_path: Path) -> None:
+    path = write_frame(tmp_path / "f.csv", [
+        "A,a@example.org,Org,Met. District,,England,London",
+        "B,b@example.org,Org,UA,,Wales,", "C,c@example.org,Org,county council,,England,"])
+    mapping = tmp_path / "map.csv"
+    mapping.write_text("frame_type,organisation_type\nmet district,District council\n"
+                       "ua,unitary_authority\n", encoding="utf-8")
+    _refused(_cli_import(store_url, path, "--instrument", "local_government"), "F115",
+             f"{path}:2:organisation_type")
+    result = _cli_import(store_url, path, "--instrument", "local_government",
+                         "--type-map", str(mapping))
+    assert result.exit_code == 0, result.output
+    with store.session() as s:
+        assert sorted(s.execute(select(Respondent.organisation_type)).scalars()) == [
+            "county_council", "district_council", "unitary_authority"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("frame_type,organisation_type\nua,unitary\n", encoding="utf-8")
+    result = _cli_import(store_url, path, "--type-map", str(bad))
+    _refused(result, "F116", f"{bad}:2:organisation_type")
+    assert "the closest is 'unitary_authority'" in result.output
+    assert _count(store, Respondent) == 3
+
+
+_ROW = "{name},{email},Org,unitary_authority,,Wales,"
+
+
+@pytest.mark.parametrize(("name", "email", "code", "where"), [
+    # over the csv module's 128 KiB field limit (was: a traceback echoing the row)
+    (_SECRET_NAME + "x" * 200_000, _SECRET_EMAIL, "F114", "3:name"),
+    # longer than its column (was: stored on SQLite, a traceback on PostgreSQL)
+    (_SECRET_NAME + "x" * 190, _SECRET_EMAIL, "F114", "3:name"),
+    (_SECRET_NAME, "zed.secret" + "x" * 320 + "@example.org", "F114", "3:email"),
+    # a NUL (was: a PostgreSQL traceback); the cell is not echoed
+    (_SECRET_NAME + "\x00", _SECRET_EMAIL, "F101", "3:1"),
+])
+def test_long_values_and_nul_are_coded_errors_without_personal_data(
+        store_url: str, store: Store, tmp_path: Path, name: str, email: str, code: str,
+        where: str) -> None:
+    path = write_frame(tmp_path / "f.csv", [GOOD[0], _ROW.format(name=name, email=email)])
+    _refused(_cli_import(store_url, path), code, f"{path}:{where}")
+    assert _count(store, Respondent) == 0 and _count(store, Contact) == 0
+
+
+def test_rows_are_records_not_physical_lines(store: Store, tmp_path: Path) -> None:
+    """A quoted cell spanning lines does not shift the row reported (was: the line)."""
+    path = write_frame(tmp_path / "f.csv", [
+        'A,a@example.org,"Org\nwith\nlines",unitary_authority,,Wales,',
+        "B\x0b,b@example.org,Org,unitary_authority,,Wales,"])
+    with pytest.raises(LandscapeError) as exc:
+        import_frame(store, path)
+    (problem,) = exc.value.issues
+    assert (problem.code, problem.location.row) == ("F101", 3)
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("store_url", ["postgresql"], indirect=True)
+def test_purge_leaves_no_page_even_while_another_transaction_reads(
+        store: Store, tmp_path: Path) -> None:
+    """PostgreSQL: an open snapshot (a report running, a dashboard query, another test
+    under load) kept the deleted rows alive through VACUUM FULL, which copied them into
+    the table's new file as "recently dead" (``pg_relation_size`` 8192, not 0)."""
+    import_frame(store, write_frame(tmp_path / "f.csv", GOOD))
+    reader = create_engine(store.url)
+    try:
+        with reader.connect() as conn:
+            conn.exec_driver_sql("BEGIN ISOLATION LEVEL REPEATABLE READ")
+            conn.exec_driver_sql("SELECT count(*) FROM respondents").scalar_one()
+            assert purge_contacts(store) == 3
+            with store.session() as s:
+                assert s.execute(text("SELECT pg_relation_size('contacts')")).scalar_one() == 0
+            conn.exec_driver_sql("ROLLBACK")
+    finally:
+        reader.dispose()
