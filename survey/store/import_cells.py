@@ -17,6 +17,7 @@ from typing import Any
 from survey.instrument.model import Question, QuestionType
 from survey.instrument.places import NATIONS, REGIONS, Place
 from survey.tables import match_key
+from survey.text import clip
 
 __all__ = ["NATION_KEYS", "REGION_KEYS", "BadCell", "Parser", "cell_parser", "flag"]
 
@@ -65,7 +66,7 @@ def _single_parser(q: Question, options: dict[str, str]) -> Parser:
     def single(text: str) -> Any:
         code = options.get(match_key(text))
         if code is None:
-            raise BadCell("R105", f"'{text}' is not an option of {q.code}; "
+            raise BadCell("R105", f"'{clip(text)}' is not an option of {q.code}; "
                            f"{_option_list(q)}")
         return code
     return single
@@ -102,7 +103,7 @@ def _number_parser(q: Question, options: dict[str, str]) -> Parser:
         try:
             return _number(key)
         except ValueError:
-            raise BadCell("R106", f"'{text}' is not {kind}") from None
+            raise BadCell("R106", f"'{clip(text)}' is not {kind}") from None
     return number
 
 
@@ -112,7 +113,7 @@ def _place_parser(q: Question, options: dict[str, str]) -> Parser:
     def place(text: str) -> Any:
         code = keys.get(match_key(text))
         if code is None:
-            raise BadCell("R108", f"'{text}' is not a UK {q.place_level or 'region'} "
+            raise BadCell("R108", f"'{clip(text)}' is not a UK {q.place_level or 'region'} "
                            "code or name")
         return code
     return place
@@ -125,7 +126,7 @@ def _consent_parser(q: Question, options: dict[str, str]) -> Parser:
             return True
         if key in _FALSE:
             return False
-        raise BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
+        raise BadCell("R107", f"'{clip(text)}' is not yes/no (or true/false, 1/0)")
     return consent
 
 
@@ -158,4 +159,4 @@ def flag(text: str) -> bool:
         return True
     if key in _FALSE:
         return False
-    raise BadCell("R107", f"'{text}' is not 1/0 (chosen / not chosen)")
+    raise BadCell("R107", f"'{clip(text)}' is not 1/0 (chosen / not chosen)")
