@@ -246,6 +246,8 @@ ERRORS: dict[str, tuple[str, str]] = {
              "label) or one rank position, or pass a column mapping."),
     "A115": ("no published figures reproduced", "Reinstall the package: its demo data or "
              "published figures are missing or damaged."),
+    "A116": ("cell outside the columns", "Give each row at most as many cells as the header "
+             "names (a comma inside a value needs the value in double quotes)."),
     # analysis: consensus orders and group comparisons (survey/ranking/consensus.py, compare.py)
     "A151": ("not a rankings table", "Give one row per respondent and one column per option, "
              "each cell a whole-number rank of 1 or more or blank for 'not ranked'."),

@@ -18,6 +18,7 @@ import io
 import math
 import unicodedata
 import zipfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -28,7 +29,7 @@ from openpyxl import load_workbook
 from survey.errors import LandscapeError, Location
 from survey.text import control_name, first_control
 
-__all__ = ["MAX_CSV_FIELD", "TableFile", "match_key", "read_table"]
+__all__ = ["MAX_CSV_FIELD", "TableFile", "cell_outside", "match_key", "read_table"]
 
 #: Suffixes read as workbooks; everything else is read as CSV.
 XLSX_SUFFIXES = (".xlsx", ".xlsm")
@@ -136,6 +137,28 @@ def _refuse_controls(rows: list[list[str]], file: str, code: str) -> None:
                     code, f"the cell holds the control character {control_name(cell)} at "
                     f"position {position}; text may hold tabs and line breaks only",
                     Location(file=file, row=number, column=str(column)))
+
+
+def cell_outside(rows: Sequence[Sequence[str]]) -> tuple[int, int] | None:
+    """The ``(row, column)`` (1-based) of the first value no header names, or None.
+
+    A value is outside the columns when it lies beyond the header's last cell or
+    under a blank header cell: a reader that keyed rows by the header would drop
+    it without a word. Blank cells (a trailing comma) are not values.
+
+    Examples
+    --------
+    >>> cell_outside([["id", "a"], ["r1", "1", ""], ["r2", "2", "3"]])
+    (3, 3)
+    >>> cell_outside([["id", "", "a"], ["r1", "", "1"]]) is None
+    True
+    """
+    header = [name.strip() for name in rows[0]] if rows else []
+    for number, cells in enumerate(rows[1:], start=2):
+        for column, cell in enumerate(cells, start=1):
+            if cell.strip() and (column > len(header) or not header[column - 1]):
+                return number, column
+    return None
 
 
 def read_table(path: Path | str, sheet: str | int | None = None, *,

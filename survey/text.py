@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["CONTROL", "REPLACEMENT", "control_name", "first_control", "printable"]
+__all__ = ["CONTROL", "REPLACEMENT", "clip", "control_name", "first_control", "printable"]
 
 #: The C0 controls refused: all but tab (09), line feed (0A) and carriage return (0D).
 CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
@@ -54,3 +54,25 @@ def printable(text: str) -> str:
     True
     """
     return CONTROL.sub(REPLACEMENT, text)
+
+
+#: The most characters of a value a message echoes (see :func:`clip`).
+CLIP = 60
+
+
+def clip(text: str, limit: int = CLIP) -> str:
+    """``text`` as a message echoes it: whole up to ``limit`` characters, else cut and sized.
+
+    A message naming a bad cell shows what was found, but a one-megabyte cell must not
+    come back as a one-megabyte message.
+
+    Examples
+    --------
+    >>> clip("funding")
+    'funding'
+    >>> clip("7" * 1_000_000, 10)
+    '7777777777… (1,000,000 characters)'
+    """
+    if len(text) <= limit:
+        return text
+    return f"{text[:limit]}… ({len(text):,} characters)"

@@ -12,6 +12,7 @@ from typing import Any
 
 from survey.answers.problems import Problem
 from survey.errors import Issue, Location, issue
+from survey.text import clip
 
 __all__ = ["LANGUAGES", "MESSAGES", "describe", "problem_issue"]
 
@@ -109,7 +110,7 @@ def _positions_details(params: Mapping[str, Any], lang: str) -> str:
 def _plain(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return ", ".join(str(v) for v in value)
-    return value
+    return clip(value) if isinstance(value, str) else value
 
 
 def describe(problem: Problem, lang: str = "en",

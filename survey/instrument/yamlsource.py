@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from survey.errors import LandscapeError, Location
+from survey.text import control_name, first_control
 
 __all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "LineDict", "LineList", "load_yaml", "parse_yaml"]
 
@@ -144,7 +145,20 @@ def parse_yaml(text: str, file: str = "<string>") -> Any:
     Traceback (most recent call last):
     survey.errors.LandscapeError: deep.yaml:1: error I111 ...
     """
-    loader = _LineLoader(text, file)
+    where = first_control(text)
+    if where is not None:
+        at = text.count("\n", 0, where - 1) + 1
+        raise LandscapeError.of("I101", f"line {at} holds the control character "
+                                f"{control_name(text)}; text may hold tabs and line breaks "
+                                "only", Location(file=file, line=at))
+    try:
+        loader = _LineLoader(text, file)
+    except yaml.reader.ReaderError as exc:
+        # Characters YAML refuses beyond the C0 controls (DEL, C1 controls, U+FFFE).
+        at = text.count("\n", 0, exc.position) + 1
+        raise LandscapeError.of("I101", f"line {at} holds the character U+{exc.character:04X},"
+                                " which YAML does not allow", Location(file=file, line=at)
+                                ) from None
     try:
         return loader.get_single_data()
     except yaml.MarkedYAMLError as exc:

@@ -39,7 +39,8 @@ from survey.errors import Issue, LandscapeError, Location, issue
 from survey.files import atomic_write, defuse_frame
 from survey.instrument.model import Question, RankingRule
 from survey.ranking.bands import RankingData
-from survey.tables import match_key, read_table
+from survey.tables import cell_outside, match_key, read_table
+from survey.text import clip
 
 __all__ = ["ID_COLUMNS", "LAYOUTS", "read_rankings", "read_rankings_rows", "read_rankings_table",
            "write_rankings"]
@@ -116,8 +117,21 @@ class _Problems:
 
 
 def _read_table(path: Path, sheet: str | int | None) -> list[list[str]]:
-    """All rows (header first) as stripped strings, by the one table reader."""
+    """All rows (header first) as stripped strings, by the one table reader.
+
+    A file with no row under its header is ``A101``, a value in a column the header
+    does not name ``A116`` (it would be dropped without a word).
+    """
     rows = read_table(path, sheet, unreadable="A101", empty="A101").rows
+    if not any(any(cell.strip() for cell in row) for row in rows[1:]):
+        raise LandscapeError.of("A101", "the file has a header row but no respondents under "
+                                "it", Location(file=str(path), row=2))
+    outside = cell_outside(rows)
+    if outside is not None:
+        raise LandscapeError.of("A116", f"the row has a value in column {outside[1]}, which "
+                                "the header does not name",
+                                Location(file=str(path), row=outside[0],
+                                         column=str(outside[1])))
     return [[cell.strip() for cell in row] for row in rows]
 
 
@@ -480,7 +494,7 @@ def _rank_per_option(header: list[str], body: list[list[str]], reserved: set[int
             text = row[j]
             value = _parse_rank(text) if text else None
             if text and value is None:
-                problems.add("A105", f"'{text}' is not a whole-number rank", sheet_row,
+                problems.add("A105", f"'{clip(text)}' is not a whole-number rank", sheet_row,
                              header[j])
                 row_failed = True
             got[code] = value
@@ -565,7 +579,7 @@ def _option_per_rank(header: list[str], body: list[list[str]], reserved: set[int
                 continue
             code = _resolve_option(text, codes, keys, inferred)
             if code is None:
-                problems.add("A104", f"'{text}' is not one of the question's options",
+                problems.add("A104", f"'{clip(text)}' is not one of the question's options",
                              sheet_row, header[j])
                 bad_rows.add(sheet_row)
                 continue
@@ -621,7 +635,7 @@ def _ordered_list(header: list[str], body: list[list[str]], list_index: int,
         for token in tokens:
             code = _resolve_option(token, codes, keys, inferred)
             if code is None:
-                problems.add("A104", f"'{token}' is not one of the question's option codes",
+                problems.add("A104", f"'{clip(token)}' is not one of the question's option codes",
                              sheet_row, column)
                 bad_rows.add(sheet_row)
             elif code in chosen:

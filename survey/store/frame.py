@@ -25,7 +25,8 @@ from survey.instrument.model import InstrumentVersion
 from survey.instrument.places import NATIONS, REGIONS, Place, own_region
 from survey.store.engine import Store
 from survey.store.models import Contact, Respondent
-from survey.tables import match_key, read_table
+from survey.tables import cell_outside, match_key, read_table
+from survey.text import clip
 
 __all__ = ["FRAME_COLUMNS", "FrameImport", "import_frame", "new_respondent_id",
            "organisation_types", "purge_contacts", "read_type_map", "type_key"]
@@ -108,15 +109,14 @@ def _read(path: Path) -> list[tuple[int, dict[str, str]]]:
     if missing:
         raise LandscapeError.of("F101", f"missing column(s): {', '.join(missing)}",
                                 Location(file=file, row=1))
+    outside = cell_outside(table.rows)
+    if outside is not None:
+        raise LandscapeError.of(
+            "F113", f"the row has a value in column {outside[1]}, which the header does "
+            f"not name (the header names {sum(1 for h in header if h)} columns)",
+            Location(file=file, row=outside[0], column=str(outside[1])))
     rows: list[tuple[int, dict[str, str]]] = []
     for number, cells in enumerate(table.rows[1:], start=2):
-        outside = [j for j, cell in enumerate(cells, start=1)
-                   if cell.strip() and (j > len(header) or not header[j - 1])]
-        if outside:
-            raise LandscapeError.of(
-                "F113", f"the row has a value in column {outside[0]}, which the header does "
-                f"not name (the header names {sum(1 for h in header if h)} columns)",
-                Location(file=file, row=number, column=str(outside[0])))
         if any(cell.strip() for cell in cells):
             rows.append((number, {name: cell.strip() for name, cell in zip(header, cells,
                                                                                strict=False)
@@ -132,16 +132,16 @@ def _places(row: Mapping[str, str], bad: Callable[[str, str, str], None]
     """A row's nation and region (names or codes), reporting F103/F104 through ``bad``."""
     nation = _NATIONS.get(_normalise(row.get("nation", ""))) if row.get("nation") else None
     if row.get("nation") and nation is None:
-        bad("F103", "nation", f"{_shown(row['nation'])} is not a UK nation")
+        bad("F103", "nation", f"'{clip(row['nation'])}' is not a UK nation")
     region: Place | None = None
     if row.get("region"):
         region = _REGIONS.get(_normalise(row["region"])) or _REGIONS.get(
             row["region"].strip().lower())
         if region is None:
-            bad("F103", "region", f"{_shown(row['region'])} is not an ITL1 region")
+            bad("F103", "region", f"'{clip(row['region'])}' is not an ITL1 region")
         elif nation is not None and region.nation != nation.code:
             bad("F104", "region",
-                f"{_shown(row['region'])} is in {region.nation}, not {nation.code}")
+                f"'{clip(row['region'])}' is in {region.nation}, not {nation.code}")
     return nation, region
 
 
@@ -180,17 +180,12 @@ def type_key(value: str) -> str:
     return "_".join(_WORD.findall(match_key(value)))
 
 
-def _shown(value: str) -> str:
-    # A value echoed in a message (never a name or an email): at most 60 characters.
-    return repr(value if len(value) <= 60 else value[:57] + "...")
-
-
 def _unknown_type(value: str, types: Mapping[str, str]) -> str:
     """The F115/F116 message for ``value``: the closest valid type and the list."""
     codes = sorted(set(types.values()))
     best = process.extractOne(type_key(value), list(types), scorer=fuzz.ratio)
     closest = f"; the closest is '{types[best[0]]}'" if best is not None else ""
-    return (f"{_shown(value)} is not an organisation type the instrument offers{closest} "
+    return (f"'{clip(value)}' is not an organisation type the instrument offers{closest} "
             f"(valid: {', '.join(codes)})")
 
 
@@ -228,7 +223,7 @@ def read_type_map(path: Path, types: Mapping[str, str] | None) -> dict[str, str]
             problems.append(issue("F116", "a blank term or type" if not (term and wanted)
                                   else _unknown_type(wanted, types or {}), where))
         elif out.get(type_key(term), code) != code:
-            problems.append(issue("F116", f"{_shown(term)} is mapped twice", where))
+            problems.append(issue("F116", f"'{clip(term)}' is mapped twice", where))
         else:
             out[type_key(term)] = code
     if problems:

@@ -18,6 +18,7 @@ from typing import Any
 from survey.instrument.model import Question, QuestionType
 from survey.instrument.places import NATIONS, REGIONS, Place
 from survey.tables import match_key
+from survey.text import clip
 
 __all__ = ["NATION_KEYS", "REGION_KEYS", "BadCell", "Parser", "cell_parser", "flag"]
 
@@ -86,7 +87,7 @@ def _single_parser(q: Question, options: dict[str, str], numbered: bool = False)
     def single(text: str) -> Any:
         code = keys.get(match_key(text))
         if code is None:
-            raise BadCell("R105", f"'{text}' is not an option of {q.code}; "
+            raise BadCell("R105", f"'{clip(text)}' is not an option of {q.code}; "
                            f"{_option_list(q)}{_nearest(q, text)}")
         return code
     return single
@@ -146,7 +147,7 @@ def _number_parser(q: Question, options: dict[str, str], numbered: bool = False)
         try:
             return _number(key)
         except ValueError:
-            raise BadCell("R106", f"'{text}' is not {kind}") from None
+            raise BadCell("R106", f"'{clip(text)}' is not {kind}") from None
     return number
 
 
@@ -156,7 +157,7 @@ def _place_parser(q: Question, options: dict[str, str], numbered: bool = False) 
     def place(text: str) -> Any:
         code = keys.get(match_key(text))
         if code is None:
-            raise BadCell("R108", f"'{text}' is not a UK {q.place_level or 'region'} "
+            raise BadCell("R108", f"'{clip(text)}' is not a UK {q.place_level or 'region'} "
                            "code or name")
         return code
     return place
@@ -169,7 +170,7 @@ def _consent_parser(q: Question, options: dict[str, str], numbered: bool = False
             return True
         if key in _FALSE:
             return False
-        raise BadCell("R107", f"'{text}' is not yes/no (or true/false, 1/0)")
+        raise BadCell("R107", f"'{clip(text)}' is not yes/no (or true/false, 1/0)")
     return consent
 
 
@@ -206,4 +207,4 @@ def flag(text: str) -> bool:
         return True
     if key in _FALSE:
         return False
-    raise BadCell("R107", f"'{text}' is not 1/0 (chosen / not chosen)")
+    raise BadCell("R107", f"'{clip(text)}' is not 1/0 (chosen / not chosen)")

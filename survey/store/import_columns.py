@@ -19,6 +19,7 @@ from survey.errors import Issue, Location, issue
 from survey.instrument.model import InstrumentVersion, Question, QuestionType
 from survey.ranking.layouts import ID_COLUMNS
 from survey.tables import match_key
+from survey.text import clip
 
 __all__ = ["ATTRIBUTES", "ColumnPlan", "Matcher", "choose_names", "claim_column",
            "plan_columns"]
@@ -210,7 +211,7 @@ def plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion
 
     def bad(code: str, message: str, j: int | None) -> None:
         problems.append(issue(code, message, Location(
-            file=file, row=1, column=header[j] if j is not None and header[j] else
+            file=file, row=1, column=clip(header[j]) if j is not None and header[j] else
             (f"column {j + 1}" if j is not None else None))))
 
     for j, name in enumerate(header):
@@ -230,8 +231,8 @@ def plan_columns(header: list[str], body: list[list[str]], iv: InstrumentVersion
             continue
         found = matcher.resolve(name)
         if found is None:
-            bad("R103", f"'{name}' is not a question of {iv.ref}{_close_matches(name, iv)}"
-                f"{unmatched_hint}", j)
+            bad("R103", f"'{clip(name)}' is not a question of {iv.ref}"
+                f"{_close_matches(name, iv)}{unmatched_hint}", j)
             continue
         q, part = found
         target = (q.code, part)

@@ -85,6 +85,7 @@ from survey.store.import_columns import (
 from survey.store.models import Response
 from survey.store.writing import ResponseRow, save_responses
 from survey.tables import match_key, read_table
+from survey.text import clip
 
 __all__ = ["IMPORT_LAYOUTS", "ImportResult", "RejectedRow", "import_responses",
            "read_import_table", "read_tool_rankings", "read_tool_table"]
@@ -575,7 +576,7 @@ def _attributes(row: list[str], plan: ColumnPlan, answers: Mapping[str, Any],
             else:
                 value = (NATION_KEYS if name == "nation" else REGION_KEYS).get(match_key(text))
                 if value is None:
-                    bad("R108", f"'{text}' is not a UK {name} code or name", header[j])
+                    bad("R108", f"'{clip(text)}' is not a UK {name} code or name", header[j])
         values[name] = value if isinstance(value, str) else None
     if values["nation"] is None and values["region"] is not None:
         values["nation"] = nation_of(values["region"])

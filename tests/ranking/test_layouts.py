@@ -147,7 +147,8 @@ def test_top_k_rule_is_the_answer_models_rule(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("content", "code"), [
     (b"id,funding\n\xff\xfe,1\n", "A101"),
     (b"", "A101"),
-    (b"id,funding,funding\n", "A114"),
+    (b"id,funding,funding\nr1,1,2\n", "A114"),
+    (b"id,funding\n", "A101"),  # no respondents (was: an empty table, exit 0)
 ])
 def test_unreadable_files(tmp_path: Path, content: bytes, code: str) -> None:
     path = tmp_path / "f.csv"
