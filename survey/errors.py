@@ -359,6 +359,9 @@ ERRORS: dict[str, tuple[str, str]] = {
     "X105": ("bad export option", "Correct the option named in the message."),
     "X106": ("text too long for an Excel cell", "Export as CSV (--format csv), which keeps "
              "every answer whole; nothing was written."),
+    "X107": ("cannot write the SPSS or Stata file", "Export as CSV (--format csv), and "
+             "report the message: the store holds something the format cannot; nothing was "
+             "written."),
 }
 
 

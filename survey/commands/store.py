@@ -332,8 +332,10 @@ def responses_group() -> None:
 
 
 @responses_group.command("export")
-@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv",
-              show_default=True)
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx", "sav", "dta"]),
+              default="csv", show_default=True,
+              help="sav (SPSS) and dta (Stata) carry variable labels, value labels for every "
+                   "coded question and missing-value codes: not shown vs not answered.")
 @click.option("--labels", is_flag=True, help="Write option labels instead of codes.")
 @click.option("--instrument", "ref", default=None, metavar="ID[@VERSION]",
               help="Only this instrument or version (default: all).")

@@ -1,4 +1,5 @@
-"""The raw export: one row per response, with its instrument version, as CSV or XLSX.
+"""The raw export: one row per response, with its instrument version, as CSV or XLSX
+(or SPSS ``.sav`` / Stata ``.dta``, typed and labelled: :mod:`survey.store.export_stats`).
 
 Columns: the response's metadata (id, pseudonymous respondent id, instrument,
 version, content hash, state, path, timestamps, source), the respondent's
@@ -293,9 +294,17 @@ def export_responses(store: Store, output: Path, fmt: str = "csv", *,
     >>> export_responses(store, pathlib.Path(tempfile.mkdtemp()) / "out.csv")
     1
     """
-    if fmt not in _WRITERS:
-        raise ValueError(f"format must be one of {sorted(_WRITERS)}")
-    header, rows = response_table(store, instrument, labels=labels)
+    if fmt not in (*_WRITERS, "sav", "dta"):
+        raise ValueError(f"format must be one of {sorted(_WRITERS)}, sav or dta")
+    stats = fmt in ("sav", "dta")  # codes, typed and labelled by export_stats
+    header, rows = response_table(store, instrument, labels=labels and not stats)
+    if stats:
+        # pyreadstat and the labelling load only for an SPSS / Stata export.
+        from survey.store.export_stats import write_stat_file
+
+        atomic_write(output, lambda temporary: write_stat_file(store, temporary, fmt, header,
+                                                               rows))
+        return len(rows)
     if fmt == "xlsx":
         # Refused rather than cut: a cut answer is a lost answer, and CSV holds it whole.
         _refuse_long_cells(header, rows)
