@@ -115,6 +115,8 @@ def test_compare_table_json_and_csv(tmp_path: Path) -> None:
     assert table["group_a"].unique().tolist() == ["Researcher"]
     assert table["n_a"].unique().tolist() == [17]
     assert table.loc[table["concept"] == "resources", "rank_biserial"].iloc[0] > 0
+    assert table["across_options_p"].nunique() == 1
+    assert 0 < table["plackett_luce_p_permutation"].iloc[0] <= 1
 
 
 def test_bad_input_exits_2_with_a_clear_message(tmp_path: Path) -> None:

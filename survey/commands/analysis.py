@@ -288,6 +288,12 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
         buffer = io.StringIO()
         frame.insert(0, "group_a", a)
         frame.insert(1, "group_b", b)
+        # the tests across all options, repeated on each row so the file stands alone
+        across = _across_options(result)
+        frame["across_options_p"] = (across["mean_rank_permutation"] or {}).get("p")
+        lrt = across["plackett_luce_lrt"] or {}
+        frame["plackett_luce_p_asymptotic"] = lrt.get("p_asymptotic")
+        frame["plackett_luce_p_permutation"] = lrt.get("p_permutation")
         defuse_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
         click.echo(buffer.getvalue(), nl=False)
         return

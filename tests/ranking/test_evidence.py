@@ -139,3 +139,22 @@ def test_plackett_luce_lrt_matches_choix_and_chi_square() -> None:
     assert found.df == 3
     assert found.p_asymptotic == pytest.approx(float(1 - chi2.cdf(expected, 3)), rel=1e-5)
     assert 0 < found.p_permutation <= 1 and found.permutations == 49
+
+
+def test_plackett_luce_permutation_p_matches_an_independent_relabelling_with_choix() -> None:
+    rng = np.random.default_rng(8)
+    pos_a = complete_positions(rng, 14, 4, bias=np.array([0.6, 0, 0, 0]))
+    pos_b = complete_positions(rng, 10, 4)
+    found = plackett_luce_lrt(pos_a, pos_b, permutations=30, seed=5)
+    pos = np.vstack([pos_a, pos_b])
+    pooled = choix_loglik(pos)
+
+    def g(in_a: np.ndarray) -> float:
+        return 2 * (choix_loglik(pos[in_a]) + choix_loglik(pos[~in_a]) - pooled)
+
+    labels = np.arange(24) < 14
+    observed = g(labels)
+    draws = np.random.default_rng(5)
+    extreme = sum(g(labels[draws.permutation(24)]) >= observed - 1e-9 for _ in range(30))
+    assert found.statistic == pytest.approx(observed, rel=1e-6)
+    assert found.p_permutation == pytest.approx((1 + extreme) / 31)
