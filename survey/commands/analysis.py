@@ -13,13 +13,21 @@ from __future__ import annotations
 import io
 import json
 import math
-from typing import Any
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from survey.commands.sources import rankings_source_options
 from survey.errors import LandscapeError
 from survey.files import defuse_frame
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from survey.ranking.bands import RankingData
+    from survey.ranking.consensus import Consensus
+    from survey.ranking.uncertainty import MajorityCheck, PositionIntervals
 
 __all__ = ["compare_command", "consensus_command"]
 
@@ -96,80 +104,92 @@ def consensus_command(method: str, fmt: str, resamples: int | None, seed: int | 
         click.echo("\n\n".join(_consensus_block(found) for found in results))
 
 
-def _consensus_group(group: str, data: Any, method: str, resamples: int, seed: int
-                     ) -> dict[str, Any]:
+@dataclass(frozen=True)
+class _GroupConsensus:
+    """What `landscape consensus` prints for one group, in any format."""
+
+    group: str
+    data: RankingData
+    method: str
+    result: Consensus
+    intervals: PositionIntervals
+    majority: MajorityCheck
+    tops: dict[str, str]
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {c: self.data.label(c) for c in self.data.options}
+
+
+def _consensus_group(group: str, data: RankingData, method: str, resamples: int, seed: int
+                     ) -> _GroupConsensus:
     """One group's consensus, position intervals, head-to-head check and method check."""
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.consensus import consensus
-    from survey.ranking.uncertainty import (
-        disagreement_warning,
-        majority_check,
-        position_intervals,
-        top_by_method,
-    )
+    from survey.ranking.uncertainty import majority_check, position_intervals, top_by_method
 
     if data.ranks.isna().all(axis=1).all():
         raise LandscapeError.of("A154", f"no respondent in group '{group}' ranked anything")
     result = consensus(data.ranks, method)
-    labels = {c: data.label(c) for c in data.options}
-    tops = top_by_method(data.ranks, results={method: result})
-    return {"group": group, "data": data, "method": method, "result": result,
-            "intervals": position_intervals(data.ranks, method, resamples=resamples,
-                                            seed=seed, result=result),
-            "majority": majority_check(data.ranks), "labels": labels, "tops": tops,
-            "warning": disagreement_warning(tops, labels)}
+    return _GroupConsensus(
+        group=group, data=data, method=method, result=result,
+        intervals=position_intervals(data.ranks, method, resamples=resamples, seed=seed,
+                                     result=result),
+        majority=majority_check(data.ranks),
+        tops=top_by_method(data.ranks, results={method: result}))
 
 
-def _consensus_record(found: dict[str, Any]) -> dict[str, Any]:
-    record = found["result"].as_dict()
-    intervals = found["intervals"].by_option()
+def _consensus_record(found: _GroupConsensus) -> dict[str, Any]:
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.ranking.uncertainty import disagreement_warning
+
+    record = found.result.as_dict()
+    intervals = found.intervals.by_option()
     for option in record["options"]:
-        option["label"] = found["data"].label(option["option"])
+        option["label"] = found.data.label(option["option"])
         interval = intervals[option["option"]]
         option["position_low"] = interval.low
         option["position_high"] = interval.high
         option["first"] = interval.first
-    majority = found["majority"]
-    return {"group": found["group"], **record,
-            "bootstrap": {k: v for k, v in found["intervals"].as_dict().items()
+    return {"group": found.group, **record,
+            "bootstrap": {k: v for k, v in found.intervals.as_dict().items()
                           if k in ("resamples", "seed", "level", "note")},
-            "head_to_head": {**majority.as_dict(), "reading": majority.reading(
-                found["labels"], top=found["result"].order[0])},
-            "top_by_method": found["tops"], "warning": found["warning"] or None}
+            "head_to_head": {**found.majority.as_dict(), "reading": found.majority.reading(
+                found.labels, top=found.result.order[0])},
+            "top_by_method": found.tops,
+            "warning": disagreement_warning(found.tops, found.labels) or None}
 
 
-def _consensus_frame(results: list[dict[str, Any]]) -> Any:
+def _consensus_frame(results: list[_GroupConsensus]) -> pd.DataFrame:
     # Loaded when the command runs: keeps `landscape --help` fast.
     import pandas as pd
 
     rows = []
     for found in results:
-        intervals = found["intervals"]
-        majority = found["majority"]
+        intervals, majority = found.intervals, found.majority
         for option in intervals.options:
             rows.append({
-                "group": found["group"], "method": found["method"], "n": intervals.n,
+                "group": found.group, "method": found.method, "n": intervals.n,
                 "position": option.position, "option": option.option,
-                "label": found["data"].label(option.option),
-                "score": found["result"].scores[option.option],
+                "label": found.data.label(option.option),
+                "score": found.result.scores[option.option],
                 "position_low": option.low, "position_high": option.high,
                 "first": option.first, "resamples": intervals.resamples,
                 "seed": intervals.seed,
                 "condorcet_winner": option.option == majority.winner,
                 "in_smith_set": option.option in majority.smith_set,
-                "methods_agree_on_top": not found["warning"]})
+                "methods_agree_on_top": len(set(found.tops.values())) == 1})
     return pd.DataFrame.from_records(rows)
 
 
-def _consensus_block(found: dict[str, Any]) -> str:
+def _consensus_block(found: _GroupConsensus) -> str:
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.uncertainty import disagreement_warning
 
-    group, method, result = found["group"], found["method"], found["result"]
-    data, intervals = found["data"], found["intervals"]
+    method, result, data, intervals = found.method, found.result, found.data, found.intervals
     level = f"{100 * intervals.level:g}%"
     width = min(_LABEL_WIDTH, max(len(_clip(data.label(c))) for c in result.order))
-    lines = [f"{group} (n = {result.n}): {method} consensus",
+    lines = [f"{found.group} (n = {result.n}): {method} consensus",
              f"  {'#':>2}  {'option':<{width}}  {'score':>9}  {level + ' position':>12}  "
              f"{'first':>5}"]
     for option in intervals.options:
@@ -181,12 +201,11 @@ def _consensus_block(found: dict[str, Any]) -> str:
                      f"{100 * option.first:>4.0f}%")
     lines.append(f"  {result.note}")
     lines.append(f"  {intervals.note}")
-    short = {code: _clip(label, 40) for code, label in found["labels"].items()}
-    lines.append("  Head to head: " + found["majority"].reading(short, top=result.order[0]))
-    if found["warning"]:
-        lines.append("  " + disagreement_warning(found["tops"], short))
-    else:
-        lines.append(f"  Every method puts {short[result.order[0]]} first.")
+    short = {code: _clip(label, 40) for code, label in found.labels.items()}
+    lines.append("  Head to head: " + found.majority.reading(short, top=result.order[0]))
+    warning = disagreement_warning(found.tops, short)
+    lines.append(f"  {warning}" if warning else
+                 f"  Every method puts {short[result.order[0]]} first.")
     return "\n".join(lines)
 
 

@@ -572,7 +572,7 @@ def _comparison_note(labels: tuple[str, str], top: int, alpha: float, m: int, re
             "difference is Noether's normal approximation for 80% power. Top-"
             f"{top} shares with {level} Wilson intervals; their difference ({labels[0]} minus "
             f"{labels[1]}) with Newcombe's hybrid score interval, per option and not adjusted "
-            f"for the {m} comparisons; the adjusted columns widen it to hold for all {m} at "
+            f"for the {m} comparisons; the adjusted intervals widen it to hold for all {m} at "
             f"once (Bonferroni, the correction Holm's p-values step down from). Shares marked "
             f"small-n rest on n < {SMALL_N} or fewer than {SMALL_COUNT} respondents in or out. "
             + RELATIVE_NOTE)
