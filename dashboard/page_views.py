@@ -327,6 +327,9 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
     group, the difference in share with its Newcombe interval, the
     Holm-adjusted Mann–Whitney p and rank-biserial, and the plain-English
     reading; then Kendall's W, Friedman's test and Cochran's Q within each group.
+    Before all of that, the tests across all options (a permutation test on the
+    mean-rank vectors and the Plackett–Luce likelihood-ratio test); a reading
+    names a direction only when the Holm-adjusted p supports one.
 
     Parameters
     ----------
@@ -356,11 +359,16 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
               f"Top-{top} share: {name_b} (95% Wilson interval)",
               f"Difference, {name_a} minus {name_b} (percentage points, 95% Newcombe "
               "interval)",
-              "p (Mann–Whitney, Holm-adjusted)", f"Rank-biserial (> 0: {name_a} rank higher)"]
+              "p (Mann–Whitney, Holm-adjusted)", f"Rank-biserial (> 0: {name_a} rank higher)",
+              "Rank-biserial, 95% bootstrap interval",
+              f"Difference, interval adjusted for {len(result.rows)} comparisons (Bonferroni)"]
     rows = [[r.label, f"{r.mean_rank_a:.1f}", f"{r.mean_rank_b:.1f}", share_text(r.top_a),
              share_text(r.top_b),
              difference_text(r.top_difference, r.top_difference_low, r.top_difference_high),
-             _p_text(r.p_holm), f"{r.rank_biserial + 0.0:+.2f}"] for r in result.rows]
+             _p_text(r.p_holm), f"{r.rank_biserial + 0.0:+.2f}",
+             f"{r.rank_biserial_low + 0.0:+.2f} to {r.rank_biserial_high + 0.0:+.2f}",
+             difference_text(r.top_difference, r.top_difference_low_adjusted,
+                             r.top_difference_high_adjusted)] for r in result.rows]
     caption = (f"{name_a} (n={n_a}) and {name_b} (n={n_b}): each option's mean rank "
                f"(1 = most important) and top-{top} share, with 95% intervals"
                + ("; reconstructed data" if labels else "") + ".")
@@ -368,7 +376,17 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
     agreement_rows = [_agreement_cells(names[key], found) for key, found in result.within.items()]
     agreement_readings = [f"{names[key]}: {found.reading}" for key, found in
                           result.within.items() if found is not None]
+    across = [result.summary]
+    lr = result.likelihood_ratio
+    if lr is not None:
+        across.append(
+            f"Plackett–Luce likelihood-ratio test of one set of worths for both groups: "
+            f"G = {lr.statistic:.1f} on {lr.df} df; {_p_clause(lr.p_asymptotic)} by the "
+            f"chi-square approximation, {_p_clause(lr.p_permutation)} by {lr.permutations} "
+            "permutations (read the permutation p at these group sizes).")
     return html.Div([
+        html.H3("Across all options first"),
+        notes_block(across, class_name="notes compare-across"),
         html.H3("Option by option"),
         table_from_rows(caption, header, rows, table_id="compare-table",
                         class_name="data-table compare-table"),

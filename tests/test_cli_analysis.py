@@ -70,7 +70,8 @@ def test_consensus_table_without_groups(tmp_path: Path) -> None:
     assert code == 0
     assert out.startswith("all (n = 52): kemeny consensus")
     assert "Exact Kemeny order" in out
-    assert sum(1 for line in out.splitlines() if any(c in line for c in CODES)) == len(CODES)
+    table = [line for line in out.splitlines() if line[:4].strip().isdigit()]
+    assert len(table) == len(CODES) and all(any(c in line for c in CODES) for line in table)
 
 
 def test_consensus_reads_option_per_rank_files(tmp_path: Path) -> None:
@@ -114,6 +115,8 @@ def test_compare_table_json_and_csv(tmp_path: Path) -> None:
     assert table["group_a"].unique().tolist() == ["Researcher"]
     assert table["n_a"].unique().tolist() == [17]
     assert table.loc[table["concept"] == "resources", "rank_biserial"].iloc[0] > 0
+    assert table["across_options_p"].nunique() == 1
+    assert 0 < table["plackett_luce_p_permutation"].iloc[0] <= 1
 
 
 def test_bad_input_exits_2_with_a_clear_message(tmp_path: Path) -> None:
@@ -165,3 +168,79 @@ def test_compare_csv_defuses_formulas_in_group_names(tmp_path: Path) -> None:
         "'=HYPERLINK(\"http://evil\")", "'@SUM(A1)"}
     assert not any(str(v).startswith(("=", "+", "@")) for v in table.to_numpy().ravel())
     assert set(table["n_a"]) | set(table["n_b"]) == {"12", "10"}  # numbers untouched
+
+
+def test_consensus_shows_position_intervals_and_the_head_to_head_check(tmp_path: Path) -> None:
+    from survey.ranking.uncertainty import majority_check, position_intervals
+
+    written = write_rankings(tmp_path / "r.csv")
+    args = ["consensus", "--method", "schulze", "--input", str(tmp_path / "r.csv"),
+            "--layout", "rank-per-option", "--group-column", "type", "--resamples", "40",
+            "--seed", "3"]
+    code, out, _ = run(*args)
+    assert code == 0
+    assert "95% position  first" in out
+    assert "Position intervals: 95% of 40 bootstrap resamples of the 17 respondents (seed 3)" \
+        in out
+    assert out.count("Head to head: ") == 2
+    assert ("WARNING: the methods disagree on the top option" in out
+            or "Every method puts " in out)
+
+    code, out, _ = run(*args, "--format", "json")
+    assert code == 0
+    payload = json.loads(out)
+    researchers = written[written["type"] == "Researcher"][CODES].astype("Int64")
+    expected = position_intervals(researchers, "schulze", resamples=40, seed=3)
+    group = next(g for g in payload["groups"] if g["group"] == "Researcher")
+    assert [(o["option"], o["position_low"], o["position_high"], o["first"])
+            for o in group["options"]] == [(o.option, o.low, o.high, o.first)
+                                           for o in expected.options]
+    assert group["bootstrap"]["resamples"] == 40 and group["bootstrap"]["seed"] == 3
+    check = majority_check(researchers)
+    assert group["head_to_head"]["condorcet_winner"] == check.winner
+    assert group["head_to_head"]["smith_set"] == check.smith_set
+    assert set(group["top_by_method"]) == {"mean-rank", "borda", "schulze", "kemeny",
+                                           "plackett-luce"}
+
+    code, out, _ = run(*args, "--format", "csv")
+    assert code == 0
+    table = pd.read_csv(io.StringIO(out))
+    assert len(table) == 2 * len(CODES)
+    assert {"position_low", "position_high", "first", "in_smith_set", "condorcet_winner",
+            "methods_agree_on_top"} <= set(table)
+    mine = table[table["group"] == "Researcher"]
+    assert mine["position_low"].tolist() == [o.low for o in expected.options]
+    # the same seed prints the same figures; the defaults are stated in --help
+    assert run(*args, "--format", "csv")[1] == out
+
+
+def test_consensus_help_defaults_are_the_library_defaults() -> None:
+    from survey.ranking.uncertainty import DEFAULT_RESAMPLES, DEFAULT_SEED
+
+    _, help_text, _ = run("consensus", "--help")
+    assert f"[default: {DEFAULT_RESAMPLES}]" in help_text
+    assert f"[default: {DEFAULT_SEED}]" in " ".join(help_text.split())
+
+
+def test_compare_reports_the_test_across_all_options_first(tmp_path: Path) -> None:
+    write_rankings(tmp_path / "r.csv", seed=2)
+    args = ["compare", "--input", str(tmp_path / "r.csv"), "--layout", "rank-per-option",
+            "--group-column", "type", "--seed", "4"]
+    code, out, _ = run(*args)
+    assert code == 0
+    lines = out.splitlines()
+    assert lines[1] == "Across all options first:"
+    assert lines[2].startswith("  Across all 5 options")
+    assert "permutation test on the mean-rank vectors" in lines[2]
+    assert lines[3].startswith("  Plackett-Luce likelihood-ratio test")
+    assert lines.index("Option by option:") > 3
+    assert "relative within a respondent" in out
+    code, out, _ = run(*args, "--format", "json")
+    payload = json.loads(out)
+    across = payload["across_options"]
+    assert 0 < across["mean_rank_permutation"]["p"] <= 1
+    assert across["plackett_luce_lrt"]["df"] == 4
+    assert across["minimum_detectable_r"]["alpha"] == pytest.approx(0.478, abs=1e-3)
+    assert payload["summary"].startswith("Across all 5 options")
+    assert {"rank_biserial_low", "rank_biserial_high", "mirrored",
+            "top3_difference_low_adjusted"} <= set(payload["options"][0])

@@ -23,6 +23,7 @@ from survey.ranking.consensus import Consensus, consensus
 from survey.ranking.layouts import LAYOUTS, read_rankings, write_rankings
 from survey.ranking.published import load_tables, published_table
 from survey.ranking.reconstruct import DATA_STATUS, demo_ranking_data, load_demo_rankings
+from survey.ranking.uncertainty import majority_check, position_intervals
 
 __all__ = [
     "DATA_STATUS",
@@ -41,9 +42,11 @@ __all__ = [
     "demo_ranking_data",
     "load_demo_rankings",
     "load_tables",
+    "majority_check",
     "nearest_table",
     "parse_bands",
     "percent",
+    "position_intervals",
     "published_table",
     "read_rankings",
     "round_percent",

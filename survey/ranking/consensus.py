@@ -640,6 +640,51 @@ def _pl_stages(positions: NDArray[np.float64], values: NDArray[np.float64]
     return np.vstack(chosen_parts), np.vstack(remaining_parts)
 
 
+def _pl_mm(chosen: NDArray[np.float64], remaining: NDArray[np.float64],
+           alpha: float | None, max_iter: int = 100_000, tol: float = 1e-11
+           ) -> tuple[NDArray[np.float64], float, int, bool]:
+    """Hunter's MM iterations on choice stages: worths (sum 1), alpha, iterations, MLE exists."""
+    k = chosen.shape[1]
+    wins = chosen.sum(axis=0)
+    # i placed above j in some stage: i chosen while j still remained
+    above = (chosen.T @ remaining) > 0
+    np.fill_diagonal(above, False)
+    n_components, _ = connected_components(above, directed=True, connection="strong")
+    mle_exists = bool(n_components == 1)
+    if alpha is None:
+        alpha = 0.0 if mle_exists else _PL_AUTO_ALPHA
+    if alpha < 0 or (alpha == 0 and not mle_exists):
+        raise LandscapeError.of(
+            "A153",
+            "Plackett-Luce worths do not exist for these rankings without "
+            "regularisation (some options are never placed above others); give alpha > 0",
+        )
+    weights = np.ones(k)
+    log_w = np.zeros(k)
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007 - reported below
+        stage_total = remaining @ weights
+        denominators = remaining.T @ (1.0 / stage_total)
+        new = (wins + alpha) / (denominators + alpha)
+        new_log = np.log(new) - np.log(new).mean()
+        weights = new * (k / new.sum())  # keep worths at mean 1, as choix does
+        if np.abs(new_log - log_w).sum() < tol:
+            log_w = new_log
+            break
+        log_w = new_log
+    else:
+        raise LandscapeError.of(
+            "A153", f"Plackett-Luce did not converge in {max_iter} iterations"
+        )
+    return weights / weights.sum(), float(alpha), iterations, mle_exists
+
+
+def _pl_fit(chosen: NDArray[np.float64], remaining: NDArray[np.float64],
+            alpha: float | None = None) -> NDArray[np.float64]:
+    """Plackett-Luce worths (sum 1) of choice stages, as :func:`plackett_luce` fits them."""
+    return _pl_mm(chosen, remaining, alpha)[0]
+
+
 def plackett_luce(
     ranks: pd.DataFrame,
     alpha: float | None = None,
@@ -685,40 +730,8 @@ def plackett_luce(
     (['a', 'b', 'c'], 1.0)
     """
     codes, values = _ranks_array(ranks)
-    k = len(codes)
     chosen, remaining = _pl_stages(_positions(values), values)
-    wins = chosen.sum(axis=0)
-    # i placed above j in some stage: i chosen while j still remained
-    above = (chosen.T @ remaining) > 0
-    np.fill_diagonal(above, False)
-    n_components, _ = connected_components(above, directed=True, connection="strong")
-    mle_exists = bool(n_components == 1)
-    if alpha is None:
-        alpha = 0.0 if mle_exists else _PL_AUTO_ALPHA
-    if alpha < 0 or (alpha == 0 and not mle_exists):
-        raise LandscapeError.of(
-            "A153",
-            "Plackett-Luce worths do not exist for these rankings without "
-            "regularisation (some options are never placed above others); give alpha > 0",
-        )
-    weights = np.ones(k)
-    log_w = np.zeros(k)
-    iterations = 0
-    for iterations in range(1, max_iter + 1):  # noqa: B007 - reported below
-        stage_total = remaining @ weights
-        denominators = remaining.T @ (1.0 / stage_total)
-        new = (wins + alpha) / (denominators + alpha)
-        new_log = np.log(new) - np.log(new).mean()
-        weights = new * (k / new.sum())  # keep worths at mean 1, as choix does
-        if np.abs(new_log - log_w).sum() < tol:
-            log_w = new_log
-            break
-        log_w = new_log
-    else:
-        raise LandscapeError.of(
-            "A153", f"Plackett-Luce did not converge in {max_iter} iterations"
-        )
-    worths = weights / weights.sum()
+    worths, alpha, iterations, mle_exists = _pl_mm(chosen, remaining, alpha, max_iter, tol)
     note = "Score: Plackett-Luce worth (chance of being picked first; worths sum to 1)."
     if alpha > 0:
         note += (f" Maximum-likelihood worths do not exist for these rankings; worths are "

@@ -333,7 +333,9 @@ def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> N
     labels = {c: lg.label(c) for c in lg.options} | {
         concept: f"{lg.label(a)} / {rs.label(b)}" for concept, (a, b) in mirrored.items()}
     expected = compare_groups(lg.ranks, rs.ranks, (map_a, map_b), option_labels=labels,
-                              labels=("Local government", "Researchers"))
+                              labels=("Local government", "Researchers"),
+                              wordings=({c: lg.label(c) for c in lg.options},
+                                        {c: rs.label(c) for c in rs.options}))
     assert list(rows) == [row.label for row in expected.rows] and len(rows) == 9
     for row in expected.rows:
         cells = rows[row.label]
@@ -351,6 +353,11 @@ def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> N
                             f"{_points(row.top_difference_high)})")
         assert cells[5] == ("<0.001" if row.p_holm < 0.001 else f"{row.p_holm:.3f}")
         assert cells[6] == f"{row.rank_biserial + 0.0:+.2f}"
+        assert cells[7] == (f"{row.rank_biserial_low + 0.0:+.2f} to "
+                            f"{row.rank_biserial_high + 0.0:+.2f}")
+        assert cells[8] == (f"{_points(top_a / 35 - top_b / 17)} "
+                            f"({_points(row.top_difference_low_adjusted)} to "
+                            f"{_points(row.top_difference_high_adjusted)})")
     readings = _find_all(view, lambda c: getattr(c, "id", None) == "compare-readings")
     assert [li.children for li in readings[0].children] == [r.reading for r in expected.rows]
     support = rows[labels["partner_support"]]
@@ -363,6 +370,13 @@ def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> N
         assert cells[4].startswith(f"Q({found.cochran_df}) = {found.cochran_q:.1f}, p ")
         assert f"{name}: {found.reading}" in text_of(view)
     assert "Holm-adjusted across 9 options" in text_of(view)
+    # the test across all options comes before the table, and no reading claims a direction
+    across = _find_all(view, lambda c: "compare-across" in str(getattr(c, "className", "")))
+    assert across[0].children[0].children == expected.summary
+    assert expected.summary.startswith("Across all 9 options: no evidence")
+    assert all(r.reading.startswith("No evidence of a difference") for r in expected.rows)
+    assert "the mirrored options (Local government: Support from research institutions" \
+        in text_of(view)
 
 
 def test_compare_view_says_why_when_a_group_is_missing(store: Store,

@@ -134,8 +134,13 @@ def test_compare_page_reads_in_plain_english(explorer: str, driver: Any,
     readings = driver.find_elements(By.CSS_SELECTOR, "#compare-readings li")
     assert len(readings) == 9 and all(r.is_displayed() for r in readings)
     assert readings[0].text == (
-        f"Researchers rank {RESOURCES} higher (mean rank 4.5 vs 3.6); the difference is "
-        "within what chance would give at n=35 and n=17 (p=1.00 after Holm).")
+        f"No evidence of a difference for {RESOURCES} (rank-biserial -0.17, 95% bootstrap "
+        "interval -0.48 to +0.14; p=1.00 after Holm; mean rank 4.5 vs 3.6). At n=35 and n=17 "
+        "a difference would need |r| of about 0.48 (0.62 at Holm's first step) to have an "
+        "80% chance of being detected.")
+    across = driver.find_element(By.CSS_SELECTOR, ".compare-across")
+    assert across.text.startswith("Across all 9 options: no evidence that Local government "
+                                  "and Researchers order the options differently")
     agreement = driver.find_element(By.ID, "compare-agreement")
     assert _row_cells(driver, agreement, "Researchers")[:2] == ["17", "0.23"]
     label = driver.find_element(By.CSS_SELECTOR, ".synthetic-label")

@@ -116,25 +116,93 @@ def test_compare_groups_against_scipy_and_statsmodels() -> None:
     assert len(frame) == 5 and {"U", "p_holm", "top3_difference_low", "reading"} <= set(frame)
 
 
-def test_reading_says_when_a_difference_is_within_chance() -> None:
+def test_reading_never_opens_with_a_direction_the_test_does_not_support() -> None:
     a = pd.DataFrame({"p": [1, 2, 1, 2, 1], "q": [2, 1, 2, 1, 2]}, dtype="Int64")
     b = pd.DataFrame({"p": [2, 1, 2, 2], "q": [1, 2, 1, 1]}, dtype="Int64")
     result = compare_groups(a, b, labels=("Local government", "Researchers"),
                             option_labels={"p": "Public data"}, top=1)
     first, second = result.rows
-    assert first.reading.startswith("Local government rank Public data higher (mean rank "
-                                    "1.4 vs 1.8); the difference is within what chance would "
-                                    "give at n=5 and n=4 (p=")
-    assert second.reading.startswith("Researchers rank q higher (mean rank 1.6 vs 1.2)")
     assert first.p_holm >= 0.05 and second.p_holm >= 0.05
+    # old wording opened with "Local government rank Public data higher"
+    assert first.reading == (
+        "No evidence of a difference for Public data (rank-biserial +0.35, 95% bootstrap "
+        f"interval {first.rank_biserial_low:+.2f} to {first.rank_biserial_high:+.2f}; "
+        "p=0.79 after Holm; mean rank 1.4 vs 1.8). At n=5 and n=4 not even the largest "
+        "possible difference (|r| = 1) has an 80% chance of being detected.")
+    assert first.rank_biserial_low < 0 < first.rank_biserial_high
+    assert second.reading.startswith("No evidence of a difference for q (rank-biserial -0.35")
+    assert "higher" not in first.reading + second.reading
     assert first.top_a.small_n and first.top_b.small_n
 
 
-def test_identical_answers_read_as_the_same() -> None:
+def test_reading_gives_the_detectable_difference_at_moderate_n() -> None:
+    rng = np.random.default_rng(8)
+    codes = ["x", "y", "z"]
+    result = compare_groups(random_complete(rng, 35, codes), random_complete(rng, 17, codes),
+                            resamples=300, permutations=199)
+    no_difference = [r for r in result.rows if r.p_holm >= 0.05]
+    assert no_difference
+    for r in no_difference:
+        assert r.reading.startswith(f"No evidence of a difference for {r.concept} "
+                                    f"(rank-biserial {r.rank_biserial + 0.0:+.2f}, 95% bootstrap "
+                                    "interval ")
+        # Noether at n = 35 and 17: 0.48; at Holm's first step (alpha / 3): 0.55
+        assert r.reading.endswith("At n=35 and n=17 a difference would need |r| of about 0.48 "
+                                  "(0.55 at Holm's first step) to have an 80% chance of being "
+                                  "detected.")
+    assert result.detectable == pytest.approx((0.4782, 0.5523), abs=1e-4)
+    assert result.summary.startswith("Across all 3 options: no evidence that Local government "
+                                     "and Researchers order the options differently "
+                                     "(permutation test on the mean-rank vectors, p=")
+    assert "relative within a respondent" in result.note
+
+
+def test_identical_answers_read_as_no_difference() -> None:
     a = pd.DataFrame({"p": [1, 1, 1], "q": [2, 2, 2]}, dtype="Int64")
     result = compare_groups(a, a.copy())
     assert [r.p for r in result.rows] == [1.0, 1.0]
-    assert result.rows[0].reading.startswith("Both groups rank p about the same")
+    assert result.rows[0].reading.startswith(
+        "No evidence of a difference for p (rank-biserial +0.00, 95% bootstrap interval "
+        "+0.00 to +0.00; p=1.00 after Holm; mean rank 1.0 vs 1.0).")
+
+
+def test_mirrored_options_are_read_with_both_wordings() -> None:
+    lg = pd.DataFrame({"support_research": [1, 2, 1, 1], "data": [2, 1, 2, 2]}, dtype="Int64")
+    res = pd.DataFrame({"support_councils": [2, 2, 1], "data": [1, 1, 2]}, dtype="Int64")
+    concepts = ({"support_research": "partner_support", "data": "data"},
+                {"support_councils": "partner_support", "data": "data"})
+    wordings = ({"support_research": "Support from research institutions", "data": "Data"},
+                {"support_councils": "Support from local government", "data": "Data"})
+    result = compare_groups(lg, res, concepts, wordings=wordings, resamples=100,
+                            permutations=99)
+    mirrored, same = result.rows
+    assert mirrored.mirrored and not same.mirrored
+    assert mirrored.reading.startswith(
+        "No evidence of a difference for the mirrored options (Local government: Support "
+        "from research institutions; Researchers: Support from local government) (")
+    assert mirrored.reading.endswith("These are mirrored, not identical, options: each group "
+                                     "rated the other side.")
+    assert "mirrored" not in same.reading
+    frame = result.to_frame()
+    assert frame[["wording_a", "wording_b", "mirrored"]].iloc[0].tolist() == [
+        "Support from research institutions", "Support from local government", True]
+
+
+def test_adjusted_newcombe_intervals_match_statsmodels_at_alpha_over_m() -> None:
+    rng = np.random.default_rng(4)
+    codes = ["x", "y", "z", "w"]
+    lg, res = random_complete(rng, 30, codes), random_complete(rng, 20, codes)
+    result = compare_groups(lg, res, resamples=100, permutations=99)
+    for r in result.rows:
+        top_a = int((lg[r.concept].to_numpy(float) <= 3).sum())
+        top_b = int((res[r.concept].to_numpy(float) <= 3).sum())
+        expected = confint_proportions_2indep(top_a, 30, top_b, 20, method="newcomb",
+                                              compare="diff", alpha=0.05 / 4)
+        assert (r.top_difference_low_adjusted, r.top_difference_high_adjusted) == \
+            pytest.approx(tuple(float(v) for v in expected))
+        assert r.top_difference_low_adjusted <= r.top_difference_low
+        assert r.top_difference_high_adjusted >= r.top_difference_high
+    assert "not adjusted for the 4 comparisons" in result.note
 
 
 def test_join_on_concepts_with_different_codes_and_report_unmatched() -> None:
