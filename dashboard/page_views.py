@@ -50,7 +50,7 @@ from survey.store.analysis import (
 from survey.store.codings import barrier_shares, list_overrides
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
-from survey.store.monitor import monitor_report
+from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, monitor_report
 
 __all__ = [
     "COMPARED_GROUPS",
@@ -414,6 +414,18 @@ def _rate(completed: int, frame: int) -> str:
     return f"{round_half_up(Fraction(completed, frame) * 100, 1)}%"
 
 
+def _nonresponse_parts(report: MonitorReport) -> list[Any]:
+    """The non-response tests (respondents vs non-respondents by group) as readings."""
+    readings = [test.reading() for test in report.nonresponse.values()]
+    if report.outside_completed:
+        readings.append(NO_FRAME_NOTE)
+    return [html.H3("Non-response against the frame"),
+            html.P("Respondents (completed) against non-respondents in each table above, "
+                   "tested for independence: chi-square, or an exact test where expected "
+                   "counts are under 5."),
+            notes_block(readings, class_name="notes nonresponse-readings")]
+
+
 def monitor_view(store: Store, instrument: str | None = None, *,
                  now: datetime | None = None) -> html.Div:
     """The monitor page's content: the funnel, rates by nation, region and type, reminders due.
@@ -448,12 +460,14 @@ def monitor_view(store: Store, instrument: str | None = None, *,
                             id="monitor-unassigned"))
     for dimension, groups in report.by.items():
         title = FIELD_LABELS.get(dimension, humanise(dimension))
-        header = [title, "Frame", "Invited", "Started", "Completed", "Response rate"]
+        header = [title, "Frame", "Invited", "Started", "Completed", "No response",
+                  "Response rate"]
         parts += [html.H3(f"By {title.lower()}"), table_from_rows(
             f"Responses and response rates by {title.lower()} (completed / frame)", header,
             [[humanise(g.group), g.frame, g.invited, g.started, g.completed,
-              _rate(g.completed, g.frame)] for g in groups],
+              g.frame - g.completed, _rate(g.completed, g.frame)] for g in groups],
             table_id=f"monitor-by-{dimension}")]
+    parts += _nonresponse_parts(report)
     due = report.due
     parts.append(html.H3("Due a reminder"))
     parts.append(html.P(f"{len(due)} respondent(s) invited but not completed are due a "

@@ -20,7 +20,8 @@ from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
 from survey.export.layout import humanise  # its home; re-exported for the pages
 from survey.ranking.bands import percent
-from survey.ranking.compare import SMALL_COUNT, SMALL_N, Share
+from survey.ranking.compare import Share
+from survey.stats.smalln import MARK, is_small, small_n_note
 
 __all__ = [
     "SMALL_N_MARK",
@@ -42,10 +43,10 @@ __all__ = [
 ]
 
 #: Appended to a share resting on few respondents.
-SMALL_N_MARK = "*"
-SMALL_N_NOTE = (f"{SMALL_N_MARK} small n: fewer than {SMALL_N} respondents, or fewer than "
-                f"{SMALL_COUNT} counted or not counted; read the share and its interval as "
-                "indicative only.")
+SMALL_N_MARK = MARK
+#: The flag's explanation (the one rule, :func:`survey.stats.smalln.is_small`, with the
+#: settings in force when the explorer started).
+SMALL_N_NOTE = small_n_note()
 _SYNTHETIC_PREFIX = "Synthetic or reconstructed data: "
 
 
@@ -225,8 +226,8 @@ def share_text(share: Share, decimals: int = 0) -> str:
     Examples
     --------
     >>> from survey.ranking.compare import wilson_interval
-    >>> share_text(wilson_interval(10, 17)), share_text(wilson_interval(2, 17))
-    ('59% (36–78)', '12% (3–34) *')
+    >>> share_text(wilson_interval(10, 35)), share_text(wilson_interval(10, 17))
+    ('29% (16–45)', '59% (36–78) *')
     >>> share_text(wilson_interval(20, 26), decimals=1)
     '76.9% (57.9–89.0)'
     """
@@ -237,7 +238,8 @@ def share_text(share: Share, decimals: int = 0) -> str:
     else:
         shown = f"{round_half_up(Fraction(share.count, share.n) * 100, decimals)}%"
     text = f"{shown} {interval_text(share.low, share.high, decimals)}"
-    return f"{text} {SMALL_N_MARK}" if share.small_n else text
+    # The one small-n rule (n and interval width), not the Share's own count rule.
+    return f"{text} {SMALL_N_MARK}" if is_small(share.n, share.low, share.high) else text
 
 
 def difference_text(difference: float, low: float, high: float) -> str:

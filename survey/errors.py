@@ -303,6 +303,13 @@ ERRORS: dict[str, tuple[str, str]] = {
              "nation, region, organisation_type, path; write filters as FIELD=VALUE."),
     "A172": ("no rankings to analyse", "Load responses first (e.g. 'landscape demo'), or widen "
              "--instrument/--where; the message lists what the store holds."),
+    "A181": ("bad non-response counts", "Give one frame count and one respondent count per "
+             "group, with 0 <= respondents <= frame."),
+    "A182": ("cannot weight to the frame", "Import a frame ('landscape frame import') and "
+             "collect responses from people in it; respondents from an open link have no "
+             "frame to weight to."),
+    "A183": ("bad weighting input", "Give --by with one or more of: nation, region, "
+             "organisation_type, and --method poststratify or rake."),
     "C151": ("unknown response", "Give a response id (or its idempotency key, e.g. demo:LG01) "
              "from 'landscape code barriers --format csv' or the raw export."),
     "C152": ("unreadable coding file", "Give a UTF-8 CSV with a response_id column and either "

@@ -53,6 +53,13 @@ def _score(value: str) -> float:
     return score
 
 
+def _width(value: str) -> float:
+    width = float(value)
+    if not 0 < width <= 1:
+        raise ValueError("an interval width is a share above 0 and at most 1, e.g. 0.4")
+    return width
+
+
 def _flag(value: str) -> bool:
     lowered = value.strip().lower()
     if lowered in ("1", "true", "yes", "on"):
@@ -130,6 +137,16 @@ _DECLARED: tuple[Setting, ...] = (
             "below it a name becomes a new unresolved organisation.", _score),
     Setting("suppression_threshold", "LANDSCAPE_SUPPRESSION_THRESHOLD", "5",
             "Public outputs hide any cell counting fewer respondents than this.", _count),
+    Setting("small_n", "LANDSCAPE_SMALL_N", "10",
+            "A share resting on fewer respondents than this is flagged small n (read as "
+            "indicative only) in every table, export and explorer page.", _count),
+    Setting("small_n_width", "LANDSCAPE_SMALL_N_WIDTH", "0.4",
+            "A share whose 95% Wilson interval is wider than this (a share, 0.4 = 40 "
+            "points) is flagged small n too, whatever its n.", _width),
+    Setting("min_double_coded", "LANDSCAPE_MIN_DOUBLE_CODED", "20",
+            "Cohen's kappa is reported only when at least this many responses are coded by "
+            "both coders; below it `landscape code kappa` shows the counts and says why.",
+            _count),
     Setting("secret_key", "LANDSCAPE_SECRET_KEY", None,
             "The server's secret for signing form tokens and sessions (32+ random characters); "
             "unset means a random one per start, so open pages expire on a restart.",

@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from survey.cli import main
@@ -69,3 +70,53 @@ def test_csv_to_a_file_matches_the_printed_csv(tmp_path: Path) -> None:
     _, printed = _priorities(*args)
     assert out.read_text(encoding="utf-8") == printed
     assert not list(tmp_path.glob(".bands.csv.*"))
+
+
+def _seventeen(path: Path) -> Path:
+    """17 respondents ranking two options: 8 put 'a' first, 9 put 'b' first."""
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["id", "a", "b"])
+        writer.writerows([[f"r{i}", 1, 2] for i in range(8)]
+                         + [[f"r{i}", 2, 1] for i in range(8, 17)])
+    return path
+
+
+def test_every_format_carries_intervals_and_the_small_n_flag(tmp_path: Path) -> None:
+    # Before issue 12 no format of `priorities` showed an interval or a flag.
+    import json
+
+    from survey.stats.smalln import share_interval
+
+    source = _seventeen(tmp_path / "r.csv")
+    base = ["--input", str(source)]
+    code, output = _priorities(*base, "--format", "json")
+    assert code == 0, output
+    data = json.loads(output)
+    a_first = next(r for r in data["records"] if r["option"] == "a" and r["band"] == "1")
+    expected = share_interval(8, 17)
+    assert (a_first["ci_low"], a_first["ci_high"]) == (expected.low, expected.high)
+    assert a_first["small_n"] is True  # 8 of 17: the interval is 45 points wide
+    assert "40 points" in data["small_n_rule"]
+    code, output = _priorities(*base, "--format", "csv")
+    rows = list(csv.DictReader(io.StringIO(output)))
+    assert {"ci_low", "ci_high", "small_n"} <= set(rows[0])
+    assert [r["small_n"] for r in rows if r["option"] == "a"] == ["True", "True"]
+    for fmt, mark in (("table", "*"), ("md", "\\*")):
+        code, output = _priorities(*base, "--format", fmt)
+        assert code == 0, output
+        assert f"47% (26–69){mark}" in output  # 8/17, Wilson 26.2%-69.0%
+        assert "small n: fewer than 10 respondents" in output
+
+
+def test_the_flag_follows_the_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import json
+
+    source = _seventeen(tmp_path / "r.csv")
+    monkeypatch.setenv("LANDSCAPE_SMALL_N_WIDTH", "0.5")
+    code, output = _priorities("--input", str(source), "--format", "json")
+    assert code == 0, output
+    assert not any(r["small_n"] for r in json.loads(output)["records"])
+    monkeypatch.setenv("LANDSCAPE_SMALL_N", "20")
+    code, output = _priorities("--input", str(source), "--format", "json")
+    assert all(r["small_n"] for r in json.loads(output)["records"])

@@ -17,13 +17,13 @@ from fractions import Fraction
 from typing import Any
 
 import pandas as pd
-from statsmodels.stats.proportion import proportion_confint
 
 from survey.coding.codebook import load_codebook
 from survey.coding.demo_text import DATA_STATUS, load_demo_challenges
 from survey.coding.rules import code_answers
 from survey.errors import LandscapeError
 from survey.percent import round_half_up
+from survey.stats.smalln import share_interval
 
 __all__ = [
     "PUBLISHED_BARRIER_SHARES",
@@ -64,13 +64,6 @@ def feasible_denominators(pct: float | str | Decimal, max_n: int, decimals: int 
     return found
 
 
-def _wilson(count: int, n: int, alpha: float) -> tuple[float, float]:
-    if n == 0:
-        return math.nan, math.nan
-    low, high = proportion_confint(count, n, alpha=alpha, method="wilson")
-    return float(low), float(high)
-
-
 def theme_shares(
     coded: pd.DataFrame,
     groups: Mapping[str, str] | pd.Series | None = None,
@@ -94,7 +87,9 @@ def theme_shares(
     -------
     DataFrame
         Columns ``group, theme, count, answered, respondents, share, ci_low,
-        ci_high``; ``share`` is ``count / answered`` (NaN when nobody answered).
+        ci_high, small_n``; ``share`` is ``count / answered`` (NaN when nobody
+        answered); ``small_n`` is the one small-n rule
+        (:func:`survey.stats.smalln.is_small`).
 
     Examples
     --------
@@ -128,13 +123,13 @@ def theme_shares(
         n = int(answered.get(group, 0))
         for theme in themes:
             count = int(counts.get((group, theme), 0))
-            low, high = _wilson(count, n, alpha)
+            found = share_interval(count, n, alpha)
             rows.append({"group": group, "theme": theme, "count": count, "answered": n,
                          "respondents": int(respondents.get(group, 0)),
-                         "share": count / n if n else math.nan, "ci_low": low,
-                         "ci_high": high})
+                         "share": count / n if n else math.nan, "ci_low": found.low,
+                         "ci_high": found.high, "small_n": found.small})
     return pd.DataFrame(rows, columns=["group", "theme", "count", "answered", "respondents",
-                                       "share", "ci_low", "ci_high"])
+                                       "share", "ci_low", "ci_high", "small_n"])
 
 
 def _decimals(value: Any) -> int:

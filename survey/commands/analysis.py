@@ -264,6 +264,7 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
     """
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.compare import compare_instruments
+    from survey.stats.smalln import MARK, is_small, small_n_note
 
     data_by_group = _groups(options)
     split_by = options.get("group_column") or options.get("by") or "instrument"
@@ -331,8 +332,8 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
                      f"{lr.permutations} permutations (read the permutation p at these n).")
     lines.extend(["", "Option by option:", head])
     for r in result.rows:
-        flag_a = "*" if r.top_a.small_n else " "
-        flag_b = "*" if r.top_b.small_n else " "
+        flag_a = MARK if is_small(r.top_a.n, r.top_a.low, r.top_a.high) else " "
+        flag_b = MARK if is_small(r.top_b.n, r.top_b.low, r.top_b.high) else " "
         lines.append(
             f"{_clip(r.label, 40):<{width}}  {r.mean_rank_a:>5.1f} {r.mean_rank_b:>5.1f}  "
             f"{r.p_holm:>8.3f}  {r.rank_biserial + 0.0:>+5.2f} "
@@ -351,7 +352,6 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
             if ag is not None else "not computed (fewer than 3 respondents)."))
     lines.append("")
     lines.append(f"Notes: mean rank {a} / {b} (1 = most important); r_rb > 0 means {a} rank "
-                 f"the option higher; intervals are 95%; * = small n (share rests on n < 10 "
-                 "or fewer than 5 respondents in or out).")
+                 f"the option higher; intervals are 95%; " + small_n_note())
     lines.append(result.note)
     click.echo("\n".join(lines))

@@ -23,7 +23,6 @@ _database = click.option("--database", "--database-url", "database_url", default
 _codebook = click.option("--codebook", "codebook_path", default=None,
                          type=click.Path(dir_okay=False, path_type=Path),
                          help="Codebook YAML (default: instruments/codebooks/barriers.yaml).")
-_SMALL_N = 10
 _TRUE = {"1", "true", "yes", "y", "t"}
 _FALSE = {"0", "false", "no", "n", "f"}
 
@@ -59,10 +58,12 @@ def barriers_command(by: str, fmt: str, codebook_path: Path | None,
 
     Codes the stored answers with the codebook's rules (recording those rule
     codings in the store), applies every override made with 'landscape code
-    override', and shows each share with its 95% Wilson interval. Shares resting
-    on fewer than 10 answers are flagged.
+    override', and shows each share with its 95% Wilson interval. Shares are
+    flagged small n by the one rule (LANDSCAPE_SMALL_N answers, interval wider
+    than LANDSCAPE_SMALL_N_WIDTH); csv and json carry the flag as small_n.
     """
     # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.stats.smalln import MARK, small_n_note
     from survey.store import Store
     from survey.store.analysis import data_labels
     from survey.store.codings import barrier_shares, code_responses
@@ -94,11 +95,12 @@ def barriers_command(by: str, fmt: str, codebook_path: Path | None,
         for row in rows.itertuples(index=False):
             text = str(row.label)
             text = text if len(text) <= width else text[:width - 1] + "…"
-            flag = "  (small n)" if int(row.answered) < _SMALL_N else ""
+            flag = f" {MARK}" if row.small_n else ""
             click.echo(f"  {text:<{width}}  {int(row.count):>5}  {_pct(row.share):>6}  "
                        f"{_pct(row.ci_low)} to {_pct(row.ci_high)}{flag}")
         click.echo("")
     click.echo("Shares are of respondents who answered the question; intervals are Wilson 95%.")
+    click.echo(small_n_note())
     for label in labels:
         click.echo(f"NOTE: this data is {label}.")
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import json
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,7 @@ from survey.commands.sources import (
 from survey.errors import LandscapeError, Location
 from survey.files import atomic_write, defuse_frame
 from survey.instrument.render import escape_markdown, markdown_table
+from survey.percent import round_half_up
 
 __all__ = ["audit_table_command", "priorities_command", "reproduce_command"]
 
@@ -40,25 +42,45 @@ def _write_output(text: str, output: Path | None) -> None:
     atomic_write(output, lambda temporary: temporary.write_bytes(text.encode("utf-8")))
 
 
+def _cell(table: Any, g: int, o: int, b: int) -> str:
+    """``46% (30–62)``, with the small-n mark when the one rule flags it."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.stats.smalln import MARK, share_interval
+
+    count, n = int(table.counts[g, o, b]), int(table.n[g])
+    if n == 0:
+        return "-"
+    found = share_interval(count, n)
+    low, high = (round_half_up(Fraction(str(v)) * 100, 0) for v in (found.low, found.high))
+    text = f"{table.percent(table.options[o], table.bands[b], table.groups[g])}% ({low}–{high})"
+    return f"{text}{MARK}" if found.small else text
+
+
 def _format_table(table: Any, fmt: str) -> str:
-    """One band table as plain text (``table``) or Markdown (``md``)."""
+    """One band table as plain text (``table``) or Markdown (``md``), with intervals."""
     blocks = []
-    for group, n in zip(table.groups, table.n, strict=True):
+    for g, (group, n) in enumerate(zip(table.groups, table.n, strict=True)):
         shown = table.display(group)
+        cells = [[_cell(table, g, o, b) for b in range(len(table.bands))]
+                 for o in range(len(table.options))]
         if fmt == "md":
             lines = [f"**{escape_markdown(str(group))}** (n = {int(n)})", "",
                      *markdown_table(["Option", *map(str, shown.columns)],
-                                     ([str(label), *(f"{int(v)}%" for v in row)]
-                                      for label, row in shown.iterrows()))]
+                                     ([str(label), *row] for label, row
+                                      in zip(shown.index, cells, strict=True)))]
             blocks.append("\n".join(lines))
         else:
             width = min(70, max(len(str(i)) for i in shown.index))
-            lines = [f"{group} (n = {int(n)}): % of respondents ranking the option in each band",
-                     f"  {'option':<{width}}  " + "  ".join(f"{b:>6}" for b in shown.columns)]
-            for label, row in shown.iterrows():
+            cell_width = max(len(c) for row in cells for c in row)
+            lines = [f"{group} (n = {int(n)}): % of respondents ranking the option in each "
+                     "band (95% interval)",
+                     f"  {'option':<{width}}  " + "  ".join(f"{b:>{cell_width}}"
+                                                         for b in shown.columns)]
+            for label, row in zip(shown.index, cells, strict=True):
                 text = str(label)
                 text = text if len(text) <= width else text[:width - 1] + "…"
-                lines.append(f"  {text:<{width}}  " + "  ".join(f"{int(v):>5}%" for v in row))
+                lines.append(f"  {text:<{width}}  " + "  ".join(f"{c:>{cell_width}}"
+                                                                for c in row))
             blocks.append("\n".join(lines))
     return "\n\n".join(blocks) + "\n"
 
@@ -83,8 +105,11 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
     --where filters (e.g. --where nation=wales --where path=partnership).
 
     Shares are of respondents who ranked at least one option; displayed percentages
-    round half-up like the 2022 report. --format json gives records of group,
-    option, band, count, n, share; json and csv carry the store's data label
+    round half-up like the 2022 report. Every share carries its 95% Wilson interval
+    and the small-n flag (one rule: LANDSCAPE_SMALL_N, LANDSCAPE_SMALL_N_WIDTH) in
+    every format. --format json gives records of group, option, band, count, n,
+    share, ci_low, ci_high, small_n; csv the same columns; json and csv carry the
+    store's data label
     (data_status, e.g. reconstructed demo data), md and table a closing note.
     --format xlsx|docx -o FILE writes the tables in the 2022 report's layout,
     unsuppressed (for public exports use 'landscape export priorities --public').
@@ -138,26 +163,45 @@ def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any])
         click.echo(f"NOTE: this data is {label}.", err=True)
 
 
+def _number(value: float) -> float | None:
+    """A float for JSON: None for NaN (a group with n = 0)."""
+    return None if value != value else float(value)
+
+
 def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:
     """Several band tables (one per group) in one output, each group with its own labels."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.stats.smalln import add_intervals, small_n_note
+
     if fmt == "json":
+        records = []
+        for t in tables:
+            flagged = add_intervals(t.to_frame())
+            for record, low, high, small in zip(t.to_records(), flagged["ci_low"],
+                                                flagged["ci_high"], flagged["small_n"],
+                                                strict=True):
+                records.append({**record, "ci_low": _number(low), "ci_high": _number(high),
+                                "small_n": bool(small)})
         return json.dumps({
             "bands": list(tables[0].band_labels),
             "data_status": labels,
             "groups": {g: int(n) for t in tables for g, n in zip(t.groups, t.n, strict=True)},
-            "records": [r for t in tables for r in t.to_records()],
+            "interval": "95% Wilson",
+            "small_n_rule": small_n_note(""),
+            "records": records,
         }, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
         # Loaded when the command runs: keeps `landscape --help` fast.
         import pandas as pd
 
         # The data label travels in the file itself, on every row (empty for real data).
-        frame = pd.concat([t.to_frame() for t in tables], ignore_index=True)
+        frame = pd.concat([add_intervals(t.to_frame()) for t in tables], ignore_index=True)
         frame["data_status"] = "; ".join(labels)
         buffer = io.StringIO()
         defuse_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
         return buffer.getvalue()
     text = "\n".join(_format_table(t, fmt) for t in tables)
+    text += "\n" + (escape_markdown(small_n_note()) if fmt == "md" else small_n_note()) + "\n"
     if labels:
         note = "; ".join(labels)
         text += ("\n" + (f"*Data: {escape_markdown(note)}.*" if fmt == "md"

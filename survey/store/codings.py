@@ -281,7 +281,7 @@ def barrier_shares(store: Store, by: str | None = "instrument",
     book = _codebook(codebook)
     coded = codings_frame(store, book, question_codes)
     columns = ["group", "theme", "label", "count", "answered", "respondents", "share",
-               "ci_low", "ci_high"]
+               "ci_low", "ci_high", "small_n"]
     if coded.empty:
         return pd.DataFrame(columns=columns)
     groups: dict[str, str] | None = None

@@ -18,11 +18,18 @@ from typing import Any
 
 from sqlalchemy import and_, exists, func, or_, select
 
+from survey.stats.nonresponse import NonresponseTest, nonresponse_test
 from survey.store.engine import Store
 from survey.store.invitations import due_reminders
 from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
 
-__all__ = ["GroupCount", "MonitorReport", "monitor_report", "render_table"]
+__all__ = ["NO_FRAME_NOTE", "GroupCount", "MonitorReport", "monitor_report", "render_table"]
+
+#: Said wherever figures include respondents from outside a frame (an open link).
+NO_FRAME_NOTE = ("Responses from outside the frame (open link, imported) have no frame to "
+                 "compare with or weight to: their intervals describe sampling variability "
+                 "only under an assumption the design does not provide (that these "
+                 "respondents are a random sample of their population).")
 
 _DIMENSIONS = ("nation", "region", "organisation_type")
 
@@ -58,6 +65,14 @@ class MonitorReport:
     #: invited to this one (they join its frame when invited).
     unassigned: int = 0
 
+    @property
+    def nonresponse(self) -> dict[str, NonresponseTest]:
+        """Per dimension: respondents (completed) vs non-respondents, and a test."""
+        return {dim: nonresponse_test(dim, [g.group for g in groups],
+                                      [g.frame for g in groups],
+                                      [g.completed for g in groups])
+                for dim, groups in self.by.items()}
+
     def to_json(self) -> str:
         def counts(g: GroupCount) -> dict[str, Any]:
             out = asdict(g)
@@ -72,6 +87,7 @@ class MonitorReport:
             "outside_the_frame": {"started": self.outside_started,
                                   "completed": self.outside_completed},
             "unassigned": self.unassigned,
+            "nonresponse": {dim: test.to_dict() for dim, test in self.nonresponse.items()},
             "due_reminders": self.due,
         }, indent=2, ensure_ascii=False)
 
@@ -195,16 +211,22 @@ def render_table(report: MonitorReport) -> str:
     if report.unassigned:
         lines.append(f"In the frame for no particular instrument and not invited to this one: "
                      f"{report.unassigned}")
-    header = ("group", "frame", "invited", "started", "completed", "rate")
+    header = ("group", "frame", "invited", "started", "completed", "no response", "rate")
     for dim, groups in report.by.items():
         rows = [header, *((g.group, str(g.frame), str(g.invited), str(g.started),
-                           str(g.completed), _rate(g)) for g in groups)]
+                           str(g.completed), str(g.frame - g.completed), _rate(g))
+                          for g in groups)]
         widths = [max(len(r[i]) for r in rows) for i in range(len(header))]
         lines += ["", f"By {dim.replace('_', ' ')}:"]
         for r in rows:
             lines.append("  " + "  ".join(c.ljust(w) if i == 0 else c.rjust(w)
                                           for i, (c, w) in enumerate(zip(r, widths,
                                                                          strict=True))))
+    lines += ["", "Non-response against the frame (respondents = completed; tested for "
+              "independence of responding and group):"]
+    lines += [f"  {test.reading()}" for test in report.nonresponse.values()]
+    if report.outside_completed:
+        lines.append(f"  {NO_FRAME_NOTE}")
     lines += ["", f"Due a reminder: {len(report.due)}"]
     for d in report.due:
         extra = f"  {d['email']}" if d.get("email") else ""

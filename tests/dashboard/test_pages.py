@@ -126,7 +126,8 @@ def test_share_text_rounds_half_up_and_matches_the_wilson_formula(count: int, n:
     assert text.startswith(f"{expected_share}% ")
     shown = text.split("(")[1].split(")")[0]
     assert shown == f"{math.floor(100 * low + 0.5)}–{math.floor(100 * high + 0.5)}"
-    small = n < 10 or min(count, n - count) < 5
+    # The one small-n rule: n under 10 or an interval wider than 40 points.
+    small = n < 10 or high - low > 0.4
     assert text.endswith(" *") is small
 
 
@@ -154,8 +155,10 @@ def test_priorities_view_reproduces_table_2_with_wilson_intervals(store: Store) 
     first = rows["Resources to pursue specific research projects that support local "
                  "policymaking"]
     low, high = _wilson(10, 17)
-    assert first[0] == f"59% ({round(100 * low)}–{round(100 * high)})" == "59% (36–78)"
-    assert first[2].endswith("*")  # 3 of 17: small-n flag
+    # The one small-n rule: 10 of 17 has an interval 42 points wide, so it is flagged;
+    # 3 of 17 (6-41, 35 points) is not.
+    assert first[0] == f"59% ({round(100 * low)}–{round(100 * high)}) *" == "59% (36–78) *"
+    assert not first[2].endswith("*")
     text = text_of(view)
     assert "reconstructed" in text and "No suppression applied (internal view)" in text
     assert "95% Wilson interval" in text
@@ -239,7 +242,8 @@ def test_monitor_view_shows_the_funnel_rates_and_pseudonymous_reminders(store: S
     assert frame_total == 256
     completed = {k: int(v[3]) for k, v in nations.items()}
     assert sum(completed.values()) == 35
-    assert nations["Wales"][4] == f"{round(100 * completed['Wales'] / 21, 1)}%"
+    assert nations["Wales"][4] == str(21 - completed["Wales"])  # no response
+    assert nations["Wales"][5] == f"{round(100 * completed['Wales'] / 21, 1)}%"
     assert set(tables) >= {"monitor-by-region", "monitor-by-organisation_type", "monitor-due"}
     text = text_of(view)
     assert "221 respondent(s)" in text  # 256 invited - 35 completed
@@ -257,6 +261,17 @@ def test_monitor_view_shows_the_funnel_rates_and_pseudonymous_reminders(store: S
     assert "example.org" not in text and "Synthetic contact" not in text
     due_rows = _rows(tables["monitor-due"])
     assert len(due_rows) == 100 and "… and 121 more" in text
+
+
+def test_monitor_view_tests_nonresponse_against_the_frame(store: Store) -> None:
+    from survey.store.monitor import monitor_report
+
+    text = text_of(monitor_view(store))
+    assert "Non-response against the frame" in text
+    for test in monitor_report(store).nonresponse.values():
+        assert test.reading() in text
+    # The demo's researchers came through an open link: no frame.
+    assert "assumption the design does not provide" in text
 
 
 def test_monitor_view_for_one_instrument(store: Store) -> None:

@@ -40,7 +40,21 @@ def test_barriers_table_json_and_csv(demo_url: str) -> None:
     csv_out = runner.invoke(main, ["code", "barriers", "--database", demo_url, "--by", "none",
                                    "--format", "csv"]).output
     assert csv_out.splitlines()[0] == ("group,theme,label,count,answered,respondents,share,"
-                                       "ci_low,ci_high")
+                                       "ci_low,ci_high,small_n")
+
+
+def test_barriers_flag_by_the_one_rule(demo_url: str) -> None:
+    # Was: flagged only when fewer than 10 answered, so no demo share was flagged although
+    # 6 of 16 researchers (37.5%) has a 95% interval of 18.5% to 61.4%, 43 points wide.
+    runner = CliRunner()
+    data = json.loads(runner.invoke(main, ["code", "barriers", "--database", demo_url,
+                                           "--format", "json"]).output)
+    flagged = {(r["group"], r["theme"]) for r in data["records"] if r["small_n"]}
+    assert ("researcher", "commissioning_bureaucracy") in flagged
+    assert not any(group == "local_government" for group, _ in flagged)
+    table = runner.invoke(main, ["code", "barriers", "--database", demo_url]).output
+    assert "37.5%  18.5% to 61.4% *" in table
+    assert "small n: fewer than 10 respondents, or a 95% interval wider than 40" in table
 
 
 def test_override_apply_then_remove(demo_url: str) -> None:

@@ -145,3 +145,32 @@ def test_people_framed_for_no_instrument_count_in_one_instruments_frame(
         issue_invitations(store, other, "https://s.example.org")
     assert exc.value.issues[0].code == "F109"
     assert monitor_report(store).total.frame == 2
+
+
+def test_nonresponse_by_nation_is_tabled_and_tested(fielded: Store, store_url: str) -> None:
+    # Issue 12 §4: respondents vs non-respondents against the frame, with a test.
+    import numpy as np
+    from scipy.stats import chi2_contingency
+
+    report = monitor_report(fielded, "demo@1.0.0")
+    test = report.nonresponse["nation"]
+    nations = sorted(FRAME_2022)
+    frame = [FRAME_2022[n] for n in nations]
+    done = [COMPLETED[n] for n in nations]
+    table = np.array([done, np.subtract(frame, done)])
+    assert test.statistic == pytest.approx(chi2_contingency(table, correction=False).statistic)
+    # Northern Ireland expects 10 * 31/256 = 1.2 respondents: the test is exact.
+    assert test.method == "exact (Monte Carlo)" and test.min_expected < 5
+    assert 0 < test.p_value <= 1
+    assert [(r.group, r.respondents, r.nonrespondents) for r in test.rows] == [
+        (n, COMPLETED[n], FRAME_2022[n] - COMPLETED[n]) for n in nations]
+    text = render_table(report)
+    assert "Non-response against the frame" in text and "response rates differ by nation" in text
+    assert "no response" in text
+    # The open-link response has no frame: the text says what its intervals rest on.
+    assert "assumption the design does not provide" in text
+    data = json.loads(CliRunner().invoke(main, ["monitor", "--format", "json",
+                                                "--database-url", store_url]).output)
+    assert data["nonresponse"]["nation"]["p_value"] == pytest.approx(
+        monitor_report(fielded).nonresponse["nation"].p_value, abs=1e-6)
+    assert set(data["nonresponse"]) == {"nation", "region", "organisation_type"}
