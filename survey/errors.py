@@ -335,6 +335,11 @@ ERRORS: dict[str, tuple[str, str]] = {
     "X105": ("bad export option", "Correct the option named in the message."),
     "X106": ("text too long for an Excel cell", "Export as CSV (--format csv), which keeps "
              "every answer whole; nothing was written."),
+    "X107": ("public output refused: the release would disclose a suppressed cell",
+             "Publish only the release's own outputs: its fixed bands (LANDSCAPE_RELEASE_BANDS), "
+             "no --by/--where whose complement is unprotected, compare --top equal to the first "
+             "band, consensus by mean-rank or borda; or raise the threshold (--min-n), or keep "
+             "the output internal (--internal, not for publication). Nothing was written."),
 }
 
 

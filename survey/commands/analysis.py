@@ -41,6 +41,39 @@ def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+# -- public mode (issue 12): the one release check -------------------------------
+
+_PUBLIC = click.option(
+    "--public/--internal", default=False, show_default=True,
+    help="Public mode: refused unless the output belongs to a release that passes the "
+         "disclosure check (survey/export/release.py); shares resting on fewer than "
+         "LANDSCAPE_SUPPRESSION_THRESHOLD respondents are withheld.")
+
+
+def _policy(options: dict[str, Any], public: bool, **request: Any) -> Any:
+    """The output's policy; a public one passes the release check first (``X107``)."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.commands.sources import check_public
+    from survey.export.disclosure import DisclosurePolicy
+
+    policy = DisclosurePolicy(public=public)
+    check_public(options, policy, **request)
+    return policy
+
+
+def _public_comparison(result: Any, groups: dict[str, Any], a: str, b: str,
+                       policy: Any) -> Any:
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.export.release import public_comparison
+
+    small = [g for g, n in ((a, result.rows[0].n_a), (b, result.rows[0].n_b))
+             if n < policy.min_n]
+    if small:
+        raise LandscapeError.of("X107", f"{', '.join(small)} has fewer than {policy.min_n} "
+                                "respondents: not compared in a public release")
+    return public_comparison(result, groups, a, b, policy)
+
+
 # -- consensus ------------------------------------------------------------------
 
 
@@ -51,7 +84,8 @@ def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
 @rankings_source_options
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table",
               show_default=True)
-def consensus_command(method: str, fmt: str, **options: Any) -> None:
+@_PUBLIC
+def consensus_command(method: str, fmt: str, public: bool, **options: Any) -> None:
     """Consensus order of a ranking question, with each option's score.
 
     \b
@@ -65,12 +99,19 @@ def consensus_command(method: str, fmt: str, **options: Any) -> None:
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.consensus import consensus
 
+    policy = _policy(options, public, method=method)
     groups = _groups(options)
     results = []
     for group, data in groups.items():
         if data.ranks.isna().all(axis=1).all():
             raise LandscapeError.of("A154", f"no respondent in group '{group}' ranked anything")
         results.append((group, consensus(data.ranks, method)))
+    if policy.active:  # a public group below the threshold is named, never scored
+        withheld = [g for g, r in results if r.n < policy.min_n]
+        results = [(g, r) for g, r in results if g not in withheld]
+        for group in withheld:
+            click.echo(f"NOTE: {group} (n<{policy.min_n}) is not shown in a public release.",
+                       err=True)
     if fmt == "json":
         records: list[dict[str, Any]] = []
         for group, result in results:
@@ -101,11 +142,15 @@ def consensus_command(method: str, fmt: str, **options: Any) -> None:
 
 
 def _pct(value: float) -> str:
-    return "—" if math.isnan(value) else f"{100 * value:.0f}%"
+    return "[c]" if math.isnan(value) else f"{100 * value:.0f}%"  # NaN: withheld in public
 
 
 def _interval(low: float, high: float) -> str:
-    return f"[{100 * low:.0f}, {100 * high:.0f}]"
+    return "" if math.isnan(low) else f"[{100 * low:.0f}, {100 * high:.0f}]"
+
+
+def _number(value: float, spec: str) -> str:
+    return "–" if math.isnan(value) else format(value, spec)
 
 
 @click.command("compare")
@@ -117,7 +162,9 @@ def _interval(low: float, high: float) -> str:
               help="Top places for the share comparison.")
 @click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
               show_default=True)
-def compare_command(group_names: str | None, top: int, fmt: str, **options: Any) -> None:
+@_PUBLIC
+def compare_command(group_names: str | None, top: int, fmt: str, public: bool,
+                    **options: Any) -> None:
     """Compare two groups option by option, with a plain-English reading per option.
 
     Mann-Whitney U on rank positions with rank-biserial effect size and
@@ -128,6 +175,7 @@ def compare_command(group_names: str | None, top: int, fmt: str, **options: Any)
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking.compare import compare_instruments
 
+    policy = _policy(options, public, top=top)
     data_by_group = _groups(options)
     split_by = options.get("group_column") or options.get("by") or "instrument"
     if group_names is not None:
@@ -148,6 +196,8 @@ def compare_command(group_names: str | None, top: int, fmt: str, **options: Any)
     # on the concept and computes agreement within each group (the explorer's Compare
     # page calls it too).
     result = compare_instruments(data_by_group, a, b, top=top)
+    if policy.active:
+        result = _public_comparison(result, data_by_group, a, b, policy)
     within = result.within
     frame = result.to_frame()
     if fmt == "json":
@@ -175,16 +225,17 @@ def compare_command(group_names: str | None, top: int, fmt: str, **options: Any)
     top_a, top_b = f"top-{top} {_clip(a, 12)}", f"top-{top} {_clip(b, 12)}"
     head = (f"{'option':<{width}}  {'mean rank':>11}  {'p (Holm)':>8}  {'r_rb':>5}  "
             f"{top_a:>19}  {top_b:>19}  {'difference':>18}")
-    lines = [f"{a} (n = {result.rows[0].n_a}) vs {b} (n = {result.rows[0].n_b})", head]
+    lines = [f"{a} (n = {result.rows[0].n_a}) vs {b} (n = {result.rows[0].n_b})"
+             + (" (public release)" if policy.active else ""), head]
     for r in result.rows:
         flag_a = "*" if r.top_a.small_n else " "
         flag_b = "*" if r.top_b.small_n else " "
         lines.append(
             f"{_clip(r.label, 40):<{width}}  {r.mean_rank_a:>5.1f} {r.mean_rank_b:>5.1f}  "
-            f"{r.p_holm:>8.3f}  {r.rank_biserial:>+5.2f}  "
+            f"{_number(r.p_holm, '.3f'):>8}  {_number(r.rank_biserial, '+.2f'):>5}  "
             f"{_pct(r.top_a.share):>5}{flag_a}{_interval(r.top_a.low, r.top_a.high):>13}  "
             f"{_pct(r.top_b.share):>5}{flag_b}{_interval(r.top_b.low, r.top_b.high):>13}  "
-            f"{100 * r.top_difference:>+4.0f}"
+            f"{_number(100 * r.top_difference, '+.0f'):>4}"
             f"{_interval(r.top_difference_low, r.top_difference_high):>14}")
     lines.append("")
     lines.extend(f"- {r.reading}" for r in result.rows)
