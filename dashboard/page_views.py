@@ -38,12 +38,14 @@ from survey.errors import LandscapeError
 from survey.export.charts import band_chart
 from survey.export.disclosure import DisclosurePolicy
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
+from survey.export.release import check_public_release, store_populations
 from survey.export.tables import write_layouts
 from survey.ranking.bands import BandTable
 from survey.ranking.compare import Agreement, compare_instruments, wilson_interval
 from survey.store.analysis import (
     GROUP_FIELDS,
     instrument_names,
+    parse_where,
     response_attributes,
     store_ranking_groups,
 )
@@ -248,7 +250,7 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
         caption = f"{layout.title}. {layout.header}, with 95% Wilson intervals."
         sections.append(html.Section([
             html.H3(layout.title),
-            html.P(f"n = {layout.n}", className="group-n"),
+            html.P(f"n = {layout.shown_n}", className="group-n"),
             table_from_rows(caption, header, _interval_rows(layout, table),
                             class_name="data-table band-table"),
             notes_block([*layout.notes, _INTERVAL_NOTE, SMALL_N_NOTE]),
@@ -267,7 +269,10 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
 
     Written by :func:`survey.export.tables.write_layouts` in the published
     layout; ``public`` applies disclosure control (the default policy
-    threshold), and the policy statement is under every table.
+    threshold), and the policy statement is under every table. A public
+    download passes :func:`survey.export.release.check_public_release` first,
+    as ``landscape export priorities --public`` does: a ``by``/``where`` whose
+    complement is unprotected is refused (``X108``).
 
     Examples
     --------
@@ -280,8 +285,12 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
     if fmt not in TABLE_FORMATS:
         raise LandscapeError.of("X102", f"'{fmt}' is not a table format; use one of "
                                 f"{', '.join(TABLE_FORMATS)}")
-    pairs = priorities_layouts(store, by, question, where,
-                               policy=DisclosurePolicy(public=public),
+    policy = DisclosurePolicy(public=public)
+    if public:  # the one release check of every public output (X108 when refused)
+        check_public_release(store_populations(store, question), policy,
+                             by=None if by == "instrument" else by,
+                             where=parse_where(dict(where or {})))
+    pairs = priorities_layouts(store, by, question, where, policy=policy,
                                reconstructed=reconstructed)
     name = f"priorities-{'public' if public else 'internal'}.{fmt}"
     with tempfile.TemporaryDirectory(prefix="landscape-export-") as folder:

@@ -369,6 +369,11 @@ ERRORS: dict[str, tuple[str, str]] = {
     "X107": ("cannot write the SPSS or Stata file", "Export as CSV (--format csv), and "
              "report the message: the store holds something the format cannot; nothing was "
              "written."),
+    "X108": ("public output refused: the release would disclose a suppressed cell",
+             "Publish only the release's own outputs: its fixed bands (LANDSCAPE_RELEASE_BANDS), "
+             "no --by/--where whose complement is unprotected, compare --top equal to the first "
+             "band, consensus by mean-rank or borda; or raise the threshold (--min-n), or keep "
+             "the output internal (--internal, not for publication). Nothing was written."),
 }
 
 

@@ -16,6 +16,7 @@ Examples
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +45,20 @@ def _count(value: str) -> int:
     if count < 0:
         raise ValueError("must be zero or more")
     return count
+
+
+def _positive(value: str) -> int:
+    count = int(value)
+    if count < 1:
+        raise ValueError("must be a whole number, 1 or more")
+    return count
+
+
+def _bands_text(value: str) -> str:
+    text = ",".join(part.strip() for part in value.split(","))
+    if not re.fullmatch(r"\d+(-\d+)?(,\d+(-\d+)?)*", text):
+        raise ValueError("give rank bands such as 1-3,4-6,7-9")
+    return text
 
 
 def _score(value: str) -> float:
@@ -147,6 +162,13 @@ _DECLARED: tuple[Setting, ...] = (
             "Cohen's kappa is reported only when at least this many responses are coded by "
             "both coders; below it `landscape code kappa` shows the counts and says why.",
             _count),
+    Setting("release_bands", "LANDSCAPE_RELEASE_BANDS", "1-3,4-6,7-9",
+            "The one banding of every public output of a release (priority tables, compare's "
+            "top share): a public export with other --bands is refused.", _bands_text),
+    Setting("protection_width", "LANDSCAPE_PROTECTION_WIDTH", "3",
+            "A public release passes only if, attacking all its outputs together, each "
+            "suppressed count can still lie anywhere in a range at least this many "
+            "respondents wide (see survey/export/release.py).", _positive),
     Setting("secret_key", "LANDSCAPE_SECRET_KEY", None,
             "The server's secret for signing form tokens and sessions (32+ random characters); "
             "unset means a random one per start, so open pages expire on a restart.",

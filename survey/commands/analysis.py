@@ -49,6 +49,39 @@ def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
     return text if len(text) <= width else text[:width - 1] + "…"
 
 
+# -- public mode (issue 12): the one release check -------------------------------
+
+_PUBLIC = click.option(
+    "--public/--internal", default=False, show_default=True,
+    help="Public mode: refused unless the output belongs to a release that passes the "
+         "disclosure check (survey/export/release.py); shares resting on fewer than "
+         "LANDSCAPE_SUPPRESSION_THRESHOLD respondents are withheld.")
+
+
+def _policy(options: dict[str, Any], public: bool, **request: Any) -> Any:
+    """The output's policy; a public one passes the release check first (``X107``)."""
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.commands.sources import check_public
+    from survey.export.disclosure import DisclosurePolicy
+
+    policy = DisclosurePolicy(public=public)
+    check_public(options, policy, **request)
+    return policy
+
+
+def _public_comparison(result: Any, groups: dict[str, Any], a: str, b: str,
+                       policy: Any) -> Any:
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.export.release import public_comparison
+
+    small = [g for g, n in ((a, result.rows[0].n_a), (b, result.rows[0].n_b))
+             if n < policy.min_n]
+    if small:
+        raise LandscapeError.of("X107", f"{', '.join(small)} has fewer than {policy.min_n} "
+                                "respondents: not compared in a public release")
+    return public_comparison(result, groups, a, b, policy)
+
+
 # -- consensus ------------------------------------------------------------------
 
 
@@ -65,8 +98,9 @@ def _clip(text: str, width: int = _LABEL_WIDTH) -> str:
 @click.option("--seed", type=int, default=None,
               help="Seed of the bootstrap, so the intervals print the same each run "
                    "[default: 2022].")
+@_PUBLIC
 def consensus_command(method: str, fmt: str, resamples: int | None, seed: int | None,
-                      **options: Any) -> None:
+                      public: bool, **options: Any) -> None:
     """Consensus order of a ranking question, with each option's score.
 
     \b
@@ -86,11 +120,18 @@ def consensus_command(method: str, fmt: str, resamples: int | None, seed: int | 
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.ranking import uncertainty
 
+    policy = _policy(options, public, method=method)
     groups = _groups(options)
     results = [_consensus_group(group, data, method,
                                 uncertainty.DEFAULT_RESAMPLES if resamples is None else resamples,
                                 uncertainty.DEFAULT_SEED if seed is None else seed)
                for group, data in groups.items()]
+    if policy.active:  # a public group below the threshold is named, never scored
+        for found in results:
+            if found.result.n < policy.min_n:
+                click.echo(f"NOTE: {found.group} (n<{policy.min_n}) is not shown in a public "
+                           "release.", err=True)
+        results = [found for found in results if found.result.n >= policy.min_n]
     if fmt == "json":
         payload = {"method": method, "groups": [_consensus_record(found)
                                                 for found in results]}
@@ -229,11 +270,15 @@ def _across_options(result: Any) -> dict[str, Any]:
 
 
 def _pct(value: float) -> str:
-    return "—" if math.isnan(value) else f"{100 * value:.0f}%"
+    return "[c]" if math.isnan(value) else f"{100 * value:.0f}%"  # NaN: withheld in public
 
 
 def _interval(low: float, high: float) -> str:
-    return f"[{100 * low:.0f}, {100 * high:.0f}]"
+    return "" if math.isnan(low) else f"[{100 * low:.0f}, {100 * high:.0f}]"
+
+
+def _number(value: float, spec: str) -> str:
+    return "–" if math.isnan(value) else format(value, spec)
 
 
 @click.command("compare")
@@ -247,7 +292,9 @@ def _interval(low: float, high: float) -> str:
               show_default=True)
 @click.option("--seed", type=int, default=None,
               help="Seed of the bootstrap and permutation tests [default: 2022].")
+@_PUBLIC
 def compare_command(group_names: str | None, top: int, fmt: str, seed: int | None,
+                    public: bool,
                     **options: Any) -> None:
     """Compare two groups option by option, with a plain-English reading per option.
 
@@ -266,6 +313,7 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
     from survey.ranking.compare import compare_instruments
     from survey.stats.smalln import MARK, is_small, small_n_note
 
+    policy = _policy(options, public, top=top)
     data_by_group = _groups(options)
     split_by = options.get("group_column") or options.get("by") or "instrument"
     if group_names is not None:
@@ -287,6 +335,8 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
     # page calls it too).
     result = (compare_instruments(data_by_group, a, b, top=top) if seed is None else
               compare_instruments(data_by_group, a, b, top=top, seed=seed))
+    if policy.active:
+        result = _public_comparison(result, data_by_group, a, b, policy)
     within = result.within
     frame = result.to_frame()
     if fmt == "json":
@@ -322,7 +372,8 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
     head = (f"{'option':<{width}}  {'mean rank':>11}  {'p (Holm)':>8}  "
             f"{'r_rb [95% interval]':>20}  "
             f"{top_a:>19}  {top_b:>19}  {'difference':>18}")
-    lines = [f"{a} (n = {result.rows[0].n_a}) vs {b} (n = {result.rows[0].n_b})",
+    lines = [f"{a} (n = {result.rows[0].n_a}) vs {b} (n = {result.rows[0].n_b})"
+             + (" (public release)" if policy.active else ""),
              "Across all options first:", f"  {result.summary}"]
     lr = result.likelihood_ratio
     if lr is not None:
@@ -336,11 +387,12 @@ def compare_command(group_names: str | None, top: int, fmt: str, seed: int | Non
         flag_b = MARK if is_small(r.top_b.n, r.top_b.low, r.top_b.high) else " "
         lines.append(
             f"{_clip(r.label, 40):<{width}}  {r.mean_rank_a:>5.1f} {r.mean_rank_b:>5.1f}  "
-            f"{r.p_holm:>8.3f}  {r.rank_biserial + 0.0:>+5.2f} "
-            f"[{r.rank_biserial_low + 0.0:+.2f}, {r.rank_biserial_high + 0.0:+.2f}]  "
+            f"{_number(r.p_holm, '.3f'):>8}  {_number(r.rank_biserial + 0.0, '+.2f'):>5} "
+            f"[{_number(r.rank_biserial_low + 0.0, '+.2f')}, "
+            f"{_number(r.rank_biserial_high + 0.0, '+.2f')}]  "
             f"{_pct(r.top_a.share):>5}{flag_a}{_interval(r.top_a.low, r.top_a.high):>13}  "
             f"{_pct(r.top_b.share):>5}{flag_b}{_interval(r.top_b.low, r.top_b.high):>13}  "
-            f"{100 * r.top_difference:>+4.0f}"
+            f"{_number(100 * r.top_difference, '+.0f'):>4}"
             f"{_interval(r.top_difference_low, r.top_difference_high):>14}")
     lines.append("")
     lines.extend(f"- {r.reading}" for r in result.rows)

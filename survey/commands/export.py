@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from survey.commands.sources import (
+    check_public,
     labelled_reconstructed,
     load_ranking_groups,
     rankings_source_options,
@@ -46,7 +47,8 @@ def export_group() -> None:
               help="Suppression threshold for --public [env LANDSCAPE_SUPPRESSION_THRESHOLD; "
                    "default 5].")
 @click.option("--bands", "bands_text", default="1-3,4-6,7-9", show_default=True,
-              help="Rank bands, e.g. 1-3,4-6,7-9.")
+              help="Rank bands, e.g. 1-3,4-6,7-9; a --public export must use the release's "
+                   "bands [env LANDSCAPE_RELEASE_BANDS].")
 @click.option("--title", default=None,
               help="Title template; {number}, {group} and {n} are filled in "
                    "[default: the report's title for its two groups, otherwise "
@@ -85,6 +87,8 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
     bands = parse_bands(bands_text)
     policy = DisclosurePolicy(public=public) if min_n is None else \
         DisclosurePolicy(public=public, min_n=min_n)
+    # Every public output passes the release check first (survey.export.release).
+    check_public(options, policy, bands=bands)
     groups = load_ranking_groups(options)
     labels = source_labels(options)
     input_path = options.get("input_path")

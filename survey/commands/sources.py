@@ -29,6 +29,7 @@ from survey.errors import LandscapeError
 __all__ = [
     "SOURCES",
     "TOOLS",
+    "check_public",
     "describe_source",
     "labelled_reconstructed",
     "load_ranking_groups",
@@ -137,6 +138,45 @@ def load_ranking_groups(options: Mapping[str, Any]) -> dict[str, Any]:
                                     instrument=options.get("instrument"),
                                     where=list(options.get("where") or ()),
                                     by=options.get("by"))
+
+
+def check_public(options: Mapping[str, Any], policy: Any, **request: Any) -> None:
+    """Refuse a public output from this source that would disclose a protected cell.
+
+    Calls :func:`survey.export.release.check_public_release` (``X108``) on every
+    population of the source (each instrument of the store, or the ``--input``
+    file) with the output's ``--by``/``--where`` (a file's ``--group-column`` is
+    its ``--by``) and ``request`` (``bands``, ``top``, ``method``). Internal
+    outputs (``policy.public`` false) are not checked.
+    """
+    if not policy.public:
+        return
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.export.release import (
+        check_public_release,
+        population_from_data,
+        store_populations,
+    )
+
+    if _is_file(options):
+        column = options.get("group_column")
+        data = SOURCES["file"](_file_options(options))
+        check_public_release([population_from_data(data, "all", column)], policy, by=column,
+                             **request)
+        return
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.store import Store
+    from survey.store.analysis import parse_where
+
+    where = parse_where(list(options.get("where") or ()))
+    instrument = str(options.get("instrument") or "")
+    if "@" in instrument:  # one version of an instrument: the --where version=... subset
+        where.setdefault("version", []).append(instrument.split("@", 1)[1])
+    by = options.get("by")
+    with Store.open(options.get("database_url")) as store:
+        populations = store_populations(store, options.get("question"))
+    check_public_release(populations, policy, by=None if by == "instrument" else by,
+                         where=where, **request)
 
 
 def load_rankings(options: Mapping[str, Any]) -> Any:

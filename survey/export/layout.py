@@ -121,6 +121,13 @@ class PublishedLayout:
     rows: tuple[LayoutRow, ...]
     notes: tuple[str, ...]
     header: str = HEADER
+    #: ``n`` as printed: the number, or ``<k`` in a public table of fewer than ``k``.
+    n_text: str = ""
+
+    @property
+    def shown_n(self) -> str:
+        """``n`` as the table prints it (``35``, or ``<5`` below the threshold)."""
+        return self.n_text or str(self.n)
 
     @staticmethod
     def cell_text(value: int | None) -> str:
@@ -243,12 +250,15 @@ def build_layouts(
         default = "All" if key == "all" else key
         group_label = _clean((group_labels or {}).get(key, default))
         n = int(table.n[g])
+        # Below the threshold a public table says "n<5", never n=1 (issue 12).
+        shown = f"<{policy.min_n}" if policy.active and n < policy.min_n else str(n)
         filled = (title.replace("{number}", str(number)).replace("{group}", group_label)
-                  .replace("{n}", str(n)))
+                  .replace("n={n}", f"n{shown}" if shown.startswith("<") else f"n={n}")
+                  .replace("{n}", shown))
         layouts.append(PublishedLayout(
             number=number, group=key, group_label=group_label, title=_clean(filled), n=n,
             column_titles=titles, rows=_ordered_rows(protected, g),
-            notes=_notes(protected, n, reconstructed, notes)))
+            notes=_notes(protected, shown, reconstructed, notes), n_text=shown))
         number += 1
     return layouts
 
@@ -352,10 +362,11 @@ def _ordered_rows(protected: ProtectedTable, g: int) -> tuple[LayoutRow, ...]:
     return tuple(rows[o] for _, o in sorted(keys))
 
 
-def _notes(protected: ProtectedTable, n: int, reconstructed: bool, extra: Sequence[str]
+def _notes(protected: ProtectedTable, n: str, reconstructed: bool, extra: Sequence[str]
            ) -> tuple[str, ...]:
     notes = [RECONSTRUCTED_NOTE] if reconstructed else []
-    notes.append(f"n = {n} respondents who ranked at least one option. Percentages are of n, "
+    size = f"n {n}" if n.startswith("<") else f"n = {n}"
+    notes.append(f"{size} respondents who ranked at least one option. Percentages are of n, "
                  "rounded half-up to whole percent, so a row may not add to exactly 100.")
     if protected.shows_unranked:
         notes.append(f"{UNRANKED_TITLE}: respondents who answered but did not rank the option "

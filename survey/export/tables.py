@@ -121,7 +121,7 @@ def _write_csv(layouts: Sequence[PublishedLayout], path: Path) -> None:
             for row in layout.rows:
                 cells = [SUPPRESSED if v is None else v for v in row.cells]
                 cells += [""] * (len(widest.column_titles) - len(cells))
-                writer.writerow([layout.number, defuse_cell(layout.group_label), layout.n,
+                writer.writerow([layout.number, defuse_cell(layout.group_label), layout.shown_n,
                                  defuse_cell(row.label), *cells])
         for layout in layouts:
             writer.writerow([])

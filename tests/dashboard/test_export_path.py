@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from dashboard.page_views import priorities_export
 from survey.cli import main
+from survey.errors import LandscapeError
 from survey.reproduce.demo import load_demo
 from survey.store import Store
 
@@ -27,7 +28,9 @@ def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
-@pytest.mark.parametrize(("public", "by"), [(True, None), (False, None), (True, "nation")])
+# A public by-nation table is refused (issue 12: England minus all gives the 8 other
+# councils cell by cell): tests/export/test_release.py checks both paths refuse it.
+@pytest.mark.parametrize(("public", "by"), [(True, None), (False, None), (False, "nation")])
 def test_web_download_is_the_cli_export(tmp_path: Path, demo_url: str, public: bool,
                                         by: str | None) -> None:
     output = tmp_path / "priorities.md"
@@ -46,3 +49,15 @@ def test_web_download_is_the_cli_export(tmp_path: Path, demo_url: str, public: b
     statement = ("are suppressed (shown as [c])" if public
                  else "No suppression applied (internal view): not for publication.")
     assert statement in text
+
+
+def test_web_and_cli_both_refuse_a_public_by_nation_table(tmp_path: Path, demo_url: str) -> None:
+    output = tmp_path / "priorities.md"
+    result = CliRunner().invoke(main, ["export", "priorities", "--database", demo_url,
+                                       "-o", str(output), "--public", "--by", "nation"])
+    assert result.exit_code == 2 and "X108" in result.output
+    assert not output.exists()
+    with Store.open(demo_url) as store, pytest.raises(LandscapeError) as refused:
+        priorities_export(store, "md", by="nation", public=True, reconstructed=True)
+    assert refused.value.issues[0].code == "X108"
+    assert refused.value.issues[0].message in result.output

@@ -1,0 +1,747 @@
+"""Disclosure control across a release, not table by table.
+
+:mod:`survey.export.disclosure` protects each public table on its own: no
+suppressed cell follows from *that table's* margins. But a funder publishes
+several outputs of the same respondents, and together they can undo it: a
+second banding (``--bands 1-3,4-9`` beside the default) pins cells of the
+first; the all-councils table minus the England table gives the eight councils
+outside England cell by cell; ``landscape compare`` printed 3% (1/35) for a
+share the public table suppresses. Statistical agencies audit the *release*:
+every output of the same data, attacked together (the linked-tables audit of
+τ-ARGUS; Hundepool et al., *Statistical Disclosure Control*, Wiley 2012,
+sections 4.2-4.3 and 5.2 on protection intervals and the audit of a
+suppression pattern by linear/integer programming).
+
+The release
+-----------
+:func:`public_release` enumerates what the platform publishes from the data
+under one :class:`~survey.export.disclosure.DisclosurePolicy`:
+
+- the priority table of each population (instrument, or an ``--input``
+  file), in the release's one banding (setting ``release_bands``,
+  ``LANDSCAPE_RELEASE_BANDS``), as ``landscape export priorities --public`` and
+  the explorer's public download write it;
+- the tables ``--by FIELD`` (and so ``--where FIELD=VALUE``, the same groups)
+  for each field whose groups pass, added one field at a time in a fixed order:
+  a field is left out when some group's complement within the population has a
+  count of 1 .. k-1 that the two public tables would show by subtraction (the
+  complement is unprotected), or when the attack below, on everything released
+  so far plus that field, narrows a protected cell;
+- ``landscape compare --public`` (top share = the first band, already in the
+  tables) and ``landscape consensus --public`` (mean-rank and Borda scores:
+  each group's exact sum of positions per option, a linear margin) for every
+  released group.
+
+The attack
+----------
+:func:`attack` writes the release as an integer programme. Respondents fall
+into *atoms* (the cells of the common refinement of the released groups); the
+unknowns are, per atom, its size and how many of its respondents put each
+option at each position (plus "not ranked"). What an attacker knows are true
+linear facts: each option is at one position per respondent and, for complete
+rankings, each position holds one option per respondent; every released ``n``
+(or ``1 .. k-1`` when printed "n<k"); every shown percentage (the counts that
+round to it); every released sum of positions. For each *protected* cell (a
+suppressed cell of a released table, or a cell of 1 .. k-1 respondents in the
+complement of a released group) it minimises and maximises the cell's count
+with HiGHS (:func:`scipy.optimize.milp`). The release passes only if every
+protected cell can still take values spread over at least ``protection_width``
+respondents (setting ``LANDSCAPE_PROTECTION_WIDTH``; so no cell is pinned).
+
+Not modelled: statistics that are not linear in these counts (Mann-Whitney
+p, rank-biserial, Schulze, Kemeny and Plackett-Luce). Public mode refuses the
+last three and withholds the first two for any option with a suppressed share.
+
+:func:`check_public_release` is the one gate every public path calls (``landscape
+export priorities --public``, ``landscape compare --public``, ``landscape
+consensus --public`` and the explorer's public download): it refuses, with
+``X108`` naming the leaking cell (never its value), an output that is not part
+of a release that passes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from survey.errors import LandscapeError
+from survey.export.disclosure import DisclosurePolicy, ProtectedTable, Suppression, protect
+from survey.ranking.bands import BandTable, RankingData, band_table, parse_bands, percent
+from survey.settings import resolve
+
+__all__ = [
+    "LINEAR_METHODS",
+    "Attack",
+    "CellRange",
+    "Group",
+    "Population",
+    "Release",
+    "attack",
+    "check_public_release",
+    "population_from_data",
+    "protection_width",
+    "public_comparison",
+    "public_release",
+    "release_bands",
+    "store_populations",
+    "suppressed_top_shares",
+]
+
+#: Consensus methods whose scores are linear in the counts the attack models.
+LINEAR_METHODS = ("mean-rank", "borda")
+
+
+def release_bands() -> tuple[tuple[int, int], ...]:
+    """The release's one banding (setting ``release_bands``)."""
+    return parse_bands(str(resolve("release_bands")))
+
+
+def protection_width() -> int:
+    """The narrowest range a protected count may be left in (setting ``protection_width``)."""
+    return int(resolve("protection_width"))
+
+
+@dataclass(frozen=True)
+class Population:
+    """Respondents published as one table: their rankings and the fields that split them.
+
+    Attributes
+    ----------
+    name
+        The table's group key (an instrument, or ``all`` for a file).
+    data
+        Rankings of one option set.
+    fields
+        One row per respondent (``data.ranks.index``), one column per field a
+        public output can group or filter by (``nation``, ``path``, ...).
+    """
+
+    name: str
+    data: RankingData
+    fields: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A released group: its key as the tables name it, how it is produced, who is in it."""
+
+    key: str
+    output: str
+    mask: np.ndarray
+    #: The group's own banding (None: the release's); an attack on two bandings sets it.
+    bands: tuple[tuple[int, int], ...] | None = None
+
+
+@dataclass(frozen=True)
+class CellRange:
+    """What the attack leaves of one protected cell: the range its count can take."""
+
+    group: str
+    option: str
+    label: str
+    column: str
+    kind: str
+    low: int
+    high: int
+
+    @property
+    def width(self) -> int:
+        return self.high - self.low
+
+    def describe(self) -> str:
+        """Where the cell is, without its value."""
+        where = (f"the {self.group} table" if self.kind == "suppressed" else
+                 f"the complement of {self.group} (respondents outside it)")
+        state = "pinned to one value" if self.width == 0 else \
+            f"narrowed to a range {self.width} respondent(s) wide"
+        return f"cell '{self.label}' / '{self.column}' of {where} is {state}"
+
+
+@dataclass(frozen=True)
+class Attack:
+    """The attack on one population's release."""
+
+    population: str
+    groups: tuple[Group, ...]
+    cells: tuple[CellRange, ...]
+    width: int
+
+    @property
+    def failures(self) -> list[CellRange]:
+        return [c for c in self.cells if c.width < self.width]
+
+
+@dataclass(frozen=True)
+class Release:
+    """Everything public under one policy, and the attack on it."""
+
+    policy: DisclosurePolicy
+    bands: tuple[tuple[int, int], ...]
+    attacks: tuple[Attack, ...]
+    fields: dict[str, str]
+    refused: dict[str, str]
+    means: bool
+
+    @property
+    def failures(self) -> list[CellRange]:
+        return [c for a in self.attacks for c in a.failures]
+
+
+# -- populations ------------------------------------------------------------------
+
+
+def store_populations(store: Any, question: str | None = None) -> list[Population]:
+    """One :class:`Population` per instrument in the store, with its grouping fields."""
+    # Deferred: the store layer (SQLAlchemy) loads only for store-backed releases.
+    from survey.store.analysis import GROUP_FIELDS, response_attributes, store_ranking_groups
+
+    groups = store_ranking_groups(store, question)
+    attributes = response_attributes(store)
+    out = []
+    for name, data in groups.items():
+        fields = attributes.reindex(data.ranks.index)[
+            [f for f in GROUP_FIELDS if f != "instrument"]]
+        out.append(Population(name=name, data=data, fields=fields))
+    return out
+
+
+def population_from_data(data: RankingData, name: str = "all", field_name: str | None = None
+                         ) -> Population:
+    """A population read from a file; ``data.groups`` (``--group-column``) is its one field."""
+    if data.groups is None or field_name is None:
+        return Population(name=name, data=data, fields=pd.DataFrame(index=data.ranks.index))
+    fields = pd.DataFrame({field_name: data.groups.astype(object)}, index=data.ranks.index)
+    plain = RankingData(data.ranks, data.options, data.labels, None, data.rule, data.question,
+                        data.concepts)
+    return Population(name=name, data=plain, fields=fields)
+
+
+# -- the attack -------------------------------------------------------------------
+
+
+def _table(population: Population, mask: np.ndarray, bands: Sequence[tuple[int, int]]
+           ) -> BandTable:
+    data = population.data.subset(mask)
+    return band_table(data, bands=bands, by=["g"] * int(mask.sum()))
+
+
+def _complete(population: Population) -> bool:
+    """Every respondent ranked every option, no ties: positions are a permutation."""
+    data = population.data
+    if data.rule.ties == "allow" or data.ranks.isna().to_numpy().any():
+        return False
+    values = data.ranks.to_numpy(dtype=float)
+    expected = np.arange(1, len(data.options) + 1)
+    return bool((np.sort(values, axis=1) == expected).all())
+
+
+def _count_range(shown: int, n: int) -> tuple[int, int]:
+    """Counts out of ``n`` that print as ``shown`` percent (half-up)."""
+    fits = [c for c in range(n + 1) if percent(c, n) == shown]
+    return min(fits), max(fits)
+
+
+class _Programme:
+    """The attacker's integer programme for one population (see the module docstring)."""
+
+    def __init__(self, population: Population, groups: Sequence[Group],
+                 positions: int) -> None:
+        self.population = population
+        self.options = population.data.options
+        self.positions = positions
+        membership = np.array([g.mask for g in groups], dtype=bool).T
+        self.atoms, self.atom_of = np.unique(membership, axis=0, return_inverse=True)
+        self.atom_of = np.asarray(self.atom_of).reshape(-1)
+        m, p = len(self.options), positions
+        self.per_atom = 1 + m * (p + 1)
+        self.size = len(self.atoms) * self.per_atom
+        self.rows: list[dict[int, float]] = []
+        self.low: list[float] = []
+        self.high: list[float] = []
+
+    def n(self, atom: int) -> int:
+        return atom * self.per_atom
+
+    def x(self, atom: int, option: int, position: int) -> int:
+        """Position 1..p, or 0 for "not ranked"."""
+        return atom * self.per_atom + 1 + option * (self.positions + 1) + position
+
+    def atoms_in(self, group: int) -> list[int]:
+        return [a for a in range(len(self.atoms)) if self.atoms[a, group]]
+
+    def add(self, row: Mapping[int, float], low: float, high: float) -> None:
+        self.rows.append(dict(row))
+        self.low.append(low)
+        self.high.append(high)
+
+    def cell(self, atoms: Iterable[int], option: int, columns: Iterable[int]
+             ) -> dict[int, float]:
+        columns = list(columns)
+        return {self.x(a, option, c): 1.0 for a in atoms for c in columns}
+
+    def structure(self, complete: bool) -> None:
+        m, p = len(self.options), self.positions
+        for a in range(len(self.atoms)):
+            for o in range(m):
+                row = self.cell([a], o, range(p + 1))
+                row[self.n(a)] = -1.0
+                self.add(row, 0, 0)
+            for position in range(1, p + 1):
+                row = {self.x(a, o, position): 1.0 for o in range(m)}
+                if position <= m:
+                    row[self.n(a)] = -1.0
+                # Complete rankings fill each position 1..m once per respondent, no other.
+                self.add(row, 0 if complete else -np.inf, 0)
+
+    def solve(self, objective: Mapping[int, float], upper: int) -> tuple[int, int]:
+        # Deferred: scipy's optimiser loads only when a release is audited.
+        from scipy.optimize import Bounds, LinearConstraint, milp
+        from scipy.sparse import lil_array
+
+        matrix = lil_array((len(self.rows), self.size))
+        for i, row in enumerate(self.rows):
+            for j, value in row.items():
+                matrix[i, j] = value
+        constraint = LinearConstraint(matrix.tocsr(), np.array(self.low), np.array(self.high))
+        found = []
+        for sign in (1.0, -1.0):
+            c = np.zeros(self.size)
+            for j, value in objective.items():
+                c[j] = sign * value
+            result = milp(c, integrality=np.ones(self.size), bounds=Bounds(0, upper),
+                          constraints=constraint, options={"time_limit": 30})
+            if result.x is None:
+                raise RuntimeError(f"the release attack found no solution ({result.message})")
+            found.append(round(float(sum(result.x[j] * v for j, v in objective.items()))))
+        return found[0], found[1]
+
+
+def attack(population: Population, groups: Sequence[Group], policy: DisclosurePolicy,
+           bands: Sequence[tuple[int, int]], *, means: bool = True,
+           width: int | None = None) -> Attack:
+    """Attack the released ``groups`` of one population together; each protected cell's range.
+
+    Parameters
+    ----------
+    population
+        The respondents (``groups[0]`` should be all of them).
+    groups
+        The released groups, each published as a table in ``bands`` under ``policy``.
+    policy
+        The public policy (threshold ``k``).
+    bands
+        The release's banding.
+    means
+        Also release each group's sum of positions per option (mean rank, Borda);
+        only for complete rankings.
+    width
+        The protection width (default: the ``protection_width`` setting).
+
+    Returns
+    -------
+    Attack
+        Every protected cell with the least and greatest count the released
+        figures allow.
+
+    Examples
+    --------
+    Twelve respondents rank three options; with ``k = 3`` the table suppresses
+    the two cells of 2 and two partners. Attacked, each suppressed count can
+    still be anything from 0 to 8 (4 to 12): nothing is pinned.
+
+    >>> ranks = pd.DataFrame([[1, 2, 3]] * 6 + [[2, 1, 3]] * 2 + [[3, 2, 1]] * 4,
+    ...                      columns=list("abc"), dtype="Int64")
+    >>> people = Population("all", RankingData(ranks, tuple("abc")))
+    >>> everyone = Group("all", "table", np.ones(12, dtype=bool))
+    >>> policy = DisclosurePolicy(public=True, min_n=3)
+    >>> result = attack(people, [everyone], policy, ((1, 1), (2, 2), (3, 3)), means=False)
+    >>> [(c.option, c.column, c.low, c.high) for c in result.cells]
+    [('a', '1', 0, 8), ('a', '2', 0, 8), ('b', '1', 0, 8), ('b', '2', 4, 12)]
+    """
+    width = protection_width() if width is None else width
+    positions = max(len(population.data.options),
+                    *(hi for g in groups for _, hi in (g.bands or bands)))
+    complete = means and _complete(population)
+    programme = _Programme(population, groups, positions)
+    programme.structure(_complete(population))
+    k = policy.min_n
+    targets: dict[tuple[int, ...], tuple[str, str, str, str, str]] = {}
+    for g, group in enumerate(groups):
+        table = _table(population, group.mask, group.bands or bands)
+        n = int(table.n[0])
+        atoms = programme.atoms_in(g)
+        sizes = {programme.n(a): 1.0 for a in atoms}
+        if n == 0:
+            programme.add(sizes, 0, 0)
+            continue
+        protected = protect(table, policy)
+        small = protected.reasons[0].flat[0] == Suppression.GROUP.value if policy.active \
+            else False
+        programme.add(sizes, 1 if small else n, k - 1 if small else n)
+        _released_cells(programme, protected, group, atoms, targets)
+        if complete and not small:
+            for o in range(len(programme.options)):
+                total = int(sum(p * int(c) for p, c in enumerate(
+                    _position_counts(population, group.mask, o, positions), start=1)))
+                programme.add({programme.x(a, o, p): float(p) for a in atoms
+                               for p in range(1, positions + 1)}, total, total)
+        if g > 0:
+            _complement_cells(programme, population, groups, g, bands, k, targets)
+    cells = []
+    upper = int(groups[0].mask.sum()) if groups else 0
+    for key, (group_key, option, label, column, kind) in targets.items():
+        low, high = programme.solve({j: 1.0 for j in key}, upper)
+        cells.append(CellRange(group_key, option, label, column, kind, low, high))
+    return Attack(population.name, tuple(groups), tuple(cells), width)
+
+
+def _columns(table: BandTable, with_unranked: bool) -> list[list[int]]:
+    """Each table column as the positions it sums (0 = not ranked)."""
+    columns = [list(range(lo, hi + 1)) for lo, hi in table.bands]
+    return [*columns, [0]] if with_unranked else columns
+
+
+def _released_cells(programme: _Programme, protected: ProtectedTable, group: Group,
+                    atoms: list[int], targets: dict[tuple[int, ...], Any]) -> None:
+    """Shown cells become constraints, suppressed ones targets."""
+    table = protected.table
+    n = int(table.n[0])
+    columns = _columns(table, protected.shows_unranked)
+    for o, code in enumerate(programme.options):
+        for c, positions in enumerate(columns):
+            row = programme.cell(atoms, o, positions)
+            if protected.reasons[0, o, c] == Suppression.NONE.value:
+                low, high = _count_range(percent(int(protected.counts[0, o, c]), n), n)
+                programme.add(row, low, high)
+            else:
+                targets.setdefault(tuple(sorted(row)), (
+                    group.key, code, table.labels.get(code, code), protected.columns[c],
+                    "suppressed"))
+
+
+def _complement_cells(programme: _Programme, population: Population, groups: Sequence[Group],
+                      g: int, bands: Sequence[tuple[int, int]], k: int,
+                      targets: dict[tuple[int, ...], Any]) -> None:
+    """Cells counting 1 .. k-1 in the complement of group ``g`` are protected too."""
+    outside = groups[0].mask & ~groups[g].mask
+    if not outside.any():
+        return
+    table = _table(population, outside, bands)
+    shows_unranked = bool(np.asarray(table.unranked).any())
+    counts = np.asarray(table.counts[0])
+    if shows_unranked:
+        counts = np.concatenate([counts, np.asarray(table.unranked[0])[:, None]], axis=1)
+    atoms = [a for a in programme.atoms_in(0) if not programme.atoms[a, g]]
+    columns = _columns(table, shows_unranked)
+    labels = [*table.band_labels, "unranked"]
+    for o, code in enumerate(programme.options):
+        for c, positions in enumerate(columns):
+            if 0 < int(counts[o, c]) < k:
+                row = programme.cell(atoms, o, positions)
+                targets.setdefault(tuple(sorted(row)), (
+                    groups[g].key, code, table.labels.get(code, code), labels[c],
+                    "complement"))
+
+
+def _position_counts(population: Population, mask: np.ndarray, option: int,
+                     positions: int) -> list[int]:
+    single = tuple((p, p) for p in range(1, positions + 1))
+    table = _table(population, mask, single)
+    return [int(v) for v in table.counts[0, option]]
+
+
+# -- the release ------------------------------------------------------------------
+
+
+def _field_groups(population: Population, name: str) -> list[Group]:
+    values = population.fields[name].map(
+        lambda v: "(missing)" if v is None or pd.isna(v) else str(v))
+    return [Group(f"{population.name}: {value}", f"--by {name}",
+                  (values == value).to_numpy())
+            for value in sorted(values.unique())]
+
+
+def _unprotected_complement(population: Population, groups: Sequence[Group],
+                            policy: DisclosurePolicy, bands: Sequence[tuple[int, int]]
+                            ) -> str | None:
+    """The practical rule: no complement count of 1 .. k-1 shown by subtraction."""
+    everyone = np.ones(len(population.data.ranks), dtype=bool)
+    whole = protect(_table(population, everyone, bands), policy)
+    k = policy.min_n
+    for group in groups:
+        outside = everyone & ~group.mask
+        size = int(_table(population, group.mask, bands).n[0])
+        if 0 < size < k:
+            # Its table is suppressed whole, but the other groups' tables and the
+            # population's give its complement; merging small groups is the fix.
+            return (f"the group {group.key} has fewer than {k} respondents, so the other "
+                    f"groups' public tables leave it unprotected beside the "
+                    f"{population.name} table")
+        if not outside.any():
+            continue
+        part = protect(_table(population, group.mask, bands), policy)
+        rest = _table(population, outside, bands)
+        counts = np.asarray(rest.counts[0])
+        shown = (~whole.suppressed[0][:, :counts.shape[1]]) & \
+            (~part.suppressed[0][:, :counts.shape[1]])
+        leaks = (counts > 0) & (counts < k) & shown
+        if leaks.any():
+            o, c = (int(i) for i in np.argwhere(leaks)[0])
+            code = rest.options[o]
+            return (f"the public {group.key} table and the {population.name} table together "
+                    f"show the {int(rest.n[0])} respondent(s) outside {group.key} cell by "
+                    f"cell, and their cell '{rest.labels.get(code, code)}' / "
+                    f"'{rest.band_labels[c]}' counts fewer than {k}")
+    return None
+
+
+def public_release(populations: Sequence[Population], policy: DisclosurePolicy, *,
+                   bands: Sequence[tuple[int, int]] | None = None,
+                   width: int | None = None) -> Release:
+    """Enumerate the release (see the module docstring) and attack it.
+
+    Returns
+    -------
+    Release
+        ``fields``: the ``--by`` fields released (field -> how); ``refused``:
+        field -> why it is not; ``attacks``: the attack on each population's
+        released groups. ``failures`` lists protected cells narrowed below the
+        width even without any ``--by`` field.
+    """
+    chosen = tuple(bands) if bands is not None else release_bands()
+    width = protection_width() if width is None else width
+    key = (_fingerprint(populations), policy, chosen, width)
+    if key not in _RELEASES:
+        if len(_RELEASES) >= 8:
+            _RELEASES.pop(next(iter(_RELEASES)))
+        _RELEASES[key] = _public_release(populations, policy, chosen, width)
+    return _RELEASES[key]
+
+
+#: Releases already attacked in this process, by the data's fingerprint (the explorer
+#: and a test session ask for the same release again and again).
+_RELEASES: dict[tuple[Any, ...], Release] = {}
+
+
+def _fingerprint(populations: Sequence[Population]) -> tuple[Any, ...]:
+    """The content of the data: any change in a ranking or a field is a new release."""
+    parts: list[Any] = []
+    for p in populations:
+        digest = hashlib.sha256()
+        for frame in (p.data.ranks.astype("Float64"), p.fields.astype(str)):
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        parts.append((p.name, p.data.options, tuple(p.fields.columns), p.data.rule,
+                      digest.hexdigest()))
+    return tuple(parts)
+
+
+def _public_release(populations: Sequence[Population], policy: DisclosurePolicy,
+                    chosen: tuple[tuple[int, int], ...], width: int) -> Release:
+    means = all(_complete(p) for p in populations)
+    attacks = []
+    fields: dict[str, str] = {}
+    refused: dict[str, str] = {}
+    names = [str(c) for p in populations for c in p.fields.columns]
+    for population in populations:
+        everyone = Group(population.name, "the population's table",
+                         np.ones(len(population.data.ranks), dtype=bool))
+        released = [everyone]
+        result = attack(population, released, policy, chosen, means=means, width=width)
+        if policy.active and not result.failures:
+            for name in dict.fromkeys(names):
+                if name not in population.fields.columns or name in refused:
+                    continue
+                candidate = _field_groups(population, name)
+                if len(candidate) < 2:
+                    continue
+                reason = _unprotected_complement(population, candidate, policy, chosen)
+                trial = None if reason else attack(population, released + candidate, policy,
+                                                   chosen, means=means, width=width)
+                if trial is not None and trial.failures:
+                    reason = trial.failures[0].describe() + " by the tables together"
+                if reason:
+                    refused[name] = reason
+                    continue
+                released += candidate
+                result = trial or result
+        attacks.append(result)
+    for name in dict.fromkeys(names):
+        if name not in refused:
+            fields[name] = f"--by {name}"
+    return Release(policy=policy, bands=chosen, attacks=tuple(attacks), fields=fields,
+                   refused=refused, means=means)
+
+
+def _bands_text(bands: Sequence[tuple[int, int]]) -> str:
+    return ",".join(f"{lo}-{hi}" if hi != lo else str(lo) for lo, hi in bands)
+
+
+def _refuse(message: str) -> LandscapeError:
+    return LandscapeError.of("X108", message)
+
+
+def _check_request(chosen: tuple[tuple[int, int], ...], *,
+                   bands: Sequence[tuple[int, int]] | None, by: str | None,
+                   where: Mapping[str, Sequence[str]], top: int | None,
+                   method: str | None) -> None:
+    """The practical rules that need no attack: one banding, one top, linear methods."""
+    if bands is not None and tuple(bands) != chosen:
+        raise _refuse(f"--bands {_bands_text(bands)} is not this release's banding "
+                      f"({_bands_text(chosen)}, LANDSCAPE_RELEASE_BANDS): two bandings of "
+                      "the same respondents, subtracted, reveal cells each one suppresses")
+    if top is not None and (chosen[0][0] != 1 or top != chosen[0][1]):
+        raise _refuse(f"--top {top} is not the release's first band ({_bands_text(chosen[:1])}"
+                      "): a top share over other places is another banding")
+    if method is not None and method not in LINEAR_METHODS:
+        raise _refuse(f"--method {method} depends on pairwise preferences the release check "
+                      f"cannot audit; public consensus uses {' or '.join(LINEAR_METHODS)}")
+    if by and where:
+        raise _refuse("public outputs take --by or one --where, not both (their crossed "
+                      "groups are not part of the release)")
+    if len(where) > 1 or any(len(values) != 1 for values in where.values()):
+        raise _refuse("a public output takes one --where FIELD=VALUE: other subsets are not "
+                      "part of the release")
+
+
+def _check_membership(release: Release, *, by: str | None, where: Mapping[str, Sequence[str]],
+                      linear: bool) -> None:
+    """The output must be one the release holds."""
+    if linear and not release.means:
+        raise _refuse("public compare and consensus need complete rankings without ties "
+                      "(their mean ranks are audited as sums of positions)")
+    for name in ([by] if by else []) + list(where):
+        if name in release.refused:
+            option = f"--by {name}" if by else f"--where {name}=..."
+            raise _refuse(f"{option} is refused in public mode: {release.refused[name]}")
+
+
+def check_public_release(populations: Sequence[Population], policy: DisclosurePolicy, *,
+                         bands: Sequence[tuple[int, int]] | None = None,
+                         by: str | None = None,
+                         where: Mapping[str, Sequence[str]] | None = None,
+                         top: int | None = None, method: str | None = None,
+                         width: int | None = None) -> Release | None:
+    """Refuse a public output that is not part of a release passing the attack.
+
+    Parameters
+    ----------
+    populations
+        The data (:func:`store_populations` or :func:`population_from_data`).
+    policy
+        The output's policy; an internal one is not checked (returns None).
+    bands
+        The banding asked for (None: the release's).
+    by, where
+        The grouping and filter asked for (``where``: field -> values).
+    top
+        ``landscape compare``'s top places.
+    method
+        ``landscape consensus``'s method.
+    width
+        Protection width (default: the setting).
+
+    Returns
+    -------
+    Release or None
+        The release (for callers that need its groups), None for internal outputs.
+
+    Raises
+    ------
+    LandscapeError
+        ``X108`` naming the option refused, or the protected cell that leaks
+        (where it is, never its value) and how to fix it.
+
+    Examples
+    --------
+    >>> ranks = pd.DataFrame([[1, 2, 3]] * 6 + [[2, 1, 3]] * 2 + [[3, 2, 1]] * 4,
+    ...                      columns=list("abc"), dtype="Int64")
+    >>> people = [Population("all", RankingData(ranks, tuple("abc")))]
+    >>> policy = DisclosurePolicy(public=True, min_n=3)
+    >>> check_public_release(people, policy, bands=((1, 1), (2, 3)))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    survey.errors.LandscapeError: error X108 ... --bands 1,2-3 is not this release's banding ...
+    ...
+    """
+    if not policy.public:
+        return None
+    chosen = dict(where or {})
+    _check_request(release_bands(), bands=bands, by=by, where=chosen, top=top, method=method)
+    release = public_release(populations, policy, width=width)
+    _check_membership(release, by=by, where=chosen, linear=top is not None or method is not None)
+    failures = release.failures
+    if failures:
+        first = failures[0]
+        raise _refuse(f"{first.describe()} when the release's public outputs are attacked "
+                      f"together (protection width {release.attacks[0].width}, "
+                      "LANDSCAPE_PROTECTION_WIDTH)" + (f"; {len(failures) - 1} more cell(s) "
+                                                       "likewise" if len(failures) > 1 else ""))
+    return release
+
+
+# -- public compare and consensus -------------------------------------------------
+
+
+def suppressed_top_shares(data: RankingData, policy: DisclosurePolicy,
+                          bands: Sequence[tuple[int, int]] | None = None) -> dict[str, bool]:
+    """Option -> whether the public table suppresses its first-band (top) share.
+
+    The top share of ``landscape compare --public`` is the first band of the
+    release's table, so it is shown exactly where that table shows it.
+    """
+    chosen = tuple(bands) if bands is not None else release_bands()
+    table = band_table(data, bands=chosen, by=["g"] * len(data.ranks))
+    protected = protect(table, policy)
+    return {code: bool(protected.suppressed[0, o, 0]) for o, code in enumerate(data.options)}
+
+
+def public_comparison(result: Any, groups: Mapping[str, RankingData], a: str, b: str,
+                      policy: DisclosurePolicy,
+                      bands: Sequence[tuple[int, int]] | None = None) -> Any:
+    """A :class:`~survey.ranking.compare.GroupComparison` as a public release may show it.
+
+    A top share the public table suppresses is withheld (NaN), and with it the
+    difference, the Mann-Whitney test and the rank-biserial of that option
+    (they are not linear in the counts the release attack models); the reading
+    says so. Cochran's Q of a group is withheld when any of its top shares is.
+    Mean ranks stay: the attack includes them.
+    """
+    # Deferred: survey.ranking.compare loads scipy.stats and statsmodels, needed here only.
+    from survey.ranking.compare import Share
+
+    hidden_a = suppressed_top_shares(groups[a], policy, bands)
+    hidden_b = suppressed_top_shares(groups[b], policy, bands)
+    nan = float("nan")
+    rows = []
+    for row in result.rows:
+        withheld_a, withheld_b = hidden_a.get(row.option_a, False), hidden_b.get(
+            row.option_b, False)
+        if not (withheld_a or withheld_b):
+            rows.append(row)
+            continue
+
+        def hide(share: Any, withheld: bool) -> Any:
+            return Share(0, share.n, nan, nan, nan, True) if withheld else share
+
+        rows.append(replace(
+            row, top_a=hide(row.top_a, withheld_a), top_b=hide(row.top_b, withheld_b),
+            u=nan, p=nan, p_holm=nan, rank_biserial=nan, top_difference=nan,
+            top_difference_low=nan, top_difference_high=nan,
+            reading=(f"{row.label}: mean rank {row.mean_rank_a:.1f} vs {row.mean_rank_b:.1f}; "
+                     f"the top share of {a if withheld_a else b} rests on fewer than "
+                     f"{policy.min_n} respondents, so it and the test are not shown in a "
+                     "public release.")))
+    within = {}
+    for key, found in result.within.items():
+        hidden = hidden_a if key == a else hidden_b
+        within[key] = (replace(found, cochran_q=nan, cochran_p=nan)
+                       if found is not None and any(hidden.values()) else found)
+    note = (result.note + " " if result.note else "") + (
+        f"Public release: shares resting on fewer than {policy.min_n} respondents are shown as "
+        "[c], with their difference and test.")
+    return replace(result, rows=rows, within=within, note=note)

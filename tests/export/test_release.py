@@ -1,0 +1,231 @@
+"""Disclosure control across a release (issue 12, section 1).
+
+The differencing attacks of the issue, run on the demo store, must recover no
+protected cell; the integer-programming attack itself is checked against an
+independent brute force over every data set a tiny table could come from.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from dashboard.page_views import priorities_export
+from survey.cli import main
+from survey.errors import LandscapeError
+from survey.export.disclosure import DisclosurePolicy, protect
+from survey.export.layout import build_layouts
+from survey.export.release import (
+    Group,
+    Population,
+    attack,
+    check_public_release,
+    public_release,
+    store_populations,
+)
+from survey.ranking.bands import RankingData, band_table, percent
+from survey.reproduce.demo import load_demo
+from survey.store import Store
+
+PUBLIC = DisclosurePolicy(public=True, min_n=5)
+DEFAULT = ((1, 3), (4, 6), (7, 9))
+
+
+@pytest.fixture(scope="module")
+def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    url = "sqlite:///" + str(tmp_path_factory.mktemp("release") / "demo.db")
+    load_demo(url)
+    return url
+
+
+@pytest.fixture(scope="module")
+def populations(demo_url: str) -> dict[str, Population]:
+    with Store.open(demo_url) as store:
+        return {p.name: p for p in store_populations(store)}
+
+
+def _everyone(population: Population, bands: tuple[tuple[int, int], ...] | None = None
+              ) -> Group:
+    return Group(population.name, "table", np.ones(len(population.data.ranks), dtype=bool),
+                 bands)
+
+
+def _invoke(*args: str) -> object:
+    return CliRunner().invoke(main, list(args))
+
+
+# -- the attack against an independent brute force ------------------------------------
+
+
+def _percents(frame: pd.DataFrame, bands: tuple[tuple[int, int], ...]) -> np.ndarray:
+    table = band_table(frame, bands=bands)
+    n = int(table.n[0])
+    return np.vectorize(lambda c: percent(int(c), n))(table.counts[0])
+
+
+def _shown(frame: pd.DataFrame, bands: tuple[tuple[int, int], ...], policy: DisclosurePolicy
+           ) -> np.ndarray:
+    """Which cells the public table shows (the rest are the protected ones)."""
+    return ~protect(band_table(frame, bands=bands), policy).suppressed[0]
+
+
+@pytest.mark.parametrize("means", [False, True])
+@pytest.mark.parametrize("second", [None, ((1, 2), (3, 3))])
+def test_attack_equals_brute_force_on_a_tiny_table(means: bool,
+                                                   second: tuple[tuple[int, int], ...] | None
+                                                   ) -> None:
+    """Every multiset of 7 rankings of 3 options is tried: the feasible range of each
+    protected count is exactly the least and greatest count among the data sets that
+    publish the same figures."""
+    options = ("a", "b", "c")
+    policy = DisclosurePolicy(public=True, min_n=3)
+    first = ((1, 1), (2, 2), (3, 3))
+    rows = [[2, 1, 3]] * 3 + [[1, 2, 3]] * 2 + [[3, 2, 1], [1, 3, 2]]
+    truth = pd.DataFrame(rows, columns=list(options), dtype="Int64")
+    people = Population("all", RankingData(truth, options))
+    groups = [_everyone(people, first)] + ([_everyone(people, second)] if second else [])
+    result = attack(people, groups, policy, first, means=means, width=1)
+    assert result.cells, "the table must have protected cells for the test to mean anything"
+
+    bandings = [first] + ([second] if second else [])
+    shown = [_shown(truth, b, policy) for b in bandings]
+    published = [_percents(truth, b)[m] for b, m in zip(bandings, shown, strict=True)]
+    sums = truth.astype(int).sum().tolist()
+    perms = list(itertools.permutations(range(1, 4)))
+    ranges: dict[tuple[str, str], list[int]] = {}
+    for combo in itertools.combinations_with_replacement(range(len(perms)), len(rows)):
+        frame = pd.DataFrame([perms[i] for i in combo], columns=list(options), dtype="Int64")
+        # The attacker sees the shown percentages (and, with means, each option's sum of
+        # positions); any data set publishing the same is possible.
+        if any((_percents(frame, b)[m] != p).any()
+               for b, m, p in zip(bandings, shown, published, strict=True)):
+            continue
+        if means and frame.astype(int).sum().tolist() != sums:
+            continue
+        for cell in result.cells:
+            lo, hi = (int(x) for x in cell.column.split("-")) if "-" in cell.column \
+                else (int(cell.column),) * 2
+            count = int(frame[cell.option].between(lo, hi).sum())
+            ranges.setdefault((cell.option, cell.column), []).append(count)
+    for cell in result.cells:
+        found = ranges[(cell.option, cell.column)]
+        assert (cell.low, cell.high) == (min(found), max(found)), cell
+
+
+# -- (a) two bandings of the same respondents -------------------------------------------
+
+
+def test_a_second_banding_is_refused_in_public(demo_url: str, tmp_path: Path) -> None:
+    output = tmp_path / "second.md"
+    result = _invoke("export", "priorities", "--database", demo_url, "--public",
+                     "--bands", "1-3,4-9", "-o", str(output))
+    assert result.exit_code == 2, result.output
+    assert "X108" in result.output and "--bands 1-3,4-9" in result.output
+    assert not output.exists()
+    internal = _invoke("export", "priorities", "--database", demo_url, "--bands", "1-3,4-9",
+                       "-o", str(output))
+    assert internal.exit_code == 0, internal.output
+
+
+def test_the_second_banding_would_pin_cells_and_the_release_recovers_none(
+        populations: dict[str, Population]) -> None:
+    """Why it is refused: with both bandings the attack pins cells (e.g. local government,
+    data tools in the top three); the release as published leaves every one a range."""
+    local = populations["local_government"]
+    both = attack(local, [_everyone(local), _everyone(local, ((1, 3), (4, 9)))], PUBLIC,
+                  DEFAULT)
+    pinned = {(c.option, c.column) for c in both.cells if c.width == 0}
+    assert ("analysis_tools", "1-3") in pinned
+    release = public_release(list(populations.values()), PUBLIC)
+    assert release.bands == DEFAULT
+    assert release.failures == []
+    cells = [c for a in release.attacks for c in a.cells]
+    assert cells and min(c.width for c in cells) >= 3
+    assert ("analysis_tools", "1-3") in {(c.option, c.column) for c in cells
+                                         if c.group == "local_government"}
+
+
+# -- (b) a group and its complement -----------------------------------------------------
+
+
+def test_england_minus_all_recovers_the_eight_other_councils_so_by_nation_is_refused(
+        populations: dict[str, Population], demo_url: str, tmp_path: Path) -> None:
+    local = populations["local_government"]
+    england = (local.fields["nation"] == "england").to_numpy()
+    both = attack(local, [_everyone(local), Group("england", "--where", england)], PUBLIC,
+                  DEFAULT)
+    complement = [c for c in both.cells if c.kind == "complement"]
+    assert complement and any(c.width == 0 for c in complement)
+
+    release = public_release(list(populations.values()), PUBLIC)
+    assert "nation" in release.refused
+    assert all(len(a.groups) == 1 for a in release.attacks)  # no by-nation group released
+    for args in (["--by", "nation"], ["--where", "nation=england"]):
+        output = tmp_path / "nations.md"
+        result = _invoke("export", "priorities", "--database", demo_url, "--public",
+                         "-o", str(output), *args)
+        assert result.exit_code == 2, result.output
+        assert "X108" in result.output and "outside local_government: england" in result.output
+        assert not output.exists()
+
+
+def test_the_explorer_public_download_by_nation_is_refused(demo_url: str) -> None:
+    with Store.open(demo_url) as store:
+        with pytest.raises(LandscapeError) as refused:
+            priorities_export(store, "md", by="nation", public=True)
+        with pytest.raises(LandscapeError):
+            priorities_export(store, "csv", where={"nation": ["england"]}, public=True)
+        name, content = priorities_export(store, "md", by="nation", public=False)
+    assert refused.value.issues[0].code == "X108"
+    assert name == "priorities-internal.md" and b"England" in content
+
+
+def test_a_small_group_prints_n_below_the_threshold_not_its_n() -> None:
+    ranks = pd.DataFrame({"a": [1], "b": [2]}, dtype="Int64")
+    table = band_table(ranks, bands=((1, 1), (2, 2)))
+    public = build_layouts(table, PUBLIC, title="Table {number}. {group} (n={n})")[0]
+    assert public.title == "Table 1. All (n<5)" and public.shown_n == "<5"
+    assert any(note.startswith("n <5 respondents") for note in public.notes)
+    assert all(cell is None for row in public.rows for cell in row.cells)
+    internal = build_layouts(table, DisclosurePolicy(), title="{group} (n={n})")[0]
+    assert internal.title == "All (n=1)"
+
+
+# -- (c) compare and consensus in public ------------------------------------------------
+
+
+def test_compare_public_does_not_print_a_suppressed_share(demo_url: str) -> None:
+    internal = _invoke("compare", "--database", demo_url)
+    tools = next(line for line in internal.output.splitlines()
+             if line.startswith("Improved access to data analysis"))
+    assert " 3%" in tools  # 1 of 35: the value the public table suppresses
+    public = _invoke("compare", "--database", demo_url, "--public")
+    assert public.exit_code == 0, public.output
+    tools = next(line for line in public.output.splitlines()
+             if line.startswith("Improved access to data analysis"))
+    assert " 3%" not in tools and "[c]" in tools and "[1, 15]" not in tools
+    records = json.loads(_invoke("compare", "--database", demo_url, "--public",
+                                 "--format", "json").output.split("\n", 1)[1])
+    row = next(r for r in records["options"] if r["concept"] == "analysis_tools")
+    assert row["top3_a"] is None and row["top3_a_low"] is None and row["p"] is None
+    refused = _invoke("compare", "--database", demo_url, "--public", "--top", "1")
+    assert refused.exit_code == 2 and "X108" in refused.output
+
+
+def test_consensus_public_audits_its_scores_and_refuses_pairwise_methods(demo_url: str) -> None:
+    borda = _invoke("consensus", "--database", demo_url, "--public", "--method", "borda")
+    assert borda.exit_code == 0, borda.output
+    for method in ("kemeny", "schulze", "plackett-luce"):
+        refused = _invoke("consensus", "--database", demo_url, "--public", "--method", method)
+        assert refused.exit_code == 2 and "X108" in refused.output, method
+
+
+def test_check_passes_through_internal_outputs(populations: dict[str, Population]) -> None:
+    assert check_public_release(list(populations.values()), DisclosurePolicy(),
+                                bands=((1, 3), (4, 9)), by="nation") is None
