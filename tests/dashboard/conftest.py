@@ -141,3 +141,18 @@ def sign_in(client: Any, store: Any, role: str, name: str | None = None) -> str:
         session["_user_id"] = f"{record.name}:{record.session_key}"
         session["_fresh"] = True
     return name
+
+
+def browser_sign_in(browser: Any, base_url: str, name: str, password: str = TEST_PASSWORD,
+                    next_path: str = "/") -> None:
+    """Sign in through the real ``/login`` form in the browser, then go to ``next_path``."""
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{base_url}/login?next={quote(next_path)}")
+    browser.find_element(By.ID, "name").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: "/login" not in d.current_url)
