@@ -10,6 +10,7 @@ data with :func:`current_demo_label`.
 
 from __future__ import annotations
 
+import functools
 import secrets
 from pathlib import Path
 from typing import Any, cast
@@ -18,7 +19,9 @@ import dash
 from dash import html
 from flask import Flask, current_app
 
+from dashboard.access import current_role, current_user_name, page_role, role_at_least
 from dashboard.form import form_blueprint
+from dashboard.login import authorise_callback, install_login
 from dashboard.security import install_security
 from survey.settings import resolve
 from survey.store import Store
@@ -35,14 +38,28 @@ def _has_pages(folder: Path) -> bool:
                                    for p in folder.iterdir())
 
 
+def _account() -> Any:
+    # Plain links to server-rendered pages: signing in and out are full page loads.
+    name = current_user_name()
+    if name is None:
+        return html.P(html.A("Sign in", href="/login"), className="account")
+    return html.P([f"Signed in as {name} ({current_role()}) · ",
+                   html.A("Sign out", href="/logout")], className="account")
+
+
 def _layout(demo_label: str | None, use_pages: bool) -> Any:
     banner = [html.P(demo_label, className="demo-label", role="note")] if demo_label else []
+    account: list[Any] = []
     if use_pages:
-        # A page registered with nav=False (the home page's alias) is not linked.
+        role = current_role()
+        account = [_account()]
+        # A page registered with nav=False (the home page's alias) is not linked; nor is
+        # a page above the visitor's role (the server refuses it anyway).
         links = [html.Li(dash.dcc.Link(page["name"], href=page["relative_path"]))
                  for page in sorted(dash.page_registry.values(),
                                     key=lambda p: (p.get("order") is None, p.get("order") or 0))
-                 if page.get("nav", True)]
+                 if page.get("nav", True)
+                 and role_at_least(role, page_role(str(page["relative_path"])))]
         nav = cast(Any, html.Nav)  # aria-* props are not in Dash's type hints
         body: list[Any] = [nav(html.Ul(links), **{"aria-label": "Explorer pages"}),
                            dash.page_container]
@@ -50,7 +67,7 @@ def _layout(demo_label: str | None, use_pages: bool) -> Any:
         body = [html.P("This server carries the survey form only; it is "
                        "served at /respond/<token> and /open/<instrument>/<version>.")]
     return html.Div([
-        html.Header(html.H1("Partnership Landscape")),
+        html.Header([html.H1("Partnership Landscape"), *account]),
         *banner,
         html.Main(body, id="main"),
     ])
@@ -75,9 +92,9 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
         Where explorer page modules are (default ``dashboard/pages``); pages are
         switched on when it holds any ``*.py`` module not starting with ``_``.
     explorer
-        False serves the respondent form only: the explorer has no login and shows
-        unsuppressed figures, so a server reachable by respondents should not carry it;
-        its callbacks are then not served either.
+        False serves the respondent form only (no explorer pages, callbacks or
+        logins). With the explorer, anonymous visitors get the public view and staff
+        sign in at ``/login`` (:mod:`dashboard.access`, :mod:`dashboard.login`).
     trusted_proxies
         Reverse proxies to trust for the client's scheme (``None``: the
         ``trusted_proxies`` setting); see :func:`dashboard.security.install_security`.
@@ -112,10 +129,14 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
         "dashboard", server=cast(Any, server), title="Partnership Landscape",
         suppress_callback_exceptions=True, **options,
     )
-    app.layout = _layout(demo_label, use_pages)
+    # A function: the navigation and the account line depend on who asks.
+    app.layout = functools.partial(_layout, demo_label, use_pages)
     _drop_repeated_page_callbacks()
     install_security(app, explorer=use_pages,
-                     trusted_proxies=resolve("trusted_proxies", trusted_proxies))
+                     trusted_proxies=resolve("trusted_proxies", trusted_proxies),
+                     authorise=authorise_callback)
+    if use_pages:
+        install_login(app, store)
     return app
 
 

@@ -42,7 +42,8 @@ __all__ = [
 ]
 
 SURVEY_TIES_NOTE = ("Ties known only from survey answers are hidden: they identify "
-                    "respondents' organisations (setting LANDSCAPE_NETWORK_SURVEY_TIES).")
+                    "respondents' organisations. Analysts and admins see them when signed "
+                    "in.")
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,7 +73,8 @@ def _synthetic(data: LandscapeData) -> bool:
 
 
 def network_state(store: Store, labels: Sequence[str] = (), *,
-                  max_age: float = RELOAD_SECONDS) -> NetworkState:
+                  max_age: float = RELOAD_SECONDS,
+                  survey_ties: bool | None = None) -> NetworkState:
     """The store's landscape as a :class:`NetworkState`, read again when older than
     ``max_age`` seconds (the same object is kept while the data is unchanged).
 
@@ -80,8 +82,13 @@ def network_state(store: Store, labels: Sequence[str] = (), *,
     ------
     LandscapeError
         ``N165`` when the store holds no organisations.
+
+    ``survey_ties`` says whether ties known only from survey answers are included
+    (default: the ``network_survey_ties`` setting); the explorer passes the viewer's
+    role (:func:`dashboard.access.allowed` ``"survey_ties"``).
     """
-    survey_ties = bool(resolve("network_survey_ties"))
+    if survey_ties is None:
+        survey_ties = bool(resolve("network_survey_ties"))
     key = (survey_ties, tuple(labels))
     with _lock:
         entry = _states.get(store, {}).get(key)

@@ -36,7 +36,7 @@ from dashboard.views import (
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
 from survey.export.charts import band_chart
-from survey.export.disclosure import DisclosurePolicy
+from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
 from survey.export.release import check_public_release, store_populations
 from survey.export.tables import write_layouts
@@ -206,6 +206,9 @@ def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]
         o = table.options.index(row.code)
         cells = [row.label]
         for c in range(len(layout.column_titles)):
+            if row.cells[c] is None:  # suppressed: neither the share nor its interval
+                cells.append(SUPPRESSED)
+                continue
             count = int(table.counts[0, o, c]) if c < bands else int(table.unranked[0, o])
             cells.append(share_text(wilson_interval(count, n)))
         rows.append(cells)
@@ -214,7 +217,8 @@ def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]
 
 def priorities_view(store: Store, by: str | None = None, question: str | None = None,
                     where: Mapping[str, Sequence[str]] | None = None, *,
-                    labels: Sequence[str] = ()) -> html.Div:
+                    labels: Sequence[str] = (),
+                    policy: DisclosurePolicy | None = None) -> html.Div:
     """The priorities page's content: per group a band table with Wilson intervals, and a chart.
 
     Parameters
@@ -230,6 +234,9 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     labels
         The store's demo-data labels (:func:`survey.store.analysis.data_labels`);
         when given, every table says the data is reconstructed.
+    policy
+        The disclosure policy of the viewer (default: internal, nothing suppressed);
+        a suppressed cell shows as ``[c]``, without its interval.
 
     Examples
     --------
@@ -238,7 +245,8 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     'problem'
     """
     try:
-        pairs = priorities_layouts(store, by, question, where, reconstructed=bool(labels))
+        pairs = priorities_layouts(store, by, question, where, policy=policy,
+                                   reconstructed=bool(labels))
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="priorities-results")
     if not pairs:

@@ -10,7 +10,8 @@ One place decides, for every response of the server:
 - that state-changing requests from another site are refused (403): a
   ``Sec-Fetch-Site: cross-site`` header, or an ``Origin`` that is not this server's;
 - that unknown explorer addresses answer 404 (Dash's catch-all would answer 200);
-- that a callback request Dash cannot decode answers 400, not 500, and that a server
+- that a callback request Dash cannot decode answers 400, not 500, that one above the
+  visitor's role answers 403 (the ``authorise`` check), and that a server
   without the explorer (``serve --form-only``) serves no callbacks at all (404);
 - that, behind a TLS-terminating proxy (the ``trusted_proxies`` setting), the
   client's scheme is honoured so cookies are marked ``Secure``.
@@ -54,6 +55,9 @@ _FORM_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "Cache-Control": "no-store",
 }
+
+# Server-rendered pages with no script: the survey form, and signing in and out.
+_STRICT_BLUEPRINTS = ("form", "access")
 
 _STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 
@@ -139,7 +143,8 @@ def _callback_endpoint(app: dash.Dash) -> str:
     return f"{app.config.routes_pathname_prefix}_dash-update-component"
 
 
-def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool) -> None:
+def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool,
+                     authorise: Callable[[dict[str, Any]], bool] | None) -> None:
     endpoint = _callback_endpoint(app)
     dispatch: Callable[..., Any] = server.view_functions[endpoint]
 
@@ -155,6 +160,8 @@ def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool) -> None:
                 or not isinstance(body.get("state", []), list)
                 or not isinstance(body.get("outputs", {}), dict | list)):
             return jsonify(error="not a callback request this server knows"), 400
+        if authorise is not None and not authorise(body):
+            return jsonify(error="not allowed for your role"), 403
         try:
             return dispatch()
         except HTTPException:
@@ -168,8 +175,12 @@ def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool) -> None:
     server.view_functions[endpoint] = guarded if explorer else refused
 
 
-def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0) -> None:
+def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0,
+                     authorise: Callable[[dict[str, Any]], bool] | None = None) -> None:
     """Harden ``app``'s Flask server (see the module docstring).
+
+    ``authorise(body)`` decides whether the visitor may run a well-formed callback
+    request (403 otherwise): :func:`dashboard.login.authorise_callback`.
 
     Examples
     --------
@@ -190,7 +201,7 @@ def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0
     server.config["SESSION_COOKIE_SECURE"] = trusted_proxies > 0
     server.config["SESSION_COOKIE_HTTPONLY"] = True
     server.config["SESSION_COOKIE_SAMESITE"] = "Lax"
-    _guard_callbacks(app, server, explorer=explorer)
+    _guard_callbacks(app, server, explorer=explorer, authorise=authorise)
     csp: list[str] = []  # computed on first use: Dash knows its scripts once set up
 
     catch_all = f"{app.config.routes_pathname_prefix}<path:path>"
@@ -217,7 +228,7 @@ def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0
 
     @server.after_request
     def _headers(response: Response) -> Response:
-        if request.blueprint == "form":
+        if request.blueprint in _STRICT_BLUEPRINTS:
             response.headers.update(_FORM_HEADERS)
         for name, value in _COMMON_HEADERS.items():
             response.headers.setdefault(name, value)

@@ -19,6 +19,7 @@ Codes are grouped by area so a new one is easy to place:
 ``N1xx``  the partnership network: landscape data, names, views
 ``X1xx``  exports
 ``L1xx``  the partnership landscape: data files, registries, names, review
+``U1xx``  explorer logins, roles and serving the explorer
 ========  ==========================================
 """
 
@@ -353,6 +354,23 @@ ERRORS: dict[str, tuple[str, str]] = {
     "L113": ("unknown organisation", "Use a name the resolver links (the closest names are "
              "listed), or record the organisation first."),
     "L114": ("bad name", "Give a name with at least one letter or digit."),
+    # -- explorer logins, roles and serving (survey/store/users.py, dashboard/) -----
+    "U101": ("bad user name", "Give a name of 1 to 64 letters, digits, '.', '_', '-' or '@', "
+             "starting with a letter or digit."),
+    "U102": ("unknown user", "Run 'landscape user list' to see who exists."),
+    "U103": ("user already exists", "Choose another name, or change the password with "
+             "'landscape user passwd NAME'."),
+    "U104": ("unknown role", "Give one of the roles: viewer, analyst, admin."),
+    "U105": ("unacceptable password", "Give a password of at least 12 characters (a "
+             "passphrase of several words is easiest), the same both times."),
+    "U106": ("last admin", "Add another admin first ('landscape user add NAME --role "
+             "admin'): the explorer's users are managed by an admin."),
+    "U107": ("no secret key for production", "Set LANDSCAPE_SECRET_KEY to 32+ random "
+             "characters (python -c 'import secrets; print(secrets.token_urlsafe(32))'), or "
+             "run a local demo with 'landscape serve --demo'."),
+    "U108": ("no admin for production", "Add one with 'landscape user add NAME --role admin' "
+             "(on the same --database-url), or run a local demo with 'landscape serve --demo'."),
+    "U109": ("bad serve options", "Correct the option named in the message."),
     # -- exports -------------------------------------------------------------
     "X101": ("cannot write the export file", "Create the output directory (or choose another "
              "path) and check you may write there; nothing was written."),

@@ -182,8 +182,8 @@ _DECLARED: tuple[Setting, ...] = (
             _count),
     Setting("network_survey_ties", "LANDSCAPE_NETWORK_SURVEY_TIES", "false",
             "Show partnership ties known only from survey answers (they identify "
-            "respondents' organisations) in the explorer's Network page and the network "
-            "commands (true/false); keep off on a public server.", _flag),
+            "respondents' organisations) in the network commands (true/false); the "
+            "explorer shows them to signed-in analysts and admins only.", _flag),
 )
 
 #: Every setting by name.

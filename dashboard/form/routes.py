@@ -6,7 +6,6 @@ security rules (CSP, signed CSRF token, response keys).
 
 from __future__ import annotations
 
-import hmac
 import re
 import secrets
 from collections.abc import Mapping, Sequence
@@ -24,9 +23,9 @@ from flask import (
     url_for,
 )
 from flask.blueprints import BlueprintSetupState
-from itsdangerous import BadSignature, Signer
 from werkzeug.wrappers import Response
 
+from dashboard.csrf import csrf_ok, csrf_seed, csrf_token, set_csrf_cookie
 from dashboard.form.fields import parse_answer, question_view, raw_from_answer
 from dashboard.form.pages import FormPage, clean_answers, form_pages, path_taken, visible_pages
 from dashboard.form.text import FORM_CSS, LANGUAGE_NAMES, UI, Label, localise, ui_text
@@ -48,7 +47,6 @@ from survey.store import (
 
 __all__ = ["form_blueprint"]
 
-_CSRF_COOKIE = "landscape_form_csrf"
 _KEY_PATTERN = re.compile(r"^[A-Za-z0-9_-]{32,128}$")
 _EXTENSION = "landscape"
 _TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
@@ -139,28 +137,6 @@ def _message_page(lang: str, title: str, body: str, status: int, *,
     return make_response(html, status)
 
 
-def _csrf_signer() -> Signer:
-    # Bound to the server's secret: a cookie an attacker sets cannot be paired with a
-    # token they make up (a plain double-submit cookie could).
-    return Signer(current_app.secret_key or "", salt="landscape-form-csrf")
-
-
-def _csrf_seed() -> str:
-    seed = request.cookies.get(_CSRF_COOKIE, "")
-    return seed if _KEY_PATTERN.match(seed) else secrets.token_urlsafe(32)
-
-
-def _csrf_ok() -> bool:
-    seed = request.cookies.get(_CSRF_COOKIE, "")
-    posted = request.form.get("csrf_token", "")
-    if not seed or not posted:
-        return False
-    try:
-        return hmac.compare_digest(_csrf_signer().unsign(posted).decode(), seed)
-    except BadSignature:
-        return False
-
-
 def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
                  errors: Mapping[str, Label], status: int = 200) -> Response:
     iv, lang = attempt.iv, attempt.lang
@@ -178,7 +154,7 @@ def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
     earlier = [p for p in visible if p.index < page.index]
     summary = [{"href": "#" + v["first_id"], "text": v["error"]} for v in questions
                if v["error"] is not None]
-    seed = _csrf_seed()
+    seed = csrf_seed()
     switch = [{"lang": other, "name": LANGUAGE_NAMES.get(other, other),
                "href": attempt.url(page=page.index, lang=other)}
               for other in iv.languages if other != lang and other in UI]
@@ -189,15 +165,14 @@ def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
         questions=questions, summary=summary, action=attempt.url(),
         back=attempt.url(page=earlier[-1].index) if earlier else None,
         last=not later, page_index=page.index, key=attempt.key,
-        csrf_token=_csrf_signer().sign(seed).decode(),
+        csrf_token=csrf_token(seed),
         switch=switch, demo_label=_state().get("demo_label"),
         # Shown before consent: the page holding the consent question carries it.
         **(_information_context(iv, lang) if any(q.type == "consent" and q.required
                                                  for q in shown) else {}),
     )
     response = make_response(html, status)
-    response.set_cookie(_CSRF_COOKIE, seed, httponly=True, samesite="Lax",
-                        secure=request.is_secure, path="/")
+    set_csrf_cookie(response, seed)
     return response
 
 
@@ -303,7 +278,7 @@ def _finish(attempt: _Attempt, answers: dict[str, Any],
 
 def _handle_post(attempt: _Attempt) -> Response:
     iv, lang = attempt.iv, attempt.lang
-    if not _csrf_ok():
+    if not csrf_ok():
         return _message_page(lang, "expired_title", "expired_body", 403, attempt=attempt)
     pages = form_pages(iv)
     try:

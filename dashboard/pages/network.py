@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 import dash
 from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
+from dashboard.access import allowed
 from dashboard.app import current_store
 from dashboard.network_views import (
     SURVEY_TIES_NOTE,
@@ -58,7 +59,7 @@ def layout(**query: Any) -> html.Div:
     labels = data_labels(store)
     spec = ViewSpec.from_query(query)
     try:
-        state = network_state(store, labels)
+        state = network_state(store, labels, survey_ties=allowed("survey_ties"))
     except LandscapeError as exc:
         return html.Div([*page_heading("Network", _INTRO, labels), error_notice(exc)])
     if spec.focus is not None and spec.focus not in state.graph:
@@ -137,7 +138,8 @@ def _update(nation: str | None, region: str | None, types: list[str] | None,
             focus: str | None, _query: str | None) -> Any:
     store = current_store()
     try:
-        state = network_state(store, data_labels(store))
+        state = network_state(store, data_labels(store),
+                              survey_ties=allowed("survey_ties"))
     except LandscapeError as exc:
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update, error_notice(exc)
     spec = _spec(nation, region, types, cross, size, colour, depth,

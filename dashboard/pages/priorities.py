@@ -13,6 +13,7 @@ from typing import Any
 import dash
 from dash import Input, Output, State, callback, dcc, html
 
+from dashboard.access import allowed, audit_export, disclosure_policy, require
 from dashboard.app import current_store
 from dashboard.page_views import (
     EXPORT_MEDIA_TYPES,
@@ -32,7 +33,6 @@ from dashboard.views import (
     with_aria,
 )
 from survey.errors import LandscapeError
-from survey.export.disclosure import DisclosurePolicy
 from survey.store.analysis import GROUP_FIELDS, data_labels
 
 dash.register_page(__name__, path="/priorities", name="Priorities", order=0,
@@ -60,7 +60,12 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
     chosen_by = by if by in GROUP_FIELDS else "instrument"
     choices = filter_choices(store)
     questions = ranking_question_choices(store)
-    export_policy = DisclosurePolicy(public=True)
+    export_policy = disclosure_policy("anonymous")
+    # Internal (unsuppressed) downloads are offered to, and accepted from, analysts up.
+    policies = [{"label": "Public (disclosure control on)", "value": "public"}]
+    if allowed("internal_export"):
+        policies.append({"label": "Internal (no suppression, not for publication)",
+                         "value": "internal"})
     controls = with_aria(html.Div, {"aria-label": "Table options"}, children=[
         # Few choices: toggle buttons named by their text in a fieldset named by its
         # legend (the Dash 4 dropdown's button names itself by its value, not our label).
@@ -75,10 +80,8 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
     ], className="controls", role="group")
     downloads = html.Section([
         html.H3("Download the tables"),
-        dcc.RadioItems(id="priorities-export-policy", options=[
-            {"label": "Public (disclosure control on)", "value": "public"},
-            {"label": "Internal (no suppression, not for publication)", "value": "internal"},
-        ], value="public", inline=True),
+        dcc.RadioItems(id="priorities-export-policy", options=policies, value="public",
+                       inline=True),
         html.Div([html.Button(text, id={"type": "priorities-download", "format": fmt},
                               type="button", n_clicks=0, className="download")
                   for fmt, text in _FORMATS], className="download-buttons"),
@@ -89,7 +92,8 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
     return html.Div([
         *page_heading("Priorities", _INTRO, labels),
         controls,
-        dcc.Loading(html.Div(priorities_view(store, chosen_by, None, None, labels=labels),
+        dcc.Loading(html.Div(priorities_view(store, chosen_by, None, None, labels=labels,
+                                             policy=disclosure_policy()),
                              id="priorities-content")),
         downloads,
     ])
@@ -107,7 +111,8 @@ choice_callback("priorities-by")
 )
 def _update(by: str | None, question: str | None, *filters: Any) -> Any:
     store = current_store()
-    return priorities_view(store, by, question, _where(filters), labels=data_labels(store))
+    return priorities_view(store, by, question, _where(filters), labels=data_labels(store),
+                           policy=disclosure_policy())
 
 
 @callback(
@@ -126,11 +131,16 @@ def _download(clicks: list[int], policy: str, by: str | None, question: str | No
     if not isinstance(trigger, dict) or not any(clicks):
         return dash.no_update, dash.no_update
     fmt = str(trigger["format"])
+    public = policy != "internal"
+    if not public:
+        require("internal_export")
     store = current_store()
     try:
         name, content = priorities_export(store, fmt, by, question, _where(filters),
-                                          public=policy != "internal",
+                                          public=public,
                                           reconstructed=bool(data_labels(store)))
     except LandscapeError as exc:
         return dash.no_update, error_notice(exc)
+    audit_export(store, f"{name} (priorities by {by or 'instrument'}, "
+                        f"question {question or 'default'}, filters {_where(filters)})")
     return dcc.send_bytes(content, name, type=EXPORT_MEDIA_TYPES[fmt]), None

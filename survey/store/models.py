@@ -31,6 +31,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
     "Answer",
+    "AuditEntry",
     "Base",
     "Coding",
     "Contact",
@@ -48,6 +49,7 @@ __all__ = [
     "RankingAnswer",
     "Respondent",
     "Response",
+    "User",
 ]
 
 # Stable constraint names, so migrations can refer to them on every backend.
@@ -355,3 +357,35 @@ class LandscapeReview(Base):
     decided_by: Mapped[str | None] = mapped_column(String(200))
     decided_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class User(Base):
+    """A login to the explorer (revision 0008): a name, a role and an argon2 hash.
+
+    ``role`` is ``viewer``, ``analyst`` or ``admin`` (:data:`survey.store.users.ROLES`);
+    the password itself is never stored.
+    """
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(16))
+    password_hash: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class AuditEntry(Base):
+    """One audited action (revision 0008): who did what, when (exports, user management).
+
+    ``who`` is a user name (or ``cli:<account>`` for the command line); kept when the
+    user is removed, so the log stays whole.
+    """
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), index=True)
+    who: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(32))
+    what: Mapped[str] = mapped_column(Text)

@@ -110,3 +110,49 @@ def choose_option(browser: Any, dropdown_id: str, value: str, timeout: float = 3
         except Exception:  # retried: the popup re-rendered under the click
             trigger = browser.find_element(By.ID, dropdown_id)
     WebDriverWait(browser, timeout).until(ec.element_to_be_clickable(option)).click()
+
+
+#: The password of every user :func:`sign_in` creates.
+TEST_PASSWORD = "a long test password"
+
+
+@pytest.fixture
+def fast_passwords(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Cheap argon2 parameters for users the test creates (the production ones take ~0.5 s)."""
+    from argon2 import PasswordHasher
+
+    import survey.store.users
+
+    monkeypatch.setattr(survey.store.users, "_HASHER",
+                        PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def sign_in(client: Any, store: Any, role: str, name: str | None = None) -> str:
+    """Make ``client`` (a Flask test client) a signed-in user with ``role``; returns the name.
+
+    Creates the user when missing and writes flask-login's session entry directly;
+    ``tests/dashboard/test_access.py`` tests signing in through ``/login`` itself.
+    """
+    from survey.store.users import add_user, find_user
+
+    name = name or f"test-{role}"
+    record = find_user(store, name) or add_user(store, name, role, TEST_PASSWORD, by="test")
+    with client.session_transaction() as session:
+        session["_user_id"] = f"{record.name}:{record.session_key}"
+        session["_fresh"] = True
+    return name
+
+
+def browser_sign_in(browser: Any, base_url: str, name: str, password: str = TEST_PASSWORD,
+                    next_path: str = "/") -> None:
+    """Sign in through the real ``/login`` form in the browser, then go to ``next_path``."""
+    from urllib.parse import quote
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(f"{base_url}/login?next={quote(next_path)}")
+    browser.find_element(By.ID, "name").send_keys(name)
+    browser.find_element(By.ID, "password").send_keys(password)
+    browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    WebDriverWait(browser, 30).until(lambda d: "/login" not in d.current_url)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -95,3 +96,83 @@ def test_plugin_loader_adds_entry_point_commands(monkeypatch: pytest.MonkeyPatch
     assert "command 'broken' (nowhere:cmd) not loaded" in capsys.readouterr().err
     help_text = CliRunner().invoke(group, ["serve", "--help"]).output
     assert "--database" in help_text and "--port" in help_text
+
+
+# -- serve --demo and production mode (issue 11, Running it) ---------------------------
+
+_DEMO_LOGIN = re.compile(r"Demo login \(admin\): name (\S+)  password (\S+)")
+
+
+def _serve(monkeypatch: pytest.MonkeyPatch, args: list[str]) -> tuple[Any, list[Any]]:
+    import waitress
+
+    calls: list[Any] = []
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: calls.append(app))
+    return CliRunner().invoke(serve_command, args), calls
+
+
+def _signs_in(app: Any, name: str, password: str) -> bool:
+    client = app.test_client()
+    token = re.search(r'name="csrf_token" value="([^"]+)"',
+                      client.get("/login").get_data(as_text=True))
+    assert token
+    response = client.post("/login", data={"name": name, "password": password, "next": "/",
+                                           "csrf_token": token.group(1)})
+    return bool(response.status_code == 303)
+
+
+@pytest.mark.slow
+def test_serve_demo_works_twice_and_leaves_the_users_store_alone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    own = f"sqlite:///{tmp_path / 'mine.db'}"
+    Store.open(own, check=False, create=True).upgrade()
+    monkeypatch.setenv("LANDSCAPE_DATABASE_URL", own)
+    first, apps = _serve(monkeypatch, ["--demo"])
+    assert first.exit_code == 0, first.output
+    assert "Building the demo store" in first.output
+    assert (tmp_path / "landscape-demo.db").exists()
+    assert not list(tmp_path.glob("*.building*"))
+    login = _DEMO_LOGIN.search(first.output)
+    assert login and login.group(1) == "demo-admin" and len(login.group(2)) >= 16
+    assert _signs_in(apps[0], "demo-admin", login.group(2))
+    second, apps = _serve(monkeypatch, ["--demo"])
+    assert second.exit_code == 0, second.output
+    assert "Building the demo store" not in second.output
+    again = _DEMO_LOGIN.search(second.output)
+    assert again and again.group(2) != login.group(2)  # random at every start
+    assert not _signs_in(apps[0], "demo-admin", login.group(2))
+    assert _signs_in(apps[0], "demo-admin", again.group(2))
+    assert "Demonstration: reconstructed" in str(apps[0].test_client().get(
+        "/_dash-layout").get_json())
+    from survey.store.users import list_users
+
+    with Store.open(own) as mine:  # the user's own store: still empty, no demo admin
+        assert list_users(mine) == []
+
+
+def test_production_refuses_to_start_without_a_secret_key_and_an_admin(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from survey.store.users import add_user
+
+    url = f"sqlite:///{tmp_path / 'prod.db'}"
+    Store.open(url, check=False, create=True).upgrade()
+    monkeypatch.delenv("LANDSCAPE_SECRET_KEY", raising=False)
+    for extra in (["--production"], ["--host", "0.0.0.0"], ["--trusted-proxies", "1"]):
+        result, calls = _serve(monkeypatch, ["--database", url, *extra])
+        assert result.exit_code == 2 and "error U107" in result.output and no_traceback(result)
+        assert calls == []
+    monkeypatch.setenv("LANDSCAPE_SECRET_KEY", "k" * 40)
+    result, calls = _serve(monkeypatch, ["--database", url, "--production"])
+    assert result.exit_code == 2 and "error U108" in result.output and calls == []
+    with Store.open(url) as store:
+        add_user(store, "ada", "admin", "a long enough password", by="test")
+    result, calls = _serve(monkeypatch, ["--database", url, "--production"])
+    assert result.exit_code == 0, result.output
+    assert len(calls) == 1 and "k" * 40 not in result.output
+    # A form-only server has no explorer and so needs no admin; still a key.
+    monkeypatch.delenv("LANDSCAPE_SECRET_KEY")
+    result, _ = _serve(monkeypatch, ["--database", url, "--production", "--form-only"])
+    assert result.exit_code == 2 and "error U107" in result.output
+    result, _ = _serve(monkeypatch, ["--demo", "--production"])
+    assert result.exit_code == 2 and "error U109" in result.output

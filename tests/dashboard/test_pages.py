@@ -36,6 +36,7 @@ from survey.reproduce.demo import DEMO_LABEL, load_demo
 from survey.store import Store
 from survey.store.analysis import data_labels
 from survey.store.models import InstrumentVersionRow, Respondent, Response
+from tests.dashboard.conftest import sign_in
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -434,6 +435,7 @@ def _page(module: str) -> Any:
 def test_every_page_shows_the_synthetic_label_and_the_nav(store: Store) -> None:
     app = create_app(store)
     client = app.server.test_client()
+    sign_in(client, store, "admin")  # the navigation lists only the pages a role may see
     shell = json.dumps(client.get("/_dash-layout").get_json())
     assert shell.count('"href": "/priorities"') == 1  # home alias not linked twice
     for href in ("/monitor", "/barriers", "/compare"):
@@ -492,6 +494,7 @@ def test_group_by_is_a_labelled_group_of_toggle_buttons(store: Store) -> None:
 @pytest.mark.parametrize("control", ["priorities-by", "barriers-by"])
 def test_group_by_button_callback_records_the_choice(store: Store, control: str) -> None:
     client = create_app(store).server.test_client()
+    sign_in(client, store, "viewer")  # Barriers is for staff (dashboard.access.PAGE_ROLES)
     client.get("/")
     codes = ["instrument", "version", "nation", "region", "organisation_type", "path"]
     pattern = json.dumps({"type": f"{control}-choice", "value": ["ALL"]},
@@ -555,6 +558,7 @@ def test_priorities_callback_regroups_the_tables(store: Store) -> None:
 
 def test_monitor_callback_refreshes(store: Store) -> None:
     client = create_app(store).server.test_client()
+    sign_in(client, store, "admin")  # fieldwork data is for admins
     client.get("/")
     result = _post_callback(client, "monitor-content.children", [
         {"id": "monitor-refresh", "property": "n_intervals", "value": 1},

@@ -14,6 +14,8 @@ import pytest
 from dashboard.app import create_app
 from survey.reproduce.demo import DEMO_LABEL, load_demo
 from survey.store import Store
+from survey.store.users import add_user
+from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -26,6 +28,8 @@ def explorer(tmp_path: Path, serve_app: Callable[[Any], str]) -> Iterator[str]:
     url = f"sqlite:///{tmp_path / 'demo.db'}"
     load_demo(url)
     store = Store.open(url)
+    for role in ("viewer", "admin"):  # staff pages need a signed-in role (dashboard.access)
+        add_user(store, f"test-{role}", role, TEST_PASSWORD, by="test")
     try:
         yield serve_app(create_app(store).server)
     finally:
@@ -54,6 +58,7 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
                                                          tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
+    browser_sign_in(driver, explorer, "test-viewer")  # internal figures: no suppression
     driver.get(explorer + "/")
     _wait_for(driver, "table.band-table")
     _wait_for(driver, "#priorities-chart .main-svg")  # plotly drew the chart
@@ -71,7 +76,7 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
     legend = driver.find_element(By.CSS_SELECTOR, "fieldset.choice-buttons legend")
     assert legend.text == "Group by"
     nav = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
-    assert nav == ["Priorities", "Fieldwork monitor", "Barriers", "Compare", "Network"]
+    assert nav == ["Priorities", "Barriers", "Compare", "Network"]  # no monitor: admins only
     driver.set_window_size(1280, 3200)
     screenshot = tmp_path / "priorities.png"
     driver.save_screenshot(str(screenshot))
@@ -81,7 +86,7 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
 def test_monitor_page_renders_the_funnel(explorer: str, driver: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.get(explorer + "/monitor")
+    browser_sign_in(driver, explorer, "test-admin", next_path="/monitor")
     funnel = _wait_for(driver, "#monitor-funnel")
     assert _row_cells(driver, funnel, "Completed") == ["35", "13.7%"]
     nations = driver.find_element(By.ID, "monitor-by-nation")
@@ -125,7 +130,7 @@ def test_compare_page_reads_in_plain_english(explorer: str, driver: Any,
                                              tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.get(explorer + "/compare")
+    browser_sign_in(driver, explorer, "test-viewer", next_path="/compare")
     table = _wait_for(driver, "#compare-table")
     assert table.find_element(By.TAG_NAME, "caption").text.startswith(
         "Local government (n=35) and Researchers (n=17)")

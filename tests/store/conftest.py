@@ -27,7 +27,7 @@ _TABLES = ("ranking_answers", "answers", "responses", "invitation_tokens", "invi
            "contacts", "respondents", "instrument_versions", "landscape_links",
            "landscape_provenance", "landscape_aliases", "landscape_partnerships",
            "landscape_organisations", "landscape_themes", "landscape_barriers",
-           "landscape_reviews")
+           "landscape_reviews", "users", "audit_log")
 
 @pytest.fixture
 def iv() -> InstrumentVersion:

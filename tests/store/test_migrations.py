@@ -13,6 +13,7 @@ from survey.store import Store
 from survey.store.engine import _script_revisions
 from survey.store.landscape import load_landscape
 from survey.store.models import Base
+from survey.store.users import audit_entries, list_users, record_audit
 
 _T = "2024-03-01 10:00:00+00:00"
 
@@ -102,9 +103,10 @@ SEEDS: dict[str, Callable[[Store], None]] = {
     "0005": _seed_0005,
     "0006": _seed_0006,
     "0007": _seed_0006,
+    "0008": _seed_0006,
 }
 _TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333", "0005": "c333",
-         "0006": "c333", "0007": "c333"}
+         "0006": "c333", "0007": "c333", "0008": "c333"}
 
 
 def test_every_revision_has_a_seed() -> None:
@@ -172,6 +174,10 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
         if revision >= "0006":
             seeded.append(("r" * 64, f"r{tag}"))
         assert tokens == sorted(seeded)
+        # 0008 added logins and the audit log: empty after an upgrade, usable at once.
+        assert list_users(store) == [] and audit_entries(store) == []
+        record_audit(store, "cli:test", "export", "seeded.csv")
+        assert [e.what for e in audit_entries(store)] == ["seeded.csv"]
 
 
 def test_models_match_migrated_schema(store: Store) -> None:
