@@ -50,11 +50,11 @@ def _row_cells(browser: Any, table: Any, header: str) -> list[str]:
     raise AssertionError(f"no row {header!r} in the table")
 
 
-def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: Any,
-                                                         tmp_path: Path) -> None:
+def test_priorities_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: Any,
+                                                               tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
-    driver.get(explorer + "/")
+    driver.get(explorer + "/priorities")
     _wait_for(driver, "table.band-table")
     _wait_for(driver, "#priorities-chart .main-svg")  # plotly drew the chart
     tables = driver.find_elements(By.CSS_SELECTOR, "table.band-table")
@@ -71,11 +71,32 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
     legend = driver.find_element(By.CSS_SELECTOR, "fieldset.choice-buttons legend")
     assert legend.text == "Group by"
     nav = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
-    assert nav == ["Priorities", "Fieldwork monitor", "Barriers", "Compare", "Network"]
+    assert nav == ["Overview", "Priorities", "Fieldwork monitor", "Barriers", "Compare",
+                   "Network"]
     driver.set_window_size(1280, 3200)
     screenshot = tmp_path / "priorities.png"
     driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000  # for a person to look at
+
+
+def test_overview_is_the_home_page_and_links_into_every_page(explorer: str, driver: Any,
+                                                             tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(explorer + "/")
+    counts = _wait_for(driver, "#overview-respondents")
+    assert driver.find_element(By.TAG_NAME, "h2").text == "Overview"
+    assert _row_cells(driver, counts, "Local government") == ["27", "[c]", "[c]", "[c]", "35"]
+    assert "rate of 13.7%" in driver.find_element(By.ID, "overview-rate").text
+    assert "organisations and" in driver.find_element(By.ID, "overview-network").text
+    assert DEMO_LABEL in driver.find_element(By.ID, "overview-demo").text
+    screenshot = tmp_path / "overview.png"
+    driver.save_screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 10_000  # for a person to look at
+    driver.find_element(By.CSS_SELECTOR, "#overview-links a[href='/compare']").click()
+    _wait_for(driver, "#compare-table")
+    assert driver.find_element(By.TAG_NAME, "h2").text == "Compare"
+    assert not [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def test_monitor_page_renders_the_funnel(explorer: str, driver: Any, tmp_path: Path) -> None:
@@ -100,7 +121,7 @@ def test_group_by_works_from_the_keyboard(explorer: str, driver: Any) -> None:
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.get(explorer + "/")
+    driver.get(explorer + "/priorities")
     _wait_for(driver, "table.band-table")
     buttons = driver.find_elements(By.CSS_SELECTOR, "fieldset.choice-buttons button")
     assert [b.get_attribute("aria-pressed") for b in buttons][:3] == ["true", "false", "false"]
