@@ -68,6 +68,7 @@ __all__ = [
     "priorities_layouts",
     "priorities_view",
     "ranking_question_choices",
+    "rate_text",
     "where_from_filters",
 ]
 
@@ -425,7 +426,14 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
 # -- monitor ----------------------------------------------------------------------
 
 
-def _rate(completed: int, frame: int) -> str:
+def rate_text(completed: int, frame: int) -> str:
+    """A response rate in percent to one decimal (``–`` for an empty frame).
+
+    Examples
+    --------
+    >>> rate_text(35, 255), rate_text(0, 0)
+    ('13.7%', '–')
+    """
     if frame == 0:
         return "–"
     return f"{round_half_up(Fraction(completed, frame) * 100, 1)}%"
@@ -461,7 +469,7 @@ def monitor_view(store: Store, instrument: str | None = None, *,
     funnel = table_from_rows(
         "Fieldwork funnel against the sampling frame",
         ["Stage", "Respondents", "% of frame"],
-        [[stage, count, _rate(count, t.frame)] for stage, count in
+        [[stage, count, rate_text(count, t.frame)] for stage, count in
          (("Sampling frame", t.frame), ("Invited", t.invited), ("Started", t.started),
           ("Completed", t.completed))],
         table_id="monitor-funnel")
@@ -482,7 +490,7 @@ def monitor_view(store: Store, instrument: str | None = None, *,
         parts += [html.H3(f"By {title.lower()}"), table_from_rows(
             f"Responses and response rates by {title.lower()} (completed / frame)", header,
             [[humanise(g.group), g.frame, g.invited, g.started, g.completed,
-              g.frame - g.completed, _rate(g.completed, g.frame)] for g in groups],
+              g.frame - g.completed, rate_text(g.completed, g.frame)] for g in groups],
             table_id=f"monitor-by-{dimension}")]
     parts += _nonresponse_parts(report)
     due = report.due

@@ -1,7 +1,8 @@
-"""The home page (``/``): the priorities page, the explorer's main view.
+"""Overview (``/``, the home page): the landscape at a glance, with a link into each page.
 
-Uses the priorities page's layout (and so its callbacks); hidden from the
-navigation, which links ``/priorities`` instead.
+The content is :func:`dashboard.overview_views.overview_view` for the viewer's
+role (until sign-in exists every visitor is anonymous and gets the public view);
+the page has no controls and so no callbacks.
 """
 
 from __future__ import annotations
@@ -9,14 +10,23 @@ from __future__ import annotations
 from typing import Any
 
 import dash
+from dash import html
 
-dash.register_page(__name__, path="/", name="Home", order=-1, nav=False,
-                   title="Partnership Landscape")
+from dashboard.app import current_store
+from dashboard.overview_views import overview_view
+from dashboard.views import page_heading
+from survey.store.analysis import data_labels
+
+dash.register_page(__name__, path="/", name="Overview", order=-1,
+                   title="Overview – Partnership Landscape")
+
+_INTRO = ("The landscape at a glance: who answered the survey, how many of those invited "
+          "responded, what each group put first, and how large the partnership network is.")
 
 
-def layout(**query: Any) -> Any:
-    """The priorities page's layout (the page module is imported by Dash first)."""
-    # Dash imports page modules itself; this one is loaded first.
-    from dashboard.pages.priorities import layout as priorities_layout
-
-    return priorities_layout(**query)
+def layout(**_query: Any) -> html.Div:
+    """The page, computed from the store when it is opened (public view)."""
+    store = current_store()
+    labels = data_labels(store)
+    return html.Div([*page_heading("Overview", _INTRO, labels),
+                     overview_view(store, None, labels=labels)])

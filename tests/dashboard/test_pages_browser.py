@@ -54,12 +54,12 @@ def _row_cells(browser: Any, table: Any, header: str) -> list[str]:
     raise AssertionError(f"no row {header!r} in the table")
 
 
-def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: Any,
-                                                         tmp_path: Path) -> None:
+def test_priorities_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: Any,
+                                                               tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
 
     browser_sign_in(driver, explorer, "test-viewer")  # internal figures: no suppression
-    driver.get(explorer + "/")
+    driver.get(explorer + "/priorities")
     _wait_for(driver, "table.band-table")
     _wait_for(driver, "#priorities-chart .main-svg")  # plotly drew the chart
     tables = driver.find_elements(By.CSS_SELECTOR, "table.band-table")
@@ -76,11 +76,32 @@ def test_home_page_shows_table_2_and_the_synthetic_label(explorer: str, driver: 
     legend = driver.find_element(By.CSS_SELECTOR, "fieldset.choice-buttons legend")
     assert legend.text == "Group by"
     nav = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
-    assert nav == ["Priorities", "Barriers", "Compare", "Network"]  # no monitor: admins only
+    # no monitor: admins only
+    assert nav == ["Overview", "Priorities", "Barriers", "Compare", "Network", "Instruments"]
     driver.set_window_size(1280, 3200)
     screenshot = tmp_path / "priorities.png"
     driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000  # for a person to look at
+
+
+def test_overview_is_the_home_page_and_links_into_every_page(explorer: str, driver: Any,
+                                                             tmp_path: Path) -> None:
+    from selenium.webdriver.common.by import By
+
+    driver.get(explorer + "/")
+    counts = _wait_for(driver, "#overview-respondents")
+    assert driver.find_element(By.TAG_NAME, "h2").text == "Overview"
+    assert _row_cells(driver, counts, "Local government") == ["27", "[c]", "[c]", "[c]", "35"]
+    assert "rate of 13.7%" in driver.find_element(By.ID, "overview-rate").text
+    assert "organisations and" in driver.find_element(By.ID, "overview-network").text
+    assert DEMO_LABEL in driver.find_element(By.ID, "overview-demo").text
+    screenshot = tmp_path / "overview.png"
+    driver.save_screenshot(str(screenshot))
+    assert screenshot.stat().st_size > 10_000  # for a person to look at
+    driver.find_element(By.CSS_SELECTOR, "#overview-links a[href='/compare']").click()
+    _wait_for(driver, "#compare-table")
+    assert driver.find_element(By.TAG_NAME, "h2").text == "Compare"
+    assert not [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
 def test_monitor_page_renders_the_funnel(explorer: str, driver: Any, tmp_path: Path) -> None:
@@ -105,7 +126,7 @@ def test_group_by_works_from_the_keyboard(explorer: str, driver: Any) -> None:
     from selenium.webdriver.common.keys import Keys
     from selenium.webdriver.support.ui import WebDriverWait
 
-    driver.get(explorer + "/")
+    driver.get(explorer + "/priorities")
     _wait_for(driver, "table.band-table")
     buttons = driver.find_elements(By.CSS_SELECTOR, "fieldset.choice-buttons button")
     assert [b.get_attribute("aria-pressed") for b in buttons][:3] == ["true", "false", "false"]
@@ -154,3 +175,54 @@ def test_compare_page_reads_in_plain_english(explorer: str, driver: Any,
     screenshot = tmp_path / "compare.png"
     driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000  # for a person to look at
+
+
+def _downloads_to(browser: Any, folder: Path) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    browser.execute_cdp_cmd("Page.setDownloadBehavior",
+                            {"behavior": "allow", "downloadPath": str(folder)})
+    return folder
+
+
+def _downloaded(folder: Path, suffix: str, timeout: float = 30) -> Path:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done = [p for p in folder.iterdir() if p.suffix == suffix]
+        if done:
+            return done[0]
+        time.sleep(0.2)
+    raise AssertionError(f"no {suffix} file downloaded into {folder}")
+
+
+def test_instruments_page_shows_versions_questionnaire_diff_and_xlsform(
+        explorer: str, driver: Any, tmp_path: Path,
+        choose: Callable[[Any, str, str], None]) -> None:
+    import openpyxl
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(explorer + "/instruments?version=local_government@1.1.0&language=cy")
+    _wait_for(driver, "#questionnaire h3")
+    assert driver.find_element(By.CSS_SELECTOR, "#questionnaire h3").text == (
+        "Arolwg partneriaethau ymchwil lleol (llywodraeth leol)")
+    assert "12 changes" in driver.find_element(By.ID, "instrument-diff").text
+    assert "local_government@1.0.0" in driver.find_element(By.ID, "instruments-compare").text
+    versions = driver.find_element(By.ID, "instrument-versions")
+    assert _row_cells(driver, versions, "researcher@1.0.0")[:2] == ["published", "29"]
+    choose(driver, "instruments-version", "researcher@1.0.0")
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(
+        By.CSS_SELECTOR, "#questionnaire h3").text.startswith(
+        "Local research partnerships survey 2022 (researchers)"))
+    WebDriverWait(driver, 30).until(lambda d: "version=researcher%401.0.0" in d.current_url)
+    # researcher@1.0.0 is the first researcher version: nothing to compare it with
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "instrument-diff").text
+                                    == "Choose two versions to compare.")
+    folder = _downloads_to(driver, tmp_path / "downloads")
+    driver.find_element(By.ID, "instruments-get-xlsform").click()
+    book = openpyxl.load_workbook(_downloaded(folder, ".xlsx"), read_only=True)
+    assert {"survey", "choices", "settings"} <= set(book.sheetnames)
+    driver.set_window_size(1280, 2400)
+    driver.save_screenshot(str(tmp_path / "instruments.png"))
+    assert not [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
