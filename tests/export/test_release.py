@@ -214,6 +214,10 @@ def test_compare_public_does_not_print_a_suppressed_share(demo_url: str) -> None
                                  "--format", "json").output.split("\n", 1)[1])
     row = next(r for r in records["options"] if r["concept"] == "analysis_tools")
     assert row["top3_a"] is None and row["top3_a_low"] is None and row["p"] is None
+    # Researchers' top-3 share of research projects is shown, but the 4-6 / 7-9 split is
+    # suppressed: the Mann-Whitney test, which reads the whole distribution, is withheld.
+    row = next(r for r in records["options"] if r["concept"] == "research_project_resources")
+    assert row["top3_b"] is not None and row["p"] is None and row["rank_biserial"] is None
     refused = _invoke("compare", "--database", demo_url, "--public", "--top", "1")
     assert refused.exit_code == 2 and "X107" in refused.output
 
