@@ -42,10 +42,12 @@ The threshold ``k`` is :attr:`DisclosurePolicy.min_n` (default: the
    bridge, so this includes the familiar rule "never leave a suppressed cell
    alone in its row or column", and goes further: it also catches cells that
    are determined although every line holds two or more suppressed cells.
-4. Groups are protected independently; do not also publish a combined table
-   of the same respondents, whose differences with the group tables would
-   undo the protection. A group whose table has a single row or a single
-   column cannot be protected cell by cell and is suppressed whole.
+4. Groups are protected independently; a combined table of the same
+   respondents, or a second banding, would undo the protection by
+   subtraction: :mod:`survey.export.release` checks every public output
+   against all the others the platform can publish (and refuses those). A
+   group whose table has a single row or a single column cannot be protected
+   cell by cell and is suppressed whole.
 
 Suppressed cells show as ``[c]`` ("confidential"), the symbol of the GSS
 guidance on symbols in tables. The ordering of rows in a public table uses

@@ -50,7 +50,9 @@ respondents (setting ``LANDSCAPE_PROTECTION_WIDTH``; so no cell is pinned).
 
 Not modelled: statistics that are not linear in these counts (Mann-Whitney
 p, rank-biserial, Schulze, Kemeny and Plackett-Luce). Public mode refuses the
-last three and withholds the first two for any option with a suppressed share.
+last three and withholds the first two for any option with a suppressed cell
+(Holm's adjustment still runs over every option, so a shown adjusted p depends
+weakly on withheld ones).
 
 :func:`check_public_release` is the one gate every public path calls (``landscape
 export priorities --public``, ``landscape compare --public``, ``landscape
@@ -315,8 +317,11 @@ class _Programme:
                 c[j] = sign * value
             result = milp(c, integrality=np.ones(self.size), bounds=Bounds(0, upper),
                           constraints=constraint, options={"time_limit": 30})
-            if result.x is None:
-                raise RuntimeError(f"the release attack found no solution ({result.message})")
+            if result.x is None:  # the true data always fits: the model does not
+                raise LandscapeError.of(
+                    "X107", f"the release check cannot model the rankings of "
+                    f"{self.population.name} (e.g. tied positions counted as mid-ranks), so "
+                    f"it cannot show that a public output is safe ({result.message})")
             found.append(round(float(sum(result.x[j] * v for j, v in objective.items()))))
         return found[0], found[1]
 
@@ -496,7 +501,7 @@ def _unprotected_complement(population: Population, groups: Sequence[Group],
             return (f"the public {group.key} table and the {population.name} table together "
                     f"show the {int(rest.n[0])} respondent(s) outside {group.key} cell by "
                     f"cell, and their cell '{rest.labels.get(code, code)}' / "
-                    f"'{rest.band_labels[c]}' counts fewer than {k}")
+                    f"'{rest.band_labels[c]}' rests on fewer than {k} respondents")
     return None
 
 
@@ -616,7 +621,7 @@ def _check_membership(release: Release, *, by: str | None, where: Mapping[str, S
                       "(their mean ranks are audited as sums of positions)")
     for name in ([by] if by else []) + list(where):
         if name in release.refused:
-            option = f"--by {name}" if by else f"--where {name}=..."
+            option = f"grouping by '{name}'" if by else f"--where {name}=..."
             raise _refuse(f"{option} is refused in public mode: {release.refused[name]}")
 
 
@@ -688,16 +693,19 @@ def check_public_release(populations: Sequence[Population], policy: DisclosurePo
 
 
 def suppressed_top_shares(data: RankingData, policy: DisclosurePolicy,
-                          bands: Sequence[tuple[int, int]] | None = None) -> dict[str, bool]:
+                          bands: Sequence[tuple[int, int]] | None = None, *,
+                          any_band: bool = False) -> dict[str, bool]:
     """Option -> whether the public table suppresses its first-band (top) share.
 
     The top share of ``landscape compare --public`` is the first band of the
-    release's table, so it is shown exactly where that table shows it.
+    release's table, so it is shown exactly where that table shows it. With
+    ``any_band``: whether any cell of the option's row is suppressed.
     """
     chosen = tuple(bands) if bands is not None else release_bands()
     table = band_table(data, bands=chosen, by=["g"] * len(data.ranks))
-    protected = protect(table, policy)
-    return {code: bool(protected.suppressed[0, o, 0]) for o, code in enumerate(data.options)}
+    hidden = protect(table, policy).suppressed[0]
+    return {code: bool(hidden[o].any() if any_band else hidden[o, 0])
+            for o, code in enumerate(data.options)}
 
 
 def public_comparison(result: Any, groups: Mapping[str, RankingData], a: str, b: str,
@@ -706,9 +714,10 @@ def public_comparison(result: Any, groups: Mapping[str, RankingData], a: str, b:
     """A :class:`~survey.ranking.compare.GroupComparison` as a public release may show it.
 
     A top share the public table suppresses is withheld (NaN), and with it the
-    difference, the Mann-Whitney test and the rank-biserial of that option
-    (they are not linear in the counts the release attack models); the reading
-    says so. Cochran's Q of a group is withheld when any of its top shares is.
+    difference; the Mann-Whitney test and the rank-biserial (not linear in the
+    counts the release attack models) are withheld for every option with any
+    suppressed cell in either group's public table; the reading says so.
+    Cochran's Q of a group is withheld when any of its top shares is.
     Mean ranks stay: the attack includes them.
     """
     # Deferred: survey.ranking.compare loads scipy.stats and statsmodels, needed here only.
@@ -716,26 +725,34 @@ def public_comparison(result: Any, groups: Mapping[str, RankingData], a: str, b:
 
     hidden_a = suppressed_top_shares(groups[a], policy, bands)
     hidden_b = suppressed_top_shares(groups[b], policy, bands)
+    row_a = suppressed_top_shares(groups[a], policy, bands, any_band=True)
+    row_b = suppressed_top_shares(groups[b], policy, bands, any_band=True)
     nan = float("nan")
     rows = []
     for row in result.rows:
         withheld_a, withheld_b = hidden_a.get(row.option_a, False), hidden_b.get(
             row.option_b, False)
-        if not (withheld_a or withheld_b):
+        # The test reads the option's whole distribution: withheld when any of its cells is.
+        untested = row_a.get(row.option_a, False) or row_b.get(row.option_b, False)
+        if not (withheld_a or withheld_b or untested):
             rows.append(row)
             continue
 
         def hide(share: Any, withheld: bool) -> Any:
             return Share(0, share.n, nan, nan, nan, True) if withheld else share
 
+        shares = withheld_a or withheld_b
         rows.append(replace(
             row, top_a=hide(row.top_a, withheld_a), top_b=hide(row.top_b, withheld_b),
-            u=nan, p=nan, p_holm=nan, rank_biserial=nan, top_difference=nan,
-            top_difference_low=nan, top_difference_high=nan,
+            u=nan, p=nan, p_holm=nan, rank_biserial=nan,
+            top_difference=nan if shares else row.top_difference,
+            top_difference_low=nan if shares else row.top_difference_low,
+            top_difference_high=nan if shares else row.top_difference_high,
             reading=(f"{row.label}: mean rank {row.mean_rank_a:.1f} vs {row.mean_rank_b:.1f}; "
-                     f"the top share of {a if withheld_a else b} rests on fewer than "
-                     f"{policy.min_n} respondents, so it and the test are not shown in a "
-                     "public release.")))
+                     f"a share of this option rests on fewer than {policy.min_n} "
+                     "respondents in the public table, so "
+                     + ("its top share and " if shares else "")
+                     + "the test are not shown in a public release.")))
     within = {}
     for key, found in result.within.items():
         hidden = hidden_a if key == a else hidden_b

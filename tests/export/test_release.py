@@ -214,6 +214,10 @@ def test_compare_public_does_not_print_a_suppressed_share(demo_url: str) -> None
                                  "--format", "json").output.split("\n", 1)[1])
     row = next(r for r in records["options"] if r["concept"] == "analysis_tools")
     assert row["top3_a"] is None and row["top3_a_low"] is None and row["p"] is None
+    # Researchers' top-3 share of research projects is shown, but the 4-6 / 7-9 split is
+    # suppressed: the Mann-Whitney test, which reads the whole distribution, is withheld.
+    row = next(r for r in records["options"] if r["concept"] == "research_project_resources")
+    assert row["top3_b"] is not None and row["p"] is None and row["rank_biserial"] is None
     refused = _invoke("compare", "--database", demo_url, "--public", "--top", "1")
     assert refused.exit_code == 2 and "X108" in refused.output
 
@@ -229,3 +233,31 @@ def test_consensus_public_audits_its_scores_and_refuses_pairwise_methods(demo_ur
 def test_check_passes_through_internal_outputs(populations: dict[str, Population]) -> None:
     assert check_public_release(list(populations.values()), DisclosurePolicy(),
                                 bands=((1, 3), (4, 9)), by="nation") is None
+
+
+def test_a_wider_protection_width_refuses_the_release_naming_the_cell(
+        populations: dict[str, Population], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The narrowest protected range on the demo is 3 respondents wide: asking for 4
+    refuses every public output, naming a cell (not its value)."""
+    monkeypatch.setenv("LANDSCAPE_PROTECTION_WIDTH", "4")
+    with pytest.raises(LandscapeError) as refused:
+        check_public_release(list(populations.values()), PUBLIC)
+    message = refused.value.issues[0].message
+    assert refused.value.issues[0].code == "X107"
+    assert "narrowed to a range 3 respondent(s) wide" in message and "researcher" in message
+    monkeypatch.setenv("LANDSCAPE_PROTECTION_WIDTH", "3")
+    assert check_public_release(list(populations.values()), PUBLIC) is not None
+
+
+def test_a_breakdown_whose_complement_is_protected_joins_the_release() -> None:
+    """Two teams of 10 whose every cell is 0 or at least k: --by team is released and
+    attacked together with the whole table (two atoms)."""
+    rows = [[1, 2, 3]] * 5 + [[2, 3, 1]] * 5 + [[3, 1, 2]] * 5 + [[1, 2, 3]] * 5
+    frame = pd.DataFrame(rows, columns=list("abc"), dtype="Int64")
+    fields = pd.DataFrame({"team": ["north"] * 10 + ["south"] * 10}, index=frame.index)
+    people = [Population("all", RankingData(frame, tuple("abc")), fields)]
+    policy = DisclosurePolicy(public=True, min_n=3)
+    bands = ((1, 1), (2, 2), (3, 3))
+    release = public_release(people, policy, bands=bands)
+    assert release.fields == {"team": "--by team"} and release.refused == {}
+    assert [g.key for g in release.attacks[0].groups] == ["all", "all: north", "all: south"]
