@@ -4,6 +4,7 @@ Each ``*_view`` function reads the store through the survey functions
 (:func:`~survey.store.analysis.store_ranking_groups` and
 :func:`~survey.ranking.bands.band_table`, :func:`~survey.ranking.compare.wilson_interval`,
 :func:`~survey.ranking.compare.compare_instruments`,
+:func:`~survey.ranking.uncertainty.position_intervals`,
 :func:`~survey.store.monitor.monitor_report`,
 :func:`~survey.store.codings.barrier_shares`) and only shapes the result into
 Dash components, with the helpers of :mod:`dashboard.views`. The page modules
@@ -42,6 +43,13 @@ from survey.export.release import check_public_release, store_populations
 from survey.export.tables import write_layouts
 from survey.ranking.bands import BandTable
 from survey.ranking.compare import Agreement, compare_instruments, wilson_interval
+from survey.ranking.consensus import consensus
+from survey.ranking.uncertainty import (
+    disagreement_warning,
+    majority_check,
+    position_intervals,
+    top_by_method,
+)
 from survey.store.analysis import (
     GROUP_FIELDS,
     instrument_names,
@@ -61,6 +69,7 @@ __all__ = [
     "REMINDER_ROWS_SHOWN",
     "barriers_view",
     "compare_view",
+    "consensus_view",
     "filter_choices",
     "instrument_choices",
     "monitor_view",
@@ -421,6 +430,63 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
         notes_block(agreement_readings, class_name="notes agreement-readings"),
         notes_block([result.note, SMALL_N_NOTE]),
     ], id="compare-results")
+
+
+#: Bootstrap resamples behind the explorer's position intervals (the CLI's default is
+#: larger; 500 keeps the page quick and the 2.5% / 97.5% ends 12 resamples deep).
+CONSENSUS_RESAMPLES = 500
+
+
+def consensus_view(store: Store, method: str = "kemeny", *, labels: Sequence[str] = (),
+                   resamples: int = CONSENSUS_RESAMPLES) -> html.Div:
+    """Each group's consensus order with its uncertainty, as ``landscape consensus`` prints it.
+
+    Per group (:data:`COMPARED_GROUPS`): the ``method`` order, each option's 95%
+    bootstrap position interval and chance of coming first
+    (:func:`survey.ranking.uncertainty.position_intervals`, default seed), the
+    head-to-head check (Condorcet winner or majority cycle) and a warning when
+    the consensus methods disagree on the top option.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> consensus_view(store).children[0].className
+    'problem'
+    """
+    try:
+        groups = store_ranking_groups(store)
+        shown = [(key, groups[key]) for key in COMPARED_GROUPS if key in groups]
+        if not shown:
+            raise LandscapeError.of("A154", "no group has complete rankings yet")
+        blocks: list[Any] = []
+        for key, data in shown:
+            blocks.extend(_consensus_block(key, data, method, resamples, bool(labels)))
+    except LandscapeError as exc:
+        return html.Div([error_notice(exc)], id="consensus-results")
+    return html.Div(blocks, id="consensus-results")
+
+
+def _consensus_block(key: str, data: Any, method: str, resamples: int,
+                     reconstructed: bool) -> list[Any]:
+    name = {"local_government": "Local government", "researcher": "Researchers"}.get(key, key)
+    result = consensus(data.ranks, method)
+    intervals = position_intervals(data.ranks, method, resamples=resamples, result=result)
+    option_labels = {c: data.label(c) for c in data.options}
+    tops = top_by_method(data.ranks, results={method: result})
+    warning = disagreement_warning(tops, option_labels)
+    rows = [[str(o.position), option_labels[o.option], f"{o.low}–{o.high}",
+             f"{round_half_up(Fraction(round(o.first * resamples) * 100, resamples), 0)}%"]
+            for o in intervals.options]
+    caption = (f"{name} (n={result.n}): {method} consensus order, each option's 95% position "
+               f"interval and how often it came first in {resamples:,} bootstrap resamples"
+               + ("; reconstructed data" if reconstructed else "") + ".")
+    notes = [majority_check(data.ranks).reading(option_labels, top=result.order[0]),
+             warning or f"Every consensus method puts {option_labels[result.order[0]]} first.",
+             intervals.note]
+    return [table_from_rows(caption, ["Position", "Option", "95% position interval",
+                                      "First in"], rows, row_headers=False,
+                            table_id=f"consensus-{key}", class_name="data-table"),
+            notes_block(notes, class_name="notes consensus-notes")]
 
 
 # -- monitor ----------------------------------------------------------------------

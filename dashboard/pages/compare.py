@@ -2,7 +2,9 @@
 
 The content is :func:`dashboard.page_views.compare_view`, which shows one call
 of :func:`survey.ranking.compare.compare_instruments` (the function behind
-``landscape compare``); the page has no controls and so no callbacks.
+``landscape compare``), then :func:`dashboard.page_views.consensus_view` (each
+group's Kemeny order with position intervals and the head-to-head check, as
+``landscape consensus`` prints them); the page has no controls and so no callbacks.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ import dash
 from dash import html
 
 from dashboard.app import current_store
-from dashboard.page_views import compare_view
+from dashboard.page_views import compare_view, consensus_view
 from dashboard.views import page_heading
 from survey.store.analysis import data_labels
 
@@ -33,4 +35,6 @@ def layout(**_query: Any) -> html.Div:
     return html.Div([
         *page_heading("Compare", _INTRO, labels),
         html.Div(compare_view(store, labels=labels), id="compare-content"),
+        html.H3("Each group's consensus order, and how sure it is"),
+        html.Div(consensus_view(store, labels=labels), id="consensus-content"),
     ])

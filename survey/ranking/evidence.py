@@ -43,6 +43,7 @@ from scipy.stats import chi2, norm
 
 from survey.errors import LandscapeError
 from survey.ranking.consensus import _pl_fit, _pl_stages, _positions
+from survey.ranking.uncertainty import DEFAULT_SEED
 
 __all__ = [
     "DEFAULT_LIKELIHOOD_PERMUTATIONS",
@@ -64,8 +65,6 @@ DEFAULT_RESAMPLES = 2000
 DEFAULT_PERMUTATIONS = 1999
 #: Relabellings for the Plackett-Luce likelihood-ratio test (each refits two models).
 DEFAULT_LIKELIHOOD_PERMUTATIONS = 499
-#: Seed when none is given.
-DEFAULT_SEED = 2022
 
 
 def _check_count(name: str, value: int) -> None:

@@ -70,7 +70,8 @@ __all__ = [
 #: Resamples when none are asked for: enough for the 2.5% and 97.5% quantiles of
 #: a position (25 resamples beyond each end), and fast for nine options.
 DEFAULT_RESAMPLES = 1000
-#: Seed when none is given, so the same data always print the same intervals.
+#: Seed when none is given, so the same data always print the same intervals (the
+#: comparisons of :mod:`survey.ranking.evidence` use it too).
 DEFAULT_SEED = 2022
 
 

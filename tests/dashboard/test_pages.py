@@ -21,6 +21,7 @@ from dashboard.app import create_app
 from dashboard.page_views import (
     barriers_view,
     compare_view,
+    consensus_view,
     filter_choices,
     monitor_view,
     priorities_export,
@@ -32,6 +33,7 @@ from dashboard.views import share_text, text_of
 from survey.ranking.compare import agreement, compare_groups, wilson_interval
 from survey.ranking.published import load_published
 from survey.ranking.reconstruct import demo_ranking_data
+from survey.ranking.uncertainty import majority_check, position_intervals
 from survey.reproduce.demo import DEMO_LABEL, load_demo
 from survey.store import Store
 from survey.store.analysis import data_labels
@@ -393,6 +395,37 @@ def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> N
     assert all(r.reading.startswith("No evidence of a difference") for r in expected.rows)
     assert "the mirrored options (Local government: Support from research institutions" \
         in text_of(view)
+
+
+def _body_rows(table: Any) -> list[list[str]]:
+    _caption, _head, body = table.children
+    return [[cell.children for cell in row.children] for row in body.children]
+
+
+def test_consensus_view_shows_position_intervals_and_the_majority_check(store: Store) -> None:
+    view = consensus_view(store, labels=data_labels(store), resamples=120)
+    tables = _tables(view)
+    assert [t.id for t in tables] == ["consensus-local_government", "consensus-researcher"]
+    text = text_of(view)
+    for table, instrument, name in ((tables[0], "local_government", "Local government"),
+                                    (tables[1], "researcher", "Researchers")):
+        data = demo_ranking_data(instrument)  # independent of the store: the shipped files
+        expected = position_intervals(data.ranks, "kemeny", resamples=120)
+        assert table.children[0].children.startswith(f"{name} (n={len(data.ranks)}): kemeny")
+        assert "reconstructed data" in table.children[0].children
+        assert _body_rows(table) == [
+            [str(o.position), data.label(o.option), f"{o.low}–{o.high}",
+             f"{math.floor(100 * o.first + 0.5)}%"] for o in expected.options]
+        assert majority_check(data.ranks).reading(
+            {c: data.label(c) for c in data.options}) in text
+    assert "No option beats every other head to head" in text  # local government: a cycle
+    assert "8 of 9 options" in text
+    assert "WARNING: the methods disagree on the top option" in text  # researchers
+    assert "120 bootstrap resamples of the 17 respondents" in text
+
+
+def test_consensus_view_says_why_when_nothing_is_ranked(empty_store: Store) -> None:
+    assert "no complete responses" in text_of(consensus_view(empty_store))
 
 
 def test_compare_view_says_why_when_a_group_is_missing(store: Store,
