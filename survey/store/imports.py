@@ -125,7 +125,7 @@ class ImportResult:
                  f"imported {self.imported}, already in the store {self.already_stored}, "
                  f"rejected {len(self.rejected)}"]
         if self.dialect_reason:
-            lines.insert(0, f"--from auto: {self.dialect_reason}")
+            lines.insert(0, self.dialect_reason[0].upper() + self.dialect_reason[1:])
         if self.dropped:
             shown = ", ".join(self.dropped[:8]) + (", ..." if len(self.dropped) > 8 else "")
             lines.append(f"{self.dialect} metadata columns not imported: {shown}")
@@ -170,7 +170,7 @@ def read_import_table(path: Path | str, sheet: str | None = None
     return table.sha256, table.rows
 
 
-def read_tool_table(path: Path | str, tool: str, sheet: str | None = None
+def read_tool_table(path: Path | str, tool: str | None, sheet: str | None = None
                     ) -> tuple[str, DialectTable]:
     """The file's SHA-256 and its rows read in ``tool``'s dialect (:mod:`survey.dialects`).
 
@@ -179,10 +179,20 @@ def read_tool_table(path: Path | str, tool: str, sheet: str | None = None
     LandscapeError
         As :func:`read_import_table`, and ``R118``/``R119`` (:func:`survey.dialects.read_dialect`).
     """
-    if tool not in DIALECTS:
+    if tool is not None and tool not in DIALECTS:
         raise LandscapeError.of("R118", f"'{tool}' is not one of {', '.join(DIALECTS)}")
     digest, rows = read_import_table(path, sheet)
-    table = read_dialect(rows, tool, str(path))
+    if tool is None:
+        # No --from: a recognised tool's export is read as that tool's, anything else as
+        # this platform's layout (as before dialects existed).
+        try:
+            table = read_dialect(rows, "auto", str(path))
+            table = replace(table, reason=f"{table.reason}; read as its export (--from "
+                            "generic reads it as this platform's layout)")
+        except LandscapeError:
+            table = read_dialect(rows, "generic", str(path))
+    else:
+        table = read_dialect(rows, tool, str(path))
     if len(table.rows) <= table.first_row - 1:
         raise _fail("R102", "the file has header rows but no respondent rows", str(path),
                     row=table.first_row - 1)
@@ -350,7 +360,8 @@ def _plan_file(iv: InstrumentVersion, table: DialectTable, file: str,
     width = len(header)
     body = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows[1:]]
     problems: list[Issue] = []
-    hint = ("" if table.dialect == "generic" else
+    hint = ("; if another survey tool exported the file, name it with --from TOOL "
+            "(--from auto recognises it)" if table.dialect == "generic" else
             f"; map it once with 'landscape responses map {file} --instrument {iv.ref} "
             f"--from {table.dialect} -o mapping.yaml' (or --ignore-column it)")
     plan = plan_columns(header, body, iv, {match_key(n) for n in ignore}, file, problems,
@@ -609,7 +620,7 @@ def import_responses(
     rejects: Path | str | None = None,
     sheet: str | None = None,
     ignore_columns: Iterable[str] = (),
-    tool: str = "generic",
+    tool: str | None = None,
     mapping: Path | str | None = None,
 ) -> ImportResult:
     """Check a whole CSV/XLSX export against ``iv``, then store its responses.
@@ -642,6 +653,8 @@ def import_responses(
     tool
         The export's dialect (:data:`survey.dialects.DIALECTS`; ``auto`` recognises it):
         its header rows, metadata, id and state columns (:mod:`survey.dialects`).
+        ``None`` (the default): a recognised tool's export is read as that tool's,
+        anything else as ``generic``.
     mapping
         A column mapping written by ``landscape responses map`` (and reviewed):
         :mod:`survey.store.import_mapping`. A file that no longer fits it is refused.

@@ -230,9 +230,26 @@ def test_cli_imports_a_qualtrics_export_in_one_command(store_url: str) -> None:
                                        FIXTURE_INSTRUMENT, "--from", "auto",
                                        "--database-url", url])
     assert result.exit_code == 0, result.output
-    assert "recognised as Qualtrics" in result.output
+    assert "Recognised as Qualtrics" in result.output
     assert "imported 7" in result.output
     assert "metadata columns not imported" in result.output
+
+
+def test_a_qualtrics_export_imports_without_naming_the_tool(tmp_path: Path) -> None:
+    """Issue 9: a genuine Qualtrics export failed with R103 per metadata column and A114."""
+    result = import_responses(_memory_store(), FIXTURE_DIR / FIXTURES["qualtrics"], _version())
+    assert (result.dialect, result.imported) == ("qualtrics", 7)
+    assert "--from generic" in result.summary()
+
+
+def test_an_unrecognised_file_is_read_as_the_generic_layout_and_says_how_to_name_a_tool(
+        tmp_path: Path) -> None:
+    path = _write_rows(tmp_path / "plain.csv", [["response_id", "consent", "colour"],
+                                                ["r1", "yes", "blue"]])
+    with pytest.raises(LandscapeError) as caught:
+        import_responses(_memory_store(), path, _version())
+    found = next(i for i in caught.value.issues if i.location.column == "colour")
+    assert found.code == "R103" and "--from TOOL" in found.message
 
 
 def test_cli_priorities_reads_a_tool_export(tmp_path: Path) -> None:
