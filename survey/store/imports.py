@@ -54,6 +54,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from sqlalchemy import select
 
 from survey.answers import STATES, Problem, check_answers, describe, problem_issue
@@ -281,12 +282,12 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
     """
     file = str(path)
     _, table = read_tool_table(path, tool, sheet)
-    skip = range(1, table.first_row - 1)  # the tool's other header rows (blank here)
-    rows = [r for i, r in enumerate(table.rows) if i not in skip]
+    rows = table.rows  # the tool's other header rows are blank rows: row numbers hold
     header = choose_names([h.strip() for h in rows[0]], table.alternatives, iv,
                           numbered=table.numbered)
     width = len(header)
     body = [r + [""] * (width - len(r)) for r in rows[1:]]
+    placeholders = table.first_row - 2
     matcher = Matcher(iv, numbered=table.numbered)
     plan = ColumnPlan()
     for j, name in enumerate(header):
@@ -312,10 +313,13 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
                    if group_column is not None and match_key(group_column) in keys else None)
     keep = [j for j in (id_index, group_index) if j is not None] + columns
     sub = [[header[j] for j in keep]] + [[row[j] for j in keep] for row in body]
-    return read_rankings_table(
+    for r in range(placeholders):  # a header row is no respondent: a unique id, then dropped
+        sub[r + 1][0] = f"\x00header-row-{r + 2}" if id_index is not None else ""
+    data = read_rankings_table(
         sub, chosen, file=file, question=question, columns=mapping or None,
         list_column=list_column, group_column=group_column,
         id_column=None if id_index is None else header[id_index])
+    return data.subset(np.arange(len(data.ranks)) >= placeholders)
 
 
 # -- the import ----------------------------------------------------------------------------
