@@ -24,8 +24,9 @@ __all__ = [
 
 _database = click_option("database_url")
 _from_tool = click.option(
-    "--from", "tool", type=click.Choice(TOOLS), default="generic", show_default=True,
-    help="The tool that exported the file (auto: recognise it by its header).")
+    "--from", "tool", type=click.Choice(TOOLS), default=None,
+    help="The tool that exported the file (auto: recognise it by its header). Default: a "
+         "recognised tool's export is read as that tool's, anything else as generic.")
 _base_url = click_option("base_url")
 _instrument_ref = click.option(
     "--instrument", "ref", required=True, metavar="ID@VERSION",
@@ -378,7 +379,7 @@ def export_command(fmt: str, labels: bool, ref: str | None, output: Path,
 @_database
 def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
                    rejects: Path | None, sheet: str | None, ignore_columns: tuple[str, ...],
-                   tool: str, mapping: Path | None, database_url: str | None) -> None:
+                   tool: str | None, mapping: Path | None, database_url: str | None) -> None:
     """Import responses from another tool's CSV or XLSX export (UTF-8, BOM or not).
 
     Columns are question codes or English/Welsh labels; answers may be option codes or
@@ -417,7 +418,8 @@ def import_command(file: Path, ref: str, layout: str, skip_invalid: bool,
 @click.option("--sheet", default=None, help="XLSX sheet name (default: the first sheet).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), required=True,
               help="The mapping file to write (YAML).")
-def map_command(file: Path, ref: str, tool: str, sheet: str | None, output: Path) -> None:
+def map_command(file: Path, ref: str, tool: str | None, sheet: str | None,
+                output: Path) -> None:
     """Write a column mapping for a tool's export: each column -> question / option / ignore.
 
     Columns are matched by code or label as the import matches them, else by label

@@ -54,6 +54,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Protocol
 
+import numpy as np
 from sqlalchemy import select
 
 from survey.answers import STATES, Problem, check_answers, describe, problem_issue
@@ -126,7 +127,7 @@ class ImportResult:
                  f"imported {self.imported}, already in the store {self.already_stored}, "
                  f"rejected {len(self.rejected)}"]
         if self.dialect_reason:
-            lines.insert(0, f"--from auto: {self.dialect_reason}")
+            lines.insert(0, self.dialect_reason[0].upper() + self.dialect_reason[1:])
         if self.dropped:
             shown = ", ".join(self.dropped[:8]) + (", ..." if len(self.dropped) > 8 else "")
             lines.append(f"{self.dialect} metadata columns not imported: {shown}")
@@ -171,7 +172,7 @@ def read_import_table(path: Path | str, sheet: str | None = None
     return table.sha256, table.rows
 
 
-def read_tool_table(path: Path | str, tool: str, sheet: str | None = None
+def read_tool_table(path: Path | str, tool: str | None, sheet: str | None = None
                     ) -> tuple[str, DialectTable]:
     """The file's SHA-256 and its rows read in ``tool``'s dialect (:mod:`survey.dialects`).
 
@@ -180,10 +181,20 @@ def read_tool_table(path: Path | str, tool: str, sheet: str | None = None
     LandscapeError
         As :func:`read_import_table`, and ``R118``/``R119`` (:func:`survey.dialects.read_dialect`).
     """
-    if tool not in DIALECTS:
+    if tool is not None and tool not in DIALECTS:
         raise LandscapeError.of("R118", f"'{tool}' is not one of {', '.join(DIALECTS)}")
     digest, rows = read_import_table(path, sheet)
-    table = read_dialect(rows, tool, str(path))
+    if tool is None:
+        # No --from: a recognised tool's export is read as that tool's, anything else as
+        # this platform's layout (as before dialects existed).
+        try:
+            table = read_dialect(rows, "auto", str(path))
+            table = replace(table, reason=f"{table.reason}; read as its export (--from "
+                            "generic reads it as this platform's layout)")
+        except LandscapeError:
+            table = read_dialect(rows, "generic", str(path))
+    else:
+        table = read_dialect(rows, tool, str(path))
     if len(table.rows) <= table.first_row - 1:
         raise _fail("R102", "the file has header rows but no respondent rows", str(path),
                     row=table.first_row - 1)
@@ -272,12 +283,12 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
     """
     file = str(path)
     _, table = read_tool_table(path, tool, sheet)
-    skip = range(1, table.first_row - 1)  # the tool's other header rows (blank here)
-    rows = [r for i, r in enumerate(table.rows) if i not in skip]
+    rows = table.rows  # the tool's other header rows are blank rows: row numbers hold
     header = choose_names([h.strip() for h in rows[0]], table.alternatives, iv,
                           numbered=table.numbered)
     width = len(header)
     body = [r + [""] * (width - len(r)) for r in rows[1:]]
+    placeholders = table.first_row - 2
     matcher = Matcher(iv, numbered=table.numbered)
     plan = ColumnPlan()
     for j, name in enumerate(header):
@@ -303,10 +314,13 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
                    if group_column is not None and match_key(group_column) in keys else None)
     keep = [j for j in (id_index, group_index) if j is not None] + columns
     sub = [[header[j] for j in keep]] + [[row[j] for j in keep] for row in body]
-    return read_rankings_table(
+    for r in range(placeholders):  # a header row is no respondent: a unique id, then dropped
+        sub[r + 1][0] = f"\x00header-row-{r + 2}" if id_index is not None else ""
+    data = read_rankings_table(
         sub, chosen, file=file, question=question, columns=mapping or None,
         list_column=list_column, group_column=group_column,
         id_column=None if id_index is None else header[id_index])
+    return data.subset(np.arange(len(data.ranks)) >= placeholders)
 
 
 # -- the import ----------------------------------------------------------------------------
@@ -351,7 +365,8 @@ def _plan_file(iv: InstrumentVersion, table: DialectTable, file: str,
     width = len(header)
     body = [r + [""] * (width - len(r)) if len(r) < width else r for r in rows[1:]]
     problems: list[Issue] = []
-    hint = ("" if table.dialect == "generic" else
+    hint = ("; if another survey tool exported the file, name it with --from TOOL "
+            "(--from auto recognises it)" if table.dialect == "generic" else
             f"; map it once with 'landscape responses map {file} --instrument {iv.ref} "
             f"--from {table.dialect} -o mapping.yaml' (or --ignore-column it)")
     plan = plan_columns(header, body, iv, {match_key(n) for n in ignore}, file, problems,
@@ -610,7 +625,7 @@ def import_responses(
     rejects: Path | str | None = None,
     sheet: str | None = None,
     ignore_columns: Iterable[str] = (),
-    tool: str = "generic",
+    tool: str | None = None,
     mapping: Path | str | None = None,
 ) -> ImportResult:
     """Check a whole CSV/XLSX export against ``iv``, then store its responses.
@@ -643,6 +658,8 @@ def import_responses(
     tool
         The export's dialect (:data:`survey.dialects.DIALECTS`; ``auto`` recognises it):
         its header rows, metadata, id and state columns (:mod:`survey.dialects`).
+        ``None`` (the default): a recognised tool's export is read as that tool's,
+        anything else as ``generic``.
     mapping
         A column mapping written by ``landscape responses map`` (and reviewed):
         :mod:`survey.store.import_mapping`. A file that no longer fits it is refused.

@@ -230,9 +230,26 @@ def test_cli_imports_a_qualtrics_export_in_one_command(store_url: str) -> None:
                                        FIXTURE_INSTRUMENT, "--from", "auto",
                                        "--database-url", url])
     assert result.exit_code == 0, result.output
-    assert "recognised as Qualtrics" in result.output
+    assert "Recognised as Qualtrics" in result.output
     assert "imported 7" in result.output
     assert "metadata columns not imported" in result.output
+
+
+def test_a_qualtrics_export_imports_without_naming_the_tool(tmp_path: Path) -> None:
+    """Issue 9: a genuine Qualtrics export failed with R103 per metadata column and A114."""
+    result = import_responses(_memory_store(), FIXTURE_DIR / FIXTURES["qualtrics"], _version())
+    assert (result.dialect, result.imported) == ("qualtrics", 7)
+    assert "--from generic" in result.summary()
+
+
+def test_an_unrecognised_file_is_read_as_the_generic_layout_and_says_how_to_name_a_tool(
+        tmp_path: Path) -> None:
+    path = _write_rows(tmp_path / "plain.csv", [["response_id", "consent", "colour"],
+                                                ["r1", "yes", "blue"]])
+    with pytest.raises(LandscapeError) as caught:
+        import_responses(_memory_store(), path, _version())
+    found = next(i for i in caught.value.issues if i.location.column == "colour")
+    assert found.code == "R103" and "--from TOOL" in found.message
 
 
 def test_cli_priorities_reads_a_tool_export(tmp_path: Path) -> None:
@@ -256,3 +273,49 @@ def test_cli_from_without_instrument_is_a_coded_error() -> None:
     result = CliRunner().invoke(main, [*args, "--instrument", FIXTURE_INSTRUMENT])
     assert result.exit_code == 0, result.output
     assert "n = 6" in result.output
+
+
+def test_problems_are_located_in_the_tool_file_below_its_header_rows(tmp_path: Path) -> None:
+    """Row numbers count the tool's header rows: a Qualtrics file's 2nd response is row 5."""
+    iv = _version()
+    rows = _qualtrics_rows(iv)
+    first, second = (rows[0].index(f"Q27_{i}") for i in (1, 2))
+    rows[4][second] = rows[4][first]  # a tie on the second respondent's ranking
+    path = _write_rows(tmp_path / "tie.csv", rows)
+    with pytest.raises(LandscapeError) as caught:
+        import_responses(_memory_store(), path, iv, tool="qualtrics")
+    assert {i.location.row for i in caught.value.issues if i.code.startswith("A")} == {5}
+    question = iv.question("evidence_priorities")
+    assert question is not None
+    with pytest.raises(LandscapeError) as caught:
+        read_tool_rankings(path, "qualtrics", iv, question)
+    assert {i.location.row for i in caught.value.issues} == {5}
+    for j, tag in enumerate(rows[0]):  # now only the first respondent ranks...
+        if tag.startswith("Q27_"):
+            rows[4][j] = ""
+    data = read_tool_rankings(_write_rows(tmp_path / "ok.csv", rows), "qualtrics", iv, question)
+    assert list(data.ranks.index) == ["qu-R01", "qu-R02"]  # ...and no header row is one
+
+
+def test_a_microsoft_forms_workbook_imports_as_downloaded(tmp_path: Path) -> None:
+    """Forms downloads an .xlsx: ids and times are numbers and dates in the workbook."""
+    from datetime import datetime
+
+    from openpyxl import Workbook
+
+    iv = _version()
+    people = fixture_people(iv, "msforms")
+    rows = export_rows("msforms", iv, people)
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(rows[0])
+    for n, row in enumerate(rows[1:], start=1):
+        sheet.append([n, datetime(2022, 1, 12, 9), datetime(2022, 1, 12, 9, 14), *row[3:]])
+    path = tmp_path / "forms.xlsx"
+    book.save(path)
+    store = _memory_store()
+    result = import_responses(store, path, iv)
+    assert (result.dialect, result.imported) == ("msforms", len(people))
+    assert [_comparable(a) for _, a in _stored(store)] == \
+        [_comparable(p.answers) for p in people]
