@@ -163,6 +163,19 @@ def test_analysis_input_refuses_every_bad_file(tmp_path: Path, catalogue: Path,
     assert _refusals(runs, "A1") == []
 
 
+def test_coding_files_are_refused_when_bad(tmp_path: Path) -> None:
+    """``code kappa`` reads two coders' files (before: its own CSV reader took a CSV named
+    .xlsx and dropped a value beyond the header, and a cell over 128 KiB was a traceback)."""
+    header, row = ["response_id", "resources_capacity_funding", "other"], ["demo:LG01", "1",
+                                                                          "0"]
+    good = tmp_path / "good.csv"
+    good.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    files = _write(tmp_path, table_corpus(header, row, text=1), "coding")
+    assert len(files) == 24
+    runs = [(item, _run("code", "kappa", str(path), str(good))) for item, path in files]
+    assert _refusals(runs, "C1") == []
+
+
 def test_instrument_loading_refuses_every_bad_file(tmp_path: Path) -> None:
     good = (_REPO / "instruments" / "researcher" / "1.0.0.yaml").read_text(encoding="utf-8")
     files = _write(tmp_path, yaml_corpus(good), "instrument")
