@@ -22,6 +22,7 @@ import pandas as pd
 
 from survey.coding.rules import coding_matrix
 from survey.errors import LandscapeError, Location
+from survey.text import clip
 
 __all__ = ["KappaResult", "cohens_kappa", "kappa_by_theme"]
 
@@ -91,14 +92,14 @@ def _as_matrix(coding: pd.DataFrame, who: str) -> pd.DataFrame:
                                                                and math.isnan(v))]
         if bad:
             row, value = bad[0]
-            raise LandscapeError.of("C114", f"{who}'s coding of '{column}' for response "
-                                    f"'{row}' is {value!r}, not true/false",
-                                    Location(row=None, column=str(column)))
+            raise LandscapeError.of("C114", f"{who}'s coding of '{clip(str(column))}' for "
+                                    f"response '{clip(str(row))}' is {clip(repr(value))}, not "
+                                    "true/false", Location(row=None, column=clip(str(column))))
         out[str(column)] = values.astype(bool)
     frame = pd.DataFrame(out, index=coding.index.astype(str))
     if frame.index.has_duplicates:
         raise LandscapeError.of("C114", f"{who} codes response "
-                                f"'{frame.index[frame.index.duplicated()][0]}' twice")
+                                f"'{clip(frame.index[frame.index.duplicated()][0])}' twice")
     return frame
 
 
@@ -135,7 +136,7 @@ def kappa_by_theme(coder_a: pd.DataFrame, coder_b: pd.DataFrame,
         missing = [t for t in wanted if t not in matrix.columns]
         if missing:
             raise LandscapeError.of("C114", f"{who} has no coding for theme(s) "
-                                    + ", ".join(missing))
+                                    + ", ".join(clip(t) for t in missing))
     common = [r for r in matrix_a.index if r in set(matrix_b.index)]
     rows = []
     for theme in wanted:

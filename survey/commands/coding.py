@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import io
 import json
 import math
@@ -14,6 +13,7 @@ import pandas as pd
 
 from survey.errors import LandscapeError, Location
 from survey.files import defuse_frame
+from survey.text import clip
 
 __all__ = ["code_group"]
 
@@ -135,18 +135,35 @@ def override_command(response_id: str, theme: str, applied: bool | None, coder: 
 
 
 def _read_coding(path: Path, who: str) -> pd.DataFrame:
-    """A coder's CSV as a response x theme table of booleans (index = response id)."""
+    """A coder's file as a response x theme table of booleans (index = response id).
+
+    Read by the one table reader (:func:`survey.tables.read_table`: CSV or XLSX,
+    encodings, control characters); a column named twice or a value beyond the
+    header is refused too, so no cell is dropped without a word.
+    """
+    # Loaded when the command runs: the table reader brings openpyxl, and every
+    # `landscape` call loads this module.
+    from survey.tables import cell_outside, read_table
+
     where = Location(file=str(path))
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise LandscapeError.of("C152", f"cannot read {who}'s file: {exc}", where) from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    header = [h.strip() for h in (reader.fieldnames or [])]
+    table_file = read_table(path, unreadable="C152", empty="C152")
+    header = [h.strip() for h in table_file.rows[0]]
+    twice = sorted({h for h in header if h and header.count(h) > 1})
+    if twice:
+        raise LandscapeError.of("C152", f"column '{clip(twice[0])}' is named twice",
+                                Location(str(path), row=1, column=clip(twice[0])))
     if "response_id" not in header:
-        raise LandscapeError.of("C152", f"no 'response_id' column; columns are: "
-                                f"{', '.join(header) or '(none)'}", Location(str(path), row=1))
-    rows = list(reader)
+        raise LandscapeError.of("C152", "no 'response_id' column; columns are: "
+                                f"{clip(', '.join(header), 300) or '(none)'}",
+                                Location(str(path), row=1))
+    outside = cell_outside(table_file.rows)
+    if outside is not None:
+        raise LandscapeError.of("C152", f"a value in column {outside[1]}, which the header "
+                                "does not name", Location(str(path), row=outside[0],
+                                                          column=str(outside[1])))
+    rows = [(number, dict(zip(header, cells, strict=False)))
+            for number, cells in enumerate(table_file.rows[1:], start=2)
+            if any(cell.strip() for cell in cells)]
 
     def boolean(value: str | None, row: int, column: str) -> bool:
         cell = (value or "").strip().lower()
@@ -154,14 +171,13 @@ def _read_coding(path: Path, who: str) -> pd.DataFrame:
             return True
         if cell in _FALSE:
             return False
-        raise LandscapeError.of("C152", f"'{value or ''}' is not true/false (1/0)",
+        raise LandscapeError.of("C152", f"'{clip(value or '')}' is not true/false (1/0)",
                                 Location(str(path), row=row, column=column))
 
     long = {"theme", "applied"} <= set(header)
     table: dict[str, dict[str, bool]] = {}
     seen: dict[tuple[str, str], int] = {}
-    for number, raw in enumerate(rows, start=2):
-        row = {k.strip(): v for k, v in raw.items() if k is not None}
+    for number, row in rows:
         rid = (row.get("response_id") or "").strip()
         if not rid:
             raise LandscapeError.of("C152", "empty response_id",
@@ -173,8 +189,9 @@ def _read_coding(path: Path, who: str) -> pd.DataFrame:
                 raise LandscapeError.of("C152", "empty theme",
                                         Location(str(path), row=number, column="theme"))
             if (rid, theme) in seen:
-                raise LandscapeError.of("C152", f"response '{rid}' / theme '{theme}' is also "
-                                        f"on row {seen[(rid, theme)]}",
+                raise LandscapeError.of("C152", f"response '{clip(rid)}' / theme "
+                                        f"'{clip(theme)}' is also on row "
+                                        f"{seen[(rid, theme)]}",
                                         Location(str(path), row=number))
             seen[(rid, theme)] = number
             table.setdefault(rid, {})[theme] = boolean(value, number,
@@ -184,7 +201,8 @@ def _read_coding(path: Path, who: str) -> pd.DataFrame:
     frame = pd.DataFrame.from_dict(table, orient="index")
     if frame.isna().any().any():
         rid = frame.index[frame.isna().any(axis=1)][0]
-        raise LandscapeError.of("C152", f"response '{rid}' is not coded for every theme",
+        raise LandscapeError.of("C152", f"response '{clip(str(rid))}' is not coded for every "
+                                "theme",
                                 where)
     return frame.astype(bool)
 

@@ -12,8 +12,11 @@ Used by ``tests/store/test_hostile_files.py`` (the importers, on both databases)
 from __future__ import annotations
 
 import codecs
+import io
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from openpyxl import Workbook
 
 __all__ = ["HOSTILE_TEXTS", "MEGABYTE", "Hostile", "table_corpus", "yaml_corpus"]
 
@@ -64,6 +67,17 @@ def _csv(rows: Sequence[Sequence[str]]) -> str:
     return "".join(",".join(cell(v) for v in row) + "\n" for row in rows)
 
 
+def _xlsx(rows: Sequence[Sequence[str]]) -> bytes:
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
 def _with(row: Sequence[str], column: int, value: str) -> list[str]:
     out = list(row)
     out[column] = value
@@ -94,6 +108,9 @@ def table_corpus(header: Sequence[str], good: Sequence[str], *, text: int,
         Hostile("binary", "wrong encodings", ".csv",
                 b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 4),
         Hostile("not_a_workbook", "wrong encodings", ".xlsx", _csv([head, row]).encode()),
+        Hostile("empty_workbook", "empty and huge files", ".xlsx", _xlsx([])),
+        Hostile("header_only_workbook", "empty and huge files", ".xlsx", _xlsx([head])),
+        Hostile("ragged_workbook", "ragged rows", ".xlsx", _xlsx([head, [*row, "surplus"]])),
         Hostile("nul", "NUL and control characters", ".csv",
                 _csv([head, _with(row, text, "ok\x00then")]).encode()),
         Hostile("escape", "NUL and control characters", ".csv",

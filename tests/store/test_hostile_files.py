@@ -27,6 +27,7 @@ from survey.files import defuse_cell
 from survey.store import Store
 from survey.store.backup import fingerprint
 from survey.store.frame import FRAME_COLUMNS
+from survey.store.invitations import find_invitation
 from survey.store.models import Contact
 
 _REPO = Path(__file__).resolve().parents[2]
@@ -122,14 +123,14 @@ def _through(store_url: str, files: list[tuple[Hostile, Path]], family: str,
 def test_responses_import_refuses_every_bad_file(seeded: str, tmp_path: Path) -> None:
     files = _write(tmp_path, table_corpus(_RESPONSES, _RESPONSE, text=5, ranks=(2, 3, 4)),
                    "responses")
-    assert len(files) == 30
+    assert len(files) == 33
     # A ranking problem in a response file is named by the ranking rule's own code.
     _through(seeded, files, "R1|A1", "responses", "import", "--instrument", "demo@1.0.0")
 
 
 def test_frame_import_refuses_every_bad_file(seeded: str, tmp_path: Path) -> None:
     files = _write(tmp_path, _frame_files(), "frame")
-    assert len(files) == 26
+    assert len(files) == 29
     _through(seeded, files, "F1", "frame", "import", "--instrument", "local_government")
 
 
@@ -137,7 +138,7 @@ def test_db_restore_refuses_every_file_that_is_not_a_backup(seeded: str,
                                                             tmp_path: Path) -> None:
     files = _write(tmp_path, [*table_corpus(_RESPONSES, _RESPONSE, text=5),
                               *yaml_corpus(_LANDSCAPE)], "restore")
-    assert len(files) == 35
+    assert len(files) == 38
     _through(seeded, files, "S1", "db", "restore", "--force")
 
 
@@ -155,11 +156,24 @@ def test_analysis_input_refuses_every_bad_file(tmp_path: Path, catalogue: Path,
     # the cases for a text column go to a rank column.
     corpus = table_corpus(_RANKINGS, ["h1", "1", "2", "3"], text=1, ranks=(1, 2, 3))
     files = _write(tmp_path, corpus, "rankings")
-    assert len(files) == 30
+    assert len(files) == 33
     runs = [(item, _run(*command, "--input", str(path), "--layout", "rank-per-option",
                         "--instrument", "demo@1.0.0", "--question", "priorities"))
             for item, path in files]
     assert _refusals(runs, "A1") == []
+
+
+def test_coding_files_are_refused_when_bad(tmp_path: Path) -> None:
+    """``code kappa`` reads two coders' files (before: its own CSV reader took a CSV named
+    .xlsx and dropped a value beyond the header, and a cell over 128 KiB was a traceback)."""
+    header, row = ["response_id", "resources_capacity_funding", "other"], ["demo:LG01", "1",
+                                                                          "0"]
+    good = tmp_path / "good.csv"
+    good.write_text(",".join(header) + "\n" + ",".join(row) + "\n", encoding="utf-8")
+    files = _write(tmp_path, table_corpus(header, row, text=1), "coding")
+    assert len(files) == 24
+    runs = [(item, _run("code", "kappa", str(path), str(good))) for item, path in files]
+    assert _refusals(runs, "C1") == []
 
 
 def test_instrument_loading_refuses_every_bad_file(tmp_path: Path) -> None:
@@ -216,3 +230,23 @@ def test_hostile_but_valid_names_are_kept_verbatim(seeded: str, tmp_path: Path) 
             select(Contact.email, Contact.name, Contact.organisation, Contact.role))}
     assert [stored[f"p{n}@example.org"] for n in range(len(HOSTILE_TEXTS))] == [
         (t, t, t) for t in HOSTILE_TEXTS]
+
+
+_SQL = ("' OR '1'='1", "'; DROP TABLE responses;--", "1 OR 1=1", '" OR ""="',
+        "x' UNION SELECT email FROM contacts--", "%' --", "wales'--")
+
+
+def test_sql_injection_strings_as_filters_and_tokens_select_nothing(seeded: str) -> None:
+    """Filters and link tokens are bound parameters: an injected string matches nothing."""
+    analysis = ("priorities", "--instrument", "demo", "--question", "priorities",
+                "--bands", "1,2", "--database-url", seeded)
+    assert _run(*analysis).exit_code == 0  # the seeded response is analysable
+    with Store.open(seeded) as store:
+        before = fingerprint(store)
+        for text in _SQL:
+            for field in ("nation", "region", "organisation_type", "path"):
+                result = _run(*analysis, "--where", f"{field}={text}")
+                assert result.exit_code == 2 and no_traceback(result), (text, result.output)
+                assert "A172" in result.output, (text, result.output)
+            assert find_invitation(store, text) is None
+        assert fingerprint(store) == before
