@@ -34,6 +34,7 @@ from survey.commands.store import (
     remind_command,
     responses_group,
 )
+from survey.commands.weights import weights_command
 from survey.errors import LandscapeError
 
 __all__ = ["main"]
@@ -84,6 +85,7 @@ main.add_command(responses_group)
 main.add_command(demo_command)
 main.add_command(code_group)
 main.add_command(export_group)
+main.add_command(weights_command)
 
 
 def _add_plugin_commands(group: click.Group) -> None:
