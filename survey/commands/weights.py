@@ -70,7 +70,8 @@ def weights_command(instrument: str, by_text: str, method: str, band_text: str, 
         records = [{k: _number(v) for k, v in row.items()}
                    for row in found.shares.to_dict("records")]
         click.echo(json.dumps({"instrument": instrument, "weighting": summary,
-                               "notes": found.notes, "data_status": labels,
+                               "notes": found.notes, "nonresponse": list(found.nonresponse),
+                               "data_status": labels,
                                "small_n_rule": small_n_note(""), "records": records},
                               indent=2, ensure_ascii=False))
         return
@@ -107,6 +108,8 @@ def _text(found: Any, summary: dict[str, Any], labels: list[str], note: str) -> 
                           row.weighted_small_n)
         lines.append(f"  {text:<{width}}  {plain:>16}  {weighted:>16}")
     lines += ["", f"Share of respondents ranking each option in band {shares['band'].iloc[0]}, "
-              "with 95% intervals.", *found.notes, note]
+              "with 95% intervals.", *found.notes, note, "",
+              "Non-response against the frame (why weight):",
+              *(f"  {reading}" for reading in found.nonresponse)]
     lines += [f"NOTE: this data is {label}." for label in labels]
     return "\n".join(lines)

@@ -20,7 +20,7 @@ from survey.stats.smalln import share_interval
 from survey.stats.weighting import METHODS, WeightResult, poststratify, rake, weighted_share
 from survey.store.analysis import store_ranking_groups
 from survey.store.engine import Store
-from survey.store.monitor import NO_FRAME_NOTE, frame_and_sample
+from survey.store.monitor import NO_FRAME_NOTE, frame_and_sample, monitor_report
 
 __all__ = ["WEIGHT_DIMENSIONS", "WeightedPriorities", "weighted_priorities"]
 
@@ -38,6 +38,8 @@ class WeightedPriorities:
     shares: pd.DataFrame
     #: Respondents who ranked the question but are not in the frame (not weighted).
     outside: int
+    #: The monitor's non-response readings for this frame (respondents vs not, by group).
+    nonresponse: tuple[str, ...] = ()
 
     @property
     def notes(self) -> list[str]:
@@ -109,4 +111,6 @@ def weighted_priorities(store: Store, instrument: str, dims: Sequence[str],
                      "weighted_ci_high": weighted["ci_high"],
                      "effective_n": weighted["effective_n"],
                      "weighted_small_n": weighted["small_n"]})
-    return WeightedPriorities(instrument, result, band, pd.DataFrame(rows), outside)
+    readings = tuple(test.reading() for test in
+                     monitor_report(store, instrument).nonresponse.values())
+    return WeightedPriorities(instrument, result, band, pd.DataFrame(rows), outside, readings)

@@ -51,6 +51,7 @@ def test_weights_cli_formats_and_the_open_link_survey(demo_url: str) -> None:
     assert "design effect" in table.output and "effective n" in table.output
     assert "finite population correction" in table.output
     assert "merged (no respondents): local_enterprise_partnership" in table.output
+    assert "response rates differ by organisation type" in table.output  # the monitor's test
     data = json.loads(runner.invoke(main, ["weights", "--database-url", demo_url,
                                            "--method", "poststratify", "--by", "nation",
                                            "--format", "json"]).output)
