@@ -35,6 +35,7 @@ from survey.commands.store import (
     responses_group,
 )
 from survey.commands.users import user_group
+from survey.commands.weights import weights_command
 from survey.errors import LandscapeError
 
 __all__ = ["main"]
@@ -86,6 +87,7 @@ main.add_command(demo_command)
 main.add_command(code_group)
 main.add_command(export_group)
 main.add_command(user_group)
+main.add_command(weights_command)
 
 
 def _add_plugin_commands(group: click.Group) -> None:

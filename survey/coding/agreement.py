@@ -1,4 +1,4 @@
-"""Agreement between two coders: Cohen's kappa per theme.
+"""Agreement between two coders: Cohen's kappa per theme, its interval, prevalence, PABAK.
 
 For one theme each coder says yes or no for each response both coded. With
 ``p_o`` the share of responses on which they agree and ``p_e`` the agreement
@@ -9,6 +9,17 @@ expected by chance from each coder's own yes-rate (``p_a p_b + (1-p_a)(1-p_b)``)
 When ``p_e = 1`` (both coders gave every response the same code) kappa is 0/0:
 undefined, returned as NaN with a note rather than an error, because it is a
 normal outcome for a rare theme in a small double-coded sample.
+
+Kappa depends on how common a theme is: at a prevalence near 0 or 1 two coders
+who almost always agree can still get a low kappa (Feinstein & Cicchetti 1990,
+"High agreement but low kappa", J Clin Epidemiol 43:543-549). So each theme
+also carries its *prevalence* (the share of all codings that say yes) and the
+prevalence-adjusted bias-adjusted kappa, PABAK = 2 p_o - 1 (Byrt, Bishop &
+Carlin 1993, J Clin Epidemiol 46:423-429). Kappa's 95% interval is a seeded
+percentile bootstrap over the double-coded responses (resamples where kappa is
+undefined are left out and counted). Below a minimum number of double-coded
+responses (``LANDSCAPE_MIN_DOUBLE_CODED`` in the CLI) kappa, its interval and
+PABAK are not reported: the counts are, with a note.
 """
 
 from __future__ import annotations
@@ -18,13 +29,19 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
+import numpy as np
 import pandas as pd
 
 from survey.coding.rules import coding_matrix
 from survey.errors import LandscapeError, Location
 from survey.text import clip
 
-__all__ = ["KappaResult", "cohens_kappa", "kappa_by_theme"]
+__all__ = ["BOOTSTRAP_SEED", "KappaResult", "bootstrap_kappa", "cohens_kappa",
+           "kappa_by_theme"]
+
+#: Bootstrap resamples and seed for kappa's interval (the same figures every run).
+BOOTSTRAP_DRAWS = 2000
+BOOTSTRAP_SEED = 20220
 
 _UNDEFINED = ("kappa undefined: both coders gave every response the same code, so chance "
               "agreement is already 100%")
@@ -80,6 +97,41 @@ def cohens_kappa(coder_a: Sequence[bool], coder_b: Sequence[bool]) -> KappaResul
                        only_a, only_b)
 
 
+def bootstrap_kappa(coder_a: Sequence[bool], coder_b: Sequence[bool], *,
+                    draws: int = BOOTSTRAP_DRAWS, seed: int = BOOTSTRAP_SEED,
+                    alpha: float = 0.05) -> tuple[float, float, int]:
+    """Percentile bootstrap interval of Cohen's kappa: ``(low, high, undefined draws)``.
+
+    Each draw resamples the double-coded responses with replacement (row indices
+    ``numpy.random.default_rng(seed).integers(0, n, size=(draws, n))``); draws in
+    which kappa is undefined (every response given the same code) are left out
+    and counted. NaN bounds when fewer than half the draws give a kappa.
+
+    Examples
+    --------
+    >>> low, high, undefined = bootstrap_kappa([1, 1, 0, 0, 1, 0] * 5, [1, 0, 0, 0, 1, 0] * 5)
+    >>> round(low, 2), round(high, 2), undefined
+    (0.4, 0.92, 0)
+    """
+    a = np.asarray(coder_a, dtype=bool)
+    b = np.asarray(coder_b, dtype=bool)
+    n = len(a)
+    if n == 0:
+        return math.nan, math.nan, draws
+    rows = np.random.default_rng(seed).integers(0, n, size=(draws, n))
+    ra, rb = a[rows], b[rows]
+    observed = (ra == rb).mean(axis=1)
+    pa, pb = ra.mean(axis=1), rb.mean(axis=1)
+    expected = pa * pb + (1 - pa) * (1 - pb)
+    defined = expected < 1 - 1e-12
+    kappas = (observed[defined] - expected[defined]) / (1 - expected[defined])
+    undefined = int((~defined).sum())
+    if len(kappas) < draws / 2:
+        return math.nan, math.nan, undefined
+    low, high = np.quantile(kappas, [alpha / 2, 1 - alpha / 2])
+    return float(low), float(high), undefined
+
+
 def _as_matrix(coding: pd.DataFrame, who: str) -> pd.DataFrame:
     """A coder's coding as response x theme booleans (answered responses only)."""
     if {"response_id", "theme", "applied"} <= set(coding.columns):
@@ -104,7 +156,8 @@ def _as_matrix(coding: pd.DataFrame, who: str) -> pd.DataFrame:
 
 
 def kappa_by_theme(coder_a: pd.DataFrame, coder_b: pd.DataFrame,
-                   themes: Sequence[str] | None = None) -> pd.DataFrame:
+                   themes: Sequence[str] | None = None, *, min_double_coded: int = 0,
+                   draws: int = BOOTSTRAP_DRAWS, seed: int = BOOTSTRAP_SEED) -> pd.DataFrame:
     """Cohen's kappa per theme between two coders, over the responses both coded.
 
     Parameters
@@ -116,19 +169,25 @@ def kappa_by_theme(coder_a: pd.DataFrame, coder_b: pd.DataFrame,
         count). A second coder often codes a sample: only responses in both count.
     themes
         Themes to compare (default: coder A's, which coder B must also have).
+    min_double_coded
+        Below this many responses coded by both, kappa, its interval and PABAK
+        are NaN and the note says why.
+    draws, seed
+        The bootstrap of kappa's interval (:func:`bootstrap_kappa`).
 
     Returns
     -------
     DataFrame
-        Columns ``theme, n, both_yes, both_no, only_a, only_b, observed, expected,
-        kappa, note``; ``kappa`` is NaN with a note when undefined.
+        Columns ``theme, n, both_yes, both_no, only_a, only_b, prevalence,
+        prevalence_a, prevalence_b, observed, expected, kappa, kappa_low,
+        kappa_high, pabak, note``; ``kappa`` is NaN with a note when undefined.
 
     Examples
     --------
     >>> a = pd.DataFrame({"funding": [True, True, False, False]}, index=list("wxyz"))
     >>> b = pd.DataFrame({"funding": [True, False, False, False]}, index=list("wxyz"))
-    >>> kappa_by_theme(a, b)[["theme", "n", "kappa"]].to_dict("records")
-    [{'theme': 'funding', 'n': 4, 'kappa': 0.5}]
+    >>> kappa_by_theme(a, b)[["theme", "n", "kappa", "pabak", "prevalence"]].to_dict("records")
+    [{'theme': 'funding', 'n': 4, 'kappa': 0.5, 'pabak': 0.5, 'prevalence': 0.375}]
     """
     matrix_a, matrix_b = _as_matrix(coder_a, "coder A"), _as_matrix(coder_b, "coder B")
     wanted = list(themes) if themes is not None else list(matrix_a.columns)
@@ -138,13 +197,41 @@ def kappa_by_theme(coder_a: pd.DataFrame, coder_b: pd.DataFrame,
             raise LandscapeError.of("C114", f"{who} has no coding for theme(s) "
                                     + ", ".join(clip(t) for t in missing))
     common = [r for r in matrix_a.index if r in set(matrix_b.index)]
-    rows = []
-    for theme in wanted:
-        result = cohens_kappa(list(matrix_a.loc[common, theme]),
-                              list(matrix_b.loc[common, theme]))
-        rows.append({"theme": theme, "n": result.n, "both_yes": result.both_yes,
-                     "both_no": result.both_no, "only_a": result.only_a,
-                     "only_b": result.only_b, "observed": result.observed,
-                     "expected": result.expected, "kappa": result.kappa, "note": result.note})
-    return pd.DataFrame(rows, columns=["theme", "n", "both_yes", "both_no", "only_a", "only_b",
-                                       "observed", "expected", "kappa", "note"])
+    rows = [_theme_row(theme, list(matrix_a.loc[common, theme]),
+                       list(matrix_b.loc[common, theme]), min_double_coded, draws, seed)
+            for theme in wanted]
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+_COLUMNS = ["theme", "n", "both_yes", "both_no", "only_a", "only_b", "prevalence",
+            "prevalence_a", "prevalence_b", "observed", "expected", "kappa", "kappa_low",
+            "kappa_high", "pabak", "note"]
+
+
+def _theme_row(theme: str, a: list[bool], b: list[bool], min_double_coded: int,
+               draws: int, seed: int) -> dict[str, object]:
+    result = cohens_kappa(a, b)
+    n = result.n
+    yes_a, yes_b = result.both_yes + result.only_a, result.both_yes + result.only_b
+    row: dict[str, object] = {
+        "theme": theme, "n": n, "both_yes": result.both_yes, "both_no": result.both_no,
+        "only_a": result.only_a, "only_b": result.only_b,
+        "prevalence": (yes_a + yes_b) / (2 * n) if n else math.nan,
+        "prevalence_a": yes_a / n if n else math.nan,
+        "prevalence_b": yes_b / n if n else math.nan,
+        "observed": result.observed, "expected": result.expected, "kappa": result.kappa,
+        "kappa_low": math.nan, "kappa_high": math.nan,
+        "pabak": 2 * result.observed - 1 if n else math.nan, "note": result.note,
+    }
+    if n < min_double_coded:
+        row.update(kappa=math.nan, pabak=math.nan,
+                   note=f"not reported: {n} response(s) coded by both coders, fewer than the "
+                   f"{min_double_coded} needed (LANDSCAPE_MIN_DOUBLE_CODED)")
+        return row
+    if not math.isnan(result.kappa):
+        low, high, undefined = bootstrap_kappa(a, b, draws=draws, seed=seed)
+        row.update(kappa_low=low, kappa_high=high)
+        if undefined:
+            row["note"] = (f"{undefined} of {draws} bootstrap resamples gave every response "
+                           "the same code and were left out of the interval")
+    return row

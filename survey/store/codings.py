@@ -48,6 +48,7 @@ __all__ = [
     "codings_frame",
     "list_overrides",
     "resolve_response",
+    "rule_codings_for_coders",
     "stored_answers",
 ]
 
@@ -119,6 +120,42 @@ def _rule_coding(store: Store, codebook: Codebook, question_codes: Sequence[str]
     coded["question_code"] = coded["response_id"].map(extra["question_code"])
     coded["key"] = coded["response_id"].map(extra["key"])
     return coded, answers
+
+
+def rule_codings_for_coders(store: Store, codebook: Codebook | None = None,
+                            question_codes: Sequence[str] = QUESTION_CODES) -> pd.DataFrame:
+    """The rules' coding of every answered response, with empty columns for a coder.
+
+    Columns: ``response_id, key, instrument, answer``, then ``rule_THEME``
+    (1/0) and an empty ``THEME`` per theme of the codebook, in its order. Rules
+    only: overrides are not applied (a coder codes beside the rules).
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> rule_codings_for_coders(store).empty
+    True
+    """
+    book = _codebook(codebook)
+    coded, answers = _rule_coding(store, book, question_codes)
+    themes = [t.code for t in book.themes]
+    columns = ["response_id", "key", "instrument", "answer",
+               *(f"rule_{t}" for t in themes), *themes]
+    if coded.empty:
+        return pd.DataFrame(columns=columns)
+    answered = coded[coded["answered"]]
+    wide = (answered.pivot_table(index="response_id", columns="theme", values="applied",
+                                 aggfunc="max", sort=False)
+            .reindex(columns=themes).fillna(False).astype(int))
+    info = answers.set_index("response_id").loc[wide.index]
+    out = pd.DataFrame({"response_id": wide.index, "key": info["key"].to_numpy(),
+                        "instrument": info["instrument"].to_numpy(),
+                        "answer": info["text"].to_numpy()})
+    for t in themes:
+        out[f"rule_{t}"] = wide[t].to_numpy()
+    for t in themes:
+        out[t] = ""
+    return out[columns]
 
 
 def code_responses(store: Store, codebook: Codebook | None = None,

@@ -16,6 +16,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+import pandas as pd
 from sqlalchemy import and_, exists, func, or_, select
 
 from survey.stats.nonresponse import NonresponseTest, nonresponse_test
@@ -23,7 +24,8 @@ from survey.store.engine import Store
 from survey.store.invitations import due_reminders
 from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
 
-__all__ = ["NO_FRAME_NOTE", "GroupCount", "MonitorReport", "monitor_report", "render_table"]
+__all__ = ["NO_FRAME_NOTE", "GroupCount", "MonitorReport", "frame_and_sample", "monitor_report",
+           "render_table"]
 
 #: Said wherever figures include respondents from outside a frame (an open link).
 NO_FRAME_NOTE = ("Responses from outside the frame (open link, imported) have no frame to "
@@ -103,6 +105,51 @@ def _version_ids(store: Store, instrument: str | None) -> list[int] | None:
         return list(session.execute(query).scalars())
 
 
+def _in_frame_of(instrument: str | None, invited: Any) -> Any:
+    """Who is in ``instrument``'s frame: imported for it, or for none and invited to it."""
+    if instrument is None:
+        return Respondent.in_frame
+    name = instrument.partition("@")[0]
+    return and_(Respondent.in_frame, or_(Respondent.instrument == name,
+                                         and_(Respondent.instrument.is_(None), invited)))
+
+
+def frame_and_sample(store: Store, instrument: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """An instrument's frame and its respondents, for weighting.
+
+    Returns ``(frame, sample)``: the frame's members (index = respondent id) and
+    the complete responses of people in it (index = response id), both with the
+    columns nation, region, organisation_type. The frame is the monitor's (see
+    :func:`monitor_report`); responses from outside it are not in ``sample``.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> [len(part) for part in frame_and_sample(store, "researcher")]
+    [0, 0]
+    """
+    ids = _version_ids(store, instrument) or []
+    invited = exists().where(and_(Invitation.respondent_id == Respondent.id,
+                                  Invitation.instrument_version_id.in_(ids)))
+    columns = [Respondent.nation, Respondent.region, Respondent.organisation_type]
+    with store.session() as session:
+        members = session.execute(select(Respondent.id, *columns)
+                                  .where(_in_frame_of(instrument, invited))).all()
+        responses = session.execute(
+            select(Response.id, *columns)
+            .join(Respondent, Respondent.id == Response.respondent_id)
+            .where(_in_frame_of(instrument, invited), Response.state == "complete",
+                   Response.instrument_version_id.in_(ids))).all()
+    names = ["nation", "region", "organisation_type"]
+    frame = pd.DataFrame([tuple(r[1:]) for r in members], columns=names,
+                         index=pd.Index([str(r[0]) for r in members], name="respondent_id"),
+                         dtype=object)
+    sample = pd.DataFrame([tuple(r[1:]) for r in responses], columns=names,
+                          index=pd.Index([str(r[0]) for r in responses], name="response_id"),
+                          dtype=object)
+    return frame, sample
+
+
 def monitor_report(store: Store, instrument: str | None = None, *,
                    with_contacts: bool = False,
                    reminder_limit: int | None = None) -> MonitorReport:
@@ -132,12 +179,9 @@ def monitor_report(store: Store, instrument: str | None = None, *,
                                     for_versions(Response.instrument_version_id),
                                     Response.state == "complete"))
     query = select(Respondent.nation, Respondent.region, Respondent.organisation_type,
-                   invited, started, completed).where(Respondent.in_frame)
+                   invited, started, completed).where(_in_frame_of(instrument, invited))
     unassigned_query = None
     if instrument is not None:
-        name = instrument.partition("@")[0]
-        query = query.where(or_(Respondent.instrument == name,
-                                and_(Respondent.instrument.is_(None), invited)))
         unassigned_query = select(func.count()).where(
             Respondent.in_frame, Respondent.instrument.is_(None), ~invited)
     outside = or_(Response.respondent_id.is_(None),

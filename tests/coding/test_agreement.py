@@ -130,3 +130,43 @@ def test_codings_that_do_not_line_up_are_c114(b: pd.DataFrame, message: str) -> 
         kappa_by_theme(a, b)
     assert info.value.issues[0].code == "C114"
     assert message in info.value.issues[0].message
+
+
+# -- issue 12 §6: interval, prevalence, PABAK, minimum double-coded --------------------
+
+
+def test_bootstrap_interval_matches_an_independent_bootstrap() -> None:
+    from survey.coding.agreement import bootstrap_kappa
+
+    rng = random.Random(7)
+    a = [rng.random() < 0.4 for _ in range(40)]
+    b = [x if rng.random() < 0.85 else not x for x in a]
+    low, high, undefined = bootstrap_kappa(a, b, draws=500, seed=11)
+    # The same resamples, each kappa by sklearn, percentiles by numpy.
+    rows = np.random.default_rng(11).integers(0, 40, size=(500, 40))
+    kappas = [cohen_kappa_score(np.array(a)[r], np.array(b)[r]) for r in rows]
+    assert undefined == 0
+    assert (low, high) == pytest.approx(tuple(np.quantile(kappas, [0.025, 0.975])))
+    point = sm_cohens_kappa(pd.crosstab(pd.Series(a), pd.Series(b)).to_numpy()).kappa
+    assert low < point < high
+
+
+def test_prevalence_and_pabak_by_hand() -> None:
+    # 20 responses: both yes 1, both no 17, only A 1, only B 1 -- a rare theme.
+    a = pd.DataFrame({"t": [True, True] + [False] * 18}, index=[f"r{i}" for i in range(20)])
+    b = pd.DataFrame({"t": [True, False, True] + [False] * 17}, index=a.index)
+    row = kappa_by_theme(a, b).iloc[0]
+    assert row["prevalence"] == pytest.approx((2 + 2) / 40)
+    assert row["observed"] == pytest.approx(18 / 20)
+    assert row["pabak"] == pytest.approx(2 * 18 / 20 - 1)  # 0.8: high agreement
+    expected = sm_cohens_kappa(np.array([[17, 1], [1, 1]])).kappa
+    assert row["kappa"] == pytest.approx(expected)  # ~0.44: low kappa, rare theme
+    assert row["kappa"] < row["pabak"]
+
+
+def test_kappa_withheld_below_the_minimum() -> None:
+    a = pd.DataFrame({"t": [True, False, True, False]}, index=list("wxyz"))
+    row = kappa_by_theme(a, a, min_double_coded=5).iloc[0]
+    assert math.isnan(row["kappa"]) and math.isnan(row["pabak"])
+    assert row["n"] == 4 and "fewer than the 5 needed" in row["note"]
+    assert kappa_by_theme(a, a, min_double_coded=4).iloc[0]["kappa"] == 1.0

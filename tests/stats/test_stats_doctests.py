@@ -8,7 +8,9 @@ import importlib
 import pytest
 
 
-@pytest.mark.parametrize("name", ["survey.stats.smalln"])
+@pytest.mark.parametrize("name", ["survey.stats.smalln", "survey.stats.nonresponse",
+                                  "survey.stats.weighting", "survey.coding.agreement",
+                                  "survey.store.weights", "survey.store.monitor"])
 def test_doctests(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0

@@ -100,14 +100,51 @@ def test_kappa_per_theme_matches_sklearn(tmp_path: Path) -> None:
         for r, f, t in zip(ids, b_fund, b_turn, strict=True))
     a = _write(tmp_path / "a.csv", wide)
     b = _write(tmp_path / "b.csv", long)
-    result = CliRunner().invoke(main, ["code", "kappa", str(a), str(b), "--format", "json"])
+    result = CliRunner().invoke(main, ["code", "kappa", str(a), str(b), "--format", "json",
+                                       "--min-double-coded", "8"])
     assert result.exit_code == 0, result.output
-    got = {r["theme"]: r for r in json.loads(result.output)}
+    got = {r["theme"]: r for r in json.loads(result.output)["records"]}
     assert got["funding"]["kappa"] == pytest.approx(cohen_kappa_score(a_fund, b_fund))
     assert got["turnover"]["kappa"] == pytest.approx(cohen_kappa_score(a_turn, b_turn))
     assert got["funding"]["n"] == 8
+    assert got["funding"]["pabak"] == pytest.approx(2 * 6 / 8 - 1)  # 6 of 8 agree
+    assert got["funding"]["kappa_low"] < got["funding"]["kappa"] <= got["funding"]["kappa_high"]
     table = CliRunner().invoke(main, ["code", "kappa", str(a), str(b)])
     assert table.exit_code == 0 and "funding" in table.output
+    # 8 double-coded responses are fewer than the default minimum (20): no kappa.
+    assert "not reported: 8 response(s) coded by both coders, fewer than the 20" in table.output
+
+
+def test_export_rules_then_kappa_against_a_human_coder(demo_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    out = tmp_path / "rules.csv"
+    result = runner.invoke(main, ["code", "export-rules", "-o", str(out),
+                                  "--database", demo_url])
+    assert result.exit_code == 0, result.output
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert len(rows) == 26 + 16  # everyone who answered the challenges question
+    assert rows[0]["rule_" + _RESOURCES] in ("0", "1") and rows[0][_RESOURCES] == ""
+    # A coder codes 25 responses: agrees with the rules except on every 4th for funding.
+    rules, human = [], []
+    for i, row in enumerate(rows[:25]):
+        rule = int(row["rule_" + _RESOURCES])
+        mine = 1 - rule if i % 4 == 0 else rule
+        rules.append(rule)
+        human.append(mine)
+        for key in row:
+            if not key.startswith("rule_") and "rule_" + key in row:
+                row[key] = row["rule_" + key]
+        row[_RESOURCES] = str(mine)
+    with out.open("w", encoding="utf-8", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    result = runner.invoke(main, ["code", "kappa", str(out), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    got = {r["theme"]: r for r in json.loads(result.output)["records"]}
+    assert got[_RESOURCES]["n"] == 25  # the 17 rows left empty are not double-coded
+    assert got[_RESOURCES]["kappa"] == pytest.approx(cohen_kappa_score(rules, human))
+    assert got["staff_turnover"]["pabak"] == 1.0
 
 
 @pytest.mark.parametrize(("text", "where"), [

@@ -1,0 +1,73 @@
+"""`landscape weights`: the demo's local-government respondents weighted to their frame."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from cli_assert import no_traceback
+from click.testing import CliRunner
+
+from survey.cli import main
+from survey.reproduce.demo import load_demo
+from survey.store import Store
+from survey.store.monitor import frame_and_sample
+from survey.store.weights import weighted_priorities
+
+
+@pytest.fixture
+def demo_url(store_url: str) -> str:
+    load_demo(store_url)
+    return store_url
+
+
+def test_raked_weights_meet_the_frame_margins(demo_url: str) -> None:
+    with Store.open(demo_url) as store:
+        frame, sample = frame_and_sample(store, "local_government")
+        found = weighted_priorities(store, "local_government", ["nation", "organisation_type"])
+    assert (len(frame), len(sample)) == (256, 35)
+    weights = found.result.weights
+    assert weights.sum() == pytest.approx(256)
+    merged = dict(found.result.merged)
+    # No local enterprise partnership responded: it is merged (into the smallest type).
+    assert "local_enterprise_partnership" in merged
+    by_nation = sample.loc[weights.index].assign(w=weights).groupby("nation")["w"].sum()
+    assert by_nation.to_dict() == pytest.approx(frame["nation"].value_counts().to_dict())
+    shares = found.shares
+    assert len(shares) == 9 and (shares["n"] == 35).all()
+    # The unweighted column is the band table's share (16 of 35 rank resources top three).
+    first = shares.iloc[0]
+    assert (first["count"], first["n"]) == (16, 35)
+    assert found.result.design_effect > 1 and found.result.effective_n < 35
+    assert found.outside == 0
+
+
+def test_weights_cli_formats_and_the_open_link_survey(demo_url: str) -> None:
+    runner = CliRunner()
+    table = runner.invoke(main, ["weights", "--database-url", demo_url])
+    assert table.exit_code == 0, table.output
+    assert "design effect" in table.output and "effective n" in table.output
+    assert "finite population correction" in table.output
+    assert "merged (no respondents): local_enterprise_partnership" in table.output
+    assert "response rates differ by organisation type" in table.output  # the monitor's test
+    data = json.loads(runner.invoke(main, ["weights", "--database-url", demo_url,
+                                           "--method", "poststratify", "--by", "nation",
+                                           "--format", "json"]).output)
+    assert data["weighting"]["method"] == "poststratify"
+    assert data["weighting"]["frame"] == 256 and data["weighting"]["respondents"] == 35
+    assert {"weighted_share", "weighted_ci_low", "weighted_small_n", "share",
+            "ci_low", "small_n"} <= set(data["records"][0])
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(
+        main, ["weights", "--database-url", demo_url, "--format", "csv"]).output)))
+    assert len(rows) == 9 and rows[0]["data_status"]
+    # The researchers came through an open link: no frame, and the command says what
+    # that means for their intervals.
+    result = runner.invoke(main, ["weights", "--instrument", "researcher",
+                                  "--database-url", demo_url])
+    assert result.exit_code == 2 and "A182" in result.output
+    assert "assumption the design does not provide" in result.output
+    assert no_traceback(result)
+    bad = runner.invoke(main, ["weights", "--by", "colour", "--database-url", demo_url])
+    assert bad.exit_code == 2 and "A183" in bad.output
