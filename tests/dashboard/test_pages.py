@@ -593,7 +593,11 @@ def test_monitor_callback_refreshes(store: Store) -> None:
     client = create_app(store).server.test_client()
     sign_in(client, store, "admin")  # fieldwork data is for admins
     client.get("/")
-    result = _post_callback(client, "monitor-content.children", [
+    outputs = ["monitor-content.children", "monitor-funnel-chart.figure",
+               "monitor-nation-chart.figure", "monitor-region-chart.figure",
+               "monitor-funnel-chart-summary.children", "monitor-nation-chart-summary.children",
+               "monitor-region-chart-summary.children", "monitor-announce.children"]
+    result = _post_callback(client, ".." + "...".join(outputs) + "..", [
         {"id": "monitor-refresh", "property": "n_intervals", "value": 1},
         {"id": "monitor-instrument", "property": "value", "value": "local_government"}])
     text = json.dumps(result)

@@ -114,6 +114,18 @@ def test_monitor_page_renders_the_funnel(explorer: str, driver: Any, tmp_path: P
     assert _row_cells(driver, nations, "England")[0] == "193"
     assert driver.find_element(By.CSS_SELECTOR, ".synthetic-label").is_displayed()
     assert "221 respondent(s)" in driver.find_element(By.ID, "monitor-due-count").text
+    _wait_for(driver, "#monitor-funnel-chart .main-svg")  # the funnel as a chart
+    assert "35 completed (13.7%)" in driver.find_element(
+        By.ID, "monitor-funnel-chart-summary").text
+    assert not driver.find_elements(By.CSS_SELECTOR, ".modebar")  # no toolbar to Tab through
+    folder = _downloads_to(driver, tmp_path / "downloads")
+    driver.find_element(By.ID, "monitor-get-reminders").click()
+    import csv
+
+    with _downloaded(folder, ".csv").open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["respondent_id", "instrument", "reminders_sent", "email"]
+    assert len(rows) == 222 and all("@" in row[3] for row in rows[1:])
     screenshot = tmp_path / "monitor.png"
     driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000
