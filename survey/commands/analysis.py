@@ -59,7 +59,7 @@ _PUBLIC = click.option(
 
 
 def _policy(options: dict[str, Any], public: bool, **request: Any) -> Any:
-    """The output's policy; a public one passes the release check first (``X107``)."""
+    """The output's policy; a public one passes the release check first (``X108``)."""
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.commands.sources import check_public
     from survey.export.disclosure import DisclosurePolicy
@@ -77,7 +77,7 @@ def _public_comparison(result: Any, groups: dict[str, Any], a: str, b: str,
     small = [g for g, n in ((a, result.rows[0].n_a), (b, result.rows[0].n_b))
              if n < policy.min_n]
     if small:
-        raise LandscapeError.of("X107", f"{', '.join(small)} has fewer than {policy.min_n} "
+        raise LandscapeError.of("X108", f"{', '.join(small)} has fewer than {policy.min_n} "
                                 "respondents: not compared in a public release")
     return public_comparison(result, groups, a, b, policy)
 

@@ -319,7 +319,7 @@ class _Programme:
                           constraints=constraint, options={"time_limit": 30})
             if result.x is None:  # the true data always fits: the model does not
                 raise LandscapeError.of(
-                    "X107", f"the release check cannot model the rankings of "
+                    "X108", f"the release check cannot model the rankings of "
                     f"{self.population.name} (e.g. tied positions counted as mid-ranks), so "
                     f"it cannot show that a public output is safe ({result.message})")
             found.append(round(float(sum(result.x[j] * v for j, v in objective.items()))))

@@ -136,7 +136,12 @@ def test_the_page_router_callback_refuses_pages_above_the_role(store: Store, rol
 @pytest.mark.parametrize("role", ROLES)
 def test_callbacks_are_refused_above_the_role(store: Store, role: str) -> None:
     client = _client(store, role)
-    monitor = _post(client, "monitor-content.children", [
+    monitor_outputs = ["monitor-content.children", "monitor-funnel-chart.figure",
+                       "monitor-nation-chart.figure", "monitor-region-chart.figure",
+                       "monitor-funnel-chart-summary.children",
+                       "monitor-nation-chart-summary.children",
+                       "monitor-region-chart-summary.children", "monitor-announce.children"]
+    monitor = _post(client, ".." + "...".join(monitor_outputs) + "..", [
         {"id": "monitor-refresh", "property": "n_intervals", "value": 1},
         {"id": "monitor-instrument", "property": "value", "value": None}])
     assert monitor.status_code == (200 if role == "admin" else 403)

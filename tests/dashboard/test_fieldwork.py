@@ -22,6 +22,7 @@ from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.models import Contact, Respondent, Response
 from survey.store.monitor import monitor_report
+from tests.dashboard.conftest import sign_in
 
 
 def test_examples() -> None:
@@ -105,6 +106,7 @@ def _post(client: Any, outputs: list[str], inputs: list[dict[str, Any]],
 
 def test_refresh_announces_one_short_sentence_and_redraws_the_charts(store: Store) -> None:
     client = create_app(store).server.test_client()
+    sign_in(client, store, "admin")  # fieldwork is for admins
     client.get("/")
     outputs = ["monitor-content.children", "monitor-funnel-chart.figure",
                "monitor-nation-chart.figure", "monitor-region-chart.figure",

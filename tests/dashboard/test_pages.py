@@ -568,6 +568,7 @@ def _post_callback(client: Any, output: str, inputs: list[dict[str, Any]],
 
 def test_priorities_callback_regroups_the_tables(store: Store) -> None:
     client = create_app(store).server.test_client()
+    sign_in(client, store, "viewer")  # internal figures: groups below the threshold shown
     client.get("/")
     filters: list[dict[str, Any]] = [
         {"id": f"priorities-filter-{f}", "property": "value",

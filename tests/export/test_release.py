@@ -243,7 +243,7 @@ def test_a_wider_protection_width_refuses_the_release_naming_the_cell(
     with pytest.raises(LandscapeError) as refused:
         check_public_release(list(populations.values()), PUBLIC)
     message = refused.value.issues[0].message
-    assert refused.value.issues[0].code == "X107"
+    assert refused.value.issues[0].code == "X108"
     assert "narrowed to a range 3 respondent(s) wide" in message and "researcher" in message
     monkeypatch.setenv("LANDSCAPE_PROTECTION_WIDTH", "3")
     assert check_public_release(list(populations.values()), PUBLIC) is not None
