@@ -276,10 +276,11 @@ def _redcap_timestamp_state(text: str) -> str:
     return _PARTIAL if match_key(text) == "[not completed]" else _COMPLETE
 
 
-#: Tool -> (column match key or pattern, value -> state): the completion-state columns.
+#: Tool -> (pattern on a column's match key, value -> state): its completion-state columns,
+#: the first that is present counts.
 _STATE: dict[str, list[tuple[str, Callable[[str], str]]]] = {
-    "qualtrics": [("finished", _qualtrics_state)],
-    "limesurvey": [("submitdate", _lime_state), ("date submitted", _lime_state)],
+    "qualtrics": [(r"^finished$", _qualtrics_state)],
+    "limesurvey": [(r"^submitdate$", _lime_state), (r"^date submitted$", _lime_state)],
     "redcap": [(r"_complete$", _redcap_state), (r"_timestamp$", _redcap_timestamp_state)],
 }
 
@@ -287,9 +288,7 @@ _STATE: dict[str, list[tuple[str, Callable[[str], str]]]] = {
 def _state_column(tool: str, header: Sequence[str]) -> tuple[int, Callable[[str], str]] | None:
     for pattern, convert in _STATE.get(tool, []):
         for j, name in enumerate(header):
-            key = match_key(name)
-            if key == pattern or (pattern.startswith(("^", "_", r"_")) and pattern.endswith("$")
-                                  and re.search(pattern, key)):
+            if re.search(pattern, match_key(name)):
                 return j, convert
     return None
 

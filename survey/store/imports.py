@@ -266,13 +266,15 @@ def _read_ranking(q: Question, layout: str, columns: list[int], mapping: dict[st
 
 def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, question: Question,
                        *, layout: str = "auto", sheet: str | None = None,
-                       group_column: str | None = None) -> RankingData:
+                       group_column: str | None = None,
+                       mapping: Path | str | None = None) -> RankingData:
     """The ranking ``question`` of a tool's export (``priorities --input FILE --from TOOL``).
 
     The file is read in ``tool``'s dialect (:func:`read_tool_table`), its columns matched
     to the question as the importer matches them (codes, labels, the tool's question
     text), and the ranking read by :func:`survey.ranking.layouts.read_rankings_table`;
-    other columns are left alone. The id is the tool's response id.
+    other columns are left alone. The id is the tool's response id. ``mapping`` is a
+    column mapping written by ``landscape responses map`` (as for the import).
 
     Raises
     ------
@@ -282,6 +284,11 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
     """
     file = str(path)
     _, table = read_tool_table(path, tool, sheet)
+    if mapping is not None:
+        # Loaded when a mapping is given: most files have none.
+        from survey.store.import_mapping import apply_mapping, load_mapping
+
+        table, _ = apply_mapping(table, load_mapping(mapping, iv), file, str(mapping))
     rows = table.rows  # the tool's other header rows are blank rows: row numbers hold
     header = choose_names([h.strip() for h in rows[0]], table.alternatives, iv,
                           numbered=table.numbered)
@@ -300,8 +307,8 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
                     file, row=1)
     requested = layout
     try:
-        chosen, columns, mapping, list_column = _ranking_layout(question, plan, header, body,
-                                                                "auto")
+        chosen, columns, column_map, list_column = _ranking_layout(question, plan, header,
+                                                                   body, "auto")
     except BadCell as exc:
         raise _fail(exc.code, exc.message, file, row=1) from None
     if requested not in ("auto", chosen):
@@ -316,7 +323,7 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
     for r in range(placeholders):  # a header row is no respondent: a unique id, then dropped
         sub[r + 1][0] = f"\x00header-row-{r + 2}" if id_index is not None else ""
     data = read_rankings_table(
-        sub, chosen, file=file, question=question, columns=mapping or None,
+        sub, chosen, file=file, question=question, columns=column_map or None,
         list_column=list_column, group_column=group_column,
         id_column=None if id_index is None else header[id_index])
     return data.subset(np.arange(len(data.ranks)) >= placeholders)
