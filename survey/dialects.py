@@ -16,7 +16,8 @@ importers skip, so ``file:row:column`` still points into the original file.
 ``qualtrics``             three header rows: export tags (``Q7_1``), question text
                           (``Question - Option``), ``{"ImportId":"QID7_1"}``; "values"
                           (choice numbers) or "choice text" exports; ``Finished``;
-                          rank order as one column per option holding its rank.
+                          rank order as one column per option holding its rank;
+                          ``Status`` survey previews, tests and spam are left out.
 ``surveymonkey``          two header rows: question text (only above a question's
                           first column), then ``Response`` / ``Open-Ended Response`` /
                           the option; a ticked option's cell holds its label.
@@ -172,6 +173,9 @@ class DialectTable:
     dropped: tuple[str, ...] = ()
     #: Why this dialect (``--from auto``), for the user.
     reason: str = ""
+    #: Rows (indexes into ``rows``, now blank) left out: the tool marks them as no
+    #: respondent's (Qualtrics survey previews, tests and spam).
+    left_out: tuple[int, ...] = ()
 
     @property
     def first_row(self) -> int:
@@ -426,8 +430,14 @@ def read_dialect(rows: list[list[str]], tool: str, file: str = "<table>") -> Dia
         ([] if state is None else ["state"]) + [header[j] for j in keep]
     out: list[list[str]] = [out_header]
     out.extend([] for _ in range(dialect.header_rows - 1))  # keep the row numbers
+    not_real = _not_real(tool, header)
+    left_out: list[int] = []
     for row in body:
         cells = list(row) + [""] * (width - len(row))
+        if not_real is not None and match_key(cells[not_real]) in _NOT_REAL:
+            left_out.append(len(out))
+            out.append([])  # a preview, test or spam response: no respondent
+            continue
         answers = [_cell(tool, rows, j, cells[j]) for j in keep]
         lead = ([] if id_index is None else [cells[id_index]]) + \
             ([] if state is None else [state[1](cells[state[0]]) if any(
@@ -438,7 +448,21 @@ def read_dialect(rows: list[list[str]], tool: str, file: str = "<table>") -> Dia
                     if names_and_others[j][1]}
     return DialectTable(dialect=tool, rows=out, alternatives=alternatives,
                         layout=dialect.layout, numbered=dialect.numbered,
-                        dropped=tuple(dropped), reason=reason)
+                        dropped=tuple(dropped), reason=reason, left_out=tuple(left_out))
+
+
+#: Qualtrics ``Status`` values of responses that are no respondent's (choice text, and the
+#: numbers of a "values" export): survey previews, tests and spam.
+_NOT_REAL = frozenset({"survey preview", "survey test", "spam", "preview spam",
+                       "1", "2", "8", "9"})
+
+
+def _not_real(tool: str, header: Sequence[str]) -> int | None:
+    """The column saying a row is a preview, test or spam response (Qualtrics ``Status``)."""
+    if tool != "qualtrics":
+        return None
+    keys = [match_key(h) for h in header]
+    return keys.index("status") if "status" in keys else None
 
 
 def _cell(tool: str, rows: Sequence[Sequence[str]], j: int, text: str) -> str:

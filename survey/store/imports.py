@@ -119,6 +119,7 @@ class ImportResult:
     dialect: str = "generic"
     dialect_reason: str = ""
     dropped: tuple[str, ...] = ()
+    left_out: int = 0
 
     def summary(self) -> str:
         """One paragraph for the CLI."""
@@ -127,6 +128,9 @@ class ImportResult:
                  f"rejected {len(self.rejected)}"]
         if self.dialect_reason:
             lines.insert(0, self.dialect_reason[0].upper() + self.dialect_reason[1:])
+        if self.left_out:
+            lines.append(f"left out {self.left_out} response(s) the {self.dialect} export "
+                         "marks as previews, tests or spam")
         if self.dropped:
             shown = ", ".join(self.dropped[:8]) + (", ..." if len(self.dropped) > 8 else "")
             lines.append(f"{self.dialect} metadata columns not imported: {shown}")
@@ -320,13 +324,16 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
                    if group_column is not None and match_key(group_column) in keys else None)
     keep = [j for j in (id_index, group_index) if j is not None] + columns
     sub = [[header[j] for j in keep]] + [[row[j] for j in keep] for row in body]
-    for r in range(placeholders):  # a header row is no respondent: a unique id, then dropped
-        sub[r + 1][0] = f"\x00header-row-{r + 2}" if id_index is not None else ""
+    # A header row, or a row the tool marks as no respondent's, is blank here: a unique id,
+    # then dropped.
+    blank = [*range(1, placeholders + 1), *table.left_out]
+    for r in blank:
+        sub[r][0] = f"\x00not-a-respondent-{r + 1}" if id_index is not None else ""
     data = read_rankings_table(
         sub, chosen, file=file, question=question, columns=column_map or None,
         list_column=list_column, group_column=group_column,
         id_column=None if id_index is None else header[id_index])
-    return data.subset(np.arange(len(data.ranks)) >= placeholders)
+    return data.subset(~np.isin(np.arange(1, len(data.ranks) + 1), blank))
 
 
 # -- the import ----------------------------------------------------------------------------
@@ -767,7 +774,7 @@ def import_responses(
                         rejected=tuple(rejected), layouts=checked.layouts,
                         response_ids=tuple(ids), rejects_file=rejects_file,
                         dialect=table.dialect, dialect_reason=table.reason,
-                        dropped=table.dropped)
+                        dropped=table.dropped, left_out=len(table.left_out))
 
 
 def _stored_keys(store: Store, keys: list[str | None]) -> set[str]:

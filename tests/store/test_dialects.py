@@ -319,3 +319,22 @@ def test_a_microsoft_forms_workbook_imports_as_downloaded(tmp_path: Path) -> Non
     assert (result.dialect, result.imported) == ("msforms", len(people))
     assert [_comparable(a) for _, a in _stored(store)] == \
         [_comparable(p.answers) for p in people]
+
+
+@pytest.mark.parametrize(("name", "preview"), [("qualtrics", "Survey Preview"),
+                                               ("qualtrics-values", "1")])
+def test_qualtrics_previews_are_left_out(name: str, preview: str, tmp_path: Path) -> None:
+    """Qualtrics exports its survey previews (Status), which are no respondent's answers."""
+    iv = _version()
+    rows = export_rows(name, iv, fixture_people(iv, name))
+    status = rows[0].index("Status")
+    rows[3][status] = preview  # the first response was the team trying the survey out
+    path = _write_rows(tmp_path / "with_preview.csv", rows)
+    store = _memory_store()
+    result = import_responses(store, path, iv, tool="qualtrics")
+    assert (result.imported, result.left_out) == (len(rows) - 4, 1)
+    assert "left out 1 response(s)" in result.summary()
+    question = iv.question("evidence_priorities")
+    assert question is not None
+    data = read_tool_rankings(path, "qualtrics", iv, question)
+    assert list(data.ranks.index) == [p.rid for p in fixture_people(iv, name)[1:]]
