@@ -215,6 +215,9 @@ def _score(dialect: Dialect, rows: Sequence[Sequence[str]]) -> tuple[float, list
         else:
             missing.append('a third header row of {"ImportId": ...}')
             score = min(score, 0.5)
+    if dialect.name == "msforms" and "completion time" not in names:
+        missing.append("'Completion time'")  # id, name and email alone are too common
+        score = min(score, 0.5)
     if dialect.name == "surveymonkey" and len(rows) > 1 and not any(
             match_key(c) in ("response", "open-ended response") for c in rows[1]):
         missing.append("a second header row of 'Response' / 'Open-Ended Response'")

@@ -163,6 +163,14 @@ def test_auto_names_the_closest_tool_and_why_not(tmp_path: Path) -> None:
     assert "closest is SurveyMonkey" in found.message and "collector id" in found.message
 
 
+def test_a_file_with_only_common_columns_is_no_tool_export() -> None:
+    rows = [["id", "name", "email", "consent"], ["1", "A", "a@example.org", "yes"]]
+    with pytest.raises(LandscapeError) as caught:
+        read_dialect(rows, "auto", "contacts.csv")
+    assert caught.value.issues[0].code == "R118"
+    assert "a@example.org" not in caught.value.issues[0].message  # no cell echoed
+
+
 def test_a_qualtrics_file_without_its_import_id_row_is_refused() -> None:
     rows = [["ResponseId", "Q1"], ["Response ID", "Question"], ["R_1", "x"]]
     with pytest.raises(LandscapeError) as caught:
