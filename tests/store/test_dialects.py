@@ -346,3 +346,15 @@ def test_qualtrics_previews_are_left_out(name: str, preview: str, tmp_path: Path
     assert question is not None
     data = read_tool_rankings(path, "qualtrics", iv, question)
     assert list(data.ranks.index) == [p.rid for p in fixture_people(iv, name)[1:]]
+
+
+def test_cli_auto_on_an_unknown_export_exits_2_naming_the_closest_tool(tmp_path: Path,
+                                                                       store_url: str) -> None:
+    path = _write_rows(tmp_path / "odd.csv", [["Respondent ID", "Start Date", "Secret"],
+                                              ["1", "2022-01-01", "jane@example.org"]])
+    result = CliRunner().invoke(main, ["responses", "import", str(path), "--instrument",
+                                       FIXTURE_INSTRUMENT, "--from", "auto",
+                                       "--database-url", store_url])
+    assert result.exit_code == 2 and no_traceback(result)
+    assert "R118" in result.output and "closest is SurveyMonkey" in result.output
+    assert "jane@example.org" not in result.output
