@@ -16,7 +16,8 @@ importers skip, so ``file:row:column`` still points into the original file.
 ``qualtrics``             three header rows: export tags (``Q7_1``), question text
                           (``Question - Option``), ``{"ImportId":"QID7_1"}``; "values"
                           (choice numbers) or "choice text" exports; ``Finished``;
-                          rank order as one column per option holding its rank.
+                          rank order as one column per option holding its rank;
+                          ``Status`` survey previews, tests and spam are left out.
 ``surveymonkey``          two header rows: question text (only above a question's
                           first column), then ``Response`` / ``Open-Ended Response`` /
                           the option; a ticked option's cell holds its label.
@@ -172,6 +173,9 @@ class DialectTable:
     dropped: tuple[str, ...] = ()
     #: Why this dialect (``--from auto``), for the user.
     reason: str = ""
+    #: Rows (indexes into ``rows``, now blank) left out: the tool marks them as no
+    #: respondent's (Qualtrics survey previews, tests and spam).
+    left_out: tuple[int, ...] = ()
 
     @property
     def first_row(self) -> int:
@@ -211,6 +215,9 @@ def _score(dialect: Dialect, rows: Sequence[Sequence[str]]) -> tuple[float, list
         else:
             missing.append('a third header row of {"ImportId": ...}')
             score = min(score, 0.5)
+    if dialect.name == "msforms" and "completion time" not in names:
+        missing.append("'Completion time'")  # id, name and email alone are too common
+        score = min(score, 0.5)
     if dialect.name == "surveymonkey" and len(rows) > 1 and not any(
             match_key(c) in ("response", "open-ended response") for c in rows[1]):
         missing.append("a second header row of 'Response' / 'Open-Ended Response'")
@@ -276,10 +283,11 @@ def _redcap_timestamp_state(text: str) -> str:
     return _PARTIAL if match_key(text) == "[not completed]" else _COMPLETE
 
 
-#: Tool -> (column match key or pattern, value -> state): the completion-state columns.
+#: Tool -> (pattern on a column's match key, value -> state): its completion-state columns,
+#: the first that is present counts.
 _STATE: dict[str, list[tuple[str, Callable[[str], str]]]] = {
-    "qualtrics": [("finished", _qualtrics_state)],
-    "limesurvey": [("submitdate", _lime_state), ("date submitted", _lime_state)],
+    "qualtrics": [(r"^finished$", _qualtrics_state)],
+    "limesurvey": [(r"^submitdate$", _lime_state), (r"^date submitted$", _lime_state)],
     "redcap": [(r"_complete$", _redcap_state), (r"_timestamp$", _redcap_timestamp_state)],
 }
 
@@ -287,9 +295,7 @@ _STATE: dict[str, list[tuple[str, Callable[[str], str]]]] = {
 def _state_column(tool: str, header: Sequence[str]) -> tuple[int, Callable[[str], str]] | None:
     for pattern, convert in _STATE.get(tool, []):
         for j, name in enumerate(header):
-            key = match_key(name)
-            if key == pattern or (pattern.startswith(("^", "_", r"_")) and pattern.endswith("$")
-                                  and re.search(pattern, key)):
+            if re.search(pattern, match_key(name)):
                 return j, convert
     return None
 
@@ -427,8 +433,14 @@ def read_dialect(rows: list[list[str]], tool: str, file: str = "<table>") -> Dia
         ([] if state is None else ["state"]) + [header[j] for j in keep]
     out: list[list[str]] = [out_header]
     out.extend([] for _ in range(dialect.header_rows - 1))  # keep the row numbers
+    not_real = _not_real(tool, header)
+    left_out: list[int] = []
     for row in body:
         cells = list(row) + [""] * (width - len(row))
+        if not_real is not None and match_key(cells[not_real]) in _NOT_REAL:
+            left_out.append(len(out))
+            out.append([])  # a preview, test or spam response: no respondent
+            continue
         answers = [_cell(tool, rows, j, cells[j]) for j in keep]
         lead = ([] if id_index is None else [cells[id_index]]) + \
             ([] if state is None else [state[1](cells[state[0]]) if any(
@@ -439,7 +451,21 @@ def read_dialect(rows: list[list[str]], tool: str, file: str = "<table>") -> Dia
                     if names_and_others[j][1]}
     return DialectTable(dialect=tool, rows=out, alternatives=alternatives,
                         layout=dialect.layout, numbered=dialect.numbered,
-                        dropped=tuple(dropped), reason=reason)
+                        dropped=tuple(dropped), reason=reason, left_out=tuple(left_out))
+
+
+#: Qualtrics ``Status`` values of responses that are no respondent's (choice text, and the
+#: numbers of a "values" export): survey previews, tests and spam.
+_NOT_REAL = frozenset({"survey preview", "survey test", "spam", "preview spam",
+                       "1", "2", "8", "9"})
+
+
+def _not_real(tool: str, header: Sequence[str]) -> int | None:
+    """The column saying a row is a preview, test or spam response (Qualtrics ``Status``)."""
+    if tool != "qualtrics":
+        return None
+    keys = [match_key(h) for h in header]
+    return keys.index("status") if "status" in keys else None
 
 
 def _cell(tool: str, rows: Sequence[Sequence[str]], j: int, text: str) -> str:

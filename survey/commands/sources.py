@@ -49,7 +49,7 @@ _FIELDS = ["instrument", "version", "nation", "region", "organisation_type", "pa
 def rankings_source_options(function: Callable[..., Any]) -> Callable[..., Any]:
     """Add the source options (store by default, or ``--input FILE``) to a click command.
 
-    The command receives ``input_path, layout, group_column, id_column,
+    The command receives ``input_path, layout, tool, mapping, group_column, id_column,
     list_column, instrument, question, database_url, by, where``.
     """
     for decorator in reversed([
@@ -62,6 +62,9 @@ def rankings_source_options(function: Callable[..., Any]) -> Callable[..., Any]:
                      help="The survey tool that exported the --input file (auto: recognise "
                      "it); needs --instrument. Its header rows, metadata and ranking "
                      "layout are then read as the tool writes them."),
+        click.option("--mapping", type=click.Path(dir_okay=False, path_type=Path),
+                     default=None, help="A column mapping for the --from file, written by "
+                     "'landscape responses map' (and reviewed)."),
         click.option("--group-column", default=None,
                      help="Column to split an --input file by."),
         click.option("--id-column", default=None,
@@ -92,7 +95,7 @@ def _is_file(options: Mapping[str, Any]) -> bool:
     if options.get("input_path") is None and options.get("input") is None:
         for name, key in (("--layout", "layout"), ("--group-column", "group_column"),
                           ("--id-column", "id_column"), ("--list-column", "list_column"),
-                          ("--from", "tool")):
+                          ("--from", "tool"), ("--mapping", "mapping")):
             if options.get(key):
                 raise LandscapeError.of("A171", f"{name} applies to --input files only")
         return False
@@ -101,6 +104,9 @@ def _is_file(options: Mapping[str, Any]) -> bool:
                                 "file use --group-column")
     if options.get("database_url"):
         raise LandscapeError.of("A171", "give either --input FILE or --database, not both")
+    if options.get("mapping") and not options.get("tool"):
+        raise LandscapeError.of("A102", "--mapping needs --from TOOL (the tool the mapping "
+                                "was written for)")
     if options.get("tool"):
         if not options.get("instrument"):
             raise LandscapeError.of("A102", f"--from {options['tool']} needs --instrument "
@@ -117,7 +123,7 @@ def _file_options(options: Mapping[str, Any]) -> dict[str, Any]:
             "layout": options["layout"], "group_column": options.get("group_column"),
             "id_column": options.get("id_column"), "list_column": options.get("list_column"),
             "instrument": options.get("instrument"), "question": options.get("question"),
-            "tool": options.get("tool")}
+            "tool": options.get("tool"), "mapping": options.get("mapping")}
 
 
 def load_ranking_groups(options: Mapping[str, Any]) -> dict[str, Any]:
@@ -278,7 +284,8 @@ def _file_source(options: dict[str, Any]) -> Any:
         assert question is not None and version is not None  # --from needs --instrument
         return read_tool_rankings(options["input"], options["tool"], version, question,
                                   layout=options.get("layout") or "auto",
-                                  group_column=options.get("group_column"))
+                                  group_column=options.get("group_column"),
+                                  mapping=options.get("mapping"))
     return read_rankings(
         options["input"], options["layout"], question=question,
         group_column=options.get("group_column"), id_column=options.get("id_column"),

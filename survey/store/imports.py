@@ -120,6 +120,7 @@ class ImportResult:
     dialect: str = "generic"
     dialect_reason: str = ""
     dropped: tuple[str, ...] = ()
+    left_out: int = 0
 
     def summary(self) -> str:
         """One paragraph for the CLI."""
@@ -128,6 +129,9 @@ class ImportResult:
                  f"rejected {len(self.rejected)}"]
         if self.dialect_reason:
             lines.insert(0, self.dialect_reason[0].upper() + self.dialect_reason[1:])
+        if self.left_out:
+            lines.append(f"left out {self.left_out} response(s) the {self.dialect} export "
+                         "marks as previews, tests or spam")
         if self.dropped:
             shown = ", ".join(self.dropped[:8]) + (", ..." if len(self.dropped) > 8 else "")
             lines.append(f"{self.dialect} metadata columns not imported: {shown}")
@@ -267,13 +271,15 @@ def _read_ranking(q: Question, layout: str, columns: list[int], mapping: dict[st
 
 def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, question: Question,
                        *, layout: str = "auto", sheet: str | None = None,
-                       group_column: str | None = None) -> RankingData:
+                       group_column: str | None = None,
+                       mapping: Path | str | None = None) -> RankingData:
     """The ranking ``question`` of a tool's export (``priorities --input FILE --from TOOL``).
 
     The file is read in ``tool``'s dialect (:func:`read_tool_table`), its columns matched
     to the question as the importer matches them (codes, labels, the tool's question
     text), and the ranking read by :func:`survey.ranking.layouts.read_rankings_table`;
-    other columns are left alone. The id is the tool's response id.
+    other columns are left alone. The id is the tool's response id. ``mapping`` is a
+    column mapping written by ``landscape responses map`` (as for the import).
 
     Raises
     ------
@@ -283,6 +289,11 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
     """
     file = str(path)
     _, table = read_tool_table(path, tool, sheet)
+    if mapping is not None:
+        # Loaded when a mapping is given: most files have none.
+        from survey.store.import_mapping import apply_mapping, load_mapping
+
+        table, _ = apply_mapping(table, load_mapping(mapping, iv), file, str(mapping))
     rows = table.rows  # the tool's other header rows are blank rows: row numbers hold
     header = choose_names([h.strip() for h in rows[0]], table.alternatives, iv,
                           numbered=table.numbered)
@@ -301,8 +312,8 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
                     file, row=1)
     requested = layout
     try:
-        chosen, columns, mapping, list_column = _ranking_layout(question, plan, header, body,
-                                                                "auto")
+        chosen, columns, column_map, list_column = _ranking_layout(question, plan, header,
+                                                                   body, "auto")
     except BadCell as exc:
         raise _fail(exc.code, exc.message, file, row=1) from None
     if requested not in ("auto", chosen):
@@ -314,13 +325,16 @@ def read_tool_rankings(path: Path | str, tool: str, iv: InstrumentVersion, quest
                    if group_column is not None and match_key(group_column) in keys else None)
     keep = [j for j in (id_index, group_index) if j is not None] + columns
     sub = [[header[j] for j in keep]] + [[row[j] for j in keep] for row in body]
-    for r in range(placeholders):  # a header row is no respondent: a unique id, then dropped
-        sub[r + 1][0] = f"\x00header-row-{r + 2}" if id_index is not None else ""
+    # A header row, or a row the tool marks as no respondent's, is blank here: a unique id,
+    # then dropped.
+    blank = [*range(1, placeholders + 1), *table.left_out]
+    for r in blank:
+        sub[r][0] = f"\x00not-a-respondent-{r + 1}" if id_index is not None else ""
     data = read_rankings_table(
-        sub, chosen, file=file, question=question, columns=mapping or None,
+        sub, chosen, file=file, question=question, columns=column_map or None,
         list_column=list_column, group_column=group_column,
         id_column=None if id_index is None else header[id_index])
-    return data.subset(np.arange(len(data.ranks)) >= placeholders)
+    return data.subset(~np.isin(np.arange(1, len(data.ranks) + 1), blank))
 
 
 # -- the import ----------------------------------------------------------------------------
@@ -761,7 +775,7 @@ def import_responses(
                         rejected=tuple(rejected), layouts=checked.layouts,
                         response_ids=tuple(ids), rejects_file=rejects_file,
                         dialect=table.dialect, dialect_reason=table.reason,
-                        dropped=table.dropped)
+                        dropped=table.dropped, left_out=len(table.left_out))
 
 
 def _stored_keys(store: Store, keys: list[str | None]) -> set[str]:

@@ -163,6 +163,14 @@ def test_auto_names_the_closest_tool_and_why_not(tmp_path: Path) -> None:
     assert "closest is SurveyMonkey" in found.message and "collector id" in found.message
 
 
+def test_a_file_with_only_common_columns_is_no_tool_export() -> None:
+    rows = [["id", "name", "email", "consent"], ["1", "A", "a@example.org", "yes"]]
+    with pytest.raises(LandscapeError) as caught:
+        read_dialect(rows, "auto", "contacts.csv")
+    assert caught.value.issues[0].code == "R118"
+    assert "a@example.org" not in caught.value.issues[0].message  # no cell echoed
+
+
 def test_a_qualtrics_file_without_its_import_id_row_is_refused() -> None:
     rows = [["ResponseId", "Q1"], ["Response ID", "Question"], ["R_1", "x"]]
     with pytest.raises(LandscapeError) as caught:
@@ -319,3 +327,34 @@ def test_a_microsoft_forms_workbook_imports_as_downloaded(tmp_path: Path) -> Non
     assert (result.dialect, result.imported) == ("msforms", len(people))
     assert [_comparable(a) for _, a in _stored(store)] == \
         [_comparable(p.answers) for p in people]
+
+
+@pytest.mark.parametrize(("name", "preview"), [("qualtrics", "Survey Preview"),
+                                               ("qualtrics-values", "1")])
+def test_qualtrics_previews_are_left_out(name: str, preview: str, tmp_path: Path) -> None:
+    """Qualtrics exports its survey previews (Status), which are no respondent's answers."""
+    iv = _version()
+    rows = export_rows(name, iv, fixture_people(iv, name))
+    status = rows[0].index("Status")
+    rows[3][status] = preview  # the first response was the team trying the survey out
+    path = _write_rows(tmp_path / "with_preview.csv", rows)
+    store = _memory_store()
+    result = import_responses(store, path, iv, tool="qualtrics")
+    assert (result.imported, result.left_out) == (len(rows) - 4, 1)
+    assert "left out 1 response(s)" in result.summary()
+    question = iv.question("evidence_priorities")
+    assert question is not None
+    data = read_tool_rankings(path, "qualtrics", iv, question)
+    assert list(data.ranks.index) == [p.rid for p in fixture_people(iv, name)[1:]]
+
+
+def test_cli_auto_on_an_unknown_export_exits_2_naming_the_closest_tool(tmp_path: Path,
+                                                                       store_url: str) -> None:
+    path = _write_rows(tmp_path / "odd.csv", [["Respondent ID", "Start Date", "Secret"],
+                                              ["1", "2022-01-01", "jane@example.org"]])
+    result = CliRunner().invoke(main, ["responses", "import", str(path), "--instrument",
+                                       FIXTURE_INSTRUMENT, "--from", "auto",
+                                       "--database-url", store_url])
+    assert result.exit_code == 2 and no_traceback(result)
+    assert "R118" in result.output and "closest is SurveyMonkey" in result.output
+    assert "jane@example.org" not in result.output

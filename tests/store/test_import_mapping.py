@@ -113,3 +113,29 @@ def test_a_file_that_no_longer_fits_its_mapping_is_refused_naming_the_columns(
     assert "newsletter" not in result.output  # no cell is echoed
     with Store.open(store_url) as store, store.session() as session:
         assert session.execute(select(func.count()).select_from(Response)).scalar_one() == 0
+
+
+def test_priorities_reads_a_mapped_file(tmp_path: Path) -> None:
+    """A ranking whose item texts were reworded is read through the reviewed mapping."""
+    iv = _iv()
+    rows = export_rows("qualtrics", iv, fixture_people(iv, "qualtrics"))
+    rows[1] = [text.replace("Which of the following would contribute most",
+                            "What would contribute most") for text in rows[1]]
+    path = tmp_path / "reworded.csv"
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out).writerows(rows)
+    args = ["priorities", "--input", str(path), "--from", "qualtrics", "--instrument",
+            FIXTURE_INSTRUMENT, "--format", "json"]
+    unmapped = CliRunner().invoke(main, args)
+    assert unmapped.exit_code == 2 and "A103" in unmapped.output
+    mapping, output = _map(tmp_path, path)
+    assert "9 by similarity" in output
+    mapped = CliRunner().invoke(main, [*args, "--mapping", str(mapping)])
+    assert mapped.exit_code == 0, mapped.output
+    generic = CliRunner().invoke(main, ["priorities", "--input", str(
+        Path(__file__).parent.parent / "fixtures" / "dialects" / "generic.csv"), "--from",
+        "generic", "--instrument", FIXTURE_INSTRUMENT, "--format", "json"])
+    assert mapped.output == generic.output
+    no_tool = CliRunner().invoke(main, ["priorities", "--input", str(path), "--mapping",
+                                        str(mapping), "--layout", "rank-per-option"])
+    assert no_tool.exit_code == 2 and "--mapping needs --from" in no_tool.output
