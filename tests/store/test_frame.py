@@ -332,3 +332,13 @@ def test_purge_leaves_no_page_even_while_another_transaction_reads(
             conn.exec_driver_sql("ROLLBACK")
     finally:
         reader.dispose()
+
+
+def test_a_type_map_applies_before_the_instruments_types(store: Store, tmp_path: Path) -> None:
+    """Without instrument types (a catalogue that asks none) only mapped terms change."""
+    path = write_frame(tmp_path / "f.csv", ["A,a@example.org,Org,Met. district,,Wales,",
+                                            "B,b@example.org,Org,Free Term,,Wales,"])
+    import_frame(store, path, type_map={"met_district": "district_council"})
+    with store.session() as s:
+        assert sorted(s.execute(select(Respondent.organisation_type)).scalars()) == [
+            "district_council", "free_term"]
