@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -355,8 +356,10 @@ def purge_contacts(store: Store) -> int:
     copies rows another open transaction may still see into the new file, it keeps
     nothing whatever else is running. On SQLite the delete zeroes the freed cells
     (``secure_delete``, set on every connection), then the log is checkpointed and
-    truncated and the file rebuilt (``VACUUM``). Returns how many contacts were
-    deleted.
+    truncated and the file rebuilt (``VACUUM``); if another connection is reading
+    meanwhile (a running ``landscape serve``), the log cannot be emptied and ``F117``
+    says so (the contacts are deleted; running the purge again finishes the scrub).
+    Returns how many contacts were deleted.
 
     Examples
     --------
@@ -371,12 +374,15 @@ def purge_contacts(store: Store) -> int:
             session.execute(text("TRUNCATE contacts"))
         else:
             session.execute(delete(Contact))
-    if store.dialect == "sqlite":
-        _scrub_sqlite(store)
+    if store.dialect == "sqlite" and not _scrub_sqlite(store):
+        raise LandscapeError.of(
+            "F117", f"{count} contact(s) deleted, but another connection was reading the "
+            "store, so its write-ahead log still holds their old pages")
     return int(count)
 
 
-def _scrub_sqlite(store: Store) -> None:
+def _scrub_sqlite(store: Store) -> bool:
+    """Rebuild the file and empty the log; False when a reader kept the log from emptying."""
     # VACUUM cannot run inside a transaction.
     with store.engine.connect() as conn:
         # The driver connection runs in autocommit (the engine issues BEGIN itself),
@@ -387,6 +393,10 @@ def _scrub_sqlite(store: Store) -> None:
             # rebuilt pages reach the main file and the log is truncated to zero).
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             cursor.execute("VACUUM")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError:
+            return False  # "database is locked": another connection holds it
         finally:
             cursor.close()
+    # busy: a reader still uses the log, which was neither copied back nor truncated.
+    return int(busy) == 0
