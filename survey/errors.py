@@ -173,6 +173,8 @@ ERRORS: dict[str, tuple[str, str]] = {
     "F115": ("unknown organisation type", "Use a type code or label of the instrument (the "
              "message lists them and the closest), or map your own terms with --type-map FILE "
              "(a CSV of frame_type,organisation_type)."),
+    "F117": ("purge not finished", "Stop everything else using the store (e.g. 'landscape "
+             "serve'), then run 'landscape frame purge --yes' again: it finishes scrubbing."),
     "F116": ("bad type map", "Give a CSV with the header frame_type,organisation_type and one "
              "row per term of your frame, each mapped to a type code or label of the "
              "instrument."),

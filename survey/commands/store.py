@@ -168,10 +168,10 @@ def frame_import_command(csv_file: Path, ref: str | None, type_map: Path | None,
     versions = ([catalogue.load(ref)] if ref is not None
                 else [catalogue.load(name) for name in catalogue.refs()])
     types = organisation_types(versions) or None
-    if type_map is not None:
-        types = {**(types or {}), **read_type_map(type_map, types)}
+    terms = read_type_map(type_map, types) if type_map is not None else None
     with _open(database_url) as store:
-        result = import_frame(store, csv_file, instrument=instrument, types=types)
+        result = import_frame(store, csv_file, instrument=instrument, types=types,
+                              type_map=terms)
     detail = ", ".join(f"{k} {v}" for k, v in result.by_nation.items())
     click.echo(f"imported {result.imported} people ({detail})")
 

@@ -1,7 +1,10 @@
 """The sampling frame: who is asked. Importing it, and purging its personal data.
 
-A frame CSV has the columns ``name, email, organisation, organisation_type, role,
-nation, region`` (``role`` and ``region`` may be blank). Each person becomes a
+A frame CSV (or XLSX, read by :func:`survey.tables.read_table`) has the columns ``name,
+email, organisation, organisation_type, role, nation, region`` (``role`` and ``region``
+may be blank; other columns are ignored, but a column named twice or a value beyond the
+header is refused). Organisation types are matched to the instrument's (see
+:func:`organisation_types`, :func:`read_type_map`). Each person becomes a
 pseudonymous :class:`~survey.store.models.Respondent` (organisation type, nation,
 region: what the monitor groups by) and a :class:`~survey.store.models.Contact`
 holding the personal data, which :func:`purge_contacts` deletes after fieldwork.
@@ -11,6 +14,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import sqlite3
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -244,7 +248,7 @@ def _too_long(row: Mapping[str, str], bad: Callable[[str, str, str], None]) -> b
 
 
 def _check_row(row: Mapping[str, str], bad: Callable[[str, str, str], None],
-               types: Mapping[str, str] | None) -> str | None:
+               types: Mapping[str, str] | None, type_map: Mapping[str, str]) -> str | None:
     """Report a row's empty, too long or unknown values; its organisation type code."""
     for column in _REQUIRED:
         if not row.get(column):
@@ -252,16 +256,20 @@ def _check_row(row: Mapping[str, str], bad: Callable[[str, str, str], None],
     if _too_long(row, bad):
         return None
     raw = row.get("organisation_type", "")
+    key = type_key(raw)
+    if key in type_map:
+        return type_map[key]
     if types is None:
-        return type_key(raw) or None
-    code = types.get(type_key(raw))
+        return key or None
+    code = types.get(key)
     if raw and code is None:
         bad("F115", "organisation_type", _unknown_type(raw, types))
     return code
 
 
 def import_frame(store: Store, path: Path, *, instrument: str | None = None,
-                 types: Mapping[str, str] | None = None) -> FrameImport:
+                 types: Mapping[str, str] | None = None,
+                 type_map: Mapping[str, str] | None = None) -> FrameImport:
     """Check every row of a frame CSV, then add all of them (or none) to the store.
 
     Errors name ``file:row:column`` (row 1 is the header) and never print a name
@@ -269,8 +277,9 @@ def import_frame(store: Store, path: Path, *, instrument: str | None = None,
     email, a nation or region that is neither a code nor an English name from
     :mod:`survey.instrument.places`, a region outside the nation, an email
     repeated in the file or already in the store, and (when ``types`` is given,
-    see :func:`organisation_types` and :func:`read_type_map`) an organisation
-    type the instrument does not offer. ``instrument`` (an id) records which
+    see :func:`organisation_types`) an organisation
+    type the instrument does not offer; ``type_map`` (:func:`read_type_map`)
+    translates a frame's own terms first. ``instrument`` (an id) records which
     survey these people are in the frame for.
 
     Examples
@@ -291,7 +300,7 @@ def import_frame(store: Store, path: Path, *, instrument: str | None = None,
             issues.append(issue(code, message, Location(file=str(path), row=number,
                                                         column=column)))
 
-        type_code = _check_row(row, bad, types)
+        type_code = _check_row(row, bad, types, type_map or {})
         email = row.get("email", "").lower()
         if email and len(email) <= _LENGTHS["email"] and not _EMAIL.match(email):
             bad("F102", "email", "the email is not an address (it is not shown here)")
@@ -347,8 +356,10 @@ def purge_contacts(store: Store) -> int:
     copies rows another open transaction may still see into the new file, it keeps
     nothing whatever else is running. On SQLite the delete zeroes the freed cells
     (``secure_delete``, set on every connection), then the log is checkpointed and
-    truncated and the file rebuilt (``VACUUM``). Returns how many contacts were
-    deleted.
+    truncated and the file rebuilt (``VACUUM``); if another connection is reading
+    meanwhile (a running ``landscape serve``), the log cannot be emptied and ``F117``
+    says so (the contacts are deleted; running the purge again finishes the scrub).
+    Returns how many contacts were deleted.
 
     Examples
     --------
@@ -363,12 +374,15 @@ def purge_contacts(store: Store) -> int:
             session.execute(text("TRUNCATE contacts"))
         else:
             session.execute(delete(Contact))
-    if store.dialect == "sqlite":
-        _scrub_sqlite(store)
+    if store.dialect == "sqlite" and not _scrub_sqlite(store):
+        raise LandscapeError.of(
+            "F117", f"{count} contact(s) deleted, but another connection was reading the "
+            "store, so its write-ahead log still holds their old pages")
     return int(count)
 
 
-def _scrub_sqlite(store: Store) -> None:
+def _scrub_sqlite(store: Store) -> bool:
+    """Rebuild the file and empty the log; False when a reader kept the log from emptying."""
     # VACUUM cannot run inside a transaction.
     with store.engine.connect() as conn:
         # The driver connection runs in autocommit (the engine issues BEGIN itself),
@@ -379,6 +393,10 @@ def _scrub_sqlite(store: Store) -> None:
             # rebuilt pages reach the main file and the log is truncated to zero).
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
             cursor.execute("VACUUM")
-            cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            busy, _, _ = cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        except sqlite3.OperationalError:
+            return False  # "database is locked": another connection holds it
         finally:
             cursor.close()
+    # busy: a reader still uses the log, which was neither copied back nor truncated.
+    return int(busy) == 0

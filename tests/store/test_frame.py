@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -15,6 +16,7 @@ from survey.errors import LandscapeError
 from survey.instrument import InstrumentVersion
 from survey.instrument.registry import Catalogue
 from survey.store import Store, analysis_frame, save_response
+from survey.store import engine as engine_module
 from survey.store.frame import import_frame, organisation_types, purge_contacts
 from survey.store.models import Contact, Respondent
 
@@ -332,3 +334,38 @@ def test_purge_leaves_no_page_even_while_another_transaction_reads(
             conn.exec_driver_sql("ROLLBACK")
     finally:
         reader.dispose()
+
+
+def test_a_type_map_applies_before_the_instruments_types(store: Store, tmp_path: Path) -> None:
+    """Without instrument types (a catalogue that asks none) only mapped terms change."""
+    path = write_frame(tmp_path / "f.csv", ["A,a@example.org,Org,Met. district,,Wales,",
+                                            "B,b@example.org,Org,Free Term,,Wales,"])
+    import_frame(store, path, type_map={"met_district": "district_council"})
+    with store.session() as s:
+        assert sorted(s.execute(select(Respondent.organisation_type)).scalars()) == [
+            "district_council", "free_term"]
+
+
+@pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
+def test_purge_says_when_a_reader_keeps_the_log_from_emptying(
+        store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite: a reader (a running server) kept the write-ahead log from being truncated,
+    so the deleted emails stayed in the -wal file while the purge reported success."""
+    monkeypatch.setattr(engine_module, "_BUSY_TIMEOUT_MS", 200)  # not 20 s of waiting
+    people = [*GOOD, f"Zed Marker,{_MARKER}@example.org,Marker Council,unitary,,Wales,"]
+    with Store.open(store_url) as store:
+        import_frame(store, write_frame(tmp_path / "f.csv", people))
+        reader = sqlite3.connect(store.engine.url.database or "")
+        try:
+            reader.execute("BEGIN")
+            reader.execute("SELECT count(*) FROM respondents").fetchone()
+            with pytest.raises(LandscapeError) as exc:
+                purge_contacts(store)
+            assert exc.value.issues[0].code == "F117" and "4 contact(s)" in str(exc.value)
+            assert _count(store, Contact) == 0
+        finally:
+            reader.close()
+        result = CliRunner().invoke(main, ["frame", "purge", "--yes", "--database-url",
+                                           store_url])
+        assert result.exit_code == 0, result.output  # run again: the scrub finishes
+        assert _MARKER.encode() not in _file_bytes(store)

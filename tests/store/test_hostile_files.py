@@ -205,8 +205,11 @@ def test_hostile_but_valid_text_is_kept_verbatim_and_exported_inert(
     book = tmp_path / "raw.xlsx"
     assert _run("responses", "export", "--format", "xlsx", "-o", str(book),
                 "--database-url", seeded).exit_code == 0
-    sheet = load_workbook(book, read_only=True).worksheets[0]
-    rows = list(sheet.iter_rows(values_only=True))
+    workbook = load_workbook(book, read_only=True)
+    try:
+        rows = list(workbook.worksheets[0].iter_rows(values_only=True))
+    finally:
+        workbook.close()  # read-only workbooks keep the file open until closed
     column = list(rows[0]).index("comments")
     assert sorted(str(r[column]) for r in rows[1:]) == expected
     # Only the formula-like ones are changed, by a leading apostrophe.
