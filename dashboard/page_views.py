@@ -29,6 +29,7 @@ from dashboard.views import (
     difference_text,
     error_notice,
     humanise,
+    labelled_dropdown,
     notes_block,
     share_text,
     table_from_rows,
@@ -58,8 +59,10 @@ __all__ = [
     "FIELD_LABELS",
     "REMINDER_ROWS_SHOWN",
     "barriers_view",
+    "chart_summary",
     "compare_view",
     "filter_choices",
+    "group_chart",
     "instrument_choices",
     "monitor_view",
     "priorities_export",
@@ -246,18 +249,74 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     sections: list[Any] = []
     for layout, table in pairs:
         header = ["Option", *layout.column_titles]
+        # n is said once per table: in its caption (the published title), not the heading.
         caption = f"{layout.title}. {layout.header}, with 95% Wilson intervals."
         sections.append(html.Section([
-            html.H3(layout.title),
-            html.P(f"n = {layout.n}", className="group-n"),
+            html.H3(layout.group_label),
             table_from_rows(caption, header, _interval_rows(layout, table),
                             class_name="data-table band-table"),
-            notes_block([*layout.notes, _INTERVAL_NOTE, SMALL_N_NOTE]),
+            notes_block([*[_without_n(note, layout.n) for note in layout.notes],
+                         _INTERVAL_NOTE, SMALL_N_NOTE]),
         ], className="group-table"))
-    figure = band_chart([layout for layout, _ in pairs])
-    chart = dcc.Graph(id="priorities-chart", figure=figure,
-                      config={"displaylogo": False, "responsive": False})
-    return html.Div([*sections, html.H3("Chart"), chart], id="priorities-results")
+    groups = [(str(i), f"{layout.group_label} (n={layout.n})")
+              for i, (layout, _) in enumerate(pairs)]
+    chart = html.Section([
+        html.H3("Chart"),
+        labelled_dropdown("priorities-chart-group", "Chart for", groups, "0",
+                          clearable=False) if len(pairs) > 1 else html.Div(),
+        html.Figure([
+            dcc.Graph(id="priorities-chart", figure=group_chart(pairs[0][0]),
+                      config={"displayModeBar": False, "displaylogo": False,
+                              "responsive": False}),
+            html.Figcaption(chart_summary(pairs[0][0]), id="priorities-chart-summary"),
+        ], className="chart"),
+    ], className="group-chart")
+    return html.Div([*sections, chart], id="priorities-results")
+
+
+def _without_n(note: str, n: int) -> str:
+    """The export's n note without the number, which the caption already gives.
+
+    Examples
+    --------
+    >>> _without_n("n = 35 respondents who ranked at least one option. Rest.", 35)
+    'n is the number of respondents who ranked at least one option. Rest.'
+    """
+    return note.replace(f"n = {n} respondents", "n is the number of respondents", 1)
+
+
+def group_chart(layout: PublishedLayout) -> Any:
+    """One group's band chart (the CLI's :func:`band_chart` for that table alone), so a
+    chart stays readable however many groups there are.
+
+    Examples
+    --------
+    >>> from survey.export.layout import LayoutRow
+    >>> layout = PublishedLayout(1, "g", "Group", "Table 1", 10, ("1-3", "4-6"),
+    ...                          (LayoutRow("a", "A", (60, 40)),), ())
+    >>> [trace.name for trace in group_chart(layout).data]
+    ['1-3', '4-6']
+    """
+    return band_chart([layout])
+
+
+def chart_summary(layout: PublishedLayout) -> str:
+    """A short text alternative of a group's chart: its first band's top option.
+
+    Examples
+    --------
+    >>> from survey.export.layout import LayoutRow
+    >>> layout = PublishedLayout(1, "g", "Group", "Table 1", 10, ("1-3", "4-6"),
+    ...                          (LayoutRow("a", "A", (60, 40)), LayoutRow("b", "B", (70, 30))),
+    ...                          ())
+    >>> chart_summary(layout)
+    'Bar chart of Table 1: the share of each option in each band; most often 1-3: B (70%).'
+    """
+    ranked = [row for row in layout.rows if row.cells and row.cells[0] is not None]
+    top = max(ranked, key=lambda row: row.cells[0] or 0, default=None)
+    lead = (f"; most often {layout.column_titles[0]}: {top.label} ({top.cells[0]}%)"
+            if top is not None and layout.column_titles else "")
+    return f"Bar chart of {layout.title}: the share of each option in each band{lead}."
 
 
 def priorities_export(store: Store, fmt: str, by: str | None = None,
