@@ -36,12 +36,18 @@ from dashboard.views import (
 )
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
-from survey.export.charts import band_chart
+from survey.export.charts import band_chart, plot_text
 from survey.export.disclosure import DisclosurePolicy
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
 from survey.export.tables import write_layouts
 from survey.ranking.bands import BandTable
-from survey.ranking.compare import Agreement, compare_instruments, wilson_interval
+from survey.ranking.compare import (
+    Agreement,
+    GroupComparison,
+    OptionComparison,
+    compare_instruments,
+    wilson_interval,
+)
 from survey.store.analysis import (
     GROUP_FIELDS,
     instrument_names,
@@ -61,6 +67,7 @@ __all__ = [
     "barriers_view",
     "chart_summary",
     "compare_view",
+    "difference_chart",
     "filter_choices",
     "group_chart",
     "instrument_choices",
@@ -70,6 +77,7 @@ __all__ = [
     "priorities_view",
     "ranking_question_choices",
     "rate_text",
+    "short_label",
     "where_from_filters",
 ]
 
@@ -428,10 +436,17 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
     agreement_rows = [_agreement_cells(names[key], found) for key, found in result.within.items()]
     agreement_readings = [f"{names[key]}: {found.reading}" for key, found in
                           result.within.items() if found is not None]
+    figure, summary = difference_chart(result)
     return html.Div([
         html.H3("Option by option"),
         table_from_rows(caption, header, rows, table_id="compare-table",
                         class_name="data-table compare-table"),
+        html.H3(f"Difference in top-{top} share"),
+        html.Figure([dcc.Graph(id="compare-chart", figure=figure,
+                               config={"displayModeBar": False, "displaylogo": False,
+                                       "responsive": False}),
+                     html.Figcaption(summary, id="compare-chart-summary")],
+                    className="chart"),
         html.H3("What the differences say"),
         html.Ul([html.Li(r.reading, className="reading") for r in result.rows],
                 id="compare-readings"),
@@ -445,6 +460,76 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
         notes_block(agreement_readings, class_name="notes agreement-readings"),
         notes_block([result.note, SMALL_N_NOTE]),
     ], id="compare-results")
+
+
+def short_label(row: OptionComparison) -> str:
+    """An option's short name on the chart: its concept's name (the full wording, two
+    joined by " / " for a mirrored pair, is shown on hover).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> short_label(SimpleNamespace(concept="partner_support",
+    ...                             label="Support from A / Support from B"))
+    'Partner support'
+    """
+    return humanise(row.concept) if row.concept else row.label
+
+
+def difference_chart(result: GroupComparison) -> tuple[Any, str]:
+    """The difference in top-``k`` share (A minus B, percentage points) per option with
+    its 95% Newcombe interval, and a one-sentence text alternative.
+
+    Short option names on the axis, the full wording on hover; labels reach plotly
+    through :func:`survey.export.charts.plot_text`.
+
+    Examples
+    --------
+    >>> from survey.ranking.reconstruct import demo_ranking_data
+    >>> from survey.ranking.compare import compare_groups
+    >>> a, b = demo_ranking_data("local_government"), demo_ranking_data("researcher")
+    >>> shared = sorted(set(a.options) & set(b.options))
+    >>> result = compare_groups(a.ranks[shared], b.ranks[shared], labels=("LG", "R"))
+    >>> figure, summary = difference_chart(result)
+    >>> len(figure.data[0].x) == len(shared), summary.split(";")[0][:45]
+    (True, 'Dot-and-interval chart of the difference in t')
+    """
+    # plotly is heavy; it loads when a chart is drawn.
+    import plotly.graph_objects as go
+
+    name_a, name_b = result.labels
+    rows = result.rows
+    points = [100 * r.top_difference for r in rows]
+    figure = go.Figure(go.Scatter(
+        x=points, y=[plot_text(short_label(r), 40) for r in rows], mode="markers",
+        marker={"color": "#1d70b8", "size": 10, "symbol": "diamond"},
+        error_x={"type": "data", "symmetric": False, "color": "#505a5f", "thickness": 2,
+                 "array": [100 * r.top_difference_high - p for r, p in zip(rows, points,
+                                                                         strict=True)],
+                 "arrayminus": [p - 100 * r.top_difference_low for r, p in zip(rows, points,
+                                                                             strict=True)]},
+        customdata=[[plot_text(r.label, 60), f"{100 * r.top_difference_low:+.0f}",
+                     f"{100 * r.top_difference_high:+.0f}"] for r in rows],
+        hovertemplate=("%{customdata[0]}<br>%{x:+.0f} points (95% interval "
+                       "%{customdata[1]} to %{customdata[2]})<extra></extra>")))
+    figure.add_vline(x=0, line={"color": "#0b0c0c", "width": 1})
+    figure.update_layout(
+        template="plotly_white", height=120 + 40 * len(rows),
+        margin={"l": 10, "r": 30, "t": 30, "b": 50},
+        font={"family": "Arial, Helvetica, Liberation Sans, sans-serif", "size": 13},
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"title": {"text": plot_text(f"Top-{result.top} share: {name_a} minus {name_b} "
+                                           "(percentage points)")},
+               "range": [-100, 100], "zeroline": False})
+    clear = [r for r in rows if r.top_difference_low > 0 or r.top_difference_high < 0]
+    widest = max(rows, key=lambda r: abs(r.top_difference))
+    largest = difference_text(widest.top_difference, widest.top_difference_low,
+                              widest.top_difference_high)
+    summary = (f"Dot-and-interval chart of the difference in top-{result.top} share, "
+               f"{name_a} minus {name_b}, for {len(rows)} options; the largest is "
+               f"{short_label(widest)} ({largest} points); "
+               f"{len(clear)} interval(s) exclude zero.")
+    return figure, summary
 
 
 # -- monitor ----------------------------------------------------------------------

@@ -90,3 +90,29 @@ def test_chart_selector_callback_draws_the_chosen_group(store: Store) -> None:
     result = response.get_json()["response"]
     assert "Table 2. Researcher" in json.dumps(result["priorities-chart"]["figure"]["layout"])
     assert result["priorities-chart-summary"]["children"].startswith("Bar chart of Table 2.")
+
+
+def test_compare_chart_shows_each_difference_with_its_interval(store: Store) -> None:
+    from dashboard.page_views import compare_view
+
+    view = compare_view(store)
+    nodes = _all(view)
+    (graph,) = [c for c in nodes if type(c).__name__ == "Graph"]
+    table = next(c for c in nodes if getattr(c, "id", None) == "compare-table")
+    cells = {row.children[0].children: [c.children for c in row.children[1:]]
+             for row in table.children[2].children}
+    trace = graph.figure.data[0]
+    assert len(trace.x) == len(cells) == 9 and graph.config["displayModeBar"] is False
+    assert "Partner support" in trace.y and "Partner networks" in trace.y  # mirrored pairs
+    for label, x, plus, minus, custom in zip(trace.y, trace.x, trace.error_x.array,
+                                             trace.error_x.arrayminus, trace.customdata,
+                                             strict=True):
+        full = custom[0].replace("<br>", " ")  # wrapped for the hover box
+        assert full in cells
+        shown = cells[full][4]  # "+12 (-15 to +38)" in the table
+        point, low, high = x, x - minus, x + plus
+        assert shown.split(" ")[0].lstrip("+") in {f"{point:+.0f}".lstrip("+"), "0"}
+        assert f"{low:+.0f}" in shown or f"{high:+.0f}" in shown
+        assert len(label) < 40 < len(full)  # short name on the axis, full wording on hover
+    summary = next(c for c in nodes if getattr(c, "id", None) == "compare-chart-summary")
+    assert summary.children.startswith("Dot-and-interval chart") and len(summary.children) < 300
