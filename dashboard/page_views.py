@@ -30,19 +30,26 @@ from dashboard.views import (
     difference_text,
     error_notice,
     humanise,
+    labelled_dropdown,
     notes_block,
     share_text,
     table_from_rows,
 )
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
-from survey.export.charts import band_chart
+from survey.export.charts import band_chart, plot_text
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
 from survey.export.release import check_public_release, store_populations
 from survey.export.tables import write_layouts
 from survey.ranking.bands import BandTable
-from survey.ranking.compare import Agreement, compare_instruments, wilson_interval
+from survey.ranking.compare import (
+    Agreement,
+    GroupComparison,
+    OptionComparison,
+    compare_instruments,
+    wilson_interval,
+)
 from survey.ranking.consensus import consensus
 from survey.ranking.uncertainty import (
     disagreement_warning,
@@ -68,9 +75,12 @@ __all__ = [
     "FIELD_LABELS",
     "REMINDER_ROWS_SHOWN",
     "barriers_view",
+    "chart_summary",
     "compare_view",
     "consensus_view",
+    "difference_chart",
     "filter_choices",
+    "group_chart",
     "instrument_choices",
     "monitor_view",
     "priorities_export",
@@ -78,6 +88,7 @@ __all__ = [
     "priorities_view",
     "ranking_question_choices",
     "rate_text",
+    "short_label",
     "where_from_filters",
 ]
 
@@ -265,18 +276,74 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     sections: list[Any] = []
     for layout, table in pairs:
         header = ["Option", *layout.column_titles]
+        # n is said once per table: in its caption (the published title), not the heading.
         caption = f"{layout.title}. {layout.header}, with 95% Wilson intervals."
         sections.append(html.Section([
-            html.H3(layout.title),
-            html.P(f"n = {layout.shown_n}", className="group-n"),
+            html.H3(layout.group_label),
             table_from_rows(caption, header, _interval_rows(layout, table),
                             class_name="data-table band-table"),
-            notes_block([*layout.notes, _INTERVAL_NOTE, SMALL_N_NOTE]),
+            notes_block([*[_without_n(note, layout.n) for note in layout.notes],
+                         _INTERVAL_NOTE, SMALL_N_NOTE]),
         ], className="group-table"))
-    figure = band_chart([layout for layout, _ in pairs])
-    chart = dcc.Graph(id="priorities-chart", figure=figure,
-                      config={"displaylogo": False, "responsive": False})
-    return html.Div([*sections, html.H3("Chart"), chart], id="priorities-results")
+    groups = [(str(i), f"{layout.group_label} (n={layout.shown_n})")
+              for i, (layout, _) in enumerate(pairs)]
+    chart = html.Section([
+        html.H3("Chart"),
+        labelled_dropdown("priorities-chart-group", "Chart for", groups, "0",
+                          clearable=False) if len(pairs) > 1 else html.Div(),
+        html.Figure([
+            dcc.Graph(id="priorities-chart", figure=group_chart(pairs[0][0]),
+                      config={"displayModeBar": False, "displaylogo": False,
+                              "responsive": False}),
+            html.Figcaption(chart_summary(pairs[0][0]), id="priorities-chart-summary"),
+        ], className="chart"),
+    ], className="group-chart")
+    return html.Div([*sections, chart], id="priorities-results")
+
+
+def _without_n(note: str, n: int) -> str:
+    """The export's n note without the number, which the caption already gives.
+
+    Examples
+    --------
+    >>> _without_n("n = 35 respondents who ranked at least one option. Rest.", 35)
+    'n is the number of respondents who ranked at least one option. Rest.'
+    """
+    return note.replace(f"n = {n} respondents", "n is the number of respondents", 1)
+
+
+def group_chart(layout: PublishedLayout) -> Any:
+    """One group's band chart (the CLI's :func:`band_chart` for that table alone), so a
+    chart stays readable however many groups there are.
+
+    Examples
+    --------
+    >>> from survey.export.layout import LayoutRow
+    >>> layout = PublishedLayout(1, "g", "Group", "Table 1", 10, ("1-3", "4-6"),
+    ...                          (LayoutRow("a", "A", (60, 40)),), ())
+    >>> [trace.name for trace in group_chart(layout).data]
+    ['1-3', '4-6']
+    """
+    return band_chart([layout])
+
+
+def chart_summary(layout: PublishedLayout) -> str:
+    """A short text alternative of a group's chart: its first band's top option.
+
+    Examples
+    --------
+    >>> from survey.export.layout import LayoutRow
+    >>> layout = PublishedLayout(1, "g", "Group", "Table 1", 10, ("1-3", "4-6"),
+    ...                          (LayoutRow("a", "A", (60, 40)), LayoutRow("b", "B", (70, 30))),
+    ...                          ())
+    >>> chart_summary(layout)
+    'Bar chart of Table 1: the share of each option in each band; most often 1-3: B (70%).'
+    """
+    ranked = [row for row in layout.rows if row.cells and row.cells[0] is not None]
+    top = max(ranked, key=lambda row: row.cells[0] or 0, default=None)
+    lead = (f"; most often {layout.column_titles[0]}: {top.label} ({top.cells[0]}%)"
+            if top is not None and layout.column_titles else "")
+    return f"Bar chart of {layout.title}: the share of each option in each band{lead}."
 
 
 def priorities_export(store: Store, fmt: str, by: str | None = None,
@@ -411,12 +478,19 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
             f"G = {lr.statistic:.1f} on {lr.df} df; {_p_clause(lr.p_asymptotic)} by the "
             f"chi-square approximation, {_p_clause(lr.p_permutation)} by {lr.permutations} "
             "permutations (read the permutation p at these group sizes).")
+    figure, summary = difference_chart(result)
     return html.Div([
         html.H3("Across all options first"),
         notes_block(across, class_name="notes compare-across"),
         html.H3("Option by option"),
         table_from_rows(caption, header, rows, table_id="compare-table",
                         class_name="data-table compare-table"),
+        html.H3(f"Difference in top-{top} share"),
+        html.Figure([dcc.Graph(id="compare-chart", figure=figure,
+                               config={"displayModeBar": False, "displaylogo": False,
+                                       "responsive": False}),
+                     html.Figcaption(summary, id="compare-chart-summary")],
+                    className="chart"),
         html.H3("What the differences say"),
         html.Ul([html.Li(r.reading, className="reading") for r in result.rows],
                 id="compare-readings"),
@@ -487,6 +561,76 @@ def _consensus_block(key: str, data: Any, method: str, resamples: int,
                                       "First in"], rows, row_headers=False,
                             table_id=f"consensus-{key}", class_name="data-table"),
             notes_block(notes, class_name="notes consensus-notes")]
+
+
+def short_label(row: OptionComparison) -> str:
+    """An option's short name on the chart: its concept's name (the full wording, two
+    joined by " / " for a mirrored pair, is shown on hover).
+
+    Examples
+    --------
+    >>> from types import SimpleNamespace
+    >>> short_label(SimpleNamespace(concept="partner_support",
+    ...                             label="Support from A / Support from B"))
+    'Partner support'
+    """
+    return humanise(row.concept) if row.concept else row.label
+
+
+def difference_chart(result: GroupComparison) -> tuple[Any, str]:
+    """The difference in top-``k`` share (A minus B, percentage points) per option with
+    its 95% Newcombe interval, and a one-sentence text alternative.
+
+    Short option names on the axis, the full wording on hover; labels reach plotly
+    through :func:`survey.export.charts.plot_text`.
+
+    Examples
+    --------
+    >>> from survey.ranking.reconstruct import demo_ranking_data
+    >>> from survey.ranking.compare import compare_groups
+    >>> a, b = demo_ranking_data("local_government"), demo_ranking_data("researcher")
+    >>> shared = sorted(set(a.options) & set(b.options))
+    >>> result = compare_groups(a.ranks[shared], b.ranks[shared], labels=("LG", "R"))
+    >>> figure, summary = difference_chart(result)
+    >>> len(figure.data[0].x) == len(shared), summary.split(";")[0][:45]
+    (True, 'Dot-and-interval chart of the difference in t')
+    """
+    # plotly is heavy; it loads when a chart is drawn.
+    import plotly.graph_objects as go
+
+    name_a, name_b = result.labels
+    rows = result.rows
+    points = [100 * r.top_difference for r in rows]
+    figure = go.Figure(go.Scatter(
+        x=points, y=[plot_text(short_label(r), 40) for r in rows], mode="markers",
+        marker={"color": "#1d70b8", "size": 10, "symbol": "diamond"},
+        error_x={"type": "data", "symmetric": False, "color": "#505a5f", "thickness": 2,
+                 "array": [100 * r.top_difference_high - p for r, p in zip(rows, points,
+                                                                         strict=True)],
+                 "arrayminus": [p - 100 * r.top_difference_low for r, p in zip(rows, points,
+                                                                             strict=True)]},
+        customdata=[[plot_text(r.label, 60), f"{100 * r.top_difference_low:+.0f}",
+                     f"{100 * r.top_difference_high:+.0f}"] for r in rows],
+        hovertemplate=("%{customdata[0]}<br>%{x:+.0f} points (95% interval "
+                       "%{customdata[1]} to %{customdata[2]})<extra></extra>")))
+    figure.add_vline(x=0, line={"color": "#0b0c0c", "width": 1})
+    figure.update_layout(
+        template="plotly_white", height=120 + 40 * len(rows),
+        margin={"l": 10, "r": 30, "t": 30, "b": 50},
+        font={"family": "Arial, Helvetica, Liberation Sans, sans-serif", "size": 13},
+        yaxis={"autorange": "reversed", "automargin": True},
+        xaxis={"title": {"text": plot_text(f"Top-{result.top} share: {name_a} minus {name_b} "
+                                           "(percentage points)")},
+               "range": [-100, 100], "zeroline": False})
+    clear = [r for r in rows if r.top_difference_low > 0 or r.top_difference_high < 0]
+    widest = max(rows, key=lambda r: abs(r.top_difference))
+    largest = difference_text(widest.top_difference, widest.top_difference_low,
+                              widest.top_difference_high)
+    summary = (f"Dot-and-interval chart of the difference in top-{result.top} share, "
+               f"{name_a} minus {name_b}, for {len(rows)} options; the largest is "
+               f"{short_label(widest)} ({largest} points); "
+               f"{len(clear)} interval(s) exclude zero.")
+    return figure, summary
 
 
 # -- monitor ----------------------------------------------------------------------

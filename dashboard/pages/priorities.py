@@ -18,8 +18,11 @@ from dashboard.app import current_store
 from dashboard.page_views import (
     EXPORT_MEDIA_TYPES,
     FIELD_LABELS,
+    chart_summary,
     filter_choices,
+    group_chart,
     priorities_export,
+    priorities_layouts,
     priorities_view,
     ranking_question_choices,
     where_from_filters,
@@ -113,6 +116,26 @@ def _update(by: str | None, question: str | None, *filters: Any) -> Any:
     store = current_store()
     return priorities_view(store, by, question, _where(filters), labels=data_labels(store),
                            policy=disclosure_policy())
+
+
+@callback(
+    Output("priorities-chart", "figure"),
+    Output("priorities-chart-summary", "children"),
+    Input("priorities-chart-group", "value"),
+    State("priorities-by", "data"),
+    State("priorities-question", "value"),
+    *_filters_state(),
+    prevent_initial_call=True,
+)
+def _chart(group: str | None, by: str | None, question: str | None, *filters: Any) -> Any:
+    store = current_store()
+    try:
+        pairs = priorities_layouts(store, by, question, _where(filters),
+                                   reconstructed=bool(data_labels(store)))
+        layout = pairs[int(group or 0)][0]
+    except (LandscapeError, IndexError, ValueError):
+        return dash.no_update, dash.no_update
+    return group_chart(layout), chart_summary(layout)
 
 
 @callback(

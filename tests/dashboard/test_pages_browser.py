@@ -77,7 +77,8 @@ def test_priorities_page_shows_table_2_and_the_synthetic_label(explorer: str, dr
     assert legend.text == "Group by"
     nav = [a.text for a in driver.find_elements(By.CSS_SELECTOR, "nav a")]
     # no monitor: admins only
-    assert nav == ["Overview", "Priorities", "Barriers", "Compare", "Network", "Instruments"]
+    assert nav == ["Overview", "Priorities", "Barriers", "Compare", "Network", "Instruments",
+                   "Downloads"]
     driver.set_window_size(1280, 3200)
     screenshot = tmp_path / "priorities.png"
     driver.save_screenshot(str(screenshot))
@@ -237,4 +238,29 @@ def test_instruments_page_shows_versions_questionnaire_diff_and_xlsform(
     assert {"survey", "choices", "settings"} <= set(book.sheetnames)
     driver.set_window_size(1280, 2400)
     driver.save_screenshot(str(tmp_path / "instruments.png"))
+    assert not [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
+
+
+def test_downloads_page_sends_the_public_csv_for_the_chosen_grouping(
+        explorer: str, driver: Any, tmp_path: Path) -> None:
+    import csv
+
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(explorer + "/downloads")
+    _wait_for(driver, "#downloads-policy-note")
+    assert "Shares based on fewer than" in driver.find_element(
+        By.ID, "downloads-policy-note").text
+    driver.find_element(By.XPATH, "//fieldset//button[normalize-space()='Nation']").click()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/downloads?by=nation"))
+    folder = _downloads_to(driver, tmp_path / "downloads")
+    driver.find_element(By.XPATH, "//button[normalize-space()='CSV']").click()
+    with _downloaded(folder, ".csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    groups = {row[1] for row in rows[1:] if len(row) > 2}
+    assert "Local government: England" in groups and "[c]" in {c for r in rows for c in r}
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(
+        By.ID, "downloads-status").text == "Downloaded priorities-public.csv.")
+    driver.save_screenshot(str(tmp_path / "downloads.png"))
     assert not [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

@@ -1,0 +1,125 @@
+"""The Downloads page without a browser: the CLI's files, the viewer's disclosure policy."""
+
+from __future__ import annotations
+
+import doctest
+import io
+import json
+import shutil
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+import dashboard.download_views as download_views
+from dashboard.app import create_app
+from dashboard.download_views import download, export_policies
+from dashboard.views import text_of
+from survey.cli import main
+from survey.export.charts import find_chromium
+from survey.reproduce.demo import load_demo
+from survey.store import Store
+
+
+def test_examples() -> None:
+    result = doctest.testmod(download_views, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def store(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_file, copy)
+    opened = Store.open(f"sqlite:///{copy}")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _cli(store_file: Path, target: Path, *options: str) -> None:
+    result = CliRunner().invoke(main, ["export", "priorities", "--database",
+                                       f"sqlite:///{store_file}", "-o", str(target), *options])
+    assert result.exit_code == 0, result.output
+
+
+@pytest.mark.parametrize("by", ["instrument", "nation"])
+def test_public_csv_is_the_cli_public_csv(store: Store, tmp_path: Path, by: str) -> None:
+    name, content = download(store, "csv", by, reconstructed=True)
+    target = tmp_path / "cli.csv"
+    _cli(tmp_path / "demo.db", target, "--public", "--by", by)
+    assert name == "priorities-public.csv"
+    assert content == target.read_bytes()
+    assert "[c]" in content.decode("utf-8-sig") or by == "instrument"
+
+
+def test_xlsx_download_matches_the_cli(store: Store, tmp_path: Path) -> None:
+    _, content = download(store, "xlsx", role="analyst", policy="internal",
+                          reconstructed=True)
+    target = tmp_path / "cli.xlsx"
+    _cli(tmp_path / "demo.db", target, "--internal")
+
+    def cells(data: bytes) -> list[Any]:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True)
+        return [[tuple(r) for r in ws.iter_rows(values_only=True)] for ws in book]
+
+    assert cells(content) == cells(target.read_bytes())
+
+
+@pytest.mark.parametrize("role", [None, "viewer"])
+def test_internal_files_are_refused_below_analyst(store: Store, role: str | None) -> None:
+    assert export_policies(role) == ("public",)
+    name, content = download(store, "md", role=role, policy="internal")
+    assert name == "priorities-public.md"
+    assert "No suppression applied (internal view)" not in content.decode()
+    assert "suppressed" in content.decode()
+    _, internal = download(store, "md", role="analyst", policy="internal")
+    assert "No suppression applied (internal view)" in internal.decode()
+
+
+def test_html_chart_works_offline(store: Store) -> None:
+    name, content = download(store, "html", "nation")
+    page = content.decode("utf-8")
+    assert name == "priorities-chart-public.html"
+    assert "<script src=" not in page and "plotly" in page.lower()
+
+
+@pytest.mark.skipif(find_chromium() is None, reason="no Chromium to draw a PNG")
+def test_png_chart_is_drawn_by_the_system_chromium(store: Store) -> None:
+    name, content = download(store, "png")
+    assert name == "priorities-chart-public.png" and content[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_page_and_callback_send_the_public_file(store: Store) -> None:
+    app = create_app(store)
+    with app.server.test_request_context("/downloads"):
+        tree = sys.modules["dashboard.pages.downloads"].layout(by="nation")
+    text = text_of(tree)
+    assert "Disclosure policy of your downloads: Shares based on fewer than" in text
+    assert "Internal (not for publication)" not in text  # anonymous: public only
+    client = app.server.test_client()
+    client.get("/")
+    button = {"format": "csv", "type": "downloads-get"}
+    body = {"output": "..downloads-file.data...downloads-status.children..",
+            "outputs": [{"id": "downloads-file", "property": "data"},
+                        {"id": "downloads-status", "property": "children"}],
+            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+            "state": [{"id": "downloads-by", "property": "data", "value": "nation"},
+                      {"id": "downloads-policy", "property": "data", "value": "internal"}],
+            "changedPropIds": [json.dumps(button, separators=(",", ":")) + ".n_clicks"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    result = response.get_json()["response"]
+    assert result["downloads-file"]["data"]["filename"] == "priorities-public.csv"
+    assert result["downloads-status"]["children"] == "Downloaded priorities-public.csv."

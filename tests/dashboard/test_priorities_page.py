@@ -1,0 +1,118 @@
+"""The Priorities page stays readable with many groups: n once per table, one chart at a time."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from dashboard.app import create_app
+from dashboard.page_views import priorities_layouts, priorities_view
+from dashboard.views import text_of
+from survey.reproduce.demo import load_demo
+from survey.store import Store
+
+
+@pytest.fixture(scope="module")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def store(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_file, copy)
+    opened = Store.open(f"sqlite:///{copy}")
+    try:
+        yield opened
+    finally:
+        opened.close()
+
+
+def _all(tree: Any) -> list[Any]:
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif node is not None and not isinstance(node, str | int | float):
+            found.append(node)
+            walk(getattr(node, "children", None))
+
+    walk(tree)
+    return found
+
+
+def test_grouping_by_region_gives_one_chart_of_a_readable_height(store: Store) -> None:
+    view = priorities_view(store, by="region")
+    nodes = _all(view)
+    graphs = [c for c in nodes if type(c).__name__ == "Graph"]
+    groups = len(priorities_layouts(store, "region"))
+    assert groups > 10
+    (graph,) = graphs  # not one 11,808-pixel figure of every group
+    assert graph.figure.layout.height < 1200
+    assert graph.config["displayModeBar"] is False
+    (selector,) = [c for c in nodes if type(c).__name__ == "Dropdown"]
+    assert selector.id == "priorities-chart-group" and len(selector.options) == groups
+    summary = [c for c in nodes if getattr(c, "id", None) == "priorities-chart-summary"]
+    assert summary and len(summary[0].children) < 300
+
+
+def test_n_is_said_once_per_table(store: Store) -> None:
+    view = priorities_view(store)
+    for section in [c for c in _all(view) if getattr(c, "className", "") == "group-table"]:
+        assert text_of(section).count("(n=") + text_of(section).count("n = ") == 1
+
+
+def test_chart_selector_callback_draws_the_chosen_group(store: Store) -> None:
+    client = create_app(store).server.test_client()
+    client.get("/")
+    filters = [{"id": f"priorities-filter-{f}", "property": "value", "value": None}
+               for f in ("instrument", "version", "nation", "region", "organisation_type",
+                         "path")]
+    body = {"output": "..priorities-chart.figure...priorities-chart-summary.children..",
+            "outputs": [{"id": "priorities-chart", "property": "figure"},
+                        {"id": "priorities-chart-summary", "property": "children"}],
+            "inputs": [{"id": "priorities-chart-group", "property": "value", "value": "1"}],
+            "state": [{"id": "priorities-by", "property": "data", "value": "instrument"},
+                      {"id": "priorities-question", "property": "value", "value": None},
+                      *filters],
+            "changedPropIds": ["priorities-chart-group.value"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    result = response.get_json()["response"]
+    assert "Table 2. Researcher" in json.dumps(result["priorities-chart"]["figure"]["layout"])
+    assert result["priorities-chart-summary"]["children"].startswith("Bar chart of Table 2.")
+
+
+def test_compare_chart_shows_each_difference_with_its_interval(store: Store) -> None:
+    from dashboard.page_views import compare_view
+
+    view = compare_view(store)
+    nodes = _all(view)
+    (graph,) = [c for c in nodes if type(c).__name__ == "Graph"]
+    table = next(c for c in nodes if getattr(c, "id", None) == "compare-table")
+    cells = {row.children[0].children: [c.children for c in row.children[1:]]
+             for row in table.children[2].children}
+    trace = graph.figure.data[0]
+    assert len(trace.x) == len(cells) == 9 and graph.config["displayModeBar"] is False
+    assert "Partner support" in trace.y and "Partner networks" in trace.y  # mirrored pairs
+    for label, x, plus, minus, custom in zip(trace.y, trace.x, trace.error_x.array,
+                                             trace.error_x.arrayminus, trace.customdata,
+                                             strict=True):
+        full = custom[0].replace("<br>", " ")  # wrapped for the hover box
+        assert full in cells
+        shown = cells[full][4]  # "+12 (-15 to +38)" in the table
+        point, low, high = x, x - minus, x + plus
+        assert shown.split(" ")[0].lstrip("+") in {f"{point:+.0f}".lstrip("+"), "0"}
+        assert f"{low:+.0f}" in shown or f"{high:+.0f}" in shown
+        assert len(label) < 40 < len(full)  # short name on the axis, full wording on hover
+    summary = next(c for c in nodes if getattr(c, "id", None) == "compare-chart-summary")
+    assert summary.children.startswith("Dot-and-interval chart") and len(summary.children) < 300
