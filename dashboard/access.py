@@ -69,6 +69,8 @@ PAGE_ROLES: Mapping[str, str] = {
     # Fieldwork data: the frame, the funnel, the reminder list.
     "/monitor": "admin",
     "/fieldwork": "admin",
+    # User management: who can sign in, and the audit log.
+    "/users": "admin",
 }
 
 #: Parts of a page that need more than the page (component id prefix -> least role).

@@ -30,7 +30,7 @@ from tests.dashboard.conftest import TEST_PASSWORD, sign_in
 ROLES = ROLE_ORDER  # anonymous, viewer, analyst, admin
 #: The explorer's pages today and the least role each needs (the table, restated).
 PAGES = {"/": "anonymous", "/priorities": "anonymous", "/network": "anonymous",
-         "/compare": "viewer", "/barriers": "viewer", "/monitor": "admin"}
+         "/compare": "viewer", "/barriers": "viewer", "/monitor": "admin", "/users": "admin"}
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 FILTERS = ("instrument", "version", "nation", "region", "organisation_type", "path")
 
@@ -381,3 +381,16 @@ def test_behind_a_tls_proxy_the_session_cookie_is_secure(store: Store) -> None:
                                  "csrf_token": _token(page.get_data(as_text=True))})
     assert response.status_code == 303
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_admins_see_the_users_and_the_audit_log(store: Store) -> None:
+    client = _client(store, "admin")
+    _download(client, "internal")
+    page = _router(client, "/users")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "test-admin" in text and "priorities-internal.csv" in text and "user add" in text
+    assert TEST_PASSWORD not in text and "argon2" not in text
+    for role in ("anonymous", "viewer", "analyst"):
+        assert "priorities-internal.csv" not in _router(_client(store, role), "/users") \
+            .get_data(as_text=True)
