@@ -21,7 +21,7 @@ from flask import Flask, current_app
 
 from dashboard.access import current_role, current_user_name, page_role, role_at_least
 from dashboard.form import form_blueprint
-from dashboard.login import authorise_callback, install_login
+from dashboard.login import callback_authoriser, install_login
 from dashboard.security import install_security
 from survey.settings import resolve
 from survey.store import Store
@@ -134,7 +134,7 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     _drop_repeated_page_callbacks()
     install_security(app, explorer=use_pages,
                      trusted_proxies=resolve("trusted_proxies", trusted_proxies),
-                     authorise=authorise_callback)
+                     authorise=callback_authoriser(app))
     if use_pages:
         install_login(app, store)
     return app

@@ -14,18 +14,19 @@
 - the page check: an explorer page above the visitor's role redirects an anonymous
   visitor to ``/login`` and answers 403 to a signed-in one.
 
-The callback check is :func:`authorise_callback`, run by
+The callback check is :func:`callback_authoriser`, run by
 :func:`dashboard.security.install_security` on every callback request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import dash
+from dash.exceptions import UnsupportedRelativePath
 from flask import Blueprint, Flask, Response, make_response, redirect, render_template, request
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
@@ -41,17 +42,18 @@ from dashboard.access import (
     role_at_least,
 )
 from dashboard.csrf import csrf_ok, csrf_seed, csrf_token, set_csrf_cookie
-from dashboard.security import page_path_known
 from survey.store import Store
 from survey.store.users import UserRecord, check_login, find_user
 
-__all__ = ["ADDRESS_LIMIT", "LOGIN_LIMIT", "authorise_callback", "install_login", "safe_next"]
+__all__ = ["ADDRESS_LIMIT", "LOGIN_LIMIT", "callback_authoriser", "install_login", "safe_next"]
 
 #: Login attempts allowed per client address and user name.
 LOGIN_LIMIT = "5 per minute"
 #: Login attempts allowed per client address, whatever the names tried.
 ADDRESS_LIMIT = "20 per minute"
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Not in the page table, so it needs the highest role.
+_NO_SUCH_PAGE = "/?"
 _DASH_PREFIXES = ("_dash-", "_reload-hash", "_favicon.ico", "assets/")
 
 
@@ -84,11 +86,23 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def authorise_callback(body: Mapping[str, Any]) -> bool:
-    """Whether the current visitor may run the callback request ``body``."""
-    needed = callback_role(body, lambda path: page_path_known(
-        path, list(dash.page_registry.values())))
-    return role_at_least(current_role(), needed)
+def callback_authoriser(app: dash.Dash) -> Callable[[Mapping[str, Any]], bool]:
+    """The check :func:`dashboard.security.install_security` runs on every callback
+    request of ``app``: whether the current visitor's role may run it."""
+    # Dash's own matcher, so the page checked and the page rendered never disagree.
+    from dash._pages import _path_to_page
+
+    def routed_page(address: str) -> str | None:
+        try:
+            page, _variables = _path_to_page(app.strip_relative_path(address) or "")
+        except UnsupportedRelativePath:
+            return _NO_SUCH_PAGE  # Dash cannot route it either; refused all the same
+        return str(page["path"]) if page else None
+
+    def authorise(body: Mapping[str, Any]) -> bool:
+        return role_at_least(current_role(), callback_role(body, routed_page))
+
+    return authorise
 
 
 def _page(template: str, status: int, **context: Any) -> Response:

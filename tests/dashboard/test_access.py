@@ -131,6 +131,13 @@ def test_the_page_router_callback_refuses_pages_above_the_role(store: Store, rol
             assert "monitor-funnel" not in response.get_data(as_text=True)
     # An address that is no page renders only "not found", for anyone.
     assert _router(client, "/no-such-page").status_code == 200
+    # Spellings of an address that Dash's router still renders as the monitor.
+    for variant in ("/monitor/", "//monitor//"):
+        response = _router(client, variant)
+        assert response.status_code == (200 if role == "admin" else 403), variant
+        assert ("monitor-funnel" in response.get_data(as_text=True)) == (role == "admin")
+    # One Dash cannot route (no leading slash): refused, never a server error.
+    assert _router(client, "monitor").status_code in ((400,) if role == "admin" else (403,))
 
 
 @pytest.mark.parametrize("role", ROLES)
