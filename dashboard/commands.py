@@ -73,6 +73,7 @@ def _demo_store(database_url: str | None) -> Any:
     # Loaded only when `landscape serve --demo` runs.
     from survey.reproduce.demo import load_demo
     from survey.store import Store
+    from survey.store.analysis import data_labels
 
     url = database_url or f"sqlite:///{DEMO_STORE}"
     path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
@@ -86,7 +87,15 @@ def _demo_store(database_url: str | None) -> Any:
         # Built aside and renamed: an interrupted build leaves no half-built store.
         building.replace(path)
     store = Store.open(url, check=False)
-    store.upgrade()  # the demo's own file: safe to migrate
+    if store.status().is_newer or (store.status().current is not None
+                                   and not data_labels(store)):
+        store.close()
+        raise LandscapeError.of("U109", f"--demo serves only a demo store, and {store.url} "
+                                "holds other data; leave out --database-url to use "
+                                f"./{DEMO_STORE}, or serve this store without --demo")
+    store.upgrade()  # a demo store: safe to migrate
+    if not data_labels(store):  # an empty database named with --database-url
+        load_demo(url)
     return store
 
 
