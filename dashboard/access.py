@@ -63,6 +63,8 @@ PAGE_ROLES: Mapping[str, str] = {
     "/priorities": ANONYMOUS,
     "/network": ANONYMOUS,
     "/instruments": ANONYMOUS,
+    # Public files for everyone; internal ones only with "internal_export" (analyst up).
+    "/downloads": ANONYMOUS,
     # Their views do not apply disclosure control yet: staff only until they do.
     "/compare": "viewer",
     "/barriers": "viewer",
