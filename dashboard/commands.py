@@ -123,6 +123,15 @@ def _check_production(store: Any, explorer: bool) -> None:
         raise LandscapeError.of("U108", f"the store {store.url} has no admin user")
 
 
+def _hint_users(store: Any) -> None:
+    # Loaded only when `landscape serve` runs.
+    from survey.store.users import admin_count
+
+    if admin_count(store) == 0:
+        click.echo("Note: no admin user yet, so staff pages (Monitor, Users) cannot be opened; "
+                   "add one with 'landscape user add NAME --role admin'.", err=True)
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on; keep 127.0.0.1 behind a reverse proxy.")
@@ -171,6 +180,8 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
         if production:
             _check_production(store, explorer=not form_only)
         password = _demo_login(store) if demo and not form_only else None
+        if not demo and not form_only and not production:
+            _hint_users(store)
     except LandscapeError as exc:
         _fail(ctx, exc)
     if demo and demo_label is None:

@@ -48,6 +48,7 @@ def test_serve_runs_the_app_with_waitress_when_installed(
     assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
     assert call["app"].test_client().get("/respond/unknown").status_code == 404
     assert "with waitress" in result.output
+    assert "no admin user yet" in result.output and "landscape user add" in result.output
     assert "_pages_location" in str(call["app"].test_client().get("/_dash-layout").get_json())
 
     result = CliRunner().invoke(serve_command, ["--database", url, "--form-only"])
