@@ -46,6 +46,7 @@ __all__ = [
     "current_role",
     "current_user_name",
     "disclosure_policy",
+    "page_allowed",
     "page_role",
     "require",
     "role_at_least",
@@ -179,6 +180,18 @@ def page_role(path: str) -> str:
     """
     clean = "/" + path.strip("/")
     return PAGE_ROLES.get(clean, "admin")
+
+
+def page_allowed(path: str, role: str | None = None) -> bool:
+    """Whether ``role`` (default: the current visitor) may open the page at ``path``:
+    for navigation and links into pages (the server checks every request regardless).
+
+    Examples
+    --------
+    >>> page_allowed("/monitor", "analyst"), page_allowed("/monitor", "admin")
+    (False, True)
+    """
+    return role_at_least(current_role() if role is None else role, page_role(path))
 
 
 def _component_key(component: Any) -> str | None:

@@ -19,7 +19,7 @@ import dash
 from dash import html
 from flask import Flask, current_app
 
-from dashboard.access import current_role, current_user_name, page_role, role_at_least
+from dashboard.access import current_role, current_user_name, page_allowed
 from dashboard.form import form_blueprint
 from dashboard.login import callback_authoriser, install_login
 from dashboard.security import install_security
@@ -51,15 +51,13 @@ def _layout(demo_label: str | None, use_pages: bool) -> Any:
     banner = [html.P(demo_label, className="demo-label", role="note")] if demo_label else []
     account: list[Any] = []
     if use_pages:
-        role = current_role()
         account = [_account()]
         # A page registered with nav=False (the home page's alias) is not linked; nor is
         # a page above the visitor's role (the server refuses it anyway).
         links = [html.Li(dash.dcc.Link(page["name"], href=page["relative_path"]))
                  for page in sorted(dash.page_registry.values(),
                                     key=lambda p: (p.get("order") is None, p.get("order") or 0))
-                 if page.get("nav", True)
-                 and role_at_least(role, page_role(str(page["relative_path"])))]
+                 if page.get("nav", True) and page_allowed(str(page["relative_path"]))]
         nav = cast(Any, html.Nav)  # aria-* props are not in Dash's type hints
         body: list[Any] = [nav(html.Ul(links), **{"aria-label": "Explorer pages"}),
                            dash.page_container]
