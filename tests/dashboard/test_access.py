@@ -401,3 +401,38 @@ def test_admins_see_the_users_and_the_audit_log(store: Store) -> None:
     for role in ("anonymous", "viewer", "analyst"):
         assert "priorities-internal.csv" not in _router(_client(store, role), "/users") \
             .get_data(as_text=True)
+
+
+def _outputs_of(key: str) -> list[dict[str, Any]]:
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    outputs = []
+    for part in parts:
+        component, prop = part.rsplit(".", 1)
+        outputs.append({"id": json.loads(component) if component.startswith("{") else component,
+                        "property": prop.split("@")[0]})
+    return outputs
+
+
+@pytest.mark.parametrize("role", ["anonymous", "viewer", "analyst"])
+def test_every_callback_above_the_role_is_refused(store: Store, role: str) -> None:
+    """A sweep over every callback the app registers (new pages included): posted
+    directly, each one writing to a page above the role answers 403."""
+    app = create_app(store)
+    client = app.server.test_client()
+    if role != "anonymous":
+        sign_in(client, store, role)
+    client.get("/")
+    refused = []
+    for key, spec in app.callback_map.items():
+        outputs = _outputs_of(key)
+        needed = dashboard.access.callback_role({"outputs": outputs})
+        if role_at_least(role, needed) or any(o["id"] == "_pages_content" for o in outputs):
+            continue
+        inputs = [{"id": i["id"], "property": i["property"], "value": None}
+                  for i in spec.get("inputs", [])]
+        body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
+                "inputs": inputs, "state": [], "changedPropIds": []}
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 403, (role, key, response.status_code)
+        refused.append(key)
+    assert "monitor-content.children" in refused
