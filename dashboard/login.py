@@ -172,7 +172,7 @@ def _guard_pages(app: dash.Dash, server: Flask) -> None:
 
     @server.before_request
     def _page_roles() -> Any:
-        if request.method != "GET" or request.url_rule is None:
+        if request.method not in ("GET", "HEAD") or request.url_rule is None:
             return None
         if request.url_rule.rule not in index_rules:
             return None

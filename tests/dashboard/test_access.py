@@ -108,6 +108,7 @@ def test_each_role_gets_exactly_its_pages_by_address(store: Store, role: str) ->
     client = _client(store, role)
     for path, needed in PAGES.items():
         response = client.get(path)
+        assert client.head(path).status_code == response.status_code
         if role_at_least(role, needed):
             assert response.status_code == 200, (role, path)
         elif role == "anonymous":
