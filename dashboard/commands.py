@@ -78,7 +78,7 @@ def _demo_store(database_url: str | None) -> Any:
     url = database_url or f"sqlite:///{DEMO_STORE}"
     path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
     if path is not None and not path.exists():
-        click.echo(f"Building the demo store {path} (once; about a minute)...", err=True)
+        click.echo(f"Building the demo store {path} (once)...", err=True)
         building = path.with_name(path.name + ".building")
         for leftover in (building, *(building.with_name(building.name + s)
                                      for s in ("-wal", "-shm"))):
