@@ -8,7 +8,7 @@
   Secure behind a TLS-terminating proxy: see :mod:`dashboard.security`). A session
   names the user and a fingerprint of their password hash, so removing a user or
   changing their password ends their sessions; the role is read afresh on every
-  request;
+  request; a sign-in lasts :data:`SESSION_HOURS` (the cookie's signed age is checked);
 - a limit on login attempts (flask-limiter, in-memory): :data:`LOGIN_LIMIT` per
   address and user name, :data:`ADDRESS_LIMIT` per address, answered by a 429 page;
 - the page check: an explorer page above the visitor's role redirects an anonymous
@@ -21,13 +21,23 @@ The callback check is :func:`callback_authoriser`, run by
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import dash
 from dash.exceptions import UnsupportedRelativePath
-from flask import Blueprint, Flask, Response, make_response, redirect, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, UserMixin, login_user, logout_user
@@ -45,10 +55,13 @@ from dashboard.csrf import csrf_ok, csrf_seed, csrf_token, set_csrf_cookie
 from survey.store import Store
 from survey.store.users import UserRecord, check_login, find_user
 
-__all__ = ["ADDRESS_LIMIT", "LOGIN_LIMIT", "callback_authoriser", "install_login", "safe_next"]
+__all__ = ["ADDRESS_LIMIT", "LOGIN_LIMIT", "SESSION_HOURS", "callback_authoriser", "install_login",
+           "safe_next"]
 
 #: Login attempts allowed per client address and user name.
 LOGIN_LIMIT = "5 per minute"
+#: How long a sign-in lasts.
+SESSION_HOURS = 8
 #: Login attempts allowed per client address, whatever the names tried.
 ADDRESS_LIMIT = "20 per minute"
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -146,6 +159,7 @@ def _blueprint(store: Store, limiter: Limiter) -> Blueprint:
             return _page("login.html", 401, next=target, name=name,
                          problem="That name and password do not match an account.")
         login_user(_Visitor(record))
+        session.permanent = True  # expires after SESSION_HOURS, checked by the signature
         return redirect(target, code=303)  # type: ignore[return-value]
 
     def login() -> Response:
@@ -191,6 +205,8 @@ def _guard_pages(app: dash.Dash, server: Flask) -> None:
 def install_login(app: dash.Dash, store: Store) -> None:
     """Add logins, sessions, the login limit and the page check to ``app``'s server."""
     server: Flask = app.server
+    # Flask checks the signed cookie's age on every request, so a copied cookie dies too.
+    server.permanent_session_lifetime = timedelta(hours=SESSION_HOURS)
     manager = LoginManager()
     manager.init_app(server)
 

@@ -13,6 +13,8 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import pytest
 import dashboard.access
 from dashboard.access import PAGE_ROLES, ROLE_ORDER, role_at_least
 from dashboard.app import create_app
+from dashboard.login import SESSION_HOURS
 from dashboard.security import FORM_CSP
 from survey.reproduce.demo import load_demo
 from survey.store import Store
@@ -316,6 +319,11 @@ def test_signing_in_and_out_through_the_forms(store: Store) -> None:
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/monitor"
     cookie = signed_in.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    expires = re.search(r"Expires=([^;]+)", cookie)
+    assert expires, cookie  # a sign-in lasts SESSION_HOURS, not until the browser closes
+    left = parsedate_to_datetime(expires.group(1)) - datetime.now(UTC)
+    assert timedelta(hours=SESSION_HOURS) - timedelta(minutes=5) < left \
+        <= timedelta(hours=SESSION_HOURS)
     assert client.get("/monitor").status_code == 200
     logout_page = client.get("/logout").get_data(as_text=True)
     assert client.post("/logout", data={}).status_code == 400  # no token: still signed in
@@ -437,3 +445,19 @@ def test_every_callback_above_the_role_is_refused(store: Store, role: str) -> No
         assert response.status_code == 403, (role, key, response.status_code)
         refused.append(key)
     assert "monitor-content.children" in refused
+
+
+def test_a_session_cookie_older_than_its_lifetime_is_refused(store: Store,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """Flask checks the signed cookie's age: a copied cookie stops working too."""
+    import itsdangerous.timed
+
+    client = _client(store, "admin")
+    assert client.get("/monitor").status_code == 200
+    with client.session_transaction() as session:
+        session.permanent = True  # as /login makes it
+    later = itsdangerous.timed.TimestampSigner.get_timestamp
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                        lambda self: later(self) + SESSION_HOURS * 3600 + 60)
+    assert client.get("/monitor").status_code == 302
