@@ -23,7 +23,7 @@ Anonymous visitors see figures under :func:`disclosure_policy` (disclosure contr
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from flask import abort, current_app, has_request_context
@@ -46,6 +46,7 @@ __all__ = [
     "current_role",
     "current_user_name",
     "disclosure_policy",
+    "page_allowed",
     "page_role",
     "require",
     "role_at_least",
@@ -63,7 +64,7 @@ PAGE_ROLES: Mapping[str, str] = {
     "/priorities": ANONYMOUS,
     "/network": ANONYMOUS,
     "/instruments": ANONYMOUS,
-    # Public files for everyone; internal ones only with the internal_export capability.
+    # Public files for everyone; internal ones only with "internal_export" (analyst up).
     "/downloads": ANONYMOUS,
     # Their views do not apply disclosure control yet: staff only until they do.
     "/compare": "viewer",
@@ -71,6 +72,8 @@ PAGE_ROLES: Mapping[str, str] = {
     # Fieldwork data: the frame, the funnel, the reminder list.
     "/monitor": "admin",
     "/fieldwork": "admin",
+    # User management: who can sign in, and the audit log.
+    "/users": "admin",
 }
 
 #: Parts of a page that need more than the page (component id prefix -> least role).
@@ -179,6 +182,18 @@ def page_role(path: str) -> str:
     return PAGE_ROLES.get(clean, "admin")
 
 
+def page_allowed(path: str, role: str | None = None) -> bool:
+    """Whether ``role`` (default: the current visitor) may open the page at ``path``:
+    for navigation and links into pages (the server checks every request regardless).
+
+    Examples
+    --------
+    >>> page_allowed("/monitor", "analyst"), page_allowed("/monitor", "admin")
+    (False, True)
+    """
+    return role_at_least(current_role() if role is None else role, page_role(path))
+
+
 def _component_key(component: Any) -> str | None:
     if isinstance(component, str):
         return component
@@ -229,12 +244,14 @@ def _router_path(body: Mapping[str, Any]) -> str | None:
     return None
 
 
-def callback_role(body: Mapping[str, Any], known_page: Any = None) -> str:
+def callback_role(body: Mapping[str, Any],
+                  page_of: Callable[[str], str | None] | None = None) -> str:
     """The least role for the callback request ``body`` (the JSON Dash posts).
 
-    The highest role any of its outputs needs; Dash's page router needs the role of
-    the page it is asked for (``known_page(path)`` tells a registered page from an
-    unknown address, which only renders "not found").
+    The highest role any of its outputs needs. Dash's page router needs the role of
+    the page it would render for the address it is sent: ``page_of(address)`` names
+    that page's path, or None for an address that is no page (which renders only "not
+    found"); by default the address itself is taken as the page.
 
     Examples
     --------
@@ -252,9 +269,9 @@ def callback_role(body: Mapping[str, Any], known_page: Any = None) -> str:
     for output in _outputs(body):
         component = output.get("id")
         if component == _ROUTER_OUTPUT:
-            path = _router_path(body) or "/"
-            known = known_page(path) if known_page is not None else True
-            needed.append(page_role(path) if known else ANONYMOUS)
+            address = _router_path(body) or "/"
+            page = page_of(address) if page_of is not None else address
+            needed.append(ANONYMOUS if page is None else page_role(page))
         else:
             needed.append(component_role(component))
     if not needed:

@@ -19,9 +19,9 @@ import dash
 from dash import html
 from flask import Flask, current_app
 
-from dashboard.access import current_role, current_user_name, page_role, role_at_least
+from dashboard.access import current_role, current_user_name, page_allowed
 from dashboard.form import form_blueprint
-from dashboard.login import authorise_callback, install_login
+from dashboard.login import callback_authoriser, install_login
 from dashboard.security import install_security
 from survey.settings import resolve
 from survey.store import Store
@@ -51,15 +51,13 @@ def _layout(demo_label: str | None, use_pages: bool) -> Any:
     banner = [html.P(demo_label, className="demo-label", role="note")] if demo_label else []
     account: list[Any] = []
     if use_pages:
-        role = current_role()
         account = [_account()]
         # A page registered with nav=False (the home page's alias) is not linked; nor is
         # a page above the visitor's role (the server refuses it anyway).
         links = [html.Li(dash.dcc.Link(page["name"], href=page["relative_path"]))
                  for page in sorted(dash.page_registry.values(),
                                     key=lambda p: (p.get("order") is None, p.get("order") or 0))
-                 if page.get("nav", True)
-                 and role_at_least(role, page_role(str(page["relative_path"])))]
+                 if page.get("nav", True) and page_allowed(str(page["relative_path"]))]
         nav = cast(Any, html.Nav)  # aria-* props are not in Dash's type hints
         body: list[Any] = [nav(html.Ul(links), **{"aria-label": "Explorer pages"}),
                            dash.page_container]
@@ -134,7 +132,7 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
     _drop_repeated_page_callbacks()
     install_security(app, explorer=use_pages,
                      trusted_proxies=resolve("trusted_proxies", trusted_proxies),
-                     authorise=authorise_callback)
+                     authorise=callback_authoriser(app))
     if use_pages:
         install_login(app, store)
     return app

@@ -73,11 +73,12 @@ def _demo_store(database_url: str | None) -> Any:
     # Loaded only when `landscape serve --demo` runs.
     from survey.reproduce.demo import load_demo
     from survey.store import Store
+    from survey.store.analysis import data_labels
 
     url = database_url or f"sqlite:///{DEMO_STORE}"
     path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite:///") else None
     if path is not None and not path.exists():
-        click.echo(f"Building the demo store {path} (once; about a minute)...", err=True)
+        click.echo(f"Building the demo store {path} (once)...", err=True)
         building = path.with_name(path.name + ".building")
         for leftover in (building, *(building.with_name(building.name + s)
                                      for s in ("-wal", "-shm"))):
@@ -86,7 +87,15 @@ def _demo_store(database_url: str | None) -> Any:
         # Built aside and renamed: an interrupted build leaves no half-built store.
         building.replace(path)
     store = Store.open(url, check=False)
-    store.upgrade()  # the demo's own file: safe to migrate
+    if store.status().is_newer or (store.status().current is not None
+                                   and not data_labels(store)):
+        store.close()
+        raise LandscapeError.of("U109", f"--demo serves only a demo store, and {store.url} "
+                                "holds other data; leave out --database-url to use "
+                                f"./{DEMO_STORE}, or serve this store without --demo")
+    store.upgrade()  # a demo store: safe to migrate
+    if not data_labels(store):  # an empty database named with --database-url
+        load_demo(url)
     return store
 
 
@@ -112,6 +121,15 @@ def _check_production(store: Any, explorer: bool) -> None:
                                 "production serving signs sessions with a fixed key")
     if explorer and admin_count(store) == 0:
         raise LandscapeError.of("U108", f"the store {store.url} has no admin user")
+
+
+def _hint_users(store: Any) -> None:
+    # Loaded only when `landscape serve` runs.
+    from survey.store.users import admin_count
+
+    if admin_count(store) == 0:
+        click.echo("Note: no admin user yet, so staff pages (Monitor, Users) cannot be opened; "
+                   "add one with 'landscape user add NAME --role admin'.", err=True)
 
 
 @click.command("serve")
@@ -162,6 +180,8 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
         if production:
             _check_production(store, explorer=not form_only)
         password = _demo_login(store) if demo and not form_only else None
+        if not demo and not form_only and not production:
+            _hint_users(store)
     except LandscapeError as exc:
         _fail(ctx, exc)
     if demo and demo_label is None:

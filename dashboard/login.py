@@ -8,25 +8,36 @@
   Secure behind a TLS-terminating proxy: see :mod:`dashboard.security`). A session
   names the user and a fingerprint of their password hash, so removing a user or
   changing their password ends their sessions; the role is read afresh on every
-  request;
+  request; a sign-in lasts :data:`SESSION_HOURS` (the cookie's signed age is checked);
 - a limit on login attempts (flask-limiter, in-memory): :data:`LOGIN_LIMIT` per
   address and user name, :data:`ADDRESS_LIMIT` per address, answered by a 429 page;
 - the page check: an explorer page above the visitor's role redirects an anonymous
   visitor to ``/login`` and answers 403 to a signed-in one.
 
-The callback check is :func:`authorise_callback`, run by
+The callback check is :func:`callback_authoriser`, run by
 :func:`dashboard.security.install_security` on every callback request.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
 import dash
-from flask import Blueprint, Flask, Response, make_response, redirect, render_template, request
+from dash.exceptions import UnsupportedRelativePath
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    make_response,
+    redirect,
+    render_template,
+    request,
+    session,
+)
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, UserMixin, login_user, logout_user
@@ -41,17 +52,21 @@ from dashboard.access import (
     role_at_least,
 )
 from dashboard.csrf import csrf_ok, csrf_seed, csrf_token, set_csrf_cookie
-from dashboard.security import page_path_known
 from survey.store import Store
 from survey.store.users import UserRecord, check_login, find_user
 
-__all__ = ["ADDRESS_LIMIT", "LOGIN_LIMIT", "authorise_callback", "install_login", "safe_next"]
+__all__ = ["ADDRESS_LIMIT", "LOGIN_LIMIT", "SESSION_HOURS", "callback_authoriser", "install_login",
+           "safe_next"]
 
 #: Login attempts allowed per client address and user name.
 LOGIN_LIMIT = "5 per minute"
+#: How long a sign-in lasts.
+SESSION_HOURS = 8
 #: Login attempts allowed per client address, whatever the names tried.
 ADDRESS_LIMIT = "20 per minute"
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
+# Not in the page table, so it needs the highest role.
+_NO_SUCH_PAGE = "/?"
 _DASH_PREFIXES = ("_dash-", "_reload-hash", "_favicon.ico", "assets/")
 
 
@@ -84,11 +99,23 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def authorise_callback(body: Mapping[str, Any]) -> bool:
-    """Whether the current visitor may run the callback request ``body``."""
-    needed = callback_role(body, lambda path: page_path_known(
-        path, list(dash.page_registry.values())))
-    return role_at_least(current_role(), needed)
+def callback_authoriser(app: dash.Dash) -> Callable[[Mapping[str, Any]], bool]:
+    """The check :func:`dashboard.security.install_security` runs on every callback
+    request of ``app``: whether the current visitor's role may run it."""
+    # Dash's own matcher, so the page checked and the page rendered never disagree.
+    from dash._pages import _path_to_page
+
+    def routed_page(address: str) -> str | None:
+        try:
+            page, _variables = _path_to_page(app.strip_relative_path(address) or "")
+        except UnsupportedRelativePath:
+            return _NO_SUCH_PAGE  # Dash cannot route it either; refused all the same
+        return str(page["path"]) if page else None
+
+    def authorise(body: Mapping[str, Any]) -> bool:
+        return role_at_least(current_role(), callback_role(body, routed_page))
+
+    return authorise
 
 
 def _page(template: str, status: int, **context: Any) -> Response:
@@ -132,6 +159,7 @@ def _blueprint(store: Store, limiter: Limiter) -> Blueprint:
             return _page("login.html", 401, next=target, name=name,
                          problem="That name and password do not match an account.")
         login_user(_Visitor(record))
+        session.permanent = True  # expires after SESSION_HOURS, checked by the signature
         return redirect(target, code=303)  # type: ignore[return-value]
 
     def login() -> Response:
@@ -158,7 +186,7 @@ def _guard_pages(app: dash.Dash, server: Flask) -> None:
 
     @server.before_request
     def _page_roles() -> Any:
-        if request.method != "GET" or request.url_rule is None:
+        if request.method not in ("GET", "HEAD") or request.url_rule is None:
             return None
         if request.url_rule.rule not in index_rules:
             return None
@@ -177,6 +205,8 @@ def _guard_pages(app: dash.Dash, server: Flask) -> None:
 def install_login(app: dash.Dash, store: Store) -> None:
     """Add logins, sessions, the login limit and the page check to ``app``'s server."""
     server: Flask = app.server
+    # Flask checks the signed cookie's age on every request, so a copied cookie dies too.
+    server.permanent_session_lifetime = timedelta(hours=SESSION_HOURS)
     manager = LoginManager()
     manager.init_app(server)
 

@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 import dash
+from dash.exceptions import UnsupportedRelativePath
 from flask import Flask, Response, abort, jsonify, request
 from werkzeug.exceptions import BadRequest, HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -166,7 +167,8 @@ def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool,
             return dispatch()
         except HTTPException:
             raise
-        except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
+        except (KeyError, TypeError, ValueError, IndexError, AttributeError,
+                UnsupportedRelativePath) as exc:
             # The request's shape or values did not fit the callback: the client's fault.
             app.logger.info("refused a malformed callback request: %s", type(exc).__name__)
             raise BadRequest("the callback request does not fit its inputs") from None
@@ -180,7 +182,7 @@ def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0
     """Harden ``app``'s Flask server (see the module docstring).
 
     ``authorise(body)`` decides whether the visitor may run a well-formed callback
-    request (403 otherwise): :func:`dashboard.login.authorise_callback`.
+    request (403 otherwise): :func:`dashboard.login.callback_authoriser`.
 
     Examples
     --------

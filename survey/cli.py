@@ -63,7 +63,8 @@ def main(ctx: click.Context) -> None:
     """Partnership Landscape: field the local research partnerships survey, analyse
     its priority rankings and explore partnership networks.
 
-    Start with `landscape demo` and `landscape reproduce`, then `landscape serve`.
+    Start with `landscape reproduce`, then `landscape serve --demo` (the explorer on the
+    demo data); `landscape demo` loads the demo into your own store.
     """
     if ctx.invoked_subcommand is None:  # bare `landscape`: the overview, not an error
         click.echo(ctx.get_help())

@@ -13,6 +13,8 @@ import json
 import re
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email.utils import parsedate_to_datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +23,7 @@ import pytest
 import dashboard.access
 from dashboard.access import PAGE_ROLES, ROLE_ORDER, role_at_least
 from dashboard.app import create_app
+from dashboard.login import SESSION_HOURS
 from dashboard.security import FORM_CSP
 from survey.reproduce.demo import load_demo
 from survey.store import Store
@@ -30,7 +33,7 @@ from tests.dashboard.conftest import TEST_PASSWORD, sign_in
 ROLES = ROLE_ORDER  # anonymous, viewer, analyst, admin
 #: The explorer's pages today and the least role each needs (the table, restated).
 PAGES = {"/": "anonymous", "/priorities": "anonymous", "/network": "anonymous",
-         "/compare": "viewer", "/barriers": "viewer", "/monitor": "admin"}
+         "/compare": "viewer", "/barriers": "viewer", "/monitor": "admin", "/users": "admin"}
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 FILTERS = ("instrument", "version", "nation", "region", "organisation_type", "path")
 
@@ -85,10 +88,10 @@ def _router(client: Any, path: str) -> Any:
 
 
 def test_the_table_covers_every_page_registered() -> None:
+    """Every page the app registers has a row (a page without one is admin-only)."""
     import dash
 
-    Store.open("sqlite://", check=False)  # importing the app registers the pages
-    create_app(_empty_store())
+    create_app(_empty_store())  # runs the page modules, which register the pages
     registered = {str(p["relative_path"]) for p in dash.page_registry.values()}
     assert registered <= set(PAGE_ROLES)
     assert {path: PAGE_ROLES[path] for path in PAGES} == PAGES
@@ -108,6 +111,7 @@ def test_each_role_gets_exactly_its_pages_by_address(store: Store, role: str) ->
     client = _client(store, role)
     for path, needed in PAGES.items():
         response = client.get(path)
+        assert client.head(path).status_code == response.status_code
         if role_at_least(role, needed):
             assert response.status_code == 200, (role, path)
         elif role == "anonymous":
@@ -131,6 +135,13 @@ def test_the_page_router_callback_refuses_pages_above_the_role(store: Store, rol
             assert "monitor-funnel" not in response.get_data(as_text=True)
     # An address that is no page renders only "not found", for anyone.
     assert _router(client, "/no-such-page").status_code == 200
+    # Spellings of an address that Dash's router still renders as the monitor.
+    for variant in ("/monitor/", "//monitor//"):
+        response = _router(client, variant)
+        assert response.status_code == (200 if role == "admin" else 403), variant
+        assert ("monitor-funnel" in response.get_data(as_text=True)) == (role == "admin")
+    # One Dash cannot route (no leading slash): refused, never a server error.
+    assert _router(client, "monitor").status_code in ((400,) if role == "admin" else (403,))
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -313,6 +324,11 @@ def test_signing_in_and_out_through_the_forms(store: Store) -> None:
     assert signed_in.status_code == 303 and signed_in.headers["Location"] == "/monitor"
     cookie = signed_in.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    expires = re.search(r"Expires=([^;]+)", cookie)
+    assert expires, cookie  # a sign-in lasts SESSION_HOURS, not until the browser closes
+    left = parsedate_to_datetime(expires.group(1)) - datetime.now(UTC)
+    assert timedelta(hours=SESSION_HOURS) - timedelta(minutes=5) < left \
+        <= timedelta(hours=SESSION_HOURS)
     assert client.get("/monitor").status_code == 200
     logout_page = client.get("/logout").get_data(as_text=True)
     assert client.post("/logout", data={}).status_code == 400  # no token: still signed in
@@ -386,3 +402,67 @@ def test_behind_a_tls_proxy_the_session_cookie_is_secure(store: Store) -> None:
                                  "csrf_token": _token(page.get_data(as_text=True))})
     assert response.status_code == 303
     assert "Secure" in response.headers["Set-Cookie"]
+
+
+def test_admins_see_the_users_and_the_audit_log(store: Store) -> None:
+    client = _client(store, "admin")
+    _download(client, "internal")
+    page = _router(client, "/users")
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "test-admin" in text and "priorities-internal.csv" in text and "user add" in text
+    assert TEST_PASSWORD not in text and "argon2" not in text
+    for role in ("anonymous", "viewer", "analyst"):
+        assert "priorities-internal.csv" not in _router(_client(store, role), "/users") \
+            .get_data(as_text=True)
+
+
+def _outputs_of(key: str) -> list[dict[str, Any]]:
+    parts = key[2:-2].split("...") if key.startswith("..") else [key]
+    outputs = []
+    for part in parts:
+        component, prop = part.rsplit(".", 1)
+        outputs.append({"id": json.loads(component) if component.startswith("{") else component,
+                        "property": prop.split("@")[0]})
+    return outputs
+
+
+@pytest.mark.parametrize("role", ["anonymous", "viewer", "analyst"])
+def test_every_callback_above_the_role_is_refused(store: Store, role: str) -> None:
+    """A sweep over every callback the app registers (new pages included): posted
+    directly, each one writing to a page above the role answers 403."""
+    app = create_app(store)
+    client = app.server.test_client()
+    if role != "anonymous":
+        sign_in(client, store, role)
+    client.get("/")
+    refused = []
+    for key, spec in app.callback_map.items():
+        outputs = _outputs_of(key)
+        needed = dashboard.access.callback_role({"outputs": outputs})
+        if role_at_least(role, needed) or any(o["id"] == "_pages_content" for o in outputs):
+            continue
+        inputs = [{"id": i["id"], "property": i["property"], "value": None}
+                  for i in spec.get("inputs", [])]
+        body = {"output": key, "outputs": outputs if len(outputs) > 1 else outputs[0],
+                "inputs": inputs, "state": [], "changedPropIds": []}
+        response = client.post("/_dash-update-component", json=body)
+        assert response.status_code == 403, (role, key, response.status_code)
+        refused.append(key)
+    assert "monitor-content.children" in refused
+
+
+def test_a_session_cookie_older_than_its_lifetime_is_refused(store: Store,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    """Flask checks the signed cookie's age: a copied cookie stops working too."""
+    import itsdangerous.timed
+
+    client = _client(store, "admin")
+    assert client.get("/monitor").status_code == 200
+    with client.session_transaction() as session:
+        session.permanent = True  # as /login makes it
+    later = itsdangerous.timed.TimestampSigner.get_timestamp
+    monkeypatch.setattr(itsdangerous.timed.TimestampSigner, "get_timestamp",
+                        lambda self: later(self) + SESSION_HOURS * 3600 + 60)
+    assert client.get("/monitor").status_code == 302

@@ -48,6 +48,7 @@ def test_serve_runs_the_app_with_waitress_when_installed(
     assert (call["host"], call["port"]) == ("127.0.0.1", 8123)
     assert call["app"].test_client().get("/respond/unknown").status_code == 404
     assert "with waitress" in result.output
+    assert "no admin user yet" in result.output and "landscape user add" in result.output
     assert "_pages_location" in str(call["app"].test_client().get("/_dash-layout").get_json())
 
     result = CliRunner().invoke(serve_command, ["--database", url, "--form-only"])
@@ -176,3 +177,17 @@ def test_production_refuses_to_start_without_a_secret_key_and_an_admin(
     assert result.exit_code == 2 and "error U107" in result.output
     result, _ = _serve(monkeypatch, ["--demo", "--production"])
     assert result.exit_code == 2 and "error U109" in result.output
+
+
+def test_serve_demo_never_touches_a_store_holding_other_data(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from survey.store.users import add_user, list_users
+
+    own = f"sqlite:///{tmp_path / 'mine.db'}"
+    with Store.open(own, check=False, create=True) as store:
+        store.upgrade()
+        add_user(store, "ada", "admin", "a long enough password", by="test")
+    result, calls = _serve(monkeypatch, ["--demo", "--database-url", own])
+    assert result.exit_code == 2 and "error U109" in result.output and calls == []
+    with Store.open(own) as store:
+        assert [u.name for u in list_users(store)] == ["ada"]  # no demo admin added

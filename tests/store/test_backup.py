@@ -24,6 +24,7 @@ from survey.store import Store
 from survey.store import backup as backup_module
 from survey.store.backup import FORMAT, backup_store, read_manifest
 from survey.store.models import Base, Respondent
+from survey.store.users import add_user
 
 
 def _run(*args: str) -> Result:
@@ -58,7 +59,7 @@ def _contents(url: str) -> dict[str, list[tuple[Any, ...]]]:
 
 
 def _demo_with_a_coding(url: str) -> None:
-    """The demo, plus one stored coding so that every table holds rows."""
+    """The demo, plus one stored coding and one user so that every table holds rows."""
     load_demo(url)
     with Store.open(url) as store, store.write_connection() as conn:
         response = conn.execute(text("SELECT id FROM responses ORDER BY id LIMIT 1")).scalar()
@@ -66,6 +67,8 @@ def _demo_with_a_coding(url: str) -> None:
             "INSERT INTO codings (response_id, question_code, theme, applied, source, coder, "
             "coded_at) VALUES (:r, 'challenges', 'staff_turnover', :t, 'manual', 'tester', :at)"),
             {"r": response, "t": True, "at": datetime(2026, 3, 1, 9, 30, tzinfo=UTC)})
+    with Store.open(url) as store:  # a login and its audit line (users, audit_log)
+        add_user(store, "ada", "admin", "a long enough password", by="cli:tester")
 
 
 def test_round_trip_on_each_database_and_across_them(
@@ -84,6 +87,7 @@ def test_round_trip_on_each_database_and_across_them(
     before, after = _contents(store_url), _contents(target)
     assert after == before
     assert before["codings"] and before["ranking_answers"] and before["contacts"]
+    assert before["users"] and before["audit_log"]
     total = sum(len(rows) for rows in before.values())
     assert f"restored {total} rows in {len(before)} tables" in result.output
 
