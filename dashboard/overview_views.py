@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.access import ANONYMOUS, allowed, disclosure_policy, page_allowed
 from dashboard.network_views import network_state
 from dashboard.page_views import priorities_layouts, rate_text
 from dashboard.views import error_notice, humanise, notes_block, synthetic_banner, table_from_rows
@@ -61,15 +62,15 @@ PAGE_LINKS: tuple[tuple[str, str, str], ...] = (
 
 
 def disclosure_for(role: str | None) -> DisclosurePolicy:
-    """The disclosure policy for a viewer: public (suppression on) for an anonymous
-    visitor (``None``), internal for a signed-in role.
+    """The disclosure policy for a viewer (``None``: anonymous), as
+    :func:`dashboard.access.disclosure_policy` decides it.
 
     Examples
     --------
     >>> disclosure_for(None).public, disclosure_for("viewer").public
     (True, False)
     """
-    return DisclosurePolicy(public=role is None)
+    return disclosure_policy(role or ANONYMOUS)
 
 
 def respondent_counts(store: Store, policy: DisclosurePolicy) -> pd.DataFrame:
@@ -168,9 +169,9 @@ def _top_priorities(store: Store, policy: DisclosurePolicy, labels: Sequence[str
     return html.Div(items, id="overview-priorities")
 
 
-def _network_size(store: Store) -> tuple[html.P, tuple[str, ...]]:
+def _network_size(store: Store, role: str | None) -> tuple[html.P, tuple[str, ...]]:
     try:
-        state = network_state(store)
+        state = network_state(store, survey_ties=allowed("survey_ties", role or ANONYMOUS))
     except LandscapeError:
         return html.P("No partnership network is loaded.", id="overview-network"), ()
     graph = state.graph
@@ -181,11 +182,13 @@ def _network_size(store: Store) -> tuple[html.P, tuple[str, ...]]:
     return html.P(text + ".", id="overview-network"), state.labels
 
 
-def _links() -> html.Ul:
-    # Only pages this app serves (a server may run without some of them).
+def _links(role: str | None) -> html.Ul:
+    # Only pages this app serves (a server may run without some of them) and the
+    # viewer may open (the server refuses the others anyway).
     served = {page.get("path") for page in dash.page_registry.values()}
     return html.Ul([html.Li([dcc.Link(name, href=path), html.Span(f": {what}.")])
-                    for path, name, what in PAGE_LINKS if path in served],
+                    for path, name, what in PAGE_LINKS
+                    if path in served and page_allowed(path, role or ANONYMOUS)],
                    id="overview-links")
 
 
@@ -210,7 +213,7 @@ def overview_view(store: Store, role: str | None = None, *,
     ['Who answered', 'Response rate']
     """
     policy = disclosure_for(role)
-    network, network_labels = _network_size(store)
+    network, network_labels = _network_size(store, role)
     demo = [*labels, *[label for label in network_labels if label not in labels]]
     return html.Div([
         html.H3("Who answered"),
@@ -227,5 +230,5 @@ def overview_view(store: Store, role: str | None = None, *,
             html.P("The store holds no demonstration or synthetic data.")],
             id="overview-demo"),
         html.H3("Where to go next"),
-        _links(),
+        _links(role),
     ], id="overview-results")

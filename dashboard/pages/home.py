@@ -1,8 +1,8 @@
 """Overview (``/``, the home page): the landscape at a glance, with a link into each page.
 
 The content is :func:`dashboard.overview_views.overview_view` for the viewer's
-role (until sign-in exists every visitor is anonymous and gets the public view);
-the page has no controls and so no callbacks.
+role (:mod:`dashboard.access`: anonymous visitors get the public view); the page has
+no controls and so no callbacks.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any
 import dash
 from dash import html
 
+from dashboard.access import ANONYMOUS, current_role
 from dashboard.app import current_store
 from dashboard.overview_views import overview_view
 from dashboard.views import page_heading
@@ -25,8 +26,10 @@ _INTRO = ("The landscape at a glance: who answered the survey, how many of those
 
 
 def layout(**_query: Any) -> html.Div:
-    """The page, computed from the store when it is opened (public view)."""
+    """The page, computed from the store when it is opened, for the visitor's role."""
     store = current_store()
     labels = data_labels(store)
+    role = current_role()
     return html.Div([*page_heading("Overview", _INTRO, labels),
-                     overview_view(store, None, labels=labels)])
+                     overview_view(store, None if role == ANONYMOUS else role,
+                                   labels=labels)])

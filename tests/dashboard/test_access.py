@@ -449,7 +449,7 @@ def test_every_callback_above_the_role_is_refused(store: Store, role: str) -> No
         response = client.post("/_dash-update-component", json=body)
         assert response.status_code == 403, (role, key, response.status_code)
         refused.append(key)
-    assert "monitor-content.children" in refused
+    assert any("monitor-content.children" in key for key in refused)
 
 
 def test_a_session_cookie_older_than_its_lifetime_is_refused(store: Store,

@@ -20,6 +20,7 @@ from dashboard.app import create_app
 from dashboard.download_views import download, export_policies
 from dashboard.views import text_of
 from survey.cli import main
+from survey.errors import LandscapeError
 from survey.export.charts import find_chromium
 from survey.reproduce.demo import load_demo
 from survey.store import Store
@@ -54,14 +55,25 @@ def _cli(store_file: Path, target: Path, *options: str) -> None:
     assert result.exit_code == 0, result.output
 
 
-@pytest.mark.parametrize("by", ["instrument", "nation"])
-def test_public_csv_is_the_cli_public_csv(store: Store, tmp_path: Path, by: str) -> None:
-    name, content = download(store, "csv", by, reconstructed=True)
+def test_public_csv_is_the_cli_public_csv(store: Store, tmp_path: Path) -> None:
+    name, content = download(store, "csv", "instrument", reconstructed=True)
     target = tmp_path / "cli.csv"
-    _cli(tmp_path / "demo.db", target, "--public", "--by", by)
+    _cli(tmp_path / "demo.db", target, "--public", "--by", "instrument")
     assert name == "priorities-public.csv"
     assert content == target.read_bytes()
-    assert "[c]" in content.decode("utf-8-sig") or by == "instrument"
+    assert "[c]" in content.decode("utf-8-sig")
+
+
+def test_public_by_nation_is_refused_like_the_cli(store: Store, tmp_path: Path) -> None:
+    """England's table beside all councils' would show the 8 others cell by cell."""
+    with pytest.raises(LandscapeError) as refused:
+        download(store, "csv", "nation", reconstructed=True)
+    assert refused.value.issues[0].code == "X108"
+    result = CliRunner().invoke(main, ["export", "priorities", "--database",
+                                       f"sqlite:///{tmp_path / 'demo.db'}", "-o",
+                                       str(tmp_path / "cli.csv"), "--public", "--by", "nation"])
+    assert result.exit_code == 2 and "X108" in result.output
+    assert not (tmp_path / "cli.csv").exists()
 
 
 def test_xlsx_download_matches_the_cli(store: Store, tmp_path: Path) -> None:
@@ -115,7 +127,7 @@ def test_page_and_callback_send_the_public_file(store: Store) -> None:
             "outputs": [{"id": "downloads-file", "property": "data"},
                         {"id": "downloads-status", "property": "children"}],
             "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
-            "state": [{"id": "downloads-by", "property": "data", "value": "nation"},
+            "state": [{"id": "downloads-by", "property": "data", "value": "instrument"},
                       {"id": "downloads-policy", "property": "data", "value": "internal"}],
             "changedPropIds": [json.dumps(button, separators=(",", ":")) + ".n_clicks"]}
     response = client.post("/_dash-update-component", json=body)

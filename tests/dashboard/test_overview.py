@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 import dashboard.overview_views as overview_views
+from dashboard.access import page_allowed
 from dashboard.app import create_app
 from dashboard.overview_views import PAGE_LINKS, overview_view, respondent_counts
 from dashboard.views import text_of
@@ -125,8 +126,14 @@ def test_overview_states_rate_priorities_network_and_demo_label(store: Store) ->
     assert "No suppression" not in text  # anonymous: the public statement
     hrefs = [c.href for c in _links(view)]
     served = {page["path"] for page in dash.page_registry.values()}
-    assert hrefs == [path for path, _, _ in PAGE_LINKS if path in served]
-    assert {"/priorities", "/compare", "/barriers", "/network"} <= set(hrefs)
+    # anonymous: only the pages the access model lets them open
+    assert hrefs == [path for path, _, _ in PAGE_LINKS
+                     if path in served and page_allowed(path, "anonymous")]
+    assert {"/priorities", "/network"} <= set(hrefs)
+    assert not {"/compare", "/barriers", "/monitor"} & set(hrefs)
+    with app.server.app_context():
+        staff = overview_view(store, "admin", labels=data_labels(store))
+    assert {"/compare", "/barriers"} <= {c.href for c in _links(staff)}
 
 
 def _links(tree: Any) -> list[Any]:

@@ -99,9 +99,9 @@ def test_overview_is_the_home_page_and_links_into_every_page(explorer: str, driv
     screenshot = tmp_path / "overview.png"
     driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000  # for a person to look at
-    driver.find_element(By.CSS_SELECTOR, "#overview-links a[href='/compare']").click()
-    _wait_for(driver, "#compare-table")
-    assert driver.find_element(By.TAG_NAME, "h2").text == "Compare"
+    driver.find_element(By.CSS_SELECTOR, "#overview-links a[href='/priorities']").click()
+    _wait_for(driver, "table.band-table")
+    assert driver.find_element(By.TAG_NAME, "h2").text == "Priorities"
     assert not [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]
 
 
@@ -255,11 +255,20 @@ def test_downloads_page_sends_the_public_csv_for_the_chosen_grouping(
     driver.find_element(By.XPATH, "//fieldset//button[normalize-space()='Nation']").click()
     WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/downloads?by=nation"))
     folder = _downloads_to(driver, tmp_path / "downloads")
+    # by nation is not part of the public release (England beside all councils would
+    # show the 8 others cell by cell): refused with the reason, no file
+    driver.find_element(By.XPATH, "//button[normalize-space()='CSV']").click()
+    WebDriverWait(driver, 30).until(lambda d: "refused" in d.find_element(
+        By.ID, "downloads-status").text)
+    assert not list(folder.glob("*.csv"))
+    driver.find_element(
+        By.XPATH, "//fieldset//button[normalize-space()='Instrument (respondent type)']").click()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/downloads"))
     driver.find_element(By.XPATH, "//button[normalize-space()='CSV']").click()
     with _downloaded(folder, ".csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     groups = {row[1] for row in rows[1:] if len(row) > 2}
-    assert "Local government: England" in groups and "[c]" in {c for r in rows for c in r}
+    assert "Local Government" in groups and "[c]" in {c for r in rows for c in r}
     WebDriverWait(driver, 30).until(lambda d: d.find_element(
         By.ID, "downloads-status").text == "Downloaded priorities-public.csv.")
     driver.save_screenshot(str(tmp_path / "downloads.png"))
