@@ -50,6 +50,8 @@ __all__ = [
     "page_role",
     "require",
     "role_at_least",
+    "router_address",
+    "router_request",
 ]
 
 #: The role of a visitor who is not signed in.
@@ -235,13 +237,19 @@ def _outputs(body: Mapping[str, Any]) -> Iterable[Mapping[str, Any]]:
             yield item
 
 
-def _router_path(body: Mapping[str, Any]) -> str | None:
+def router_request(body: Mapping[str, Any]) -> bool:
+    """Whether the callback request ``body`` asks Dash's page router for a page."""
+    return any(output.get("id") == _ROUTER_OUTPUT for output in _outputs(body))
+
+
+def router_address(body: Mapping[str, Any]) -> str:
+    """The address a page-router request asks for (``/`` when it names none)."""
     for entry in body.get("inputs") or []:
         if (isinstance(entry, Mapping) and entry.get("id") == _ROUTER_LOCATION
                 and entry.get("property") == "pathname"):
             value = entry.get("value")
             return value if isinstance(value, str) else "/"
-    return None
+    return "/"
 
 
 def callback_role(body: Mapping[str, Any],
@@ -269,7 +277,7 @@ def callback_role(body: Mapping[str, Any],
     for output in _outputs(body):
         component = output.get("id")
         if component == _ROUTER_OUTPUT:
-            address = _router_path(body) or "/"
+            address = router_address(body)
             page = page_of(address) if page_of is not None else address
             needed.append(ANONYMOUS if page is None else page_role(page))
         else:

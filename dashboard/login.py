@@ -27,6 +27,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 import dash
+from dash import html
 from dash.exceptions import UnsupportedRelativePath
 from flask import (
     Blueprint,
@@ -41,6 +42,7 @@ from flask import (
 from flask_limiter import Limiter
 from flask_limiter.errors import RateLimitExceeded
 from flask_login import LoginManager, UserMixin, login_user, logout_user
+from plotly.io.json import to_json_plotly
 from werkzeug.exceptions import Forbidden
 
 from dashboard.access import (
@@ -50,6 +52,8 @@ from dashboard.access import (
     current_user_name,
     page_role,
     role_at_least,
+    router_address,
+    router_request,
 )
 from dashboard.csrf import csrf_ok, csrf_seed, csrf_token, set_csrf_cookie
 from survey.store import Store
@@ -99,9 +103,25 @@ def safe_next(value: str | None) -> str:
     return value
 
 
-def callback_authoriser(app: dash.Dash) -> Callable[[Mapping[str, Any]], bool]:
+def _router_refusal(page: str, needed: str) -> Response:
+    """What Dash's page router gets for a page above the visitor's role: a notice in
+    place of the page (a 403 would leave the previous page on screen, unexplained)."""
+    anonymous = current_role() == ANONYMOUS
+    title = "Sign in to see this page" if anonymous else "Not available to your role"
+    body: list[Any] = [html.H2(title), html.P(
+        f"This page is for staff with the {needed} role or above; nothing of it was sent.")]
+    if anonymous:
+        body.append(html.P(html.A("Sign in", href="/login?" + urlencode({"next": page}))))
+    payload = {"multi": True, "response": {
+        "_pages_content": {"children": html.Div(body, id="access-refused")},
+        "_pages_store": {"data": {"title": f"{title} – Partnership Landscape"}}}}
+    return Response(to_json_plotly(payload), status=200, mimetype="application/json")
+
+
+def callback_authoriser(app: dash.Dash) -> Callable[[Mapping[str, Any]], Response | None]:
     """The check :func:`dashboard.security.install_security` runs on every callback
-    request of ``app``: whether the current visitor's role may run it."""
+    request of ``app``: None when the visitor's role may run it, else the refusal (403;
+    for the page router, a notice in place of the page, carrying nothing of it)."""
     # Dash's own matcher, so the page checked and the page rendered never disagree.
     from dash._pages import _path_to_page
 
@@ -112,8 +132,15 @@ def callback_authoriser(app: dash.Dash) -> Callable[[Mapping[str, Any]], bool]:
             return _NO_SUCH_PAGE  # Dash cannot route it either; refused all the same
         return str(page["path"]) if page else None
 
-    def authorise(body: Mapping[str, Any]) -> bool:
-        return role_at_least(current_role(), callback_role(body, routed_page))
+    def authorise(body: Mapping[str, Any]) -> Response | None:
+        needed = callback_role(body, routed_page)
+        if role_at_least(current_role(), needed):
+            return None
+        if router_request(body):
+            page = routed_page(router_address(body))
+            return _router_refusal(page or "/", needed)
+        return Response('{"error": "not allowed for your role"}', status=403,
+                        mimetype="application/json")
 
     return authorise
 

@@ -11,7 +11,7 @@ One place decides, for every response of the server:
   ``Sec-Fetch-Site: cross-site`` header, or an ``Origin`` that is not this server's;
 - that unknown explorer addresses answer 404 (Dash's catch-all would answer 200);
 - that a callback request Dash cannot decode answers 400, not 500, that one above the
-  visitor's role answers 403 (the ``authorise`` check), and that a server
+  visitor's role is refused (the ``authorise`` check), and that a server
   without the explorer (``serve --form-only``) serves no callbacks at all (404);
 - that, behind a TLS-terminating proxy (the ``trusted_proxies`` setting), the
   client's scheme is honoured so cookies are marked ``Secure``.
@@ -145,7 +145,7 @@ def _callback_endpoint(app: dash.Dash) -> str:
 
 
 def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool,
-                     authorise: Callable[[dict[str, Any]], bool] | None) -> None:
+                     authorise: Callable[[dict[str, Any]], Any] | None) -> None:
     endpoint = _callback_endpoint(app)
     dispatch: Callable[..., Any] = server.view_functions[endpoint]
 
@@ -161,8 +161,9 @@ def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool,
                 or not isinstance(body.get("state", []), list)
                 or not isinstance(body.get("outputs", {}), dict | list)):
             return jsonify(error="not a callback request this server knows"), 400
-        if authorise is not None and not authorise(body):
-            return jsonify(error="not allowed for your role"), 403
+        refusal = authorise(body) if authorise is not None else None
+        if refusal is not None:
+            return refusal
         try:
             return dispatch()
         except HTTPException:
@@ -178,11 +179,13 @@ def _guard_callbacks(app: dash.Dash, server: Flask, *, explorer: bool,
 
 
 def install_security(app: dash.Dash, *, explorer: bool, trusted_proxies: int = 0,
-                     authorise: Callable[[dict[str, Any]], bool] | None = None) -> None:
+                     authorise: Callable[[dict[str, Any]], Any] | None = None) -> None:
     """Harden ``app``'s Flask server (see the module docstring).
 
     ``authorise(body)`` decides whether the visitor may run a well-formed callback
-    request (403 otherwise): :func:`dashboard.login.callback_authoriser`.
+    request: None lets it run, anything else is the response sent instead (a 403, or
+    for a page the router may not render, a sign-in notice):
+    :func:`dashboard.login.callback_authoriser`.
 
     Examples
     --------

@@ -67,3 +67,12 @@ def test_sign_in_try_a_page_above_the_role_and_sign_out(explorer: str, driver: A
     _wait_text(driver, ".account", "Sign in")
     driver.get(explorer + "/monitor")
     assert "/login" in driver.current_url
+    # Moving to the monitor inside the app (as a link would): the server sends a notice
+    # in place of the page, and nothing of it.
+    driver.get(explorer + "/")
+    _wait_text(driver, ".account", "Sign in")
+    driver.execute_script("window.history.pushState({}, '', '/monitor');"
+                          "window.dispatchEvent(new PopStateEvent('popstate'));")
+    notice = _wait_text(driver, "#access-refused", "Sign in to see this page")
+    assert "admin role or above" in notice.text
+    assert not driver.find_elements(By.ID, "monitor-funnel")
