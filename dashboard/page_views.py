@@ -50,7 +50,7 @@ from survey.store.analysis import (
 from survey.store.codings import barrier_shares, list_overrides
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
-from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, monitor_report
+from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, frame_and_sample, monitor_report
 
 __all__ = [
     "COMPARED_GROUPS",
@@ -256,7 +256,12 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     figure = band_chart([layout for layout, _ in pairs])
     chart = dcc.Graph(id="priorities-chart", figure=figure,
                       config={"displaylogo": False, "responsive": False})
-    return html.Div([*sections, html.H3("Chart"), chart], id="priorities-results")
+    frameless = [] if by else [
+        f"{humanise(name)}: no sampling frame. {NO_FRAME_NOTE}"
+        for name in store_ranking_groups(store, question, where=dict(where or {}))
+        if frame_and_sample(store, name)[0].empty]
+    notes = [notes_block(frameless, class_name="notes frame-notes")] if frameless else []
+    return html.Div([*sections, *notes, html.H3("Chart"), chart], id="priorities-results")
 
 
 def priorities_export(store: Store, fmt: str, by: str | None = None,

@@ -166,9 +166,10 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
         tables = [band_table(data, bands=bands, by=[name] * len(data.ranks))
                   for name, data in load_ranking_groups(options).items()]
     labels = source_labels(options)
-    weighted = (_weighted(weights_text, bands, [g for t in tables for g in t.groups], options)
-                if weights_text else None)
-    _write_output(_format_tables(tables, fmt, labels, weighted), output)
+    names = [g for t in tables for g in t.groups]
+    weighted = _weighted(weights_text, bands, names, options) if weights_text else None
+    frameless = _frameless(names, options) if weighted is None else []
+    _write_output(_format_tables(tables, fmt, labels, weighted, frameless), output)
     if output is not None:
         total = sum(int(t.n.sum()) for t in tables)
         click.echo(f"wrote {fmt} band table for {total} respondents to {output} "
@@ -198,6 +199,19 @@ def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any])
                f"(source: {describe_source(options)}; internal view, no suppression)", err=True)
     for label in labels:
         click.echo(f"NOTE: this data is {label}.", err=True)
+
+
+def _frameless(groups: list[str], options: dict[str, Any]) -> list[str]:
+    """For a store's instrument tables: a note per instrument fielded without a frame."""
+    if options.get("input_path") is not None or options.get("by"):
+        return []
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.store import Store
+    from survey.store.monitor import NO_FRAME_NOTE, frame_and_sample
+
+    with Store.open(options.get("database_url")) as store:
+        missing = [g for g in groups if frame_and_sample(store, g)[0].empty]
+    return [f"{g}: no sampling frame. {NO_FRAME_NOTE}" for g in missing]
 
 
 class _Weighted:
@@ -250,7 +264,7 @@ def _number(value: float) -> float | None:
 
 
 def _format_tables(tables: list[Any], fmt: str, labels: list[str],
-                   weighted: _Weighted | None = None) -> str:
+                   weighted: _Weighted | None = None, frameless: list[str] | None = None) -> str:
     """Several band tables (one per group) in one output, each group with its own labels."""
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.stats.smalln import add_intervals, small_n_note
@@ -272,6 +286,7 @@ def _format_tables(tables: list[Any], fmt: str, labels: list[str],
             "interval": "95% Wilson",
             "small_n_rule": small_n_note(""),
             **({"weighting": weighted.notes} if weighted is not None else {}),
+            **({"frame": frameless} if frameless else {}),
             "records": records,
         }, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -289,7 +304,7 @@ def _format_tables(tables: list[Any], fmt: str, labels: list[str],
         return buffer.getvalue()
     text = "\n".join(_format_table(t, fmt, weighted) for t in tables)
     text += "\n" + (escape_markdown(small_n_note()) if fmt == "md" else small_n_note()) + "\n"
-    for note in weighted.notes if weighted is not None else []:
+    for note in [*(weighted.notes if weighted is not None else []), *(frameless or [])]:
         text += (escape_markdown(note) if fmt == "md" else note) + "\n"
     if labels:
         note = "; ".join(labels)

@@ -100,3 +100,14 @@ def test_priorities_weights_beside_unweighted_in_every_format(demo_url: str) -> 
     assert "; weighted " in table and "design effect" in table
     refused = runner.invoke(main, [*base, "--by", "nation"])
     assert refused.exit_code == 2 and "A183" in refused.output
+
+
+def test_priorities_say_which_instrument_has_no_frame(demo_url: str) -> None:
+    data = json.loads(CliRunner().invoke(main, ["priorities", "--database", demo_url,
+                                                "--format", "json"]).output)
+    (note,) = data["frame"]
+    assert note.startswith("researcher: no sampling frame.")
+    assert "assumption the design does not provide" in note
+    text = CliRunner().invoke(main, ["priorities", "--database", demo_url]).output
+    assert "researcher: no sampling frame." in text
+    assert "local_government: no sampling frame" not in text
