@@ -50,7 +50,7 @@ from survey.store.analysis import (
 from survey.store.codings import barrier_shares, list_overrides
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
-from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, frame_and_sample, monitor_report
+from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, frame_notes, monitor_report
 
 __all__ = [
     "COMPARED_GROUPS",
@@ -168,7 +168,7 @@ def where_from_filters(filters: Mapping[str, Sequence[str] | str | None]) -> dic
 def priorities_layouts(store: Store, by: str | None = None, question: str | None = None,
                        where: Mapping[str, Sequence[str]] | None = None, *,
                        policy: DisclosurePolicy | None = None,
-                       reconstructed: bool = False
+                       reconstructed: bool = False, notes: Sequence[str] = ()
                        ) -> list[tuple[PublishedLayout, BandTable]]:
     """Each group's band table in the published layout, with the table behind it.
 
@@ -193,7 +193,7 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
     """
     groups = store_ranking_groups(store, question, by=by, where=dict(where or {}))
     return priority_tables(groups, policy or DisclosurePolicy(public=False),
-                           reconstructed=reconstructed, coded_groups=True)
+                           reconstructed=reconstructed, coded_groups=True, notes=notes)
 
 
 def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]:
@@ -208,6 +208,18 @@ def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]
             cells.append(share_text(wilson_interval(count, n)))
         rows.append(cells)
     return rows
+
+
+def _frame_notes(store: Store, by: str | None, question: str | None,
+                 where: Mapping[str, Sequence[str]] | None) -> list[str]:
+    """Who the tables describe, as the CLI export says it (one note per instrument table)."""
+    if by:
+        return []
+    try:
+        names = list(store_ranking_groups(store, question, where=dict(where or {})))
+    except LandscapeError:
+        return []  # nothing to describe: priorities_layouts reports why
+    return frame_notes(store, names)
 
 
 def priorities_view(store: Store, by: str | None = None, question: str | None = None,
@@ -236,7 +248,8 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     'problem'
     """
     try:
-        pairs = priorities_layouts(store, by, question, where, reconstructed=bool(labels))
+        pairs = priorities_layouts(store, by, question, where, reconstructed=bool(labels),
+                                   notes=_frame_notes(store, by, question, where))
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="priorities-results")
     if not pairs:
@@ -256,12 +269,7 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     figure = band_chart([layout for layout, _ in pairs])
     chart = dcc.Graph(id="priorities-chart", figure=figure,
                       config={"displaylogo": False, "responsive": False})
-    frameless = [] if by else [
-        f"{humanise(name)}: no sampling frame. {NO_FRAME_NOTE}"
-        for name in store_ranking_groups(store, question, where=dict(where or {}))
-        if frame_and_sample(store, name)[0].empty]
-    notes = [notes_block(frameless, class_name="notes frame-notes")] if frameless else []
-    return html.Div([*sections, *notes, html.H3("Chart"), chart], id="priorities-results")
+    return html.Div([*sections, html.H3("Chart"), chart], id="priorities-results")
 
 
 def priorities_export(store: Store, fmt: str, by: str | None = None,
@@ -285,9 +293,10 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
     if fmt not in TABLE_FORMATS:
         raise LandscapeError.of("X102", f"'{fmt}' is not a table format; use one of "
                                 f"{', '.join(TABLE_FORMATS)}")
+    notes = _frame_notes(store, by, question, where)
     pairs = priorities_layouts(store, by, question, where,
                                policy=DisclosurePolicy(public=public),
-                               reconstructed=reconstructed)
+                               reconstructed=reconstructed, notes=notes)
     name = f"priorities-{'public' if public else 'internal'}.{fmt}"
     with tempfile.TemporaryDirectory(prefix="landscape-export-") as folder:
         path = write_layouts([layout for layout, _ in pairs], Path(folder) / name, fmt)

@@ -168,7 +168,7 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
     labels = source_labels(options)
     names = [g for t in tables for g in t.groups]
     weighted = _weighted(weights_text, bands, names, options) if weights_text else None
-    frameless = _frameless(names, options) if weighted is None else []
+    frameless = frame_notes(names, options) if weighted is None else []
     _write_output(_format_tables(tables, fmt, labels, weighted, frameless), output)
     if output is not None:
         total = sum(int(t.n.sum()) for t in tables)
@@ -201,17 +201,17 @@ def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any])
         click.echo(f"NOTE: this data is {label}.", err=True)
 
 
-def _frameless(groups: list[str], options: dict[str, Any]) -> list[str]:
-    """For a store's instrument tables: a note per instrument fielded without a frame."""
+def frame_notes(groups: list[str], options: dict[str, Any]) -> list[str]:
+    """Notes on who a report's tables describe (:func:`survey.store.monitor.frame_notes`);
+    nothing for a file or --by tables (their groups are not instruments)."""
     if options.get("input_path") is not None or options.get("by"):
         return []
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.store import Store
-    from survey.store.monitor import NO_FRAME_NOTE, frame_and_sample
+    from survey.store.monitor import frame_notes as notes_for
 
     with Store.open(options.get("database_url")) as store:
-        missing = [g for g in groups if frame_and_sample(store, g)[0].empty]
-    return [f"{g}: no sampling frame. {NO_FRAME_NOTE}" for g in missing]
+        return notes_for(store, groups)
 
 
 class _Weighted:

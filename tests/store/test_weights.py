@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from cli_assert import no_traceback
@@ -105,9 +106,25 @@ def test_priorities_weights_beside_unweighted_in_every_format(demo_url: str) -> 
 def test_priorities_say_which_instrument_has_no_frame(demo_url: str) -> None:
     data = json.loads(CliRunner().invoke(main, ["priorities", "--database", demo_url,
                                                 "--format", "json"]).output)
-    (note,) = data["frame"]
+    lg, note = data["frame"]
+    assert lg.startswith("local_government: respondents against its sampling frame of 256")
     assert note.startswith("researcher: no sampling frame.")
     assert "assumption the design does not provide" in note
     text = CliRunner().invoke(main, ["priorities", "--database", demo_url]).output
     assert "researcher: no sampling frame." in text
-    assert "local_government: no sampling frame" not in text
+    assert "local_government: respondents against its sampling frame" in text
+
+
+def test_exported_report_says_who_each_table_describes(demo_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "p.md"
+    result = CliRunner().invoke(main, ["export", "priorities", "--database", demo_url,
+                                       "-o", str(out), "--public"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    with Store.open(demo_url) as store:
+        from survey.store.monitor import monitor_report
+
+        p = monitor_report(store, "local_government").nonresponse["region"].p_value
+    assert "respondents against its sampling frame of 256" in text
+    assert f"region p = {p:.3f}" in text
+    assert "researcher: no sampling frame." in text
