@@ -67,7 +67,7 @@ from survey.store.analysis import (
 from survey.store.codings import barrier_shares, list_overrides
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
-from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, monitor_report
+from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, frame_notes, monitor_report
 
 __all__ = [
     "COMPARED_GROUPS",
@@ -191,7 +191,7 @@ def where_from_filters(filters: Mapping[str, Sequence[str] | str | None]) -> dic
 def priorities_layouts(store: Store, by: str | None = None, question: str | None = None,
                        where: Mapping[str, Sequence[str]] | None = None, *,
                        policy: DisclosurePolicy | None = None,
-                       reconstructed: bool = False
+                       reconstructed: bool = False, notes: Sequence[str] = ()
                        ) -> list[tuple[PublishedLayout, BandTable]]:
     """Each group's band table in the published layout, with the table behind it.
 
@@ -216,7 +216,7 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
     """
     groups = store_ranking_groups(store, question, by=by, where=dict(where or {}))
     return priority_tables(groups, policy or DisclosurePolicy(public=False),
-                           reconstructed=reconstructed, coded_groups=True)
+                           reconstructed=reconstructed, coded_groups=True, notes=notes)
 
 
 def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]:
@@ -234,6 +234,18 @@ def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]
             cells.append(share_text(wilson_interval(count, n)))
         rows.append(cells)
     return rows
+
+
+def _frame_notes(store: Store, by: str | None, question: str | None,
+                 where: Mapping[str, Sequence[str]] | None) -> list[str]:
+    """Who the tables describe, as the CLI export says it (one note per instrument table)."""
+    if by:
+        return []
+    try:
+        names = list(store_ranking_groups(store, question, where=dict(where or {})))
+    except LandscapeError:
+        return []  # nothing to describe: priorities_layouts reports why
+    return frame_notes(store, names)
 
 
 def priorities_view(store: Store, by: str | None = None, question: str | None = None,
@@ -267,7 +279,8 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     """
     try:
         pairs = priorities_layouts(store, by, question, where, policy=policy,
-                                   reconstructed=bool(labels))
+                                   reconstructed=bool(labels),
+                                   notes=_frame_notes(store, by, question, where))
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="priorities-results")
     if not pairs:
@@ -376,7 +389,8 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
                              by=None if by == "instrument" else by,
                              where=parse_where(dict(where or {})))
     pairs = priorities_layouts(store, by, question, where, policy=policy,
-                               reconstructed=reconstructed)
+                               reconstructed=reconstructed,
+                               notes=_frame_notes(store, by, question, where))
     name = f"priorities-{'public' if public else 'internal'}.{fmt}"
     with tempfile.TemporaryDirectory(prefix="landscape-export-") as folder:
         path = write_layouts([layout for layout, _ in pairs], Path(folder) / name, fmt)

@@ -15,6 +15,7 @@ from typing import Any
 
 import click
 
+from survey.commands.priorities import frame_notes
 from survey.commands.sources import (
     check_public,
     labelled_reconstructed,
@@ -99,6 +100,8 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
     if reconstructed and not labels:
         click.echo("NOTE: the input is labelled reconstructed/synthetic; every table says so.",
                    err=True)
+    # Who the tables describe: non-response against each instrument's frame, or no frame.
+    notes = (*notes, *frame_notes(list(groups), options))
     layouts = priority_layouts(groups, policy, bands=bands, title=title, notes=notes,
                                reconstructed=reconstructed, coded_groups=input_path is None)
     if chosen in TABLE_FORMATS:

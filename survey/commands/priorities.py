@@ -42,6 +42,33 @@ def _write_output(text: str, output: Path | None) -> None:
     atomic_write(output, lambda temporary: temporary.write_bytes(text.encode("utf-8")))
 
 
+_WEIGHTED_KEYS = ("weighted_share", "weighted_ci_low", "weighted_ci_high", "effective_n",
+                  "weighted_small_n")
+
+
+def _weighted_fields(weighted: _Weighted | None, record: dict[str, Any]) -> dict[str, Any]:
+    """A record's weighted columns (None where its group is not weighted)."""
+    if weighted is None:
+        return {}
+    found = weighted.get(str(record["group"]), str(record["option"]), str(record["band"]))
+    if found is None:
+        return dict.fromkeys(_WEIGHTED_KEYS)
+    return {k: (bool(found[k]) if k == "weighted_small_n" else _number(float(found[k])))
+            for k in _WEIGHTED_KEYS}
+
+
+def _weighted_text(weighted: _Weighted | None, table: Any, g: int, o: int, b: int) -> str:
+    """``; weighted 49% (33–65)`` for a cell of a weighted group, else nothing."""
+    found = None if weighted is None else weighted.get(
+        table.groups[g], table.options[o], table.band_labels[b])
+    if found is None:
+        return ""
+    share, low, high = (round_half_up(Fraction(str(found[k])) * 100, 0)
+                        for k in ("weighted_share", "weighted_ci_low", "weighted_ci_high"))
+    mark = "*" if found["weighted_small_n"] else ""
+    return f"; weighted {share}% ({low}–{high}){mark}"
+
+
 def _cell(table: Any, g: int, o: int, b: int) -> str:
     """``46% (30–62)``, with the small-n mark when the one rule flags it."""
     # Loaded when the command runs: keeps `landscape --help` fast.
@@ -56,13 +83,13 @@ def _cell(table: Any, g: int, o: int, b: int) -> str:
     return f"{text}{MARK}" if found.small else text
 
 
-def _format_table(table: Any, fmt: str) -> str:
+def _format_table(table: Any, fmt: str, weighted: _Weighted | None = None) -> str:
     """One band table as plain text (``table``) or Markdown (``md``), with intervals."""
     blocks = []
     for g, (group, n) in enumerate(zip(table.groups, table.n, strict=True)):
         shown = table.display(group)
-        cells = [[_cell(table, g, o, b) for b in range(len(table.bands))]
-                 for o in range(len(table.options))]
+        cells = [[_cell(table, g, o, b) + _weighted_text(weighted, table, g, o, b)
+                  for b in range(len(table.bands))] for o in range(len(table.options))]
         if fmt == "md":
             lines = [f"**{escape_markdown(str(group))}** (n = {int(n)})", "",
                      *markdown_table(["Option", *map(str, shown.columns)],
@@ -95,8 +122,13 @@ def _format_table(table: Any, fmt: str) -> str:
               help="xlsx and docx write the published layout (internal view) and need -o.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file instead of the terminal.")
+@click.option("--weights", "weights_text", default=None, metavar="FIELDS",
+              help="Also show each share weighted to the sampling frame by these fields "
+                   "(raking, e.g. nation,organisation_type; see 'landscape weights'). From "
+                   "the store, one table per instrument; an instrument without a frame "
+                   "says so.")
 def priorities_command(bands_text: str, fmt: str, output: Path | None,
-                       **options: Any) -> None:
+                       weights_text: str | None = None, **options: Any) -> None:
     """Band table of a ranking question: % of respondents ranking each option in each band.
 
     Reads the store (--database, or LANDSCAPE_DATABASE_URL) unless --input FILE
@@ -119,6 +151,9 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
 
     bands = parse_bands(bands_text)
     if fmt in _DOCUMENT_FORMATS:
+        if weights_text:
+            raise LandscapeError.of("X105", f"--format {fmt} writes the published layout, "
+                                    "unweighted: use --weights with table, md, csv or json")
         if output is None:
             raise LandscapeError.of("X105", f"--format {fmt} writes a file: add -o FILE.{fmt}")
         _write_document(bands, fmt, output, options)
@@ -131,7 +166,10 @@ def priorities_command(bands_text: str, fmt: str, output: Path | None,
         tables = [band_table(data, bands=bands, by=[name] * len(data.ranks))
                   for name, data in load_ranking_groups(options).items()]
     labels = source_labels(options)
-    _write_output(_format_tables(tables, fmt, labels), output)
+    names = [g for t in tables for g in t.groups]
+    weighted = _weighted(weights_text, bands, names, options) if weights_text else None
+    frameless = frame_notes(names, options) if weighted is None else []
+    _write_output(_format_tables(tables, fmt, labels, weighted, frameless), output)
     if output is not None:
         total = sum(int(t.n.sum()) for t in tables)
         click.echo(f"wrote {fmt} band table for {total} respondents to {output} "
@@ -163,12 +201,70 @@ def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any])
         click.echo(f"NOTE: this data is {label}.", err=True)
 
 
+def frame_notes(groups: list[str], options: dict[str, Any]) -> list[str]:
+    """Notes on who a report's tables describe (:func:`survey.store.monitor.frame_notes`);
+    nothing for a file or --by tables (their groups are not instruments)."""
+    if options.get("input_path") is not None or options.get("by"):
+        return []
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.store import Store
+    from survey.store.monitor import frame_notes as notes_for
+
+    with Store.open(options.get("database_url")) as store:
+        return notes_for(store, groups)
+
+
+class _Weighted:
+    """Weighted shares by (group, option, band label), and what to say about them."""
+
+    def __init__(self) -> None:
+        self.cells: dict[tuple[str, str, str], dict[str, Any]] = {}
+        self.notes: list[str] = []
+
+    def get(self, group: str, option: str, band: str) -> dict[str, Any] | None:
+        return self.cells.get((group, option, band))
+
+
+def _weighted(weights_text: str, bands: Any, groups: list[str],
+              options: dict[str, Any]) -> _Weighted:
+    """Each instrument's shares weighted to its frame (``--weights``), by raking."""
+    if options.get("input_path") is not None or options.get("by") or options.get("where"):
+        raise LandscapeError.of("A183", "--weights weights each instrument's respondents to "
+                                "its frame: use it without --input, --by and --where")
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.store import Store
+    from survey.store.weights import weighted_bands
+
+    dims = [d.strip() for d in weights_text.split(",") if d.strip()]
+    out = _Weighted()
+    with Store.open(options.get("database_url")) as store:
+        for group in groups:
+            try:
+                result, shares = weighted_bands(store, group, dims, bands,
+                                                question=options.get("question"))
+            except LandscapeError as exc:
+                if exc.issues[0].code != "A182":
+                    raise
+                out.notes.append(f"{group}: not weighted. {exc.issues[0].message}")
+                continue
+            s = result.summary()
+            out.notes.append(
+                f"{group}: weighted to the frame by {', '.join(dims)} (raking): weights "
+                f"{s['weight_min']:.2f} to {s['weight_max']:.2f}, design effect "
+                f"{s['design_effect']:.2f}, effective n {s['effective_n']:.1f} of "
+                f"{s['respondents']}; weighted intervals use the finite population correction.")
+            for row in shares.to_dict("records"):
+                out.cells[(group, str(row["option"]), str(row["band"]))] = row
+    return out
+
+
 def _number(value: float) -> float | None:
     """A float for JSON: None for NaN (a group with n = 0)."""
     return None if value != value else float(value)
 
 
-def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:
+def _format_tables(tables: list[Any], fmt: str, labels: list[str],
+                   weighted: _Weighted | None = None, frameless: list[str] | None = None) -> str:
     """Several band tables (one per group) in one output, each group with its own labels."""
     # Loaded when the command runs: keeps `landscape --help` fast.
     from survey.stats.smalln import add_intervals, small_n_note
@@ -181,13 +277,16 @@ def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:
                                                 flagged["ci_high"], flagged["small_n"],
                                                 strict=True):
                 records.append({**record, "ci_low": _number(low), "ci_high": _number(high),
-                                "small_n": bool(small)})
+                                "small_n": bool(small),
+                                **_weighted_fields(weighted, record)})
         return json.dumps({
             "bands": list(tables[0].band_labels),
             "data_status": labels,
             "groups": {g: int(n) for t in tables for g, n in zip(t.groups, t.n, strict=True)},
             "interval": "95% Wilson",
             "small_n_rule": small_n_note(""),
+            **({"weighting": weighted.notes} if weighted is not None else {}),
+            **({"frame": frameless} if frameless else {}),
             "records": records,
         }, indent=2, ensure_ascii=False) + "\n"
     if fmt == "csv":
@@ -196,12 +295,17 @@ def _format_tables(tables: list[Any], fmt: str, labels: list[str]) -> str:
 
         # The data label travels in the file itself, on every row (empty for real data).
         frame = pd.concat([add_intervals(t.to_frame()) for t in tables], ignore_index=True)
+        if weighted is not None:
+            extra = [_weighted_fields(weighted, r) for r in frame.to_dict("records")]
+            frame = pd.concat([frame, pd.DataFrame(extra, index=frame.index)], axis=1)
         frame["data_status"] = "; ".join(labels)
         buffer = io.StringIO()
         defuse_frame(frame).to_csv(buffer, index=False, lineterminator="\n")
         return buffer.getvalue()
-    text = "\n".join(_format_table(t, fmt) for t in tables)
+    text = "\n".join(_format_table(t, fmt, weighted) for t in tables)
     text += "\n" + (escape_markdown(small_n_note()) if fmt == "md" else small_n_note()) + "\n"
+    for note in [*(weighted.notes if weighted is not None else []), *(frameless or [])]:
+        text += (escape_markdown(note) if fmt == "md" else note) + "\n"
     if labels:
         note = "; ".join(labels)
         text += ("\n" + (f"*Data: {escape_markdown(note)}.*" if fmt == "md"

@@ -162,7 +162,9 @@ def nonresponse_test(dimension: str, groups: Sequence[str], frame: Sequence[int]
     counts, yes = counts[keep], yes[keep]
     total, responded = int(counts.sum()), int(yes.sum())
     why = ""
-    if len(counts) < 2:
+    if len(counts) == 0:
+        why = "nobody is in the frame"
+    elif len(counts) < 2:
         why = "fewer than two groups in the frame"
     elif responded in (0, total):
         why = "nobody responded" if responded == 0 else "everybody responded"

@@ -24,8 +24,8 @@ from survey.store.engine import Store
 from survey.store.invitations import due_reminders
 from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
 
-__all__ = ["NO_FRAME_NOTE", "GroupCount", "MonitorReport", "frame_and_sample", "monitor_report",
-           "render_table"]
+__all__ = ["NO_FRAME_NOTE", "GroupCount", "MonitorReport", "frame_and_sample", "frame_notes",
+           "monitor_report", "render_table"]
 
 #: Said wherever figures include respondents from outside a frame (an open link).
 NO_FRAME_NOTE = ("Responses from outside the frame (open link, imported) have no frame to "
@@ -148,6 +148,35 @@ def frame_and_sample(store: Store, instrument: str) -> tuple[pd.DataFrame, pd.Da
                           index=pd.Index([str(r[0]) for r in responses], name="response_id"),
                           dtype=object)
     return frame, sample
+
+
+def frame_notes(store: Store, instruments: list[str]) -> list[str]:
+    """One note per instrument on who its figures describe, for reports' tables.
+
+    An instrument with a frame: the size of the frame and its non-response tests
+    (:attr:`MonitorReport.nonresponse`); one without: :data:`NO_FRAME_NOTE`.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> frame_notes(store, ["researcher"])[0][:36]
+    'researcher: no sampling frame. Respo'
+    """
+    notes = []
+    for name in instruments:
+        frame, _ = frame_and_sample(store, name)
+        if frame.empty:
+            notes.append(f"{name}: no sampling frame. {NO_FRAME_NOTE}")
+            continue
+        found = "; ".join(
+            f"{t.dimension.replace('_', ' ')} p = "
+            + ("-" if t.p_value != t.p_value else f"{t.p_value:.3f}")
+            for t in monitor_report(store, name).nonresponse.values())
+        notes.append(f"{name}: respondents against its sampling frame of {len(frame)}, "
+                     f"response by group tested (chi-square or exact): {found}. A low p "
+                     "means some groups answered more than others; see 'landscape weights' "
+                     "for shares weighted to the frame.")
+    return notes
 
 
 def monitor_report(store: Store, instrument: str | None = None, *,

@@ -266,6 +266,13 @@ def test_monitor_view_shows_the_funnel_rates_and_pseudonymous_reminders(store: S
     assert len(due_rows) == 100 and "… and 121 more" in text
 
 
+def test_priorities_view_says_the_open_link_group_has_no_frame(store: Store) -> None:
+    text = text_of(priorities_view(store))
+    assert "researcher: no sampling frame." in text
+    assert "assumption the design does not provide" in text
+    assert "local_government: respondents against its sampling frame of 256" in text
+
+
 def test_monitor_view_tests_nonresponse_against_the_frame(store: Store) -> None:
     from survey.store.monitor import monitor_report
 

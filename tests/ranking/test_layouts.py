@@ -176,9 +176,9 @@ def test_cli_priorities_all_layouts_and_formats(tmp_path: Path) -> None:
                                   "rank-per-option", "--bands", "1,2,3", "--format", "md",
                                   "-o", str(out)])
     assert result.exit_code == 0, result.output
-    # every share carries its 95% interval and, at n = 3, the small-n flag (escaped: Markdown)
-    assert "| funding | 33% (6–79)\\* | 33% (6–79)\\* | 33% (6–79)\\* |" in out.read_text(
-        encoding="utf-8")
+    # Each share with its 95% Wilson interval; n = 3 is small n (the mark, escaped).
+    assert ("| funding | 33% (6–79)\\* | 33% (6–79)\\* | 33% (6–79)\\* |"
+            in out.read_text(encoding="utf-8"))
     result = runner.invoke(main, ["priorities", "--input", str(path), "--layout",
                                   "rank-per-option"])
     assert result.exit_code == 0 and "all (n = 3)" in result.output

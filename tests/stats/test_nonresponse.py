@@ -68,6 +68,7 @@ def test_monte_carlo_exact_test_agrees_with_enumeration() -> None:
 
 def test_nothing_to_test_says_why() -> None:
     assert "nobody responded" in nonresponse_test("n", ["a", "b"], [3, 4], [0, 0]).note
+    assert nonresponse_test("n", [], [], []).note == "nobody is in the frame"
     one = nonresponse_test("n", ["a"], [3], [1])
     assert math.isnan(one.p_value) and "Not tested" in one.reading()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from cli_assert import no_traceback
@@ -71,3 +72,59 @@ def test_weights_cli_formats_and_the_open_link_survey(demo_url: str) -> None:
     assert no_traceback(result)
     bad = runner.invoke(main, ["weights", "--by", "colour", "--database-url", demo_url])
     assert bad.exit_code == 2 and "A183" in bad.output
+
+
+def test_priorities_weights_beside_unweighted_in_every_format(demo_url: str) -> None:
+    from survey.store.weights import weighted_bands
+
+    runner = CliRunner()
+    base = ["priorities", "--database", demo_url, "--weights", "nation,organisation_type"]
+    data = json.loads(runner.invoke(main, [*base, "--format", "json"]).output)
+    with Store.open(demo_url) as store:
+        _, shares = weighted_bands(store, "local_government", ["nation", "organisation_type"],
+                                   [(1, 3), (4, 6), (7, 9)])
+    expected = {(r["option"], r["band"]): r["weighted_share"] for r in shares.to_dict("records")}
+    lg = [r for r in data["records"] if r["group"] == "local_government"]
+    assert len(lg) == 27
+    for r in lg:
+        assert r["weighted_share"] == pytest.approx(expected[(r["option"], r["band"])])
+        assert r["weighted_ci_low"] <= r["weighted_share"] <= r["weighted_ci_high"]
+    # Researchers came by open link: no weights, and the output says why.
+    assert all(r["weighted_share"] is None for r in data["records"]
+               if r["group"] == "researcher")
+    assert any("researcher: not weighted" in note and "assumption" in note
+               for note in data["weighting"])
+    rows = list(csv.DictReader(io.StringIO(runner.invoke(main, [*base, "--format",
+                                                                "csv"]).output)))
+    assert {"weighted_share", "weighted_ci_low", "weighted_small_n"} <= set(rows[0])
+    table = runner.invoke(main, base).output
+    assert "; weighted " in table and "design effect" in table
+    refused = runner.invoke(main, [*base, "--by", "nation"])
+    assert refused.exit_code == 2 and "A183" in refused.output
+
+
+def test_priorities_say_which_instrument_has_no_frame(demo_url: str) -> None:
+    data = json.loads(CliRunner().invoke(main, ["priorities", "--database", demo_url,
+                                                "--format", "json"]).output)
+    lg, note = data["frame"]
+    assert lg.startswith("local_government: respondents against its sampling frame of 256")
+    assert note.startswith("researcher: no sampling frame.")
+    assert "assumption the design does not provide" in note
+    text = CliRunner().invoke(main, ["priorities", "--database", demo_url]).output
+    assert "researcher: no sampling frame." in text
+    assert "local_government: respondents against its sampling frame" in text
+
+
+def test_exported_report_says_who_each_table_describes(demo_url: str, tmp_path: Path) -> None:
+    out = tmp_path / "p.md"
+    result = CliRunner().invoke(main, ["export", "priorities", "--database", demo_url,
+                                       "-o", str(out), "--public"])
+    assert result.exit_code == 0, result.output
+    text = out.read_text(encoding="utf-8")
+    with Store.open(demo_url) as store:
+        from survey.store.monitor import monitor_report
+
+        p = monitor_report(store, "local_government").nonresponse["region"].p_value
+    assert "respondents against its sampling frame of 256" in text
+    assert f"region p = {p:.3f}" in text
+    assert "researcher: no sampling frame." in text
