@@ -127,6 +127,9 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
         "dashboard", server=cast(Any, server), title="Partnership Landscape",
         suppress_callback_exceptions=True, **options,
     )
+    # The page's language, for screen readers and axe's html-has-lang (Dash's own
+    # template has none).
+    app.index_string = app.index_string.replace("<html>", '<html lang="en-GB">', 1)
     # A function: the navigation and the account line depend on who asks.
     app.layout = functools.partial(_layout, demo_label, use_pages)
     _drop_repeated_page_callbacks()

@@ -9,9 +9,10 @@ The layout renders the tables for the controls' initial values on the server
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 import dash
-from dash import Input, Output, State, callback, dcc, html
+from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
 from dashboard.access import allowed, audit_export, disclosure_policy, require
 from dashboard.app import current_store
@@ -56,13 +57,53 @@ def _where(values: tuple[Any, ...]) -> dict[str, list[str]]:
     return where_from_filters(dict(zip(GROUP_FIELDS, values, strict=True)))
 
 
-def layout(by: str | None = None, question: str | None = None, **_query: Any) -> html.Div:
-    """The page; ``?by=nation`` preselects the grouping."""
+def page_query(by: str | None, question: str | None,
+               filters: dict[str, list[str]]) -> str:
+    """The address's query for a view: ``by=nation&nation=wales,scotland``.
+
+    Examples
+    --------
+    >>> page_query("nation", None, {"region": ["wales", "london"]})
+    'by=nation&region=wales%2Clondon'
+    >>> page_query("instrument", None, {})
+    ''
+    """
+    values: dict[str, str] = {}
+    if by and by != "instrument":
+        values["by"] = by
+    if question:
+        values["question"] = question
+    values.update({field: ",".join(chosen) for field, chosen in filters.items() if chosen})
+    return urlencode(values)
+
+
+def filters_from_query(query: dict[str, Any],
+                       choices: dict[str, list[tuple[str, str]]]) -> dict[str, list[str]]:
+    """The filters named in the address (``nation=wales,scotland``), known values only.
+
+    Examples
+    --------
+    >>> filters_from_query({"nation": "wales,atlantis"}, {"nation": [("wales", "Wales")]})
+    {'nation': ['wales']}
+    """
+    found: dict[str, list[str]] = {}
+    for field in GROUP_FIELDS:
+        known = {code for code, _ in choices.get(field, [])}
+        chosen = [v for v in str(query.get(field) or "").split(",") if v in known]
+        if chosen:
+            found[field] = chosen
+    return found
+
+
+def layout(by: str | None = None, question: str | None = None, **query: Any) -> html.Div:
+    """The page; the address preselects the view: ``?by=nation&region=wales,london``."""
     store = current_store()
     labels = data_labels(store)
     chosen_by = by if by in GROUP_FIELDS else "instrument"
     choices = filter_choices(store)
     questions = ranking_question_choices(store)
+    chosen_question = question if question in dict(questions) else None
+    filters = filters_from_query(query, choices)
     export_policy = disclosure_policy("anonymous")
     # Internal (unsuppressed) downloads are offered to, and accepted from, analysts up.
     policies = [{"label": "Public (disclosure control on)", "value": "public"}]
@@ -75,11 +116,16 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
         choice_buttons("priorities-by", "Group by",
                        [(f, FIELD_LABELS[f]) for f in GROUP_FIELDS], chosen_by),
         labelled_dropdown("priorities-question", "Ranking question", questions,
-                          question if question in dict(questions) else None,
+                          chosen_question,
                           placeholder="The instruments' ranking question"),
-        html.Fieldset([html.Legend("Only respondents with (leave empty for all)"), *[
-            labelled_dropdown(f"priorities-filter-{field}", FIELD_LABELS[field],
-                              choices[field], multi=True) for field in GROUP_FIELDS]]),
+        # Folded away unless the address sets a filter: the tables come first.
+        html.Details([
+            html.Summary("Filter respondents" + (f" ({len(filters)} set)" if filters else "")),
+            html.Fieldset([html.Legend("Only respondents with (leave empty for all)"), *[
+                labelled_dropdown(f"priorities-filter-{field}", FIELD_LABELS[field],
+                                  choices[field], filters.get(field), multi=True)
+                for field in GROUP_FIELDS]]),
+        ], open=bool(filters), className="filters"),
     ], className="controls", role="group")
     downloads = html.Section([
         html.H3("Download the tables"),
@@ -95,10 +141,12 @@ def layout(by: str | None = None, question: str | None = None, **_query: Any) ->
     return html.Div([
         *page_heading("Priorities", _INTRO, labels),
         controls,
-        dcc.Loading(html.Div(priorities_view(store, chosen_by, None, None, labels=labels,
-                                             policy=disclosure_policy()),
+        dcc.Loading(html.Div(priorities_view(store, chosen_by, chosen_question, filters,
+                                             labels=labels, policy=disclosure_policy()),
                              id="priorities-content")),
         downloads,
+        dcc.Store(id="priorities-query", data=page_query(chosen_by, chosen_question, filters)),
+        dcc.Store(id="priorities-url-sync"),
     ])
 
 
@@ -116,6 +164,25 @@ def _update(by: str | None, question: str | None, *filters: Any) -> Any:
     store = current_store()
     return priorities_view(store, by, question, _where(filters), labels=data_labels(store),
                            policy=disclosure_policy())
+
+
+@callback(
+    Output("priorities-query", "data"),
+    Input("priorities-by", "data"),
+    Input("priorities-question", "value"),
+    *[Input(f"priorities-filter-{field}", "value") for field in GROUP_FIELDS],
+    prevent_initial_call=True,
+)
+def _remember(by: str | None, question: str | None, *filters: Any) -> str:
+    return page_query(by, question, _where(filters))
+
+
+# The view goes into the address bar without a page load (assets/network.js).
+dash.clientside_callback(
+    ClientsideFunction(namespace="landscape", function_name="syncQuery"),
+    Output("priorities-url-sync", "data"),
+    Input("priorities-query", "data"),
+)
 
 
 @callback(

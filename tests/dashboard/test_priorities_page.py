@@ -116,3 +116,35 @@ def test_compare_chart_shows_each_difference_with_its_interval(store: Store) -> 
         assert len(label) < 40 < len(full)  # short name on the axis, full wording on hover
     summary = next(c for c in nodes if getattr(c, "id", None) == "compare-chart-summary")
     assert summary.children.startswith("Dot-and-interval chart") and len(summary.children) < 300
+
+
+def test_the_view_comes_from_the_address_and_goes_back_into_it(store: Store) -> None:
+    import sys
+
+    app = create_app(store)
+    with app.server.test_request_context("/priorities"):
+        page = sys.modules["dashboard.pages.priorities"]
+        tree = page.layout(by="instrument", nation="wales,atlantis")
+        plain = page.layout()
+    nodes = _all(tree)
+    (details,) = [c for c in nodes if type(c).__name__ == "Details"]
+    assert details.open is True and text_of(details).startswith("Filter respondents (1 set)")
+    nation = next(c for c in nodes if getattr(c, "id", None) == "priorities-filter-nation")
+    assert nation.value == ["wales"]  # unknown values in the address are dropped
+    captions = [c.children for c in nodes if type(c).__name__ == "Caption"]
+    assert any("(n=3)" in c for c in captions if c.startswith("Table 1."))  # LG in Wales
+    query = next(c for c in nodes if getattr(c, "id", None) == "priorities-query")
+    assert query.data == "nation=wales"
+    folded = next(c for c in _all(plain) if type(c).__name__ == "Details")
+    assert folded.open is False
+    assert page.page_query("region", None, {"nation": ["wales", "scotland"]}) == (
+        "by=region&nation=wales%2Cscotland")
+
+
+def test_page_examples(store: Store) -> None:
+    import doctest
+    import sys
+
+    create_app(store)
+    result = doctest.testmod(sys.modules["dashboard.pages.priorities"])
+    assert result.attempted > 0 and result.failed == 0

@@ -1,0 +1,195 @@
+"""Benchmark: the explorer's Priorities page on 100,000 SYNTHETIC respondents.
+
+Loads the demo store, then adds N synthetic respondents (default 100,000), each a
+copy of a random complete demo response's ranking with its options shuffled, in a
+random UK region, labelled synthetic in the data (``source_file`` starts with the
+demo prefix, so every page says so). Then, through the app's own Flask server (no
+browser), it times:
+
+- the first full page load: the index page, the layout and the page router's
+  callback rendering ``/priorities`` (tables for every group, the chart);
+- a filter change: the Priorities callback with a different nation filter each
+  time (p50 and p95 over ``--repeat`` changes);
+
+each beside computing the same tables directly: once with the survey API the page
+calls (:func:`dashboard.page_views.priorities_layouts`) and once with a plain
+SQL + pandas computation of the same band shares (no app, no layouts).
+
+Not a unit test: a figure to read. Goal (issue 11): p95 under 300 ms per interaction
+and first load under 2 s on a 2-core machine.
+
+Run: ``python benchmarks/bench_explorer.py [--respondents N] [--repeat R]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import sqlite3
+import statistics
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from dashboard.app import create_app
+from dashboard.page_views import priorities_layouts
+from survey.instrument.places import REGIONS
+from survey.reproduce.demo import load_demo
+from survey.store import Store
+from survey.store.analysis import DEMO_PREFIX, GROUP_FIELDS
+
+LABEL = DEMO_PREFIX + "synthetic benchmark respondents (not real)"
+NATIONS = ("england", "scotland", "wales", "northern_ireland")
+
+
+def add_synthetic(path: Path, count: int, seed: int = 0) -> None:
+    """Copy random complete demo responses ``count`` times (shuffled ranks, random region)."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic data, not security
+    db = sqlite3.connect(path)
+    templates = db.execute(
+        "SELECT r.id, r.instrument_version_id, r.instrument, r.version, r.content_hash, r.path,"
+        " p.organisation_type FROM responses r JOIN respondents p ON p.id = r.respondent_id"
+        " WHERE r.state = 'complete'").fetchall()
+    ranks: dict[str, list[tuple[str, str, int]]] = {}
+    for rid, question, option, rank in db.execute(
+            "SELECT response_id, question_code, option_code, rank FROM ranking_answers"):
+        ranks.setdefault(rid, []).append((question, option, rank))
+    templates = [t for t in templates if t[0] in ranks]
+    now = "2026-01-01 00:00:00"
+    people, responses, answers = [], [], []
+    for i in range(count):
+        rid, version_id, instrument, version, content_hash, path_, org_type = rng.choice(
+            templates)
+        region = rng.choice(REGIONS)
+        person, response = f"syn-p{i:07d}", f"syn-r{i:07d}"
+        people.append((person, org_type, region.nation, region.code, instrument, now))
+        responses.append((response, person, version_id, instrument, version, content_hash,
+                          path_, "complete", now, now, now, "import", LABEL, i,
+                          f"synthetic:{i}", "0" * 64))
+        given = ranks[rid]
+        shuffled = [rank for _, _, rank in given]
+        rng.shuffle(shuffled)
+        answers += [(response, q, o, r) for (q, o, _), r in zip(given, shuffled, strict=True)]
+    with db:
+        db.executemany("INSERT INTO respondents (id, organisation_type, nation, region,"
+                       " instrument, created_at, in_frame) VALUES (?, ?, ?, ?, ?, ?, 0)",
+                       people)
+        db.executemany("INSERT INTO responses (id, respondent_id, instrument_version_id,"
+                       " instrument, version, content_hash, path, state, started_at,"
+                       " completed_at, updated_at, source, source_file, source_row,"
+                       " idempotency_key, payload_hash) VALUES"
+                       " (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", responses)
+        db.executemany("INSERT INTO ranking_answers (response_id, question_code, option_code,"
+                       " rank) VALUES (?, ?, ?, ?)", answers)
+    db.close()
+
+
+def direct_bands(path: Path, nation: str | None) -> pd.DataFrame:
+    """The same band shares (1-3, 4-6, 7-9 per option, per instrument) by SQL and pandas."""
+    frame = pd.read_sql_query(
+        "SELECT r.instrument, a.response_id, a.option_code, a.rank FROM ranking_answers a"
+        " JOIN responses r ON r.id = a.response_id"
+        " LEFT JOIN respondents p ON p.id = r.respondent_id"
+        " WHERE r.state = 'complete' AND (? IS NULL OR p.nation = ?)", sqlite3.connect(path),
+        params=(nation, nation))
+    frame["band"] = (frame["rank"] - 1) // 3
+    n = frame.groupby("instrument")["response_id"].nunique()
+    counts = frame.groupby(["instrument", "option_code", "band"]).size().unstack(fill_value=0)
+    return counts.div(n, axis=0, level="instrument").mul(100).round()
+
+
+def timed(work: Callable[[], Any]) -> float:
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def _post(client: Any, body: dict[str, Any]) -> None:
+    response = client.post("/_dash-update-component", json=body)
+    if response.status_code != 200:
+        raise SystemExit(f"callback failed: {response.status_code} "
+                         f"{response.get_data(as_text=True)[:300]}")
+
+
+def _filter_body(nation: str | None) -> dict[str, Any]:
+    filters = [{"id": f"priorities-filter-{f}", "property": "value",
+                "value": [nation] if f == "nation" and nation else None}
+               for f in GROUP_FIELDS]
+    return {"output": "priorities-content.children",
+            "outputs": {"id": "priorities-content", "property": "children"},
+            "inputs": [{"id": "priorities-by", "property": "data", "value": "instrument"},
+                       {"id": "priorities-question", "property": "value", "value": None},
+                       *filters],
+            "state": [], "changedPropIds": ["priorities-filter-nation.value"]}
+
+
+def _router_body(path: str) -> dict[str, Any]:
+    return {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
+
+
+def _quantiles(samples: list[float]) -> tuple[float, float]:
+    ordered = sorted(samples)
+    p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
+    return statistics.median(ordered), p95
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--respondents", type=int, default=100_000)
+    parser.add_argument("--repeat", type=int, default=20)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="bench-explorer-") as folder:
+        path = Path(folder) / "bench.db"
+        load_demo(f"sqlite:///{path}")
+        started = time.perf_counter()
+        add_synthetic(path, args.respondents)
+        print(f"SYNTHETIC: {args.respondents} respondents added (labelled "
+              f"{LABEL!r}) in {time.perf_counter() - started:.1f} s")
+        store = Store.open(f"sqlite:///{path}")
+        app = create_app(store)
+        client = app.server.test_client()
+
+        def first_load() -> None:
+            client.get("/priorities")
+            client.get("/_dash-layout")
+            client.get("/_dash-dependencies")
+            _post(client, _router_body("/priorities"))
+
+        first = timed(first_load)
+        first_again = timed(first_load)
+        direct_first = timed(lambda: priorities_layouts(store))
+        choices = [*NATIONS, None]
+        changes, api, plain = [], [], []
+        for i in range(args.repeat):
+            nation = choices[i % len(choices)]
+            where = {"nation": [nation]} if nation else None
+            changes.append(timed(lambda n=nation: _post(client, _filter_body(n))))
+            api.append(timed(lambda w=where: priorities_layouts(store, where=w)))
+            plain.append(timed(lambda n=nation: direct_bands(path, n)))
+        store.close()
+    p50, p95 = _quantiles(changes)
+    a50, a95 = _quantiles(api)
+    d50, d95 = _quantiles(plain)
+    print(f"first page load (server side, /priorities): {first * 1000:.0f} ms "
+          f"(again: {first_again * 1000:.0f} ms); the same tables by the survey API: "
+          f"{direct_first * 1000:.0f} ms; ratio {first / direct_first:.2f}")
+    print(f"filter change (nation), {args.repeat} changes: p50 {p50 * 1000:.0f} ms, "
+          f"p95 {p95 * 1000:.0f} ms")
+    print(f"  the same tables by the survey API:  p50 {a50 * 1000:.0f} ms, "
+          f"p95 {a95 * 1000:.0f} ms; ratio page/API (p50) {p50 / a50:.2f}")
+    print(f"  the same shares by SQL + pandas:    p50 {d50 * 1000:.0f} ms, "
+          f"p95 {d95 * 1000:.0f} ms; ratio page/direct (p50) {p50 / d50:.2f}")
+    print("goal: p95 < 300 ms per interaction, first load < 2000 ms")
+
+
+if __name__ == "__main__":
+    main()
