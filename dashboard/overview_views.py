@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 from dash import dcc, html
 
+from dashboard.access import current_role, page_role, role_at_least
 from dashboard.network_views import network_state
 from dashboard.page_views import priorities_layouts, rate_text
 from dashboard.views import error_notice, humanise, notes_block, synthetic_banner, table_from_rows
@@ -182,10 +183,12 @@ def _network_size(store: Store) -> tuple[html.P, tuple[str, ...]]:
 
 
 def _links() -> html.Ul:
-    # Only pages this app serves (a server may run without some of them).
+    # Only pages this app serves (a server may run without some of them), and only those
+    # the visitor's role may open (the server refuses the others anyway).
     served = {page.get("path") for page in dash.page_registry.values()}
     return html.Ul([html.Li([dcc.Link(name, href=path), html.Span(f": {what}.")])
-                    for path, name, what in PAGE_LINKS if path in served],
+                    for path, name, what in PAGE_LINKS
+                    if path in served and role_at_least(current_role(), page_role(path))],
                    id="overview-links")
 
 

@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import func, select, update
 
 import dashboard.overview_views as overview_views
+from dashboard.access import page_role
 from dashboard.app import create_app
 from dashboard.overview_views import PAGE_LINKS, overview_view, respondent_counts
 from dashboard.views import text_of
@@ -125,8 +126,11 @@ def test_overview_states_rate_priorities_network_and_demo_label(store: Store) ->
     assert "No suppression" not in text  # anonymous: the public statement
     hrefs = [c.href for c in _links(view)]
     served = {page["path"] for page in dash.page_registry.values()}
-    assert hrefs == [path for path, _, _ in PAGE_LINKS if path in served]
-    assert {"/priorities", "/compare", "/barriers", "/network"} <= set(hrefs)
+    # Anonymous: links only to the pages the role may open (dashboard.access.PAGE_ROLES).
+    assert hrefs == [path for path, _, _ in PAGE_LINKS
+                     if path in served and page_role(path) == "anonymous"]
+    assert {"/priorities", "/network"} <= set(hrefs)
+    assert not {"/compare", "/barriers", "/monitor"} & set(hrefs)
 
 
 def _links(tree: Any) -> list[Any]:
