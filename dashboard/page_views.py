@@ -199,12 +199,15 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
     ``by`` says otherwise) and are laid out by
     :func:`survey.export.layout.priority_tables`, exactly as ``landscape export
     priorities`` lays them out: the same titles, notes and suppression. ``policy``
-    defaults to the internal view (nothing suppressed).
+    defaults to the internal view (nothing suppressed). Under a public policy the
+    tables pass :func:`survey.export.release.check_public_release` first, as ``landscape
+    export priorities --public`` does: every public view, download and summary of them.
 
     Raises
     ------
     LandscapeError
-        ``A171``/``A172`` from the store when a field is unknown or nothing matches.
+        ``A171``/``A172`` from the store when a field is unknown or nothing matches;
+        ``X108`` when a public grouping or filter would disclose a suppressed cell.
 
     Examples
     --------
@@ -215,8 +218,13 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
     survey.errors.LandscapeError: error A172 ...
     """
     groups = store_ranking_groups(store, question, by=by, where=dict(where or {}))
-    return priority_tables(groups, policy or DisclosurePolicy(public=False),
-                           reconstructed=reconstructed, coded_groups=True, notes=notes)
+    policy = policy or DisclosurePolicy(public=False)
+    if policy.public:  # the one release check of every public output (X108 when refused)
+        check_public_release(store_populations(store, question), policy,
+                             by=None if by in (None, "instrument") else by,
+                             where=parse_where(dict(where or {})))
+    return priority_tables(groups, policy, reconstructed=reconstructed, coded_groups=True,
+                           notes=notes)
 
 
 def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]:
@@ -368,9 +376,8 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
     Written by :func:`survey.export.tables.write_layouts` in the published
     layout; ``public`` applies disclosure control (the default policy
     threshold), and the policy statement is under every table. A public
-    download passes :func:`survey.export.release.check_public_release` first,
-    as ``landscape export priorities --public`` does: a ``by``/``where`` whose
-    complement is unprotected is refused (``X108``).
+    download passes the release check of :func:`priorities_layouts`: a
+    ``by``/``where`` whose complement is unprotected is refused (``X108``).
 
     Examples
     --------
@@ -384,10 +391,6 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
         raise LandscapeError.of("X102", f"'{fmt}' is not a table format; use one of "
                                 f"{', '.join(TABLE_FORMATS)}")
     policy = DisclosurePolicy(public=public)
-    if public:  # the one release check of every public output (X108 when refused)
-        check_public_release(store_populations(store, question), policy,
-                             by=None if by == "instrument" else by,
-                             where=parse_where(dict(where or {})))
     pairs = priorities_layouts(store, by, question, where, policy=policy,
                                reconstructed=reconstructed,
                                notes=_frame_notes(store, by, question, where))

@@ -199,9 +199,9 @@ def test_a_callback_for_components_of_no_known_page_is_for_admins_only(store: St
 # -- what each role sees inside a public page ------------------------------------------
 
 
-def _priorities_by_region(client: Any) -> str:
+def _priorities(client: Any, by: str) -> str:
     response = _post(client, "priorities-content.children", [
-        {"id": "priorities-by", "property": "data", "value": "region"},
+        {"id": "priorities-by", "property": "data", "value": by},
         {"id": "priorities-question", "property": "value", "value": None},
         *[{"id": f"priorities-filter-{f}", "property": "value", "value": None}
           for f in FILTERS]])
@@ -210,13 +210,16 @@ def _priorities_by_region(client: Any) -> str:
 
 
 def test_anonymous_visitors_see_figures_under_disclosure_control(store: Store) -> None:
-    public = _priorities_by_region(_client(store, "anonymous"))
-    internal = _priorities_by_region(_client(store, "viewer"))
+    anonymous, viewer = _client(store, "anonymous"), _client(store, "viewer")
+    public = _priorities(anonymous, "instrument")
     assert "[c]" in public and "Shares based on fewer than 5 respondents are suppressed" in public
+    internal = _priorities(viewer, "region")
     assert "[c]" not in internal and "No suppression applied (internal view)" in internal
+    # A public grouping the release check refuses (small regions) shows the refusal, no table.
+    refused = _priorities(anonymous, "region")
+    assert "X108" in refused and "band-table" not in refused
     # The layout rendered on the server (no callback) follows the same rule.
-    client = _client(store, "anonymous")
-    layout = _router(client, "/priorities").get_data(as_text=True)
+    layout = _router(anonymous, "/priorities").get_data(as_text=True)
     assert "Shares based on fewer than 5 respondents are suppressed" in layout
     assert "Internal (no suppression" not in layout  # not even offered
 
