@@ -17,7 +17,7 @@ from typing import Any, cast
 
 import dash
 from dash import html
-from flask import Flask, current_app
+from flask import Flask, current_app, redirect
 
 from dashboard.access import current_role, current_user_name, page_allowed
 from dashboard.form import form_blueprint
@@ -138,6 +138,10 @@ def create_app(store: Store | None = None, *, demo_label: str | None = None,
                      authorise=callback_authoriser(app))
     if use_pages:
         install_login(app, store)
+    # Browsers ask for /favicon.ico on pages Dash does not render (sign-in, the form):
+    # send them to Dash's icon rather than a 404 in every console.
+    server.add_url_rule("/favicon.ico", "favicon",
+                        lambda: redirect(app.get_relative_path("/_favicon.ico"), code=301))
     return app
 
 

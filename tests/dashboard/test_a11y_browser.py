@@ -13,9 +13,12 @@ from typing import Any
 import pytest
 from a11y import axe_version, serious_violations
 
+from dashboard.access import page_allowed
 from dashboard.app import create_app
 from survey.reproduce.demo import load_demo
 from survey.store import Store
+from survey.store.users import add_user
+from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in
 
 pytestmark = pytest.mark.browser
 
@@ -29,6 +32,9 @@ PAGES = {"/": "#overview-respondents", "/priorities": "table.band-table",
 def demo_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     path = tmp_path_factory.mktemp("demo") / "demo.db"
     load_demo(f"sqlite:///{path}")
+    store = Store.open(f"sqlite:///{path}")
+    add_user(store, "test-admin", "admin", TEST_PASSWORD, by="test")  # every page
+    store.close()
     return f"sqlite:///{path}"
 
 
@@ -65,15 +71,22 @@ def _errors(browser: Any) -> list[Any]:
 def test_every_page_has_no_serious_violation_and_no_console_error(
         explorer: str, driver: Any, tmp_path: Path) -> None:
     found: dict[str, list[str]] = {}
-    for path, ready in PAGES.items():
-        driver.get(explorer + path)
-        _wait_for(driver, ready)
-        _settle(driver)
-        found[path] = serious_violations(driver)
-        assert not _errors(driver), path
-        driver.save_screenshot(str(tmp_path / f"{path.strip('/') or 'overview'}.png"))
+    public = [path for path in PAGES if page_allowed(path, "anonymous")]
+    for who, paths in (("anonymous", public), ("admin", list(PAGES))):
+        if who == "admin":  # signed in: every page, staff views included
+            driver.get(explorer + "/login")
+            found["/login"] = serious_violations(driver)
+            browser_sign_in(driver, explorer, "test-admin")
+        for path in paths:
+            driver.get(explorer + path)
+            _wait_for(driver, PAGES[path])
+            _settle(driver)
+            found[f"{who} {path}"] = serious_violations(driver)
+            assert not _errors(driver), (who, path)
+            driver.save_screenshot(str(tmp_path / f"{who}-{path.strip('/') or 'overview'}.png"))
     assert axe_version(driver).startswith("4.")
-    assert found == {path: [] for path in PAGES}
+    assert len(public) >= 4
+    assert found == {key: [] for key in found}
 
 
 def test_open_dropdown_and_changed_filter_have_no_serious_violation(
@@ -81,6 +94,7 @@ def test_open_dropdown_and_changed_filter_have_no_serious_violation(
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    browser_sign_in(driver, explorer, "test-admin")  # a filter by nation is staff-only
     driver.get(explorer + "/priorities")
     _wait_for(driver, "table.band-table")
     _settle(driver)
@@ -120,6 +134,7 @@ def test_focus_moves_to_the_heading_after_navigation(explorer: str, driver: Any)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
+    browser_sign_in(driver, explorer, "test-admin")  # Compare is a staff page
     driver.get(explorer + "/")
     _wait_for(driver, "#overview-respondents")
     driver.find_element(By.CSS_SELECTOR, "nav a[href='/compare']").click()
