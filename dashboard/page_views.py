@@ -245,7 +245,7 @@ def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]
 
 
 def _frame_notes(store: Store, by: str | None, question: str | None,
-                 where: Mapping[str, Sequence[str]] | None) -> list[str]:
+                 where: Mapping[str, Sequence[str]] | None, public: bool) -> list[str]:
     """Who the tables describe, as the CLI export says it (one note per instrument table)."""
     if by:
         return []
@@ -253,7 +253,7 @@ def _frame_notes(store: Store, by: str | None, question: str | None,
         names = list(store_ranking_groups(store, question, where=dict(where or {})))
     except LandscapeError:
         return []  # nothing to describe: priorities_layouts reports why
-    return frame_notes(store, names)
+    return frame_notes(store, names, public=public)
 
 
 def priorities_view(store: Store, by: str | None = None, question: str | None = None,
@@ -288,7 +288,8 @@ def priorities_view(store: Store, by: str | None = None, question: str | None = 
     try:
         pairs = priorities_layouts(store, by, question, where, policy=policy,
                                    reconstructed=bool(labels),
-                                   notes=_frame_notes(store, by, question, where))
+                                   notes=_frame_notes(store, by, question, where,
+                                                      policy is not None and policy.public))
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="priorities-results")
     if not pairs:
@@ -393,7 +394,7 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
     policy = DisclosurePolicy(public=public)
     pairs = priorities_layouts(store, by, question, where, policy=policy,
                                reconstructed=reconstructed,
-                               notes=_frame_notes(store, by, question, where))
+                               notes=_frame_notes(store, by, question, where, public))
     name = f"priorities-{'public' if public else 'internal'}.{fmt}"
     with tempfile.TemporaryDirectory(prefix="landscape-export-") as folder:
         path = write_layouts([layout for layout, _ in pairs], Path(folder) / name, fmt)

@@ -101,7 +101,7 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
         click.echo("NOTE: the input is labelled reconstructed/synthetic; every table says so.",
                    err=True)
     # Who the tables describe: non-response against each instrument's frame, or no frame.
-    notes = (*notes, *frame_notes(list(groups), options))
+    notes = (*notes, *frame_notes(list(groups), options, public=public))
     layouts = priority_layouts(groups, policy, bands=bands, title=title, notes=notes,
                                reconstructed=reconstructed, coded_groups=input_path is None)
     if chosen in TABLE_FORMATS:

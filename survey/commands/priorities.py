@@ -201,7 +201,8 @@ def _write_document(bands: Any, fmt: str, output: Path, options: dict[str, Any])
         click.echo(f"NOTE: this data is {label}.", err=True)
 
 
-def frame_notes(groups: list[str], options: dict[str, Any]) -> list[str]:
+def frame_notes(groups: list[str], options: dict[str, Any], *,
+                public: bool = False) -> list[str]:
     """Notes on who a report's tables describe (:func:`survey.store.monitor.frame_notes`);
     nothing for a file or --by tables (their groups are not instruments)."""
     if options.get("input_path") is not None or options.get("by"):
@@ -211,7 +212,7 @@ def frame_notes(groups: list[str], options: dict[str, Any]) -> list[str]:
     from survey.store.monitor import frame_notes as notes_for
 
     with Store.open(options.get("database_url")) as store:
-        return notes_for(store, groups)
+        return notes_for(store, groups, public=public)
 
 
 class _Weighted:

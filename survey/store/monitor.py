@@ -150,11 +150,13 @@ def frame_and_sample(store: Store, instrument: str) -> tuple[pd.DataFrame, pd.Da
     return frame, sample
 
 
-def frame_notes(store: Store, instruments: list[str]) -> list[str]:
+def frame_notes(store: Store, instruments: list[str], *, public: bool = False) -> list[str]:
     """One note per instrument on who its figures describe, for reports' tables.
 
     An instrument with a frame: the size of the frame and its non-response tests
-    (:attr:`MonitorReport.nonresponse`); one without: :data:`NO_FRAME_NOTE`.
+    (:attr:`MonitorReport.nonresponse`); one without: :data:`NO_FRAME_NOTE`. A
+    ``public`` note leaves the tests out: with the (public) frame counts and the
+    total n, a precise p-value narrows how many responded in a small group.
 
     Examples
     --------
@@ -167,6 +169,11 @@ def frame_notes(store: Store, instruments: list[str]) -> list[str]:
         frame, _ = frame_and_sample(store, name)
         if frame.empty:
             notes.append(f"{name}: no sampling frame. {NO_FRAME_NOTE}")
+            continue
+        if public:
+            notes.append(f"{name}: respondents against its sampling frame of {len(frame)}; "
+                         "whether response differed by nation, region or organisation type "
+                         "is tested in the internal view ('landscape monitor').")
             continue
         found = "; ".join(
             f"{t.dimension.replace('_', ' ')} p = "

@@ -118,7 +118,7 @@ def test_priorities_say_which_instrument_has_no_frame(demo_url: str) -> None:
 def test_exported_report_says_who_each_table_describes(demo_url: str, tmp_path: Path) -> None:
     out = tmp_path / "p.md"
     result = CliRunner().invoke(main, ["export", "priorities", "--database", demo_url,
-                                       "-o", str(out), "--public"])
+                                       "-o", str(out)])
     assert result.exit_code == 0, result.output
     text = out.read_text(encoding="utf-8")
     with Store.open(demo_url) as store:
@@ -128,3 +128,11 @@ def test_exported_report_says_who_each_table_describes(demo_url: str, tmp_path: 
     assert "respondents against its sampling frame of 256" in text
     assert f"region p = {p:.3f}" in text
     assert "researcher: no sampling frame." in text
+    # Public: no p-values (with public frame counts and n they narrow a small group's count).
+    result = CliRunner().invoke(main, ["export", "priorities", "--database", demo_url,
+                                       "-o", str(out), "--public"])
+    assert result.exit_code == 0, result.output
+    public = out.read_text(encoding="utf-8")
+    assert "respondents against its sampling frame of 256" in public
+    assert " p = " not in public and "tested in the internal view" in public
+    assert "researcher: no sampling frame." in public
