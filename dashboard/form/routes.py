@@ -152,8 +152,9 @@ def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
         questions.append(view)
     later = [p for p in visible if p.index > page.index]
     earlier = [p for p in visible if p.index < page.index]
-    summary = [{"href": "#" + v["first_id"], "text": v["error"]} for v in questions
-               if v["error"] is not None]
+    # Each problem names its question: "Answer this question" alone says not which.
+    summary = [{"href": "#" + v["first_id"], "question": v["label"], "text": v["error"]}
+               for v in questions if v["error"] is not None]
     seed = csrf_seed()
     switch = [{"lang": other, "name": LANGUAGE_NAMES.get(other, other),
                "href": attempt.url(page=page.index, lang=other)}
@@ -161,7 +162,7 @@ def _render_page(attempt: _Attempt, page: FormPage, raw: Mapping[str, Any],
     html = render_template(
         "form/page.html", lang=lang, ui=UI[lang], survey_title=localise(iv.title, lang),
         section=page.section, page_number=[p.index for p in visible].index(page.index) + 1
-        if page in visible else page.index + 1,
+        if page in visible else page.index + 1, page_count=max(len(visible), 1),
         questions=questions, summary=summary, action=attempt.url(),
         back=attempt.url(page=earlier[-1].index) if earlier else None,
         last=not later, page_index=page.index, key=attempt.key,

@@ -268,6 +268,13 @@ def test_validation_messages_sit_beside_their_questions(env: Env) -> None:
         assert f'id="q-{code}-error"' in page
     assert "Tick the box to continue" in page and "Answer this question" in page
     assert "At most 200 characters (got 201)" in page
+    # The summary names each question (not "Answer this question" three times) and the
+    # page says where the respondent is: "Page 1 of N".
+    summary = page.split('class="error-summary"')[1].split("</div>")[0]
+    links = re.findall(r'<li><a href="#q-([a-z_]+)">([^<]+): ', summary)
+    labels = {q.code: " ".join(q.label.en.split()) for q in env.lg.questions}
+    assert links and all(html.unescape(text) == labels[code] for code, text in links)
+    assert re.search(r'<p class="caption">Page 1 of \d+</p>', page)
     found = re.search(r'<input type="text" id="q-organisation"[^>]*>', page)
     assert found is not None
     organisation = found.group(0)

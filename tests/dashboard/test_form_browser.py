@@ -106,6 +106,7 @@ def _answer_page_by_keyboard(browser: Any, screenshot: Path | None = None) -> st
 def test_local_government_form_by_keyboard_only(
     served: tuple[str, Store], driver: Any, tmp_path: Path
 ) -> None:
+    from a11y import serious_violations
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
     from selenium.webdriver.support.ui import WebDriverWait
@@ -113,8 +114,18 @@ def test_local_government_form_by_keyboard_only(
     url, store = served
     driver.get(url)
     assert "Browser test: synthetic responses" in driver.page_source
+    # The error state first: submitting page 1 empty names each question in the summary.
+    driver.find_element(By.CSS_SELECTOR, "button[value='next']").click()
+    WebDriverWait(driver, 20).until(
+        expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".error-summary")))
+    problems = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".error-summary a")]
+    assert problems and len(set(problems)) == len(problems)  # each names its question
+    assert driver.find_element(By.CSS_SELECTOR, "p.caption").text.startswith("Page 1 of ")
+    assert serious_violations(driver) == [], "error summary"
+    driver.get(url)
     screenshot = tmp_path / "ranking-page.png"
     for _ in range(12):
+        assert serious_violations(driver) == [], driver.current_url
         heading = driver.find_element(By.TAG_NAME, "h1").text
         if heading == "Priorities":
             assert len(driver.find_elements(By.CSS_SELECTOR, "fieldset select")) == 9
