@@ -101,7 +101,7 @@ def test_internal_files_are_refused_below_analyst(store: Store, role: str | None
 
 
 def test_html_chart_works_offline(store: Store) -> None:
-    name, content = download(store, "html", "nation")
+    name, content = download(store, "html")  # public by nation is refused (X108)
     page = content.decode("utf-8")
     assert name == "priorities-chart-public.html"
     assert "<script src=" not in page and "plotly" in page.lower()
