@@ -136,8 +136,8 @@ def test_the_view_comes_from_the_address_and_goes_back_into_it(
     assert details.open is True and text_of(details).startswith("Filter respondents (1 set)")
     nation = next(c for c in nodes if getattr(c, "id", None) == "priorities-filter-nation")
     assert nation.value == ["wales"]  # unknown values in the address are dropped
-    captions = [c.children for c in nodes if type(c).__name__ == "Caption"]
-    assert any("(n=3)" in c for c in captions if c.startswith("Table 1."))  # LG in Wales
+    # (anonymous here: the public release check may refuse a filtered table, so the
+    # tables themselves are checked signed in, in test_a11y_browser.py)
     query = next(c for c in nodes if getattr(c, "id", None) == "priorities-query")
     assert query.data == "nation=wales"
     folded = next(c for c in _all(plain) if type(c).__name__ == "Details")
