@@ -234,6 +234,9 @@ def install_login(app: dash.Dash, store: Store) -> None:
     server: Flask = app.server
     # Flask checks the signed cookie's age on every request, so a copied cookie dies too.
     server.permanent_session_lifetime = timedelta(hours=SESSION_HOURS)
+    # The cookie is sent only when the session changes (sign-in, sign-out): refreshed on
+    # every response, a callback answered after a sign-out would sign the browser back in.
+    server.config["SESSION_REFRESH_EACH_REQUEST"] = False
     manager = LoginManager()
     manager.init_app(server)
 

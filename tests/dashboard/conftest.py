@@ -155,4 +155,6 @@ def browser_sign_in(browser: Any, base_url: str, name: str, password: str = TEST
     browser.find_element(By.ID, "name").send_keys(name)
     browser.find_element(By.ID, "password").send_keys(password)
     browser.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
-    WebDriverWait(browser, 30).until(lambda d: "/login" not in d.current_url)
+    WebDriverWait(browser, 30).until(
+        lambda d: "/login" not in d.current_url
+        and d.execute_script("return document.readyState") == "complete")

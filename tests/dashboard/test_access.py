@@ -350,6 +350,9 @@ def test_signing_in_and_out_through_the_forms(store: Store) -> None:
     assert timedelta(hours=SESSION_HOURS) - timedelta(minutes=5) < left \
         <= timedelta(hours=SESSION_HOURS)
     assert client.get("/monitor").status_code == 200
+    # Other responses leave the cookie alone: one answered after a sign-out (a callback
+    # in flight) must not put the signed-in session back.
+    assert "Set-Cookie" not in client.get("/_dash-layout").headers
     logout_page = client.get("/logout").get_data(as_text=True)
     assert client.post("/logout", data={}).status_code == 400  # no token: still signed in
     assert client.get("/monitor").status_code == 200

@@ -51,7 +51,7 @@ def test_sign_in_try_a_page_above_the_role_and_sign_out(explorer: str, driver: A
     assert driver.find_element(By.TAG_NAME, "h1").text == "Sign in"
     # A viewer signs in and is sent on to the monitor: refused by the server (403 page).
     browser_sign_in(driver, explorer, "vera", TEST_PASSWORD, next_path="/monitor")
-    assert driver.find_element(By.TAG_NAME, "h1").text == "Not available to your role"
+    _wait_text(driver, "h1", "Not available to your role")
     assert "needs the admin role" in driver.find_element(By.TAG_NAME, "main").text
     assert not driver.find_elements(By.ID, "monitor-funnel")
     driver.save_screenshot(str(tmp_path / "refused.png"))
@@ -63,10 +63,10 @@ def test_sign_in_try_a_page_above_the_role_and_sign_out(explorer: str, driver: A
     driver.save_screenshot(str(tmp_path / "signed-in.png"))
     # Sign out: a POST with the signed token, then the monitor asks to sign in again.
     account.find_element(By.LINK_TEXT, "Sign out").click()
-    driver.find_element(By.CSS_SELECTOR, "form button[type=submit]").click()
+    _wait_text(driver, "form button[type=submit]", "Sign out").click()
     _wait_text(driver, ".account", "Sign in")
     driver.get(explorer + "/monitor")
-    assert "/login" in driver.current_url
+    assert "/login" in driver.current_url, driver.page_source[:1500]
     # Moving to the monitor inside the app (as a link would): the server sends a notice
     # in place of the page, and nothing of it.
     driver.get(explorer + "/")
