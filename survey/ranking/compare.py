@@ -61,14 +61,13 @@ from survey.ranking.evidence import (
     plackett_luce_lrt,
     rank_biserial_intervals,
 )
+from survey.stats.smalln import is_small, small_n_rule
 
 if TYPE_CHECKING:
     from survey.ranking.bands import RankingData
 
 __all__ = [
     "GROUP_NAMES",
-    "SMALL_COUNT",
-    "SMALL_N",
     "Agreement",
     "GroupComparison",
     "OptionComparison",
@@ -81,12 +80,6 @@ __all__ = [
     "wilson_interval",
 ]
 
-#: A share resting on fewer respondents than this is flagged as small-n.
-SMALL_N = 10
-#: ... and so is one where fewer than this many are counted, or not counted
-#: (np < 5 or n(1-p) < 5: the usual rule of thumb below which a share's
-#: sampling distribution is visibly skewed and any interval is rough).
-SMALL_COUNT = 5
 #: How the store's instrument groups read in a sentence ("Researchers rank X higher").
 GROUP_NAMES: Mapping[str, str] = {"local_government": "Local government",
                                   "researcher": "Researchers"}
@@ -105,8 +98,8 @@ class Share:
     share, low, high : float
         ``count / n`` and the interval bounds (NaN when ``n`` is 0).
     small_n : bool
-        True when ``n < SMALL_N`` or fewer than ``SMALL_COUNT`` respondents are
-        counted or not counted: read the share as indicative only.
+        The one small-n rule (:func:`survey.stats.smalln.is_small`: too few
+        respondents or too wide an interval): read the share as indicative only.
     """
 
     count: int
@@ -130,7 +123,7 @@ def wilson_interval(count: int, n: int, alpha: float = 0.05) -> Share:
     Returns
     -------
     Share
-        With ``small_n`` set when ``n < 10`` or ``min(count, n - count) < 5``.
+        With ``small_n`` set by the one small-n rule (:func:`survey.stats.smalln.is_small`).
 
     Examples
     --------
@@ -140,11 +133,18 @@ def wilson_interval(count: int, n: int, alpha: float = 0.05) -> Share:
     """
     if n < 0 or count < 0 or count > n:
         raise LandscapeError.of("A153", f"a share needs 0 <= count <= n; got {count} of {n}")
-    small = n < SMALL_N or min(count, n - count) < SMALL_COUNT
     if n == 0:
         return Share(count, n, float("nan"), float("nan"), float("nan"), True)
     low, high = proportion_confint(count, n, alpha=alpha, method="wilson")
-    return Share(int(count), int(n), count / n, float(low), float(high), small)
+    return Share(int(count), int(n), count / n, float(low), float(high),
+                 is_small(n, float(low), float(high)))
+
+
+def _small_n_rule_text() -> str:
+    """'fewer than 10 respondents or a 95% interval wider than 40 points' (the settings)."""
+    least, widest = small_n_rule()
+    return (f"fewer than {least} respondents or a 95% interval wider than "
+            f"{100 * widest:g} points")
 
 
 def newcombe_interval(a: Share, b: Share) -> tuple[float, float]:
@@ -574,7 +574,7 @@ def _comparison_note(labels: tuple[str, str], top: int, alpha: float, m: int, re
             f"{labels[1]}) with Newcombe's hybrid score interval, per option and not adjusted "
             f"for the {m} comparisons; the adjusted intervals widen it to hold for all {m} at "
             f"once (Bonferroni, the correction Holm's p-values step down from). Shares marked "
-            f"small-n rest on n < {SMALL_N} or fewer than {SMALL_COUNT} respondents in or out. "
+            f"small-n rest on {_small_n_rule_text()}. "
             + RELATIVE_NOTE)
     for side, options in unmatched.items():
         if options:

@@ -25,6 +25,7 @@ from survey.ranking.compare import (
     newcombe_interval,
     wilson_interval,
 )
+from survey.stats.smalln import is_small
 
 
 def test_examples() -> None:
@@ -57,10 +58,14 @@ def test_wilson_matches_the_closed_form(count: int, n: int) -> None:
 
 
 def test_small_n_flag() -> None:
+    # compare uses the one small-n rule (survey.stats.smalln): n < 10 or a wide interval
     assert wilson_interval(4, 9).small_n  # n < 10
-    assert wilson_interval(3, 35).small_n  # fewer than 5 counted
-    assert wilson_interval(31, 35).small_n  # fewer than 5 not counted
+    assert wilson_interval(8, 17).small_n  # interval 26%-69%: wider than 40 points
+    assert not wilson_interval(3, 35).small_n  # 3%-22%: narrow enough at n = 35
     assert not wilson_interval(10, 35).small_n
+    for count, n in [(0, 12), (3, 17), (9, 17), (17, 40)]:
+        share = wilson_interval(count, n)
+        assert share.small_n == is_small(n, share.low, share.high)
     empty = wilson_interval(0, 0)
     assert empty.small_n and math.isnan(empty.share)
     with pytest.raises(LandscapeError) as info:
