@@ -147,6 +147,8 @@ def layout(by: str | None = None, question: str | None = None, **query: Any) -> 
         downloads,
         dcc.Store(id="priorities-query", data=page_query(chosen_by, chosen_question, filters)),
         dcc.Store(id="priorities-url-sync"),
+        with_aria(html.P, {"aria-live": "polite", "aria-atomic": "true"}, children="",
+                  id="priorities-announce", className="visually-hidden"),
     ])
 
 
@@ -168,13 +170,27 @@ def _update(by: str | None, question: str | None, *filters: Any) -> Any:
 
 @callback(
     Output("priorities-query", "data"),
+    Output("priorities-announce", "children"),
     Input("priorities-by", "data"),
     Input("priorities-question", "value"),
     *[Input(f"priorities-filter-{field}", "value") for field in GROUP_FIELDS],
     prevent_initial_call=True,
 )
-def _remember(by: str | None, question: str | None, *filters: Any) -> str:
-    return page_query(by, question, _where(filters))
+def _remember(by: str | None, question: str | None, *filters: Any) -> tuple[str, str]:
+    return page_query(by, question, _where(filters)), change_note(by, _where(filters))
+
+
+def change_note(by: str | None, filters: dict[str, list[str]]) -> str:
+    """The one short sentence announced after a change (not the tables themselves).
+
+    Examples
+    --------
+    >>> change_note("nation", {"region": ["wales"]})
+    'Tables updated: grouped by nation, 1 filter set.'
+    """
+    grouping = FIELD_LABELS.get(by or "instrument", "instrument").split(" (")[0].lower()
+    return f"Tables updated: grouped by {grouping}, {len(filters)} filter(s) set.".replace(
+        "1 filter(s)", "1 filter")
 
 
 # The view goes into the address bar without a page load (assets/network.js).
