@@ -35,6 +35,8 @@ from dashboard.views import (
     share_text,
     table_from_rows,
 )
+from survey.coding.codebook import Codebook, load_codebook
+from survey.coding.pairs import cooccurrence
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
 from survey.export.charts import band_chart, plot_text
@@ -64,7 +66,7 @@ from survey.store.analysis import (
     response_attributes,
     store_ranking_groups,
 )
-from survey.store.codings import barrier_shares, list_overrides
+from survey.store.codings import barrier_quotes, barrier_shares, codings_frame, list_overrides
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, frame_notes, monitor_report
@@ -73,7 +75,11 @@ __all__ = [
     "COMPARED_GROUPS",
     "EXPORT_MEDIA_TYPES",
     "FIELD_LABELS",
+    "MAX_QUOTES",
     "REMINDER_ROWS_SHOWN",
+    "barriers_cooccurrence_view",
+    "barriers_quotes_panel",
+    "barriers_quotes_view",
     "barriers_view",
     "chart_summary",
     "compare_view",
@@ -792,3 +798,87 @@ def barriers_view(store: Store, by: str | None = "instrument") -> html.Div:
         "Shares rounded half-up to one decimal place, as in the report (e.g. 76.9%).",
         SMALL_N_NOTE]))
     return html.Div(parts, id="barriers-results")
+
+
+def barriers_cooccurrence_view(store: Store, codebook: Codebook | None = None) -> html.Div:
+    """Barrier co-occurrence: for each pair of themes, how many answers carry both.
+
+    Counts of all respondents who answered the challenges question
+    (:func:`survey.coding.cooccurrence`, rules with overrides); the diagonal is
+    the number mentioning each theme. Columns are numbered as the rows.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> barriers_cooccurrence_view(store).children[0].children
+    'No coded answers yet: nothing to count.'
+    """
+    book = codebook or load_codebook()
+    table = cooccurrence(codings_frame(store, book))
+    answered = int(table.attrs.get("answered", 0))
+    if not answered:
+        return html.Div([html.P("No coded answers yet: nothing to count.")],
+                        id="barriers-cooccurrence")
+    labels = {t.code: t.label for t in book.themes}
+    codes = list(table.index)
+    body = [[f"({i}) {labels.get(code, code)}", *[int(v) for v in table.loc[code]]]
+            for i, code in enumerate(codes, start=1)]
+    return html.Div([
+        table_from_rows(
+            f"Barrier co-occurrence: how many of the {answered} respondents who answered "
+            "the challenges question mention both themes (the diagonal: each theme alone)",
+            ["Theme", *[f"({i})" for i in range(1, len(codes) + 1)]], body,
+            class_name="data-table cooccurrence-table"),
+        notes_block(["Counts, not shares: every cell is out of the same "
+                     f"{answered} respondents; column (k) is the theme in row (k)."]),
+    ], id="barriers-cooccurrence")
+
+
+#: At most this many quotes are listed at once (narrow the filters to see others).
+MAX_QUOTES = 200
+
+
+def barriers_quotes_view(quotes: Any, theme: str | None = None, group: str | None = None,
+                         labels: Mapping[str, str] | None = None) -> list[Any]:
+    """The quotes browser's list: quotes with ``theme`` from ``group`` (None: any), as text.
+
+    ``quotes`` is :func:`survey.store.codings.barrier_quotes` (identifying details
+    already withheld); each quote is a plain-text ``html.Blockquote`` (never HTML
+    or Markdown) with its group and themes, and nothing else about its author.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> quotes = pd.DataFrame({"group": ["researcher"], "themes": [["staff_turnover"]],
+    ...                        "text": ["<b>People leave.</b>"]})
+    >>> items = barriers_quotes_view(quotes, "staff_turnover")
+    >>> items[1].children[0].children[0].children
+    '<b>People leave.</b>'
+    >>> barriers_quotes_view(quotes, "short_term_funding")[0].children
+    'No quotes match: 0 of 1 answers.'
+    """
+    names = labels or {}
+    chosen = [row for row in quotes.itertuples()
+              if (not theme or theme in row.themes) and (not group or row.group == group)]
+    if not chosen:
+        return [html.P(f"No quotes match: 0 of {len(quotes)} answers.", id="barriers-quotes-count")]
+    shown = chosen[:MAX_QUOTES]
+    more = (f" (the first {MAX_QUOTES} shown: narrow the filters to see others)"
+            if len(chosen) > MAX_QUOTES else "")
+    items = [html.Li([
+        html.Blockquote(str(row.text)),
+        html.P(f"{humanise(str(row.group))} · "
+               + ", ".join(names.get(t, t) for t in row.themes) if row.themes
+               else f"{humanise(str(row.group))} · no theme coded", className="quote-meta"),
+    ]) for row in shown]
+    return [html.P(f"{len(chosen)} of {len(quotes)} answers{more}. Organisation names, "
+                   "emails, links and phone numbers are withheld.", id="barriers-quotes-count"),
+            html.Ul(items, className="quotes")]
+
+
+def barriers_quotes_panel(store: Store, theme: str | None = None, group: str | None = None,
+                          codebook: Codebook | None = None) -> list[Any]:
+    """The quotes browser's list for the store (see :func:`barriers_quotes_view`)."""
+    book = codebook or load_codebook()
+    return barriers_quotes_view(barrier_quotes(store, book), theme, group,
+                                {t.code: t.label for t in book.themes})

@@ -21,6 +21,8 @@ from survey.coding.demo_text import (
     load_demo_challenges,
     write_demo_challenges,
 )
+from survey.coding.pairs import cooccurrence
+from survey.coding.quotes import Redactor, redact_quote
 from survey.coding.rules import (
     CODED_COLUMNS,
     CodingOverride,
@@ -44,6 +46,7 @@ __all__ = [
     "Codebook",
     "CodingOverride",
     "KappaResult",
+    "Redactor",
     "Rule",
     "Theme",
     "apply_overrides",
@@ -52,6 +55,7 @@ __all__ = [
     "code_text",
     "coding_matrix",
     "cohens_kappa",
+    "cooccurrence",
     "default_codebook_path",
     "feasible_denominators",
     "generate_demo_challenges",
@@ -60,6 +64,7 @@ __all__ = [
     "load_codebook",
     "load_demo_challenges",
     "parse_codebook_text",
+    "redact_quote",
     "round_half_up",
     "theme_shares",
     "write_demo_challenges",

@@ -32,17 +32,26 @@ import pandas as pd
 from sqlalchemy import delete, insert, or_, select
 
 from survey.coding.codebook import Codebook, load_codebook
+from survey.coding.quotes import Redactor
 from survey.coding.rules import CodingOverride, apply_overrides, code_answers
 from survey.coding.shares import theme_shares
 from survey.errors import LandscapeError
 from survey.store.analysis import GROUP_FIELDS, response_attributes
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
-from survey.store.models import Answer, Coding, Response
+from survey.store.models import (
+    Answer,
+    Coding,
+    Contact,
+    LandscapeAlias,
+    LandscapeOrganisation,
+    Response,
+)
 
 __all__ = [
     "QUESTION_CODES",
     "add_override",
+    "barrier_quotes",
     "barrier_shares",
     "code_responses",
     "codings_frame",
@@ -54,6 +63,9 @@ __all__ = [
 
 #: The free-text questions on challenges to collaboration, one per path.
 QUESTION_CODES: tuple[str, ...] = ("challenges", "challenges_no_partnership")
+#: A response's own answers naming organisations, withheld from its quote.
+NAMING_QUESTIONS: tuple[str, ...] = ("organisation", "partner_organisation_1",
+                                     "partner_organisation_2", "partner_organisation_3")
 
 
 def _now() -> datetime:
@@ -330,3 +342,66 @@ def barrier_shares(store: Store, by: str | None = "instrument",
     labels = {t.code: t.label for t in book.themes}
     shares.insert(2, "label", shares["theme"].map(labels))
     return shares.sort_values(["group"], kind="stable").reset_index(drop=True)[columns]
+
+
+def _known_names(store: Store) -> list[str]:
+    """Every organisation name and alias the landscape (store and registries) holds."""
+    with store.session() as session:
+        names = list(session.execute(select(LandscapeOrganisation.name)).scalars())
+        names += list(session.execute(select(LandscapeAlias.text)).scalars())
+    return names
+
+
+def _own_names(store: Store, response_ids: Sequence[str]) -> dict[str, list[str]]:
+    """Per response, the names it gave itself (its organisation, partners) and its contact's."""
+    out: dict[str, list[str]] = {rid: [] for rid in response_ids}
+    with store.session() as session:
+        for rid, value in session.execute(
+                select(Answer.response_id, Answer.value)
+                .where(Answer.question_code.in_(NAMING_QUESTIONS))):
+            parsed = json.loads(value)
+            if rid in out and isinstance(parsed, str):
+                out[rid].append(parsed)
+        for rid, name, organisation in session.execute(
+                select(Response.id, Contact.name, Contact.organisation)
+                .join(Contact, Contact.respondent_id == Response.respondent_id)):
+            if rid in out:
+                out[rid] += [name, organisation]
+    return out
+
+
+def barrier_quotes(store: Store, codebook: Codebook | None = None,
+                   question_codes: Sequence[str] = QUESTION_CODES) -> pd.DataFrame:
+    """The answers on challenges as quotes, with identifying details withheld.
+
+    One row per response that answered: ``group`` (its instrument, e.g.
+    ``local_government``), ``themes`` (the theme codes its coding applies, rules
+    with overrides, in codebook order) and ``text``, the answer through
+    :class:`survey.coding.Redactor` with every organisation name and alias in the
+    landscape and the response's own organisation, partners and contact withheld.
+    Nothing else about the response (no id, key, place or type) is returned.
+    Rows are in a stable order that is not the order of the responses' keys.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> list(barrier_quotes(store).columns)
+    ['group', 'themes', 'text']
+    """
+    book = _codebook(codebook)
+    answers = stored_answers(store, question_codes)
+    answers = answers[answers["text"].str.strip() != ""]
+    if answers.empty:
+        return pd.DataFrame(columns=["group", "themes", "text"])
+    coded = codings_frame(store, book, question_codes)
+    applied = coded[coded["applied"]]
+    themes = {rid: list(rows["theme"]) for rid, rows in applied.groupby("response_id",
+                                                                         sort=False)}
+    redact = Redactor(_known_names(store))
+    own = _own_names(store, list(answers["response_id"]))
+    rows = [{"group": str(row.instrument), "themes": themes.get(row.response_id, []),
+             "text": redact(str(row.text), own.get(row.response_id, ()))}
+            for row in answers.itertuples()]
+    # Ordered by text, not key: the order of keys would tie a quote to its respondent.
+    return (pd.DataFrame(rows, columns=["group", "themes", "text"])
+            .sort_values(["group", "text"], kind="stable").reset_index(drop=True))

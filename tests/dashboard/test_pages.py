@@ -19,6 +19,8 @@ from sqlalchemy import update
 
 from dashboard.app import create_app
 from dashboard.page_views import (
+    barriers_cooccurrence_view,
+    barriers_quotes_view,
     barriers_view,
     compare_view,
     consensus_view,
@@ -328,6 +330,160 @@ def store_ids(store: Store, instrument: str) -> list[str]:
 
 def test_barriers_view_by_an_unknown_field_shows_the_problem(store: Store) -> None:
     assert "A171" in text_of(barriers_view(store, "shoe_size"))
+
+
+def test_barriers_cooccurrence_table_counts_pairs_of_themes(store: Store) -> None:
+    from survey.coding import cooccurrence
+    from survey.store.codings import barrier_shares, codings_frame
+
+    view = barriers_cooccurrence_view(store)
+    table = _tables(view)[0]
+    rows = _rows(table)
+    shares = barrier_shares(store, "instrument")
+    funding = shares[shares["theme"] == "resources_capacity_funding"]
+    answered = int(funding.drop_duplicates("group")["answered"].sum())
+    assert answered == 26 + 16
+    assert f"of the {answered} respondents who answered" in text_of(view)
+    # The diagonal is each theme's count, summed over the groups (20 + 7 for funding).
+    assert rows["(1) Resources / capacity / funding"][0] == str(int(funding["count"].sum())) \
+        == "27"
+    coded = codings_frame(store)
+    expected = cooccurrence(coded)
+    for i, (label, cells) in enumerate(rows.items()):
+        assert [int(c) for c in cells] == [int(v) for v in expected.iloc[i]], label
+    # An independent count of one pair: answers carrying funding and timescales.
+    wide = coded[coded["answered"]].pivot(index="response_id", columns="theme",
+                                           values="applied")
+    both = int((wide["resources_capacity_funding"] & wide["different_timescales"]).sum())
+    column = list(expected.columns).index("different_timescales")
+    assert int(rows["(1) Resources / capacity / funding"][column]) == both > 0
+
+
+def _hostile_quote(store: Store) -> str:
+    """Make one local-government answer name an email, a registry body and its own org."""
+    from sqlalchemy import select
+
+    from survey.store.models import Answer
+
+    with store.session() as session:
+        rid = session.execute(
+            select(Answer.response_id).join(Response, Response.id == Answer.response_id)
+            .where(Answer.question_code == "challenges",
+                   Response.instrument == "local_government")
+            .order_by(Answer.response_id)).scalars().first()
+        own = session.execute(select(Answer).where(Answer.response_id == rid,
+                                                   Answer.question_code == "organisation")
+                              ).scalar_one()
+        own.value = json.dumps("Gorsedd Borough Council")
+        text = session.execute(select(Answer).where(Answer.response_id == rid,
+                                                    Answer.question_code == "challenges")
+                               ).scalar_one()
+        text.value = json.dumps(
+            f"{SCRIPT}<script>send('jo.bloggs@gorsedd.gov.uk')</script> At gorsedd borough "
+            "council we lack funding; Aberdeen City Council too. Ring 01234 567 890, "
+            "see https://gorsedd.gov.uk/x. **bold** [x](javascript:alert(1))")
+        session.commit()
+    return str(rid)
+
+
+def _quotes_body(theme: str | None, group: str | None) -> dict[str, Any]:
+    return {"output": "barriers-quotes-list.children",
+            "outputs": {"id": "barriers-quotes-list", "property": "children"},
+            "inputs": [{"id": "barriers-quotes-theme", "property": "value", "value": theme},
+                       {"id": "barriers-quotes-group", "property": "value", "value": group}],
+            "state": [], "changedPropIds": ["barriers-quotes-theme.value"]}
+
+
+@pytest.mark.parametrize(("role", "status"), [(None, 403), ("viewer", 403),
+                                              ("analyst", 200), ("admin", 200)])
+def test_quotes_callback_is_for_analysts_and_withholds_identifying_details(
+        store: Store, role: str | None, status: int) -> None:
+    from survey.store.codings import barrier_shares
+
+    _hostile_quote(store)
+    shares = barrier_shares(store, "instrument").set_index(["group", "theme"])
+    expected = int(shares.loc[("local_government", "resources_capacity_funding"), "count"])
+    client = create_app(store).server.test_client()
+    if role:
+        sign_in(client, store, role)
+    client.get("/")
+    response = client.post("/_dash-update-component",
+                           json=_quotes_body("resources_capacity_funding", "local_government"))
+    assert response.status_code == status
+    text = response.get_data(as_text=True)
+    if status != 200:
+        assert "funding" not in text and "Gorsedd" not in text
+        return
+    children = response.get_json()["response"]["barriers-quotes-list"]["children"]
+    shown = json.dumps(children)
+    assert "lack funding" in shown and f"{expected} of 42 answers" in shown
+    for leak in ("jo.bloggs", "gorsedd", "Gorsedd", "Aberdeen", "01234", "567 890"):
+        assert leak not in shown, leak
+    quote = next(q for q in _blockquotes(children) if "lack funding" in q)
+    assert quote.startswith(SCRIPT + "<script>send('[email withheld]')</script> At "
+                            "[organisation withheld] we lack funding; [organisation withheld]")
+    assert "[phone withheld]" in quote and "[link withheld]" in quote
+    assert "**bold** [x](javascript:alert(1))" in quote  # plain text, not Markdown
+    assert "dangerously" not in shown and '"Markdown"' not in shown and '"namespace": "dash_' \
+        not in shown.replace('"namespace": "dash_html_components"', "")
+
+
+def _blockquotes(node: Any) -> list[str]:
+    """Every Blockquote's text in a serialised component tree (each a plain string)."""
+    found: list[str] = []
+    if isinstance(node, list):
+        for item in node:
+            found += _blockquotes(item)
+    elif isinstance(node, dict):
+        props = node.get("props", {})
+        if node.get("type") == "Blockquote":
+            assert isinstance(props["children"], str)
+            found.append(props["children"])
+        else:
+            found += _blockquotes(props.get("children"))
+    return found
+
+
+def test_quotes_callback_checks_the_role_itself(store: Store) -> None:
+    """Besides the component table, the callback refuses a viewer on its own (403)."""
+    from werkzeug.exceptions import Forbidden
+
+    app = create_app(store)
+    with app.server.test_request_context("/"), pytest.raises(Forbidden):
+        _page("barriers")._quotes("staff_turnover", None)
+
+
+def test_barriers_page_offers_quotes_only_to_analysts(store: Store) -> None:
+    client = create_app(store).server.test_client()
+    for role, has_quotes in (("viewer", False), ("analyst", True)):
+        sign_in(client, store, role)
+        response = client.post("/_dash-update-component", json={
+            "output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": "/barriers"},
+                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]})
+        assert response.status_code == 200
+        page = response.get_data(as_text=True)
+        assert ("barriers-quotes-list" in page) is has_quotes, role
+        assert ("shown to analysts" in page) is not has_quotes, role
+        assert "barriers-cooccurrence" in page
+        with client.session_transaction() as session:
+            session.clear()
+
+
+def test_quotes_view_filters_by_theme_and_group(store: Store) -> None:
+    from survey.store.codings import barrier_quotes
+
+    quotes = barrier_quotes(store)
+    assert list(quotes.columns) == ["group", "themes", "text"]
+    assert len(quotes) == 42
+    lg = barriers_quotes_view(quotes, None, "local_government")
+    assert text_of(lg[0]).startswith("26 of 42 answers")
+    both = barriers_quotes_view(quotes, "resources_capacity_funding", "researcher")
+    assert text_of(both[0]).startswith("7 of 42 answers")  # report 3.58: 7 of 16
+    assert "No quotes match" in text_of(barriers_quotes_view(quotes, "nonsense", None)[0])
 
 
 # -- compare -------------------------------------------------------------------------------
