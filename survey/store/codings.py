@@ -353,7 +353,8 @@ def _known_names(store: Store) -> list[str]:
 
 
 def _own_names(store: Store, response_ids: Sequence[str]) -> dict[str, list[str]]:
-    """Per response, the names it gave itself (its organisation, partners) and its contact's."""
+    """Per response, the names it gave itself (its organisation, partners) and its contact's
+    (the person's name, each part of it, and their organisation), to withhold from its quote."""
     out: dict[str, list[str]] = {rid: [] for rid in response_ids}
     with store.session() as session:
         for rid, value in session.execute(
@@ -366,7 +367,8 @@ def _own_names(store: Store, response_ids: Sequence[str]) -> dict[str, list[str]
                 select(Response.id, Contact.name, Contact.organisation)
                 .join(Contact, Contact.respondent_id == Response.respondent_id)):
             if rid in out:
-                out[rid] += [name, organisation]
+                # The person's whole name and each part of it ("Jo Bloggs", "Bloggs").
+                out[rid] += [name, organisation, *str(name or "").split()]
     return out
 
 

@@ -360,10 +360,11 @@ def test_barriers_cooccurrence_table_counts_pairs_of_themes(store: Store) -> Non
 
 
 def _hostile_quote(store: Store) -> str:
-    """Make one local-government answer name an email, a registry body and its own org."""
+    """Make one local-government answer name an email, a registry body, its own organisation
+    and its contact (the person and their organisation in the frame)."""
     from sqlalchemy import select
 
-    from survey.store.models import Answer
+    from survey.store.models import Answer, Contact
 
     with store.session() as session:
         rid = session.execute(
@@ -375,13 +376,18 @@ def _hostile_quote(store: Store) -> str:
                                                    Answer.question_code == "organisation")
                               ).scalar_one()
         own.value = json.dumps("Gorsedd Borough Council")
+        contact = session.execute(
+            select(Contact).join(Response, Response.respondent_id == Contact.respondent_id)
+            .where(Response.id == rid)).scalar_one()
+        contact.name, contact.organisation = "Morwenna Trelawny", "Trelawny Associates"
         text = session.execute(select(Answer).where(Answer.response_id == rid,
                                                     Answer.question_code == "challenges")
                                ).scalar_one()
         text.value = json.dumps(
             f"{SCRIPT}<script>send('jo.bloggs@gorsedd.gov.uk')</script> At gorsedd borough "
             "council we lack funding; Aberdeen City Council too. Ring 01234 567 890, "
-            "see https://gorsedd.gov.uk/x. **bold** [x](javascript:alert(1))")
+            "see https://gorsedd.gov.uk/x. **bold** [x](javascript:alert(1)) Ask Morwenna "
+            "or MORWENNA TRELAWNY at Trelawny Associates.")
         session.commit()
     return str(rid)
 
@@ -417,7 +423,8 @@ def test_quotes_callback_is_for_analysts_and_withholds_identifying_details(
     children = response.get_json()["response"]["barriers-quotes-list"]["children"]
     shown = json.dumps(children)
     assert "lack funding" in shown and f"{expected} of 42 answers" in shown
-    for leak in ("jo.bloggs", "gorsedd", "Gorsedd", "Aberdeen", "01234", "567 890"):
+    for leak in ("jo.bloggs", "gorsedd", "Gorsedd", "Aberdeen", "01234", "567 890",
+                 "Morwenna", "MORWENNA", "Trelawny", "TRELAWNY"):
         assert leak not in shown, leak
     quote = next(q for q in _blockquotes(children) if "lack funding" in q)
     assert quote.startswith(SCRIPT + "<script>send('[email withheld]')</script> At "
