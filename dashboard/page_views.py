@@ -84,6 +84,7 @@ __all__ = [
     "chart_summary",
     "compare_view",
     "consensus_view",
+    "cooccurrence_figure",
     "difference_chart",
     "filter_choices",
     "group_chart",
@@ -823,7 +824,14 @@ def barriers_cooccurrence_view(store: Store, codebook: Codebook | None = None) -
     codes = list(table.index)
     body = [[f"({i}) {labels.get(code, code)}", *[int(v) for v in table.loc[code]]]
             for i, code in enumerate(codes, start=1)]
+    figure, summary = cooccurrence_figure(table, labels)
     return html.Div([
+        html.Figure([dcc.Graph(id="barriers-cooccurrence-chart", figure=figure,
+                               responsive=False,
+                               config={"displayModeBar": False, "displaylogo": False,
+                                       "responsive": False}),
+                     html.Figcaption(summary, id="barriers-cooccurrence-chart-summary")],
+                    className="chart"),
         table_from_rows(
             f"Barrier co-occurrence: how many of the {answered} respondents who answered "
             "the challenges question mention both themes (the diagonal: each theme alone)",
@@ -832,6 +840,47 @@ def barriers_cooccurrence_view(store: Store, codebook: Codebook | None = None) -
         notes_block(["Counts, not shares: every cell is out of the same "
                      f"{answered} respondents; column (k) is the theme in row (k)."]),
     ], id="barriers-cooccurrence")
+
+
+def cooccurrence_figure(table: Any, labels: Mapping[str, str] | None = None
+                        ) -> tuple[Any, str]:
+    """A heatmap of a co-occurrence table (:func:`survey.coding.cooccurrence`) and its
+    short text alternative (the pair of different themes mentioned together most).
+
+    Axes are numbered as the table's rows; the full theme label is on hover.
+
+    Examples
+    --------
+    >>> import pandas as pd
+    >>> t = pd.DataFrame([[3, 2], [2, 4]], index=["a", "b"], columns=["a", "b"])
+    >>> t.attrs["answered"] = 5
+    >>> figure, summary = cooccurrence_figure(t, {"a": "Funding", "b": "Time"})
+    >>> figure.data[0].z.tolist(), summary
+    ([[3, 2], [2, 4]], 'Heatmap of barrier co-occurrence among 5 respondents; most often \
+together: Funding and Time (2).')
+    """
+    # plotly is heavy; it loads when a chart is drawn.
+    import plotly.graph_objects as go
+
+    names = labels or {}
+    codes = [str(c) for c in table.index]
+    ticks = [f"({i})" for i in range(1, len(codes) + 1)]
+    full = [[f"{names.get(a, a)} and {names.get(b, b)}" for b in codes] for a in codes]
+    values = table.to_numpy(dtype=int)
+    figure = go.Figure(go.Heatmap(
+        z=values, x=ticks, y=ticks, customdata=full, colorscale="Blues",
+        texttemplate="%{z}", hovertemplate="%{customdata}: %{z}<extra></extra>",
+        colorbar={"title": {"text": "Respondents"}}))
+    figure.update_layout(height=160 + 34 * len(codes), margin={"l": 50, "r": 20, "t": 20,
+                                                               "b": 40},
+                         yaxis={"autorange": "reversed"}, xaxis={"side": "top"})
+    pairs = [(int(values[i, j]), i, j) for i in range(len(codes))
+             for j in range(i + 1, len(codes))]
+    best = max(pairs, key=lambda p: (p[0], -p[1], -p[2]), default=None)
+    lead = (f"; most often together: {full[best[1]][best[2]]} ({best[0]})"
+            if best is not None and best[0] > 0 else "")
+    answered = int(table.attrs.get("answered", 0))
+    return figure, (f"Heatmap of barrier co-occurrence among {answered} respondents{lead}.")
 
 
 #: At most this many quotes are listed at once (narrow the filters to see others).

@@ -24,6 +24,7 @@ from dashboard.page_views import (
     barriers_view,
     compare_view,
     consensus_view,
+    cooccurrence_figure,
     filter_choices,
     monitor_view,
     priorities_export,
@@ -337,7 +338,7 @@ def test_barriers_cooccurrence_table_counts_pairs_of_themes(store: Store) -> Non
     from survey.store.codings import barrier_shares, codings_frame
 
     view = barriers_cooccurrence_view(store)
-    table = _tables(view)[0]
+    table = _tables(view)[0]  # beside the heatmap, the same figures as an accessible table
     rows = _rows(table)
     shares = barrier_shares(store, "instrument")
     funding = shares[shares["theme"] == "resources_capacity_funding"]
@@ -357,6 +358,29 @@ def test_barriers_cooccurrence_table_counts_pairs_of_themes(store: Store) -> Non
     both = int((wide["resources_capacity_funding"] & wide["different_timescales"]).sum())
     column = list(expected.columns).index("different_timescales")
     assert int(rows["(1) Resources / capacity / funding"][column]) == both > 0
+
+
+def test_barriers_cooccurrence_heatmap_shows_the_table_and_names_the_top_pair(
+        store: Store) -> None:
+    from survey.coding import cooccurrence, load_codebook
+    from survey.store.codings import codings_frame
+
+    table = cooccurrence(codings_frame(store))
+    labels = {t.code: t.label for t in load_codebook().themes}
+    figure, summary = cooccurrence_figure(table, labels)
+    assert figure.data[0].z.tolist() == table.to_numpy().tolist()
+    # The most frequent pair of different themes, counted by hand over the upper triangle.
+    codes = list(table.index)
+    count, a, b = max(((int(table.iloc[i, j]), codes[i], codes[j])
+                       for i in range(len(codes)) for j in range(i + 1, len(codes))),
+                      key=lambda p: p[0])
+    assert f"{labels[a]} and {labels[b]} ({count})" in summary or \
+        f"({count})." in summary  # a tie may name another pair with the same count
+    assert "among 42 respondents" in summary
+    view = barriers_cooccurrence_view(store)
+    graph = view.children[0].children[0]
+    assert graph.id == "barriers-cooccurrence-chart" and graph.config["displayModeBar"] is False
+    assert view.children[0].children[1].children == summary
 
 
 def _hostile_quote(store: Store) -> str:
