@@ -8,7 +8,10 @@ pass over the original text, so a placeholder is never matched again.
 
 Names are matched on their words, ignoring case and the punctuation between
 words ("St. Mary's Trust" matches "st mary's trust" and "St Mary's  Trust"), so a
-name written with different spacing or full stops is still withheld. Names
+name written with different spacing or full stops is still withheld. A one-word
+name is withheld only where the text does not write it all in lower case, so
+"Reading" and "Bury" are withheld but "reading the report" is kept (the
+respondent's own names are withheld however written). Names
 shorter than :data:`MIN_NAME_CHARS` characters are not matched (they would
 blank out ordinary words).
 
@@ -96,7 +99,11 @@ class Redactor:
         while i < len(words):
             for size in range(min(longest, len(words) - i), 0, -1):
                 key = tuple(folded[i:i + size])
-                if key in self._names or key in extra:
+                # A known one-word name ("Reading", "Bury") is not withheld where the text
+                # has it as an ordinary lower-case word ("reading the report"); the
+                # respondent's own names (``extra``) are, however written.
+                ordinary = size == 1 and words[i].group().islower()
+                if key in extra or (key in self._names and not ordinary):
                     spans.append((words[i].start(), words[i + size - 1].end(), "name"))
                     i += size
                     break

@@ -76,3 +76,13 @@ def test_hostile_text_does_not_break_the_redactor() -> None:
              + "(((" * 500 + "Ⅻ ﬁnance ＠example．org")
     out = redact_quote(nasty, ["ﬁnance"])
     assert isinstance(out, str) and "a" * 5000 not in out
+
+
+def test_a_one_word_name_is_kept_as_an_ordinary_lower_case_word() -> None:
+    out = redact_quote("After reading the report, Reading and READING and bury Bury.",
+                       ["Reading", "Bury"])
+    assert out == f"After reading the report, {ORG} and {ORG} and bury {ORG}."
+    # The respondent's own names are withheld however written.
+    assert Redactor(["Reading"])("ask bloggs", ["Jo Bloggs", "Bloggs"]) == f"ask {ORG}"
+    # Several words are withheld in any case.
+    assert redact_quote("the acme trust said", ["Acme Trust"]) == f"the {ORG} said"
