@@ -11,6 +11,12 @@ The viewer's role decides the disclosure policy: anonymous visitors and viewers
 get the public files (disclosure control on, the policy stated under every
 table); analysts and admins may also ask for the internal (unsuppressed) ones.
 Asking for an internal file without such a role gives the public file.
+
+:func:`download_groupings` offers each role only the groupings it can get: a role
+limited to public files is offered those the public release allows
+(:func:`survey.export.release.check_public_release`, the check every public
+download passes, so a grouping it refuses is never offered; posting one anyway
+still gets its ``X108``).
 """
 
 from __future__ import annotations
@@ -25,12 +31,15 @@ from survey.errors import LandscapeError
 from survey.export.charts import write_chart
 from survey.export.disclosure import DisclosurePolicy
 from survey.export.layout import CHART_FORMATS, TABLE_FORMATS
+from survey.export.release import check_public_release, store_populations
+from survey.store.analysis import GROUP_FIELDS
 from survey.store.engine import Store
 
 __all__ = [
     "DOWNLOAD_FORMATS",
     "MEDIA_TYPES",
     "download",
+    "download_groupings",
     "export_policies",
 ]
 
@@ -53,6 +62,42 @@ def export_policies(role: str | None) -> tuple[str, ...]:
     # one rule: dashboard.access decides who may run internal exports
     return ("public", "internal") if allowed("internal_export", role or ANONYMOUS) \
         else ("public",)
+
+
+def download_groupings(store: Store, role: str | None = None) -> tuple[str, ...]:
+    """The groupings (:data:`~survey.store.analysis.GROUP_FIELDS`) offered to ``role``.
+
+    Every grouping for a role that may download internal files; for the others
+    (public files only) those :func:`survey.export.release.check_public_release`
+    lets through. The release is attacked once per data content (it is cached by
+    the data's fingerprint), so asking again costs loading the store's rankings.
+    One per instrument is always offered: with no data, its download says why.
+
+    Examples
+    --------
+    >>> from survey.store import Store
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> download_groupings(store), download_groupings(store, "analyst")[:2]
+    (('instrument',), ('instrument', 'version'))
+    """
+    if "internal" in export_policies(role):
+        return GROUP_FIELDS
+    policy = DisclosurePolicy(public=True)
+    try:
+        populations = store_populations(store)
+    except LandscapeError:
+        return ("instrument",)  # nothing to release yet: the download says why
+    offered = []
+    for field in GROUP_FIELDS:
+        try:
+            check_public_release(populations, policy,
+                                 by=None if field == "instrument" else field)
+        except LandscapeError:
+            if field == "instrument":
+                return ("instrument",)  # the release fails as a whole: the download says why
+            continue
+        offered.append(field)
+    return tuple(offered)
 
 
 def download(store: Store, fmt: str, by: str | None = None, *, role: str | None = None,

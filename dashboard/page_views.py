@@ -448,7 +448,9 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
     reading; then Kendall's W, Friedman's test and Cochran's Q within each group.
     Before all of that, the tests across all options (a permutation test on the
     mean-rank vectors and the Plackett–Luce likelihood-ratio test); a reading
-    names a direction only when the Holm-adjusted p supports one.
+    names a direction only when the Holm-adjusted p supports one. Options are named by
+    their concept's short name (:func:`short_label`, as on the chart), the full
+    wording (both sides of a mirrored pair) in the row header's hover text.
 
     Parameters
     ----------
@@ -481,7 +483,9 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
               "p (Mann–Whitney, Holm-adjusted)", f"Rank-biserial (> 0: {name_a} rank higher)",
               "Rank-biserial, 95% bootstrap interval",
               f"Difference, interval adjusted for {len(result.rows)} comparisons (Bonferroni)"]
-    rows = [[r.label, f"{r.mean_rank_a:.1f}", f"{r.mean_rank_b:.1f}", share_text(r.top_a),
+    # The concept's short name, as on the chart; the full wording ("A / B" for a
+    # mirrored pair) on hover.
+    rows = [[short_label(r), f"{r.mean_rank_a:.1f}", f"{r.mean_rank_b:.1f}", share_text(r.top_a),
              share_text(r.top_b),
              difference_text(r.top_difference, r.top_difference_low, r.top_difference_high),
              _p_text(r.p_holm), f"{r.rank_biserial + 0.0:+.2f}",
@@ -509,7 +513,9 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
         notes_block(across, class_name="notes compare-across"),
         html.H3("Option by option"),
         table_from_rows(caption, header, rows, table_id="compare-table",
-                        class_name="data-table compare-table"),
+                        class_name="data-table compare-table",
+                        row_titles=[r.label if r.label != short_label(r) else None
+                                    for r in result.rows]),
         html.H3(f"Difference in top-{top} share"),
         html.Figure([dcc.Graph(id="compare-chart", figure=figure,
                                config={"displayModeBar": False, "displaylogo": False,

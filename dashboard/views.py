@@ -171,10 +171,13 @@ def choice_callback(component_id: str) -> None:
 
 def table_from_rows(caption: str, header: Sequence[str], rows: Iterable[Sequence[Any]],
                     *, row_headers: bool = True, table_id: str | None = None,
-                    class_name: str = "data-table") -> html.Table:
+                    class_name: str = "data-table",
+                    row_titles: Sequence[str | None] | None = None) -> html.Table:
     """An accessible HTML table: a caption, ``th scope=col`` headers, text cells.
 
     With ``row_headers`` the first cell of each row is a ``th scope=row``.
+    ``row_titles`` gives each row's first cell a hover text (its ``title``
+    attribute, plain text; ``None`` for none): the full wording of a shortened label.
 
     Examples
     --------
@@ -186,12 +189,14 @@ def table_from_rows(caption: str, header: Sequence[str], rows: Iterable[Sequence
     """
     head = html.Thead(html.Tr([html.Th(str(h), scope="col") for h in header]))
     body_rows = []
-    for row in rows:
+    for r, row in enumerate(rows):
         cells: list[Any] = []
         for i, value in enumerate(row):
             text = "" if value is None else str(value)
-            cells.append(html.Th(text, scope="row") if i == 0 and row_headers
-                         else html.Td(text))
+            title = row_titles[r] if row_titles is not None and i == 0 else None
+            hover: dict[str, Any] = {} if title is None else {"title": str(title)}
+            cells.append(html.Th(text, scope="row", **hover) if i == 0 and row_headers
+                         else html.Td(text, **hover))
         body_rows.append(html.Tr(cells))
     extra: dict[str, Any] = {} if table_id is None else {"id": table_id}
     return html.Table([html.Caption(caption), head, html.Tbody(body_rows)],

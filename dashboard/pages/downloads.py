@@ -4,7 +4,10 @@ Files come from :func:`dashboard.download_views.download` (``landscape export
 priorities``'s path) for the chosen grouping, under the viewer's disclosure
 policy: the public one for anonymous visitors and viewers, internal on request for
 analysts and admins (:mod:`dashboard.access`); staff downloads go to the audit log.
-The chosen grouping lives in the address (``?by=nation``).
+The chosen grouping lives in the address (``?by=nation``). Visitors limited to
+public files are offered only the groupings the public release allows
+(:func:`dashboard.download_views.download_groupings`); the download still passes
+the release check on the server.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from dashboard.download_views import (
     DOWNLOAD_FORMATS,
     MEDIA_TYPES,
     download,
+    download_groupings,
     export_policies,
 )
 from dashboard.page_views import FIELD_LABELS
@@ -32,7 +36,7 @@ from dashboard.views import (
 )
 from survey.errors import LandscapeError
 from survey.export.disclosure import DisclosurePolicy
-from survey.store.analysis import GROUP_FIELDS, data_labels
+from survey.store.analysis import data_labels
 
 dash.register_page(__name__, path="/downloads", name="Downloads", order=6,
                    title="Downloads – Partnership Landscape")
@@ -50,10 +54,13 @@ def _policy_text(policy: str) -> str:
 def layout(by: str | None = None, **_query: Any) -> html.Div:
     """The page; ``?by=nation`` preselects the grouping."""
     store = current_store()
-    chosen = by if by in GROUP_FIELDS else "instrument"
-    policies = export_policies(current_role())
+    role = current_role()
+    # Only the groupings this visitor can get (public files: those the release allows).
+    groupings = download_groupings(store, role)
+    chosen = by if by in groupings else "instrument"
+    policies = export_policies(role)
     choices: list[Any] = [choice_buttons("downloads-by", "Tables for each",
-                                         [(f, FIELD_LABELS[f]) for f in GROUP_FIELDS],
+                                         [(f, FIELD_LABELS[f]) for f in groupings],
                                          chosen)]
     if len(policies) > 1:
         choices.append(choice_buttons("downloads-policy", "Disclosure control",

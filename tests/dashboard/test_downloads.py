@@ -24,6 +24,7 @@ from survey.errors import LandscapeError
 from survey.export.charts import find_chromium
 from survey.reproduce.demo import load_demo
 from survey.store import Store
+from survey.store.analysis import GROUP_FIELDS
 
 
 def test_examples() -> None:
@@ -135,3 +136,87 @@ def test_page_and_callback_send_the_public_file(store: Store) -> None:
     result = response.get_json()["response"]
     assert result["downloads-file"]["data"]["filename"] == "priorities-public.csv"
     assert result["downloads-status"]["children"] == "Downloaded priorities-public.csv."
+
+
+def _choice_buttons(tree: Any) -> list[Any]:
+    """The Downloads page's grouping buttons (``downloads-by`` choices)."""
+    out: list[Any] = []
+
+    def walk(item: Any) -> None:
+        if item is None or isinstance(item, str | int | float):
+            return
+        if isinstance(item, list | tuple):
+            for child in item:
+                walk(child)
+            return
+        key = getattr(item, "id", None)
+        if isinstance(key, dict) and key.get("type") == "downloads-by-choice":
+            out.append(item)
+        walk(getattr(item, "children", None))
+
+    walk(tree)
+    return out
+
+
+def _offered(tree: Any) -> list[str]:
+    """The groupings the Downloads page offers."""
+    return [str(b.id["value"]) for b in _choice_buttons(tree)]
+
+
+def _page_for(store: Store, role: str, monkeypatch: pytest.MonkeyPatch,
+              by: str | None = None) -> Any:
+    app = create_app(store)
+    page = sys.modules["dashboard.pages.downloads"]
+    monkeypatch.setattr(page, "current_role", lambda: role)
+    with app.server.test_request_context("/downloads"):
+        return page.layout(by=by)
+
+
+def test_public_visitors_are_offered_only_the_groupings_the_release_allows(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Independent: which public downloads the export path itself refuses (X108).
+    refused = set()
+    for field in GROUP_FIELDS:
+        try:
+            download(store, "md", field)
+        except LandscapeError as exc:
+            assert exc.issues[0].code == "X108"
+            refused.add(field)
+    assert "nation" in refused and "instrument" not in refused
+    expected = [f for f in GROUP_FIELDS if f not in refused]
+    for role in ("anonymous", "viewer"):  # both get public files only
+        tree = _page_for(store, role, monkeypatch, by="nation")
+        assert _offered(tree) == expected
+        assert "Nation" not in [b.children for b in _choice_buttons(tree)]
+        # ?by=nation is not offered, so the page falls back to one table per instrument
+        assert "by=nation" not in json.dumps(tree.to_plotly_json(), default=str)
+
+
+
+@pytest.mark.parametrize("role", ["analyst", "admin"])
+def test_staff_with_internal_files_are_offered_every_grouping(
+        store: Store, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    tree = _page_for(store, role, monkeypatch, by="nation")
+    assert _offered(tree) == list(GROUP_FIELDS)
+    pressed = [b for b in _choice_buttons(tree)
+               if b.to_plotly_json()["props"]["aria-pressed"] == "true"]
+    assert [b.id["value"] for b in pressed] == ["nation"]
+
+
+def test_a_refused_grouping_posted_directly_still_gets_x108(store: Store) -> None:
+    app = create_app(store)
+    client = app.server.test_client()
+    client.get("/")
+    button = {"format": "csv", "type": "downloads-get"}
+    body = {"output": "..downloads-file.data...downloads-status.children..",
+            "outputs": [{"id": "downloads-file", "property": "data"},
+                        {"id": "downloads-status", "property": "children"}],
+            "inputs": [[{"id": button, "property": "n_clicks", "value": 1}]],
+            "state": [{"id": "downloads-by", "property": "data", "value": "nation"},
+                      {"id": "downloads-policy", "property": "data", "value": "public"}],
+            "changedPropIds": [json.dumps(button, separators=(",", ":")) + ".n_clicks"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    result = response.get_json()["response"]
+    assert "downloads-file" not in result  # nothing sent
+    assert "X108" in json.dumps(result["downloads-status"])

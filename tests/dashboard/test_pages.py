@@ -32,7 +32,7 @@ from dashboard.page_views import (
     ranking_question_choices,
     where_from_filters,
 )
-from dashboard.views import share_text, text_of
+from dashboard.views import share_text, table_from_rows, text_of
 from survey.ranking.compare import agreement, compare_groups, wilson_interval
 from survey.ranking.published import load_published
 from survey.ranking.reconstruct import demo_ranking_data
@@ -548,9 +548,13 @@ def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> N
                               labels=("Local government", "Researchers"),
                               wordings=({c: lg.label(c) for c in lg.options},
                                         {c: rs.label(c) for c in rs.options}))
-    assert list(rows) == [row.label for row in expected.rows] and len(rows) == 9
+    # Each option by its concept's short name (as on the chart), the full wording on hover.
+    short = {row.label: row.concept.replace("_", " ").capitalize() for row in expected.rows}
+    assert list(rows) == [short[row.label] for row in expected.rows] and len(rows) == 9
+    assert _row_titles(options) == {short[row.label]: row.label for row in expected.rows}
+    assert short[labels["partner_support"]] == "Partner support"
     for row in expected.rows:
-        cells = rows[row.label]
+        cells = rows[short[row.label]]
         assert cells[:2] == [f"{row.mean_rank_a:.1f}", f"{row.mean_rank_b:.1f}"]
         # top-3 counts straight from the demo file: positions 1-3 of a full ranking
         top_a = int((lg.ranks[row.option_a] <= 3).sum())
@@ -572,7 +576,7 @@ def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> N
                             f"{_points(row.top_difference_high_adjusted)})")
     readings = _find_all(view, lambda c: getattr(c, "id", None) == "compare-readings")
     assert [li.children for li in readings[0].children] == [r.reading for r in expected.rows]
-    support = rows[labels["partner_support"]]
+    support = rows["Partner support"]
     assert support[0] == "5.1" and support[1] == "3.9"  # the mirrored pair, joined
     agreements = _rows(agreement_table)
     for name, data in (("Local government", lg), ("Researchers", rs)):
@@ -589,6 +593,21 @@ def test_compare_view_matches_compare_groups_on_the_demo_data(store: Store) -> N
     assert all(r.reading.startswith("No evidence of a difference") for r in expected.rows)
     assert "the mirrored options (Local government: Support from research institutions" \
         in text_of(view)
+
+
+def _row_titles(table: Any) -> dict[str, str | None]:
+    """Row header -> its hover text (the ``title`` attribute), None when it has none."""
+    _caption, _head, body = table.children
+    return {row.children[0].children: getattr(row.children[0], "title", None)
+            for row in body.children}
+
+
+def test_compare_table_keeps_the_full_wording_of_a_short_label_on_hover() -> None:
+    """A mirrored pair reads as its concept; the joined "A / B" wording is the title."""
+    table = table_from_rows("t", ["Option", "n"], [["Partner support", 3], ["Same", 1]],
+                            row_titles=["Support from A / Support from B", None])
+    assert _row_titles(table) == {"Partner support": "Support from A / Support from B",
+                                  "Same": None}
 
 
 def _body_rows(table: Any) -> list[list[str]]:
@@ -645,9 +664,12 @@ def test_compare_renders_an_option_label_with_markup_as_text(store: Store) -> No
         tree = _page("compare").layout()
     holders = _find_all(tree, lambda c: isinstance(getattr(c, "children", None), str)
                         and SCRIPT in c.children)
-    assert {type(h).__name__ for h in holders} >= {"Th", "Li"}  # table row and reading
+    assert {type(h).__name__ for h in holders} >= {"Li"}  # the reading
     assert all(type(h).__module__.startswith("dash.html") for h in holders)
-    assert SCRIPT in _rows(_tables(tree)[0])
+    # the table row: the concept's short name, the full (hostile) wording as plain title text
+    titled = _find_all(tree, lambda c: getattr(c, "title", None) == SCRIPT)
+    assert [type(h).__name__ for h in titled] == ["Th"]
+    assert titled[0].children == "Internal analytical capacity"
     assert not _find_all(tree, lambda c: type(c).__name__ == "Markdown"
                          or getattr(c, "dangerously_allow_html", False))
 
