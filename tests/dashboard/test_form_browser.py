@@ -122,6 +122,11 @@ def test_local_government_form_by_keyboard_only(
     assert problems and len(set(problems)) == len(problems)  # each names its question
     assert driver.find_element(By.CSS_SELECTOR, "p.caption").text.startswith("Page 1 of ")
     assert serious_violations(driver) == [], "error summary"
+    # every button shows the focus ring, "Save and continue later" included (it had lost it)
+    for button in driver.find_elements(By.CSS_SELECTOR, ".buttons button"):
+        driver.execute_script("arguments[0].focus()", button)
+        ring = driver.execute_script("return getComputedStyle(arguments[0]).boxShadow", button)
+        assert "rgb(11, 12, 12) 0px 0px 0px 4px" in ring, (button.text, ring)
     driver.get(url)
     screenshot = tmp_path / "ranking-page.png"
     for _ in range(12):
