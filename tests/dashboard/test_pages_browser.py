@@ -171,8 +171,11 @@ def test_compare_page_reads_in_plain_english(explorer: str, driver: Any,
     table = _wait_for(driver, "#compare-table")
     assert table.find_element(By.TAG_NAME, "caption").text.startswith(
         "Local government (n=35) and Researchers (n=17)")
-    cells = _row_cells(driver, table, RESOURCES)
+    # the row is named by the concept's short name; the full wording is its title (hover)
+    cells = _row_cells(driver, table, "Research project resources")
     assert cells[:2] == ["4.5", "3.6"] and cells[3].startswith("59% (36–78)")
+    header = table.find_element(By.XPATH, ".//th[normalize-space()='Research project resources']")
+    assert header.get_attribute("title") == RESOURCES
     readings = driver.find_elements(By.CSS_SELECTOR, "#compare-readings li")
     assert len(readings) == 9 and all(r.is_displayed() for r in readings)
     assert readings[0].text == (

@@ -99,8 +99,9 @@ def test_compare_chart_shows_each_difference_with_its_interval(store: Store) -> 
     nodes = _all(view)
     (graph,) = [c for c in nodes if type(c).__name__ == "Graph"]
     table = next(c for c in nodes if getattr(c, "id", None) == "compare-table")
-    cells = {row.children[0].children: [c.children for c in row.children[1:]]
-             for row in table.children[2].children}
+    # rows are named by the concept's short name, the full wording in the header's title
+    cells = {(getattr(row.children[0], "title", None) or row.children[0].children):
+             [c.children for c in row.children[1:]] for row in table.children[2].children}
     trace = graph.figure.data[0]
     assert len(trace.x) == len(cells) == 9 and graph.config["displayModeBar"] is False
     assert "Partner support" in trace.y and "Partner networks" in trace.y  # mirrored pairs
