@@ -158,3 +158,28 @@ def browser_sign_in(browser: Any, base_url: str, name: str, password: str = TEST
     WebDriverWait(browser, 30).until(
         lambda d: "/login" not in d.current_url
         and d.execute_script("return document.readyState") == "complete")
+
+
+@pytest.fixture(scope="session")
+def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo store, built once per test session (tests get private copies of it)."""
+    # Loaded when first needed: the browser-only fixtures above need no store.
+    from survey.reproduce.demo import load_demo
+
+    path = tmp_path_factory.mktemp("demo") / "demo.db"
+    load_demo(f"sqlite:///{path}")
+    return path
+
+
+@pytest.fixture
+def store(demo_file: Path, tmp_path: Path) -> Iterator[Any]:
+    """A private copy of the demo store (tests may change it); modules may define their own."""
+    from survey.store import Store
+
+    copy = tmp_path / "demo.db"
+    shutil.copyfile(demo_file, copy)
+    opened = Store.open(f"sqlite:///{copy}")
+    try:
+        yield opened
+    finally:
+        opened.close()

@@ -11,11 +11,8 @@ import doctest
 import importlib
 import json
 import re
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,7 +22,6 @@ from dashboard.access import PAGE_ROLES, ROLE_ORDER, role_at_least
 from dashboard.app import create_app
 from dashboard.login import SESSION_HOURS
 from dashboard.security import FORM_CSP
-from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.users import add_user, audit_entries, remove_user, set_password
 from tests.dashboard.conftest import TEST_PASSWORD, sign_in
@@ -44,22 +40,8 @@ def test_examples(name: str) -> None:
     assert result.attempted > 0 and result.failed == 0
 
 
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    load_demo(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def store(demo_file: Path, tmp_path: Path, fast_passwords: None) -> Iterator[Store]:
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, copy)
-    opened = Store.open(f"sqlite:///{copy}")
-    try:
-        yield opened
-    finally:
-        opened.close()
+# the demo store comes from tests/dashboard/conftest.py; sign-ins use cheap hashes here
+pytestmark = pytest.mark.usefixtures("fast_passwords")
 
 
 def _client(store: Store, role: str) -> Any:

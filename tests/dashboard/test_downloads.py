@@ -5,9 +5,7 @@ from __future__ import annotations
 import doctest
 import io
 import json
-import shutil
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +20,6 @@ from dashboard.views import text_of
 from survey.cli import main
 from survey.errors import LandscapeError
 from survey.export.charts import find_chromium
-from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.analysis import GROUP_FIELDS
 
@@ -30,24 +27,6 @@ from survey.store.analysis import GROUP_FIELDS
 def test_examples() -> None:
     result = doctest.testmod(download_views, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    load_demo(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def store(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, copy)
-    opened = Store.open(f"sqlite:///{copy}")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _cli(store_file: Path, target: Path, *options: str) -> None:

@@ -6,19 +6,14 @@ import csv
 import doctest
 import io
 import json
-import shutil
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
-import pytest
 from sqlalchemy import func, select, update
 
 import dashboard.fieldwork_views as fieldwork_views
 from dashboard.app import create_app
 from dashboard.fieldwork_views import REMINDER_COLUMNS, funnel_figure, rate_figure, reminder_csv
-from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.models import Contact, Respondent, Response
 from survey.store.monitor import monitor_report
@@ -28,24 +23,6 @@ from tests.dashboard.conftest import sign_in
 def test_examples() -> None:
     result = doctest.testmod(fieldwork_views, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    load_demo(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def store(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, copy)
-    opened = Store.open(f"sqlite:///{copy}")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def test_funnel_chart_counts_the_frame_directly(store: Store) -> None:

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import doctest
-import shutil
 import sys
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import dash
 import numpy as np
-import pytest
 from sqlalchemy import func, select, update
 
 import dashboard.overview_views as overview_views
@@ -21,7 +17,7 @@ from dashboard.overview_views import PAGE_LINKS, overview_view, respondent_count
 from dashboard.views import text_of
 from survey.export.disclosure import DisclosurePolicy
 from survey.ranking.published import load_published
-from survey.reproduce.demo import DEMO_LABEL, load_demo
+from survey.reproduce.demo import DEMO_LABEL
 from survey.store import Store
 from survey.store.analysis import data_labels
 from survey.store.models import Respondent, Response
@@ -32,24 +28,6 @@ SCRIPT = "<script>alert('x')</script>"
 def test_examples() -> None:
     result = doctest.testmod(overview_views, optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    load_demo(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def store(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, copy)
-    opened = Store.open(f"sqlite:///{copy}")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 def _complete_by_instrument(store: Store) -> dict[str, int]:

@@ -8,10 +8,8 @@ import io
 import json
 import math
 import re
-import shutil
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -37,7 +35,7 @@ from survey.ranking.compare import agreement, compare_groups, wilson_interval
 from survey.ranking.published import load_published
 from survey.ranking.reconstruct import demo_ranking_data
 from survey.ranking.uncertainty import majority_check, position_intervals
-from survey.reproduce.demo import DEMO_LABEL, load_demo
+from survey.reproduce.demo import DEMO_LABEL
 from survey.store import Store
 from survey.store.analysis import data_labels
 from survey.store.models import InstrumentVersionRow, Respondent, Response
@@ -50,25 +48,6 @@ SCRIPT = "<script>alert('x')</script>"
 def test_examples(name: str) -> None:
     result = doctest.testmod(importlib.import_module(name), optionflags=doctest.ELLIPSIS)
     assert result.attempted > 0 and result.failed == 0
-
-
-@pytest.fixture(scope="module")
-def demo_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("demo") / "demo.db"
-    load_demo(f"sqlite:///{path}")
-    return path
-
-
-@pytest.fixture
-def store(demo_file: Path, tmp_path: Path) -> Iterator[Store]:
-    """A private copy of the demo store (tests may change it)."""
-    copy = tmp_path / "demo.db"
-    shutil.copyfile(demo_file, copy)
-    opened = Store.open(f"sqlite:///{copy}")
-    try:
-        yield opened
-    finally:
-        opened.close()
 
 
 @pytest.fixture
