@@ -183,3 +183,19 @@ def store(demo_file: Path, tmp_path: Path) -> Iterator[Any]:
         yield opened
     finally:
         opened.close()
+
+
+def all_components(tree: Any) -> list[Any]:
+    """Every Dash component in a layout tree, depth first (strings and numbers left out)."""
+    found: list[Any] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+        elif node is not None and not isinstance(node, str | int | float):
+            found.append(node)
+            walk(getattr(node, "children", None))
+
+    walk(tree)
+    return found

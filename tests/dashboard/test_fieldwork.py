@@ -17,7 +17,7 @@ from dashboard.fieldwork_views import REMINDER_COLUMNS, funnel_figure, rate_figu
 from survey.store import Store
 from survey.store.models import Contact, Respondent, Response
 from survey.store.monitor import monitor_report
-from tests.dashboard.conftest import sign_in
+from tests.dashboard.conftest import all_components, sign_in
 
 
 def test_examples() -> None:
@@ -109,17 +109,7 @@ def test_page_has_charts_without_a_toolbar_and_a_quiet_live_region(store: Store)
     app = create_app(store)
     with app.server.test_request_context("/monitor"):
         tree = sys.modules["dashboard.pages.monitor"].layout()
-    found: list[Any] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-        elif node is not None and not isinstance(node, str | int | float):
-            found.append(node)
-            walk(getattr(node, "children", None))
-
-    walk(tree)
+    found = all_components(tree)
     graphs = [c for c in found if type(c).__name__ == "Graph"]
     assert len(graphs) == 3 and all(g.config["displayModeBar"] is False for g in graphs)
     live = [c for c in found if c.to_plotly_json()["props"].get("aria-live")]

@@ -21,6 +21,7 @@ from survey.reproduce.demo import DEMO_LABEL
 from survey.store import Store
 from survey.store.analysis import data_labels
 from survey.store.models import Respondent, Response
+from tests.dashboard.conftest import all_components
 
 SCRIPT = "<script>alert('x')</script>"
 
@@ -155,16 +156,4 @@ def test_home_page_is_the_overview_and_renders_attacker_text_as_text(store: Stor
                 or getattr(c, "dangerously_allow_html", False)]
 
 
-def _all(tree: Any) -> list[Any]:
-    found: list[Any] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-        elif node is not None and not isinstance(node, str | int | float):
-            found.append(node)
-            walk(getattr(node, "children", None))
-
-    walk(tree)
-    return found
+_all = all_components

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -11,21 +10,9 @@ from dashboard.app import create_app
 from dashboard.page_views import priorities_layouts, priorities_view
 from dashboard.views import text_of
 from survey.store import Store
+from tests.dashboard.conftest import all_components
 
-
-def _all(tree: Any) -> list[Any]:
-    found: list[Any] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, list | tuple):
-            for child in node:
-                walk(child)
-        elif node is not None and not isinstance(node, str | int | float):
-            found.append(node)
-            walk(getattr(node, "children", None))
-
-    walk(tree)
-    return found
+_all = all_components
 
 
 def test_grouping_by_region_gives_one_chart_of_a_readable_height(store: Store) -> None:
