@@ -10,18 +10,21 @@ without a browser.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from fractions import Fraction
 from typing import Any, cast
 
 import dash
 from dash import Input, Output, dcc, html
 
-from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
 from survey.export.layout import humanise  # its home; re-exported for the pages
-from survey.ranking.bands import percent
-from survey.ranking.compare import Share
-from survey.stats.smalln import MARK, is_small, small_n_note
+from survey.export.report import (  # their home; re-exported for the pages
+    SMALL_N_MARK,
+    ReportTable,
+    difference_text,
+    interval_text,
+    share_text,
+)
+from survey.stats.smalln import small_n_note
 
 __all__ = [
     "SMALL_N_MARK",
@@ -35,6 +38,7 @@ __all__ = [
     "notes_block",
     "page_heading",
     "pressed_states",
+    "report_table_view",
     "share_text",
     "synthetic_banner",
     "table_from_rows",
@@ -42,8 +46,6 @@ __all__ = [
     "with_aria",
 ]
 
-#: Appended to a share resting on few respondents.
-SMALL_N_MARK = MARK
 #: The flag's explanation (the one rule, :func:`survey.stats.smalln.is_small`, with the
 #: settings in force when the explorer started).
 SMALL_N_NOTE = small_n_note()
@@ -203,69 +205,24 @@ def table_from_rows(caption: str, header: Sequence[str], rows: Iterable[Sequence
                       className=class_name, **extra)
 
 
-def _whole(value: float) -> int:
-    return int(round_half_up(Fraction(str(value)) * 100, 0))
+def report_table_view(table: ReportTable, *, table_id: str | None = None,
+                      row_titles: Sequence[str | None] | None = None) -> html.Div:
+    """A :class:`~survey.export.report.ReportTable` on a page: its cells and notes as text.
 
-
-def interval_text(low: float, high: float, decimals: int = 0) -> str:
-    """``(35–67)``: an interval in percent, rounded half-up.
-
-    Examples
-    --------
-    >>> interval_text(0.3456, 0.6651), interval_text(0.57948, 0.88966, 1)
-    ('(35–67)', '(57.9–89.0)')
-    """
-    if decimals == 0:
-        return f"({_whole(low)}–{_whole(high)})"
-    lo = round_half_up(Fraction(str(low)) * 100, decimals)
-    hi = round_half_up(Fraction(str(high)) * 100, decimals)
-    return f"({lo}–{hi})"
-
-
-def share_text(share: Share, decimals: int = 0) -> str:
-    """``51% (35–67)``: a share with its interval, marked when it rests on few respondents.
-
-    The share is rounded half-up from the exact ``count / n`` (as the published
-    tables are), the interval bounds half-up from their values.
+    The page shows what the table's downloads hold (the same builder makes both);
+    a suppressed cell shows as ``[c]``.
 
     Examples
     --------
-    >>> from survey.ranking.compare import wilson_interval
-    >>> share_text(wilson_interval(10, 35)), share_text(wilson_interval(10, 17))
-    ('29% (16–45)', '59% (36–78) *')
-    >>> share_text(wilson_interval(20, 26), decimals=1)
-    '76.9% (57.9–89.0)'
+    >>> from survey.export.report import ReportTable
+    >>> view = report_table_view(ReportTable("T (n=9)", ("Theme", "Share"), (("x", None),)))
+    >>> text_of(view)
+    'T (n=9) Theme Share x [c]'
     """
-    if share.n == 0:
-        return "–"
-    if decimals == 0:
-        shown = f"{percent(share.count, share.n)}%"
-    else:
-        shown = f"{round_half_up(Fraction(share.count, share.n) * 100, decimals)}%"
-    text = f"{shown} {interval_text(share.low, share.high, decimals)}"
-    # The one small-n rule (n and interval width), not the Share's own count rule.
-    return f"{text} {SMALL_N_MARK}" if is_small(share.n, share.low, share.high) else text
-
-
-def difference_text(difference: float, low: float, high: float) -> str:
-    """``+12 (-15 to +38)``: a difference of shares in percentage points, with its interval.
-
-    Each number is rounded half-up (away from zero at .5) to a whole point.
-
-    Examples
-    --------
-    >>> difference_text(0.1234, -0.1502, 0.3849)
-    '+12 (-15 to +38)'
-    >>> difference_text(-0.005, -0.2, 0.0)
-    '-1 (-20 to 0)'
-    """
-    def points(value: float) -> str:
-        if value != value:  # NaN: a group with no respondents
-            return "–"
-        whole = round_half_up(Fraction(str(value)) * 100, 0)
-        return f"{int(whole):+d}" if whole else "0"
-
-    return f"{points(difference)} ({points(low)} to {points(high)})"
+    rows = [[row[0], *(table.cell_text(cell) for cell in row[1:])] for row in table.rows]
+    return html.Div([table_from_rows(table.title, table.columns, rows, table_id=table_id,
+                                     row_titles=row_titles),
+                     notes_block(table.notes)], className="report-table")
 
 
 def notes_block(notes: Iterable[str], class_name: str = "notes") -> html.Div:

@@ -19,17 +19,29 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
+from survey.coding.shares import round_half_up
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, Suppression
+from survey.ranking.bands import percent
+from survey.ranking.compare import Share
+from survey.stats.smalln import MARK, is_small
 
 __all__ = [
+    "SMALL_N_MARK",
     "Cell",
     "Report",
     "ReportTable",
+    "difference_text",
+    "interval_text",
     "protect_share",
     "share_cell",
+    "share_text",
 ]
+
+#: Appended to a share resting on few respondents (:func:`survey.stats.smalln.is_small`).
+SMALL_N_MARK = MARK
 
 #: A table cell: text, a number, or None for a suppressed value (printed ``[c]``).
 Cell = str | int | float | None
@@ -122,3 +134,71 @@ class Report:
     tables: Callable[..., list[ReportTable]]
     figure: Callable[..., Any] | None = None
     groupings: tuple[str, ...] = field(default=())
+
+
+# -- cells as printed ------------------------------------------------------------
+
+
+def _whole(value: float) -> int:
+    return int(round_half_up(Fraction(str(value)) * 100, 0))
+
+
+def interval_text(low: float, high: float, decimals: int = 0) -> str:
+    """``(35–67)``: an interval in percent, rounded half-up.
+
+    Examples
+    --------
+    >>> interval_text(0.3456, 0.6651), interval_text(0.57948, 0.88966, 1)
+    ('(35–67)', '(57.9–89.0)')
+    """
+    if decimals == 0:
+        return f"({_whole(low)}–{_whole(high)})"
+    lo = round_half_up(Fraction(str(low)) * 100, decimals)
+    hi = round_half_up(Fraction(str(high)) * 100, decimals)
+    return f"({lo}–{hi})"
+
+
+def share_text(share: Share, decimals: int = 0) -> str:
+    """``51% (35–67)``: a share with its interval, marked when it rests on few respondents.
+
+    The share is rounded half-up from the exact ``count / n`` (as the published
+    tables are), the interval bounds half-up from their values.
+
+    Examples
+    --------
+    >>> from survey.ranking.compare import wilson_interval
+    >>> share_text(wilson_interval(10, 35)), share_text(wilson_interval(10, 17))
+    ('29% (16–45)', '59% (36–78) *')
+    >>> share_text(wilson_interval(20, 26), decimals=1)
+    '76.9% (57.9–89.0)'
+    """
+    if share.n == 0:
+        return "–"
+    if decimals == 0:
+        shown = f"{percent(share.count, share.n)}%"
+    else:
+        shown = f"{round_half_up(Fraction(share.count, share.n) * 100, decimals)}%"
+    text = f"{shown} {interval_text(share.low, share.high, decimals)}"
+    # The one small-n rule (n and interval width), not the Share's own count rule.
+    return f"{text} {SMALL_N_MARK}" if is_small(share.n, share.low, share.high) else text
+
+
+def difference_text(difference: float, low: float, high: float) -> str:
+    """``+12 (-15 to +38)``: a difference of shares in percentage points, with its interval.
+
+    Each number is rounded half-up (away from zero at .5) to a whole point.
+
+    Examples
+    --------
+    >>> difference_text(0.1234, -0.1502, 0.3849)
+    '+12 (-15 to +38)'
+    >>> difference_text(-0.005, -0.2, 0.0)
+    '-1 (-20 to 0)'
+    """
+    def points(value: float) -> str:
+        if value != value:  # NaN: a group with no respondents
+            return "–"
+        whole = round_half_up(Fraction(str(value)) * 100, 0)
+        return f"{int(whole):+d}" if whole else "0"
+
+    return f"{points(difference)} ({points(low)} to {points(high)})"
