@@ -34,9 +34,11 @@ from dashboard.views import (
     error_notice,
     labelled_dropdown,
     page_heading,
+    report_table_view,
     with_aria,
 )
 from survey.errors import LandscapeError
+from survey.export.report_audit import audit_tables
 from survey.store.analysis import GROUP_FIELDS, data_labels
 
 dash.register_page(__name__, path="/priorities", name="Priorities", order=0,
@@ -47,6 +49,10 @@ _FORMATS = (("csv", "CSV"), ("xlsx", "Excel (XLSX)"), ("docx", "Word (DOCX)"),
 _INTRO = ("How respondents ranked the options for improving their use of data and evidence: "
           "the share placing each option in the 1st–3rd, 4th–6th and 7th–9th places, per "
           "group, with 95% intervals.")
+
+_AUDIT_INTRO = ("Each table of the 2022 report as printed, beside the nearest table that "
+                "complete rankings by the same number of respondents can give: where they "
+                "differ, the printed figures cannot all be right.")
 
 
 def _filters_state() -> list[State]:
@@ -145,6 +151,13 @@ def layout(by: str | None = None, question: str | None = None, **query: Any) -> 
                                              labels=labels, policy=disclosure_policy()),
                              id="priorities-content")),
         downloads,
+        html.Section([
+            html.H3("The published tables, audited"),
+            html.P(_AUDIT_INTRO),
+            # Filled after the page shows (the audit takes seconds the first time).
+            dcc.Loading(html.Div("Checking the published tables…", id="priorities-audit")),
+            dcc.Link("Download the audit (CSV, Excel, Word)", href="/downloads?table=audit"),
+        ], className="audit"),
         dcc.Store(id="priorities-query", data=page_query(chosen_by, chosen_question, filters)),
         dcc.Store(id="priorities-url-sync"),
         with_aria(html.P, {"aria-live": "polite", "aria-atomic": "true"}, children="",
@@ -201,6 +214,11 @@ dash.clientside_callback(
 )
 
 
+@callback(Output("priorities-audit", "children"), Input("priorities-audit", "id"))
+def _audit(_: str) -> Any:
+    return [report_table_view(table) for table in audit_tables()]
+
+
 @callback(
     Output("priorities-chart", "figure"),
     Output("priorities-chart-summary", "children"),
@@ -213,7 +231,9 @@ dash.clientside_callback(
 def _chart(group: str | None, by: str | None, question: str | None, *filters: Any) -> Any:
     store = current_store()
     try:
+        # The visitor's policy: an anonymous visitor's chart shows the public cells only.
         pairs = priorities_layouts(store, by, question, _where(filters),
+                                   policy=disclosure_policy(),
                                    reconstructed=bool(data_labels(store)))
         layout = pairs[int(group or 0)][0]
     except (LandscapeError, IndexError, ValueError):

@@ -57,6 +57,54 @@ def test_chart_selector_callback_draws_the_chosen_group(store: Store) -> None:
     assert result["priorities-chart-summary"]["children"].startswith("Bar chart of Table 2.")
 
 
+def _chart_body(group: str) -> dict[str, object]:
+    filters = [{"id": f"priorities-filter-{f}", "property": "value", "value": None}
+               for f in ("instrument", "version", "nation", "region", "organisation_type",
+                         "path")]
+    return {"output": "..priorities-chart.figure...priorities-chart-summary.children..",
+            "outputs": [{"id": "priorities-chart", "property": "figure"},
+                        {"id": "priorities-chart-summary", "property": "children"}],
+            "inputs": [{"id": "priorities-chart-group", "property": "value", "value": group}],
+            "state": [{"id": "priorities-by", "property": "data", "value": "instrument"},
+                      {"id": "priorities-question", "property": "value", "value": None},
+                      *filters],
+            "changedPropIds": ["priorities-chart-group.value"]}
+
+
+def test_chart_selector_gives_an_anonymous_visitor_the_public_chart(store: Store) -> None:
+    # The chart callback once drew the internal (unsuppressed) table for anyone.
+    from dashboard.page_views import group_chart
+    from survey.export.disclosure import DisclosurePolicy
+
+    public = group_chart(priorities_layouts(store, policy=DisclosurePolicy(public=True))[1][0])
+    internal = group_chart(priorities_layouts(store)[1][0])
+    assert json.dumps(public.to_dict()["data"]) != json.dumps(internal.to_dict()["data"])
+    client = create_app(store).server.test_client()
+    client.get("/")
+    response = client.post("/_dash-update-component", json=_chart_body("1"))
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    drawn = response.get_json()["response"]["priorities-chart"]["figure"]
+    assert json.dumps(drawn["data"], sort_keys=True) == json.dumps(
+        json.loads(json.dumps(public.to_dict()["data"], default=str)), sort_keys=True)
+
+
+def test_published_tables_audit_is_on_the_page_and_loads_by_callback(store: Store) -> None:
+    from survey.export.report_audit import audit_tables
+
+    client = create_app(store).server.test_client()
+    client.get("/")
+    body = {"output": "priorities-audit.children",
+            "outputs": {"id": "priorities-audit", "property": "children"},
+            "inputs": [{"id": "priorities-audit", "property": "id", "value": "priorities-audit"}],
+            "state": [], "changedPropIds": []}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    text = json.dumps(response.get_json()["response"])
+    for table in audit_tables():
+        assert table.title in text
+    assert "14 printed value(s) are not c/35" in text  # Table 1, as landscape audit-table says
+
+
 def test_compare_chart_shows_each_difference_with_its_interval(store: Store) -> None:
     from dashboard.page_views import compare_view
 
