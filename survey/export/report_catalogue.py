@@ -9,10 +9,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from survey.export.report import Report
+from survey.export.report_barriers import BARRIERS, COOCCURRENCE
 
 __all__ = ["REPORTS"]
 
 #: Report name -> report, in the order the Downloads page offers them.
 _ORDER: tuple[Report, ...] = (
+    BARRIERS, COOCCURRENCE,
 )
 REPORTS: Mapping[str, Report] = {report.name: report for report in _ORDER}
