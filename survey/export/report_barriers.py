@@ -308,7 +308,7 @@ All (5 answered): most often together: Funding and Time (2).')
                  if j > i and isinstance(c, int)]
         best = max(pairs, key=lambda p: (p[0], -p[1], -p[2]), default=None)
         lead = (f"most often together: {full[best[1]][best[2]]} ({best[0]})"
-                if best is not None and best[0] > 0 else "no pair shown together")
+                if best is not None and best[0] > 0 else "no pair shown with a count above zero")
         parts.append(f"{table.group} ({table.answered} answered): {lead}.")
     size = len(tables[0].labels)
     figure.update_layout(height=len(tables) * (120 + 30 * size),
