@@ -68,9 +68,10 @@ PAGE_ROLES: Mapping[str, str] = {
     "/instruments": ANONYMOUS,
     # Public files for everyone; internal ones only with "internal_export" (analyst up).
     "/downloads": ANONYMOUS,
+    # Tables under the visitor's disclosure policy; quotes for analysts (COMPONENT_ROLES).
+    "/barriers": ANONYMOUS,
     # Their views do not apply disclosure control yet: staff only until they do.
     "/compare": "viewer",
-    "/barriers": "viewer",
     # Fieldwork data: the frame, the funnel, the reminder list.
     "/monitor": "admin",
     "/fieldwork": "admin",

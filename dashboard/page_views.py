@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import tempfile
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
@@ -32,17 +33,25 @@ from dashboard.views import (
     humanise,
     labelled_dropdown,
     notes_block,
+    report_table_view,
     share_text,
     table_from_rows,
 )
 from survey.coding.codebook import Codebook, load_codebook
-from survey.coding.pairs import cooccurrence
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
 from survey.export.charts import band_chart, plot_text
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
 from survey.export.release import check_public_release, store_populations
+from survey.export.report import ReportTable
+from survey.export.report_barriers import (
+    BARRIERS,
+    COOCCURRENCE,
+    cooccurrence_figure,
+    cooccurrence_tables,
+    theme_tables,
+)
 from survey.export.tables import write_layouts
 from survey.ranking.bands import BandTable
 from survey.ranking.compare import (
@@ -66,7 +75,7 @@ from survey.store.analysis import (
     response_attributes,
     store_ranking_groups,
 )
-from survey.store.codings import barrier_quotes, barrier_shares, codings_frame, list_overrides
+from survey.store.codings import barrier_quotes
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.monitor import NO_FRAME_NOTE, MonitorReport, frame_notes, monitor_report
@@ -84,7 +93,6 @@ __all__ = [
     "chart_summary",
     "compare_view",
     "consensus_view",
-    "cooccurrence_figure",
     "difference_chart",
     "filter_choices",
     "group_chart",
@@ -759,12 +767,26 @@ def monitor_view(store: Store, instrument: str | None = None, *,
 # -- barriers ---------------------------------------------------------------------
 
 
-def barriers_view(store: Store, by: str | None = "instrument") -> html.Div:
+def _report_tables(tables: Sequence[ReportTable], name: str) -> list[Any]:
+    """Report tables one after another, their notes said once under them all, then the
+    link to their download (``name`` in the report catalogue)."""
+    notes = list(dict.fromkeys(note for table in tables for note in table.notes))
+    return [*[report_table_view(replace(table, notes=())) for table in tables],
+            notes_block(notes),
+            # A plain link: the Downloads page reads ?table= (its dispatch is built elsewhere).
+            html.P(dcc.Link("Download this table", href=f"/downloads?table={name}"),
+                   className="download-link")]
+
+
+def barriers_view(store: Store, by: str | None = "instrument", *,
+                  policy: DisclosurePolicy | None = None,
+                  labels: Sequence[str] = ()) -> html.Div:
     """The barriers page's content: each coded theme's share of those who answered, per group.
 
-    Shares come from :func:`survey.store.codings.barrier_shares` (codebook rules
-    with people's overrides applied); each with its 95% Wilson interval, the
-    count and the answering denominator.
+    The tables are :func:`survey.export.report_barriers.theme_tables` (the
+    ``barriers`` download's own), under ``policy`` (default: internal); ``labels``
+    (:func:`~survey.store.analysis.data_labels`) marks demo data in the notes. A
+    grouping the policy does not offer shows the refusal, and no table.
 
     Examples
     --------
@@ -773,46 +795,24 @@ def barriers_view(store: Store, by: str | None = "instrument") -> html.Div:
     'No coded answers yet: no complete response answered the challenges questions.'
     """
     try:
-        shares = barrier_shares(store, by)
+        tables = theme_tables(store, by=by, policy=policy or DisclosurePolicy(),
+                              reconstructed=bool(labels))
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="barriers-results")
-    if shares.empty:
+    if not tables:
         return html.Div([html.P("No coded answers yet: no complete response answered the "
                                 "challenges questions.")], id="barriers-results")
-    overrides = len(list_overrides(store))
-    parts: list[Any] = [html.P(
-        "Themes are rule-coded with overrides: the codebook's keyword rules code every "
-        f"answer, then people's overrides ({overrides} recorded) are applied. Shares are of "
-        "respondents who answered the question.", id="barriers-method")]
-    for group, rows in shares.groupby("group", sort=False):
-        first = rows.iloc[0]
-        answered, respondents = int(first["answered"]), int(first["respondents"])
-        ordered = rows.sort_values(["count", "label"], ascending=[False, True], kind="stable")
-        body = [[row["label"],
-                 share_text(wilson_interval(int(row["count"]), answered), decimals=1),
-                 f"{int(row['count'])} of {answered}"]
-                for _, row in ordered.iterrows()]
-        title = humanise(str(group))
-        parts.append(html.Section([
-            html.H3(f"{title} (answered: {answered} of {respondents})"),
-            table_from_rows(
-                f"{title}: share of the {answered} respondents who answered the challenges "
-                "question mentioning each theme, with 95% Wilson intervals",
-                ["Theme", "Share (95% interval)", "Mentions / answered"], body,
-                class_name="data-table barrier-table"),
-        ], className="group-table"))
-    parts.append(notes_block([
-        "Shares rounded half-up to one decimal place, as in the report (e.g. 76.9%).",
-        SMALL_N_NOTE]))
-    return html.Div(parts, id="barriers-results")
+    return html.Div(_report_tables(tables, BARRIERS.name), id="barriers-results")
 
 
-def barriers_cooccurrence_view(store: Store, codebook: Codebook | None = None) -> html.Div:
-    """Barrier co-occurrence: for each pair of themes, how many answers carry both.
+def barriers_cooccurrence_view(store: Store, by: str | None = "instrument", *,
+                               policy: DisclosurePolicy | None = None,
+                               labels: Sequence[str] = ()) -> html.Div:
+    """Barrier co-occurrence per group: for each pair of themes, how many answers carry both.
 
-    Counts of all respondents who answered the challenges question
-    (:func:`survey.coding.cooccurrence`, rules with overrides); the diagonal is
-    the number mentioning each theme. Columns are numbered as the rows.
+    The tables are :func:`survey.export.report_barriers.cooccurrence_tables` (the
+    ``cooccurrence`` download's own) under ``policy``, with their heatmap
+    (:func:`~survey.export.report_barriers.cooccurrence_figure`) above them.
 
     Examples
     --------
@@ -820,17 +820,15 @@ def barriers_cooccurrence_view(store: Store, codebook: Codebook | None = None) -
     >>> barriers_cooccurrence_view(store).children[0].children
     'No coded answers yet: nothing to count.'
     """
-    book = codebook or load_codebook()
-    table = cooccurrence(codings_frame(store, book))
-    answered = int(table.attrs.get("answered", 0))
-    if not answered:
+    try:
+        tables = cooccurrence_tables(store, by=by, policy=policy or DisclosurePolicy(),
+                                     reconstructed=bool(labels))
+    except LandscapeError as exc:
+        return html.Div([error_notice(exc)], id="barriers-cooccurrence")
+    if not tables:
         return html.Div([html.P("No coded answers yet: nothing to count.")],
                         id="barriers-cooccurrence")
-    labels = {t.code: t.label for t in book.themes}
-    codes = list(table.index)
-    body = [[f"({i}) {labels.get(code, code)}", *[int(v) for v in table.loc[code]]]
-            for i, code in enumerate(codes, start=1)]
-    figure, summary = cooccurrence_figure(table, labels)
+    figure, summary = cooccurrence_figure(tables)
     return html.Div([
         html.Figure([dcc.Graph(id="barriers-cooccurrence-chart", figure=figure,
                                responsive=False,
@@ -838,55 +836,8 @@ def barriers_cooccurrence_view(store: Store, codebook: Codebook | None = None) -
                                        "responsive": False}),
                      html.Figcaption(summary, id="barriers-cooccurrence-chart-summary")],
                     className="chart"),
-        table_from_rows(
-            f"Barrier co-occurrence: how many of the {answered} respondents who answered "
-            "the challenges question mention both themes (the diagonal: each theme alone)",
-            ["Theme", *[f"({i})" for i in range(1, len(codes) + 1)]], body,
-            class_name="data-table cooccurrence-table"),
-        notes_block(["Counts, not shares: every cell is out of the same "
-                     f"{answered} respondents; column (k) is the theme in row (k)."]),
+        *_report_tables(tables, COOCCURRENCE.name),
     ], id="barriers-cooccurrence")
-
-
-def cooccurrence_figure(table: Any, labels: Mapping[str, str] | None = None
-                        ) -> tuple[Any, str]:
-    """A heatmap of a co-occurrence table (:func:`survey.coding.cooccurrence`) and its
-    short text alternative (the pair of different themes mentioned together most).
-
-    Axes are numbered as the table's rows; the full theme label is on hover.
-
-    Examples
-    --------
-    >>> import pandas as pd
-    >>> t = pd.DataFrame([[3, 2], [2, 4]], index=["a", "b"], columns=["a", "b"])
-    >>> t.attrs["answered"] = 5
-    >>> figure, summary = cooccurrence_figure(t, {"a": "Funding", "b": "Time"})
-    >>> figure.data[0].z.tolist(), summary
-    ([[3, 2], [2, 4]], 'Heatmap of barrier co-occurrence among 5 respondents; most often \
-together: Funding and Time (2).')
-    """
-    # plotly is heavy; it loads when a chart is drawn.
-    import plotly.graph_objects as go
-
-    names = labels or {}
-    codes = [str(c) for c in table.index]
-    ticks = [f"({i})" for i in range(1, len(codes) + 1)]
-    full = [[f"{names.get(a, a)} and {names.get(b, b)}" for b in codes] for a in codes]
-    values = table.to_numpy(dtype=int)
-    figure = go.Figure(go.Heatmap(
-        z=values, x=ticks, y=ticks, customdata=full, colorscale="Blues",
-        texttemplate="%{z}", hovertemplate="%{customdata}: %{z}<extra></extra>",
-        colorbar={"title": {"text": "Respondents"}}))
-    figure.update_layout(height=160 + 34 * len(codes), margin={"l": 50, "r": 20, "t": 20,
-                                                               "b": 40},
-                         yaxis={"autorange": "reversed"}, xaxis={"side": "top"})
-    pairs = [(int(values[i, j]), i, j) for i in range(len(codes))
-             for j in range(i + 1, len(codes))]
-    best = max(pairs, key=lambda p: (p[0], -p[1], -p[2]), default=None)
-    lead = (f"; most often together: {full[best[1]][best[2]]} ({best[0]})"
-            if best is not None and best[0] > 0 else "")
-    answered = int(table.attrs.get("answered", 0))
-    return figure, (f"Heatmap of barrier co-occurrence among {answered} respondents{lead}.")
 
 
 #: At most this many quotes are listed at once (narrow the filters to see others).

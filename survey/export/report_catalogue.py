@@ -10,11 +10,14 @@ from collections.abc import Mapping
 
 from survey.export.report import Report
 from survey.export.report_audit import AUDIT
+from survey.export.report_barriers import BARRIERS, COOCCURRENCE
 
 __all__ = ["REPORTS"]
 
 #: Report name -> report, in the order the Downloads page offers them.
 _ORDER: tuple[Report, ...] = (
     AUDIT,
+    BARRIERS,
+    COOCCURRENCE,
 )
 REPORTS: Mapping[str, Report] = {report.name: report for report in _ORDER}

@@ -55,6 +55,7 @@ __all__ = [
     "barrier_shares",
     "code_responses",
     "codings_frame",
+    "groups_of",
     "list_overrides",
     "resolve_response",
     "rule_codings_for_coders",
@@ -310,6 +311,28 @@ def codings_frame(store: Store, codebook: Codebook | None = None,
     return apply_overrides(coded, overrides) if overrides else coded
 
 
+def groups_of(store: Store, by: str | None, *, check_only: bool = False
+              ) -> dict[str, str] | None:
+    """Response id -> its group under ``by`` (a missing value is ``(missing)``); None for
+    ``by=None`` (everyone in one group). Raises ``A171`` for a field not in
+    :data:`~survey.store.analysis.GROUP_FIELDS`; ``check_only`` only checks ``by``.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> groups_of(store, "nation"), groups_of(store, None)
+    ({}, None)
+    """
+    if by is not None and by not in GROUP_FIELDS:
+        raise LandscapeError.of("A171", f"cannot group by '{by}'; fields are "
+                                f"{', '.join(GROUP_FIELDS)}")
+    if by is None or check_only:
+        return None
+    attrs = response_attributes(store)
+    return {str(rid): ("(missing)" if value is None or pd.isna(value) else str(value))
+            for rid, value in attrs[by].items()}
+
+
 def barrier_shares(store: Store, by: str | None = "instrument",
                    codebook: Codebook | None = None,
                    question_codes: Sequence[str] = QUESTION_CODES) -> pd.DataFrame:
@@ -324,21 +347,14 @@ def barrier_shares(store: Store, by: str | None = "instrument",
     >>> barrier_shares(store).empty
     True
     """
-    if by is not None and by not in GROUP_FIELDS:
-        raise LandscapeError.of("A171", f"cannot group by '{by}'; fields are "
-                                f"{', '.join(GROUP_FIELDS)}")
+    groups_of(store, by, check_only=True)
     book = _codebook(codebook)
     coded = codings_frame(store, book, question_codes)
     columns = ["group", "theme", "label", "count", "answered", "respondents", "share",
                "ci_low", "ci_high", "small_n"]
     if coded.empty:
         return pd.DataFrame(columns=columns)
-    groups: dict[str, str] | None = None
-    if by is not None:
-        attrs = response_attributes(store)
-        groups = {str(rid): ("(missing)" if value is None or pd.isna(value) else str(value))
-                  for rid, value in attrs[by].items()}
-    shares = theme_shares(coded, groups)
+    shares = theme_shares(coded, groups_of(store, by))
     labels = {t.code: t.label for t in book.themes}
     shares.insert(2, "label", shares["theme"].map(labels))
     return shares.sort_values(["group"], kind="stable").reset_index(drop=True)[columns]

@@ -22,7 +22,6 @@ from dashboard.page_views import (
     barriers_view,
     compare_view,
     consensus_view,
-    cooccurrence_figure,
     filter_choices,
     monitor_view,
     priorities_export,
@@ -282,10 +281,12 @@ def test_barriers_view_reproduces_3_58_and_follows_overrides(store: Store) -> No
     lg_rows, r_rows = _rows(lg), _rows(researcher)
     resources = "Resources / capacity / funding"
     low, high = _wilson(20, 26)
-    assert lg_rows[resources] == [
-        f"76.9% ({100 * low:.1f}–{100 * high:.1f})", "20 of 26"]
-    assert r_rows[resources][0].startswith("43.8% (") and r_rows[resources][1] == "7 of 16"
-    assert "answered: 26 of 35" in text and "answered: 16 of 17" in text
+    assert lg_rows[resources] == [f"76.9% ({100 * low:.1f}–{100 * high:.1f})", "20"]
+    assert r_rows[resources][0].startswith("43.8% (") and r_rows[resources][1] == "7"
+    # n once per table, in its title
+    assert "(n=26 who answered, of 35 respondents)" in text
+    assert "(n=16 who answered, of 17 respondents)" in text
+    assert text.count("No suppression applied (internal view)") == 1  # notes said once
 
     from survey.store.codings import add_override, codings_frame
 
@@ -296,8 +297,35 @@ def test_barriers_view_reproduces_3_58_and_follows_overrides(store: Store) -> No
     add_override(store, str(without["response_id"].iloc[0]), "resources_capacity_funding",
                  True, "test coder", "mentions budgets")
     after = _rows(_tables(barriers_view(store))[0])
-    assert after[resources][1] == "21 of 26"
+    assert after[resources][1] == "21"
     assert "(1 recorded)" in text_of(barriers_view(store))
+
+
+def test_barriers_view_shows_the_report_tables_under_the_policy(store: Store) -> None:
+    """The page's cells are the download's: the same builder, the same policy."""
+    from survey.export.disclosure import DisclosurePolicy
+    from survey.export.report_catalogue import REPORTS
+
+    public = DisclosurePolicy(public=True)
+    labels = data_labels(store)
+    for name, view in (("barriers", barriers_view), ("cooccurrence",
+                                                     barriers_cooccurrence_view)):
+        tables = REPORTS[name].tables(store, by="instrument", policy=public,
+                                      reconstructed=True)
+        shown = _tables(view(store, "instrument", policy=public, labels=labels))
+        assert len(shown) == len(tables) == 2
+        for table, html_table in zip(tables, shown, strict=True):
+            rows = _rows(html_table)
+            assert html_table.children[0].children == table.title
+            for row in table.rows:
+                assert rows[row[0]] == [table.cell_text(c) for c in row[1:]]
+        text = text_of(view(store, "instrument", policy=public, labels=labels))
+        assert "[c]" in text and public.statement() in text and "Demo data" in text
+        assert "by instrument only" in text
+        refused = text_of(view(store, "nation", policy=public, labels=labels))
+        assert "X108" in refused and "[c]" not in refused
+    links = _find_all(barriers_view(store), lambda c: type(c).__name__ == "Link")
+    assert [link.href for link in links] == ["/downloads?table=barriers"]
 
 
 def store_ids(store: Store, instrument: str) -> list[str]:
@@ -310,56 +338,42 @@ def store_ids(store: Store, instrument: str) -> list[str]:
 
 def test_barriers_view_by_an_unknown_field_shows_the_problem(store: Store) -> None:
     assert "A171" in text_of(barriers_view(store, "shoe_size"))
+    assert "A171" in text_of(barriers_cooccurrence_view(store, "shoe_size"))
 
 
-def test_barriers_cooccurrence_table_counts_pairs_of_themes(store: Store) -> None:
-    from survey.coding import cooccurrence
+def test_barriers_cooccurrence_table_counts_pairs_of_themes_per_group(store: Store) -> None:
     from survey.store.codings import barrier_shares, codings_frame
 
     view = barriers_cooccurrence_view(store)
-    table = _tables(view)[0]  # beside the heatmap, the same figures as an accessible table
-    rows = _rows(table)
-    shares = barrier_shares(store, "instrument")
-    funding = shares[shares["theme"] == "resources_capacity_funding"]
-    answered = int(funding.drop_duplicates("group")["answered"].sum())
-    assert answered == 26 + 16
-    assert f"of the {answered} respondents who answered" in text_of(view)
-    # The diagonal is each theme's count, summed over the groups (20 + 7 for funding).
-    assert rows["(1) Resources / capacity / funding"][0] == str(int(funding["count"].sum())) \
-        == "27"
+    lg, researcher = (_rows(t) for t in _tables(view))
+    shares = barrier_shares(store, "instrument").set_index(["group", "theme"])
+    # The diagonal is each theme's count in its group (20 and 7 for funding).
+    funding = "(1) Resources / capacity / funding"
+    assert lg[funding][0] == str(shares.loc[("local_government", "resources_capacity_funding"),
+                                            "count"]) == "20"
+    assert researcher[funding][0] == "7"
+    assert "(n=26 who answered)" in text_of(view) and "(n=16 who answered)" in text_of(view)
+    # An independent count of one pair per group: answers carrying funding and timescales.
     coded = codings_frame(store)
-    expected = cooccurrence(coded)
-    for i, (label, cells) in enumerate(rows.items()):
-        assert [int(c) for c in cells] == [int(v) for v in expected.iloc[i]], label
-    # An independent count of one pair: answers carrying funding and timescales.
     wide = coded[coded["answered"]].pivot(index="response_id", columns="theme",
                                            values="applied")
-    both = int((wide["resources_capacity_funding"] & wide["different_timescales"]).sum())
-    column = list(expected.columns).index("different_timescales")
-    assert int(rows["(1) Resources / capacity / funding"][column]) == both > 0
+    both = wide["resources_capacity_funding"] & wide["different_timescales"]
+    lg_ids = set(store_ids(store, "local_government"))
+    expected = {"lg": int(both[both.index.isin(lg_ids)].sum()),
+                "r": int(both[~both.index.isin(lg_ids)].sum())}
+    column = list(dict.fromkeys(coded["theme"])).index("different_timescales")  # row order
+    assert int(lg[funding][column]) == expected["lg"] > 0
+    assert int(researcher[funding][column]) == expected["r"] > 0
 
 
-def test_barriers_cooccurrence_heatmap_shows_the_table_and_names_the_top_pair(
-        store: Store) -> None:
-    from survey.coding import cooccurrence, load_codebook
-    from survey.store.codings import codings_frame
-
-    table = cooccurrence(codings_frame(store))
-    labels = {t.code: t.label for t in load_codebook().themes}
-    figure, summary = cooccurrence_figure(table, labels)
-    assert figure.data[0].z.tolist() == table.to_numpy().tolist()
-    # The most frequent pair of different themes, counted by hand over the upper triangle.
-    codes = list(table.index)
-    count, a, b = max(((int(table.iloc[i, j]), codes[i], codes[j])
-                       for i in range(len(codes)) for j in range(i + 1, len(codes))),
-                      key=lambda p: p[0])
-    assert f"{labels[a]} and {labels[b]} ({count})" in summary or \
-        f"({count})." in summary  # a tie may name another pair with the same count
-    assert "among 42 respondents" in summary
+def test_barriers_cooccurrence_heatmap_is_above_the_tables(store: Store) -> None:
     view = barriers_cooccurrence_view(store)
     graph = view.children[0].children[0]
     assert graph.id == "barriers-cooccurrence-chart" and graph.config["displayModeBar"] is False
-    assert view.children[0].children[1].children == summary
+    assert len(graph.figure.data) == 2  # one heatmap per group
+    summary = view.children[0].children[1].children
+    assert summary.startswith("Heatmap of barrier co-occurrence, one per group.")
+    assert "Local government (26 answered)" in summary
 
 
 def _hostile_quote(store: Store) -> str:
@@ -396,8 +410,9 @@ def _hostile_quote(store: Store) -> str:
 
 
 def _quotes_body(theme: str | None, group: str | None) -> dict[str, Any]:
-    return {"output": "barriers-quotes-list.children",
-            "outputs": {"id": "barriers-quotes-list", "property": "children"},
+    return {"output": "..barriers-quotes-list.children...barriers-filter.data..",
+            "outputs": [{"id": "barriers-quotes-list", "property": "children"},
+                        {"id": "barriers-filter", "property": "data"}],
             "inputs": [{"id": "barriers-quotes-theme", "property": "value", "value": theme},
                        {"id": "barriers-quotes-group", "property": "value", "value": group}],
             "state": [], "changedPropIds": ["barriers-quotes-theme.value"]}
@@ -464,9 +479,14 @@ def test_quotes_callback_checks_the_role_itself(store: Store) -> None:
 
 
 def test_barriers_page_offers_quotes_only_to_analysts(store: Store) -> None:
+    from survey.store.codings import barrier_quotes
+
+    quotes = [str(t) for t in barrier_quotes(store)["text"] if len(str(t)) > 20]
     client = create_app(store).server.test_client()
-    for role, has_quotes in (("viewer", False), ("analyst", True)):
-        sign_in(client, store, role)
+    client.get("/")
+    for role, has_quotes in (("anonymous", False), ("viewer", False), ("analyst", True)):
+        if role != "anonymous":
+            sign_in(client, store, role)
         response = client.post("/_dash-update-component", json={
             "output": ".._pages_content.children..._pages_store.data..",
             "outputs": [{"id": "_pages_content", "property": "children"},
@@ -475,10 +495,13 @@ def test_barriers_page_offers_quotes_only_to_analysts(store: Store) -> None:
                        {"id": "_pages_location", "property": "search", "value": ""}],
             "state": [], "changedPropIds": ["_pages_location.pathname"]})
         assert response.status_code == 200
-        page = response.get_data(as_text=True)
+        page = json.dumps(response.get_json())  # plain JSON: Dash's escapes "/" and "<"
         assert ("barriers-quotes-list" in page) is has_quotes, role
         assert ("shown to analysts" in page) is not has_quotes, role
-        assert "barriers-cooccurrence" in page
+        assert "barriers-cooccurrence" in page and "access-refused" not in page
+        # no quote text at all below the analyst role (JSON escapes some characters)
+        shown = sum(json.dumps(q)[1:-1] in page for q in quotes)
+        assert (shown > 0) is has_quotes, role
         with client.session_transaction() as session:
             session.clear()
 
