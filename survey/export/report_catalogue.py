@@ -8,11 +8,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from survey.export.fieldwork import FIELDWORK
+from survey.export.overview import OVERVIEW
 from survey.export.report import Report
 
 __all__ = ["REPORTS"]
 
 #: Report name -> report, in the order the Downloads page offers them.
 _ORDER: tuple[Report, ...] = (
+    OVERVIEW,
+    FIELDWORK,
 )
 REPORTS: Mapping[str, Report] = {report.name: report for report in _ORDER}
