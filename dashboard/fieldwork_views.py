@@ -2,7 +2,8 @@
 
 The numbers are those of :func:`survey.store.monitor.monitor_report` (what
 ``landscape monitor`` prints): the funnel against the sampling frame as a chart,
-completed responses as a share of the frame by nation and by region as charts,
+completed responses as a share of the frame by nation and by region as charts
+(both drawn by :mod:`survey.export.fieldwork`, which the Fieldwork download uses too),
 and the list of people due a reminder as a CSV file. Fieldwork data is for
 admins (the server enforces it for the page, its callbacks and downloads).
 Group names reach plotly through :func:`survey.export.charts.plot_text`
@@ -14,16 +15,15 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Sequence
 from typing import Any
 
 from dash import dcc, html
 
-from dashboard.views import humanise
-from survey.export.charts import plot_text
+# Their home (shared with the Fieldwork report's download); re-exported for the page.
+from survey.export.fieldwork import BAR_COLOUR, funnel_figure, rate_figure
 from survey.files import defuse_cell
 from survey.store.engine import Store
-from survey.store.monitor import GroupCount, MonitorReport, monitor_report
+from survey.store.monitor import monitor_report
 
 __all__ = [
     "BAR_COLOUR",
@@ -34,68 +34,8 @@ __all__ = [
     "reminder_csv",
 ]
 
-#: One colour, readable with any colour vision (text labels carry the values).
-BAR_COLOUR = "#1d70b8"
 #: Columns of the reminder download.
 REMINDER_COLUMNS = ("respondent_id", "instrument", "reminders_sent", "email")
-_ROW_PX = 28
-
-
-def _base_layout(title: str, rows: int) -> dict[str, Any]:
-    return {"title": {"text": plot_text(title)}, "template": "plotly_white",
-            "height": 120 + _ROW_PX * max(rows, 1), "margin": {"l": 10, "r": 30, "t": 50,
-                                                                "b": 40},
-            "font": {"family": "Arial, Helvetica, Liberation Sans, sans-serif", "size": 13},
-            "yaxis": {"autorange": "reversed", "automargin": True}}
-
-
-def funnel_figure(report: MonitorReport) -> Any:
-    """The funnel (frame, invited, started, completed) as horizontal bars with counts.
-
-    Examples
-    --------
-    >>> store = Store.open("sqlite://", check=False); store.upgrade()
-    >>> list(funnel_figure(monitor_report(store)).data[0].y)
-    ['Sampling frame', 'Invited', 'Started', 'Completed']
-    """
-    # plotly is heavy; it loads when a chart is drawn.
-    import plotly.graph_objects as go
-
-    t = report.total
-    stages = ["Sampling frame", "Invited", "Started", "Completed"]
-    values = [t.frame, t.invited, t.started, t.completed]
-    text = [f"{v} ({v / t.frame:.1%})" if t.frame else str(v) for v in values]
-    figure = go.Figure(go.Bar(x=values, y=stages, orientation="h", text=text,
-                              textposition="auto", marker={"color": BAR_COLOUR},
-                              hovertemplate="%{y}: %{x}<extra></extra>"))
-    figure.update_layout(**_base_layout("Fieldwork funnel against the sampling frame", 4))
-    figure.update_xaxes(title_text="People")
-    return figure
-
-
-def rate_figure(groups: Sequence[GroupCount], title: str) -> Any:
-    """Completed responses as a percentage of the frame, one bar per group, with counts.
-
-    Examples
-    --------
-    >>> figure = rate_figure([GroupCount("wales", 20, 20, 10, 5)], "By nation")
-    >>> list(figure.data[0].y), list(figure.data[0].x), figure.data[0].text[0]
-    (['Wales'], [25.0], '25.0% (5 of 20)')
-    """
-    # plotly is heavy; it loads when a chart is drawn.
-    import plotly.graph_objects as go
-
-    shown = [g for g in groups if g.frame]
-    names = [plot_text(humanise(g.group)) for g in shown]
-    rates = [round(100 * g.completed / g.frame, 1) for g in shown]
-    text = [f"{r:.1f}% ({g.completed} of {g.frame})" for r, g in zip(rates, shown, strict=True)]
-    figure = go.Figure(go.Bar(x=rates, y=names, orientation="h", text=text,
-                              textposition="auto", marker={"color": BAR_COLOUR},
-                              hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
-    figure.update_layout(**_base_layout(title, len(shown)))
-    figure.update_xaxes(title_text="Response rate (completed / frame, %)",
-                        range=[0, max([100.0, *rates])])
-    return figure
 
 
 def chart_graph(component_id: str, figure: Any, summary: str) -> html.Figure:

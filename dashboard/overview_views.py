@@ -5,7 +5,7 @@ group and nation), the response rate against the sampling frame, each group's
 top priorities, the size of the partnership network and what in the store is
 demonstration or synthetic data, with a link into each page. It reads the store
 through the same survey and network functions as the other pages
-(:func:`~survey.store.analysis.response_attributes`,
+(:func:`survey.export.overview.overview_tables`, which its download writes too,
 :func:`~survey.store.monitor.monitor_report`,
 :func:`dashboard.page_views.priorities_layouts`,
 :func:`dashboard.network_views.network_state`).
@@ -23,17 +23,20 @@ from collections.abc import Sequence
 from typing import Any
 
 import dash
-import numpy as np
-import pandas as pd
 from dash import dcc, html
 
 from dashboard.access import ANONYMOUS, allowed, disclosure_policy, page_allowed
 from dashboard.network_views import network_state
 from dashboard.page_views import priorities_layouts, rate_text
-from dashboard.views import error_notice, humanise, notes_block, synthetic_banner, table_from_rows
+from dashboard.views import (
+    download_link,
+    error_notice,
+    report_table_view,
+    synthetic_banner,
+)
 from survey.errors import LandscapeError
-from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, secondary_suppression
-from survey.store.analysis import response_attributes
+from survey.export.disclosure import DisclosurePolicy
+from survey.export.overview import overview_tables
 from survey.store.engine import Store
 from survey.store.monitor import monitor_report
 
@@ -42,7 +45,6 @@ __all__ = [
     "TOP_PRIORITIES",
     "disclosure_for",
     "overview_view",
-    "respondent_counts",
 ]
 
 #: How many options each group's top-priorities list names.
@@ -71,66 +73,6 @@ def disclosure_for(role: str | None) -> DisclosurePolicy:
     (True, False)
     """
     return disclosure_policy(role or ANONYMOUS)
-
-
-def respondent_counts(store: Store, policy: DisclosurePolicy) -> pd.DataFrame:
-    """Complete responses by respondent group (rows) and nation (columns), with totals.
-
-    Under an active ``policy`` a count from 1 to ``min_n - 1`` is hidden, and
-    further counts by :func:`survey.export.disclosure.secondary_suppression`
-    so that none can be worked out from the row and column totals; hidden
-    cells are ``None``. Responses without a nation are counted under
-    "Not known".
-
-    Examples
-    --------
-    >>> store = Store.open("sqlite://", check=False); store.upgrade()
-    >>> respondent_counts(store, DisclosurePolicy()).shape
-    (1, 1)
-    """
-    attrs = response_attributes(store)
-    nation = attrs["nation"].map(lambda v: humanise(str(v)) if v is not None and v == v
-                                 else "Not known")
-    group = attrs["instrument"].map(lambda v: humanise(str(v)))
-    table = pd.crosstab(group, nation).astype(int)
-    counts = table.to_numpy()
-    hidden = np.zeros(counts.shape, dtype=bool)
-    if policy.active and counts.size:
-        primary = (counts > 0) & (counts < policy.min_n)
-        hidden = secondary_suppression(counts, primary)
-    rows = [[None if h else int(v) for v, h in zip(values, hides, strict=True)]
-            for values, hides in zip(counts.tolist(), hidden.tolist(), strict=True)]
-    row_totals = _margin([int(t) for t in counts.sum(axis=1)], policy)
-    rows = [[*row, total] for row, total in zip(rows, row_totals, strict=True)]
-    rows.append([*_margin([int(t) for t in counts.sum(axis=0)], policy), int(counts.sum())])
-    return pd.DataFrame(rows, index=[*table.index, "Total"],
-                        columns=[*table.columns, "Total"], dtype=object)
-
-
-def _margin(totals: list[int], policy: DisclosurePolicy) -> list[int | None]:
-    """Totals with those from 1 to ``min_n - 1`` hidden under an active policy, and
-    the next smallest too when only one would be (else the grand total gives it away).
-
-    Examples
-    --------
-    >>> _margin([27, 2, 6, 9], DisclosurePolicy(public=True, min_n=5))
-    [27, None, None, 9]
-    """
-    if not policy.active:
-        return list(totals)
-    hide = {i for i, t in enumerate(totals) if 0 < t < policy.min_n}
-    if len(hide) == 1 and len(totals) > 1:
-        rest = sorted((t, i) for i, t in enumerate(totals) if i not in hide)
-        hide.add(rest[0][1])
-    return [None if i in hide else t for i, t in enumerate(totals)]
-
-
-def _counts_table(counts: pd.DataFrame) -> html.Table:
-    header = ["Respondent group", *[str(c) for c in counts.columns]]
-    rows = [[str(index), *[SUPPRESSED if v is None else str(v) for v in row]]
-            for index, row in zip(counts.index, counts.itertuples(index=False), strict=True)]
-    return table_from_rows("Complete responses by respondent group and nation", header, rows,
-                           table_id="overview-respondents")
 
 
 def _response_rate(store: Store) -> html.Div:
@@ -217,8 +159,10 @@ def overview_view(store: Store, role: str | None = None, *,
     demo = [*labels, *[label for label in network_labels if label not in labels]]
     return html.Div([
         html.H3("Who answered"),
-        _counts_table(respondent_counts(store, policy)),
-        notes_block([policy.statement()]),
+        # The table its downloads hold (one builder: survey.export.overview).
+        report_table_view(overview_tables(store, policy=policy)[0],
+                          table_id="overview-respondents"),
+        download_link("overview"),
         html.H3("Response rate"),
         _response_rate(store),
         html.H3("Each group's top priorities"),

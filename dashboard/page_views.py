@@ -42,6 +42,7 @@ from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
 from survey.export.charts import band_chart, plot_text
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
+from survey.export.fieldwork import rate_text  # its home; re-exported for the pages
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
 from survey.export.release import check_public_release, store_populations
 from survey.export.report import ReportTable
@@ -673,19 +674,6 @@ def difference_chart(result: GroupComparison) -> tuple[Any, str]:
 
 
 # -- monitor ----------------------------------------------------------------------
-
-
-def rate_text(completed: int, frame: int) -> str:
-    """A response rate in percent to one decimal (``–`` for an empty frame).
-
-    Examples
-    --------
-    >>> rate_text(35, 255), rate_text(0, 0)
-    ('13.7%', '–')
-    """
-    if frame == 0:
-        return "–"
-    return f"{round_half_up(Fraction(completed, frame) * 100, 1)}%"
 
 
 def _nonresponse_parts(report: MonitorReport) -> list[Any]:

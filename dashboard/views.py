@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, cast
+from urllib.parse import urlencode
 
 import dash
 from dash import Input, Output, dcc, html
@@ -31,6 +32,7 @@ __all__ = [
     "SMALL_N_NOTE",
     "choice_buttons",
     "difference_text",
+    "download_link",
     "error_notice",
     "humanise",
     "interval_text",
@@ -223,6 +225,25 @@ def report_table_view(table: ReportTable, *, table_id: str | None = None,
     return html.Div([table_from_rows(table.title, table.columns, rows, table_id=table_id,
                                      row_titles=row_titles),
                      notes_block(table.notes)], className="report-table")
+
+
+def download_link(table: str, by: str | None = None) -> html.P:
+    """A link to this table's files on the Downloads page (``/downloads?table=NAME&by=...``).
+
+    ``table`` is ``priorities`` or a report name of
+    :data:`survey.export.report_catalogue.REPORTS`; the Downloads page preselects it
+    (and checks on the server who may have it).
+
+    Examples
+    --------
+    >>> link = download_link("compare", by="nation").children
+    >>> link.href, link.children
+    ('/downloads?table=compare&by=nation', 'Download this table (CSV, Excel, Word, chart)')
+    """
+    query = urlencode({"table": table, **({"by": by} if by else {})})
+    # A plain link: the Downloads page is loaded afresh with the choice in its address.
+    return html.P(html.A("Download this table (CSV, Excel, Word, chart)",
+                         href=f"/downloads?{query}"), className="download-link")
 
 
 def notes_block(notes: Iterable[str], class_name: str = "notes") -> html.Div:

@@ -394,6 +394,8 @@ ERRORS: dict[str, tuple[str, str]] = {
              "no --by/--where whose complement is unprotected, compare --top equal to the first "
              "band, consensus by mean-rank or borda; or raise the threshold (--min-n), or keep "
              "the output internal (--internal, not for publication). Nothing was written."),
+    "X109": ("unknown report", "Give one of the report names in the message ('landscape "
+             "export report --list' prints them with what each holds); nothing was written."),
 }
 
 

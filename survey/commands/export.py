@@ -2,6 +2,10 @@
 
 ``landscape export priorities`` writes the priority band tables in the 2022
 report's layout (CSV, XLSX, DOCX, Markdown) or as a chart (HTML, PNG, SVG).
+``landscape export report NAME`` writes any other table of the explorer (the
+reports of :data:`survey.export.report_catalogue.REPORTS`) or its chart, by the
+same writer as the explorer's Downloads page
+(:func:`survey.export.report_files.write_report`).
 Rankings come from the same sources as ``landscape priorities``
 (:mod:`survey.commands.sources`): the store by default (after ``landscape
 demo``, the demo data, labelled reconstructed in every table), or a file
@@ -24,6 +28,7 @@ from survey.commands.sources import (
     source_labels,
 )
 from survey.errors import LandscapeError, Location
+from survey.settings import click_option
 
 __all__ = ["export_group"]
 
@@ -114,3 +119,63 @@ def export_priorities_command(fmt: str | None, output: Path, public: bool, min_n
     view = (f"public, suppression threshold {policy.min_n}" if public
             else "internal view, no suppression")
     click.echo(f"wrote {len(layouts)} table(s) as {chosen} ({view}) to {output}", err=True)
+
+
+@export_group.command("report")
+@click.argument("name", required=False)
+@click.option("--list", "list_reports", is_flag=True,
+              help="Print the report names and what each holds, and stop.")
+@click.option("--format", "fmt", type=click.Choice(_FORMATS), default=None,
+              help="Output format [default: from the -o file name]; a chart format writes "
+                   "the report's chart.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="The file to write (replaced atomically; nothing is written on error).")
+@click.option("--by", default=None, metavar="FIELD",
+              help="Group the report by this field (only the fields the report accepts).")
+@click.option("--public/--internal", default=False, show_default=True,
+              help="Public exports suppress what rests on fewer respondents than the "
+                   "threshold [env LANDSCAPE_SUPPRESSION_THRESHOLD]; internal exports show "
+                   "everything.")
+@click_option("database_url")
+def export_report_command(name: str | None, list_reports: bool, fmt: str | None,
+                          output: Path | None, by: str | None, public: bool,
+                          database_url: str | None) -> None:
+    """A table of the explorer (and its chart) as the Downloads page writes it.
+
+    \b
+    landscape export report --list                       # the names
+    landscape export report overview -o who.xlsx --public
+    landscape export report fieldwork -o rates.csv --by region
+    landscape export report fieldwork -o funnel.html     # the report's chart
+    """
+    # Loaded when the command runs: keeps `landscape --help` fast.
+    from survey.export.disclosure import DisclosurePolicy
+    from survey.export.layout import format_from_suffix
+    from survey.export.report_catalogue import REPORTS
+    from survey.export.report_files import write_report
+    from survey.store import Store
+    from survey.store.analysis import data_labels
+
+    if list_reports:
+        for report in REPORTS.values():
+            click.echo(f"{report.name}\t{report.label}")
+        return
+    if name is None or name not in REPORTS:
+        given = "no report named" if name is None else f"no report is named '{name}'"
+        raise LandscapeError.of("X109", f"{given}; the reports are: {', '.join(REPORTS)}")
+    if output is None:
+        raise LandscapeError.of("X105", "give the file to write with -o FILE")
+    chosen = fmt or format_from_suffix(output)
+    if not output.parent.is_dir():
+        raise LandscapeError.of("X101", f"the directory {output.parent} does not exist",
+                                Location(file=str(output)))
+    policy = DisclosurePolicy(public=public)
+    with Store.open(database_url) as store:
+        labels = data_labels(store)
+        write_report(REPORTS[name], store, output, chosen, by=by, policy=policy,
+                     reconstructed=bool(labels))
+    for label in labels:
+        click.echo(f"NOTE: this data is {label}.", err=True)
+    view = (f"public, suppression threshold {policy.min_n}" if public
+            else "internal view, no suppression")
+    click.echo(f"wrote the {name} report as {chosen} ({view}) to {output}", err=True)

@@ -36,7 +36,8 @@ from survey.errors import LandscapeError, Location
 from survey.export.layout import CHART_FORMATS, PublishedLayout
 from survey.files import atomic_write
 
-__all__ = ["band_chart", "find_chromium", "plot_text", "render_image", "write_chart"]
+__all__ = ["band_chart", "find_chromium", "plot_text", "render_image", "write_chart",
+           "write_figure"]
 
 _BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
                   "chrome")
@@ -228,15 +229,39 @@ def write_chart(layouts: Sequence[PublishedLayout], path: Path | str, fmt: str) 
     >>> "<script src=" in target.read_text(encoding="utf-8")  # plotly.js is inline
     False
     """
+    return write_figure(band_chart(layouts), path, fmt)
+
+
+def write_figure(figure: Any, path: Path | str, fmt: str) -> Path:
+    """Write a plotly figure as ``html``, ``png`` or ``svg`` (atomically).
+
+    HTML carries plotly.js inline (it works offline and loads nothing from a CDN);
+    PNG and SVG are drawn by :func:`render_image` in the system Chromium. Every
+    chart of the explorer is written here: the band charts (:func:`write_chart`)
+    and the figures of the report tables (:mod:`survey.export.report_files`).
+
+    Raises
+    ------
+    LandscapeError
+        ``X102`` unknown format, ``X101`` cannot write, ``X103``/``X104`` for images.
+
+    Examples
+    --------
+    >>> import tempfile, plotly.graph_objects as go
+    >>> target = Path(tempfile.mkdtemp()) / "chart.html"
+    >>> _ = write_figure(go.Figure(go.Bar(x=[1], y=["a"])), target, "html")
+    >>> page = target.read_text(encoding="utf-8")
+    >>> "<script src=" in page, "plotly" in page
+    (False, True)
+    """
     if fmt not in CHART_FORMATS:
         raise LandscapeError.of("X102", f"'{fmt}' is not a chart format; use one of "
                                 f"{', '.join(CHART_FORMATS)}")
-    figure = band_chart(layouts)
     if fmt == "html":
         return atomic_write(path, lambda temporary: figure.write_html(
             str(temporary), include_plotlyjs=True, include_mathjax=False, full_html=True,
             config={"displaylogo": False, "responsive": True}))
-    browser = find_chromium() if fmt in ("png", "svg") else None
+    browser = find_chromium()
 
     def draw(temporary: Path) -> None:
         temporary.write_bytes(render_image(figure, fmt, browser))

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from survey.export.fieldwork import FIELDWORK
+from survey.export.overview import OVERVIEW
 from survey.export.report import Report
 from survey.export.report_audit import AUDIT
 from survey.export.report_barriers import BARRIERS, COOCCURRENCE
@@ -16,8 +18,10 @@ __all__ = ["REPORTS"]
 
 #: Report name -> report, in the order the Downloads page offers them.
 _ORDER: tuple[Report, ...] = (
+    OVERVIEW,
     AUDIT,
     BARRIERS,
     COOCCURRENCE,
+    FIELDWORK,
 )
 REPORTS: Mapping[str, Report] = {report.name: report for report in _ORDER}

@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import csv
 import math
-import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -37,6 +36,16 @@ from survey.export.layout import (
     PublishedLayout,
     build_layouts,
     format_from_suffix,
+)
+from survey.export.office import (
+    DOCX_BODY_PT,
+    DOCX_HEADER_PT,
+    docx_column_widths,
+    docx_page,
+    docx_row_flags,
+    docx_widths,
+    sheet_names,
+    xlsx_text,
 )
 from survey.files import atomic_write, defuse_cell
 from survey.instrument.render import escape_markdown, markdown_table
@@ -131,18 +140,6 @@ def _write_csv(layouts: Sequence[PublishedLayout], path: Path) -> None:
                 writer.writerow([defuse_cell(note)])
 
 
-def _sheet_names(layouts: Sequence[PublishedLayout]) -> list[str]:
-    names: list[str] = []
-    for layout in layouts:
-        base = re.sub(r"[\[\]:*?/\\]", " ", layout.group_label).strip(" '")[:28] or "Table"
-        name, i = base, 2
-        while name.casefold() in (n.casefold() for n in names):
-            name = f"{base[:27 - len(str(i))]} ({i})"
-            i += 1
-        names.append(name)
-    return names
-
-
 def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
     # The writer's library is heavy; it loads only for this format.
     from openpyxl import Workbook
@@ -153,17 +150,13 @@ def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
     book.remove(book.active)
     bold = Font(bold=True)
     rule = Border(bottom=Side(style="thin"))
-    for layout, name in zip(layouts, _sheet_names(layouts), strict=True):
+    names = sheet_names([layout.group_label for layout in layouts])
+    for layout, name in zip(layouts, names, strict=True):
         sheet = book.create_sheet(title=name)
         width = 1 + len(layout.column_titles)
 
         def text(row: int, column: int, value: str, sheet: Any = sheet) -> Any:
-            cell = sheet.cell(row=row, column=column)
-            # Stored as text (never a formula) and defused as in the CSV, so that
-            # editing the cell in a spreadsheet does not turn it into a live formula.
-            cell.value = defuse_cell(value)
-            cell.data_type = "s"
-            return cell
+            return xlsx_text(sheet, row, column, value)
 
         text(1, 1, layout.title).font = Font(bold=True, size=12)
         header = text(2, 2, layout.header)
@@ -206,89 +199,15 @@ def _write_xlsx(layouts: Sequence[PublishedLayout], path: Path) -> None:
     book.save(path)
 
 
-#: DOCX page: A4 with 2 cm margins (UK reports). Portrait, unless the widest table needs
-#: more than the portrait text width for its option column and bands.
-DOCX_PAGE_CM = (21.0, 29.7)
-DOCX_MARGIN_CM = 2.0
-#: A band column this wide holds "Seventh, eighth or ninth most important" on three lines
-#: of :data:`DOCX_HEADER_PT` text; bands narrow to the minimum before the page turns.
-DOCX_BAND_CM = 3.2
-DOCX_MIN_BAND_CM = 2.6
-DOCX_MIN_OPTION_CM = 5.0
-DOCX_HEADER_PT = 8.5
-DOCX_BODY_PT = 10
-
-
-def _docx_page(document: Any, layouts: Sequence[PublishedLayout]) -> int:
-    """Set A4 and the margins (landscape if a table needs it); the text width in twips."""
-    # The writer's library is heavy; it loads only for this format.
-    from docx.enum.section import WD_ORIENT
-    from docx.shared import Cm, Emu
-
-    widest = max(len(layout.column_titles) for layout in layouts)
-    short, long = DOCX_PAGE_CM
-    landscape = DOCX_MIN_OPTION_CM + widest * DOCX_MIN_BAND_CM > short - 2 * DOCX_MARGIN_CM
-    section = document.sections[0]
-    section.orientation = WD_ORIENT.LANDSCAPE if landscape else WD_ORIENT.PORTRAIT
-    section.page_width, section.page_height = (Cm(long), Cm(short)) if landscape \
-        else (Cm(short), Cm(long))
-    for side in ("left_margin", "right_margin", "top_margin", "bottom_margin"):
-        setattr(section, side, Cm(DOCX_MARGIN_CM))
-    return Emu(section.page_width - section.left_margin - section.right_margin).twips
-
-
-def _docx_widths(text_width: int, bands: int) -> list[int]:
-    """Column widths in twips: the bands as wide as :data:`DOCX_BAND_CM` allows, the option
-    column the rest, adding up to exactly ``text_width``."""
-    # The writer's library is heavy; it loads only for this format.
-    from docx.shared import Cm
-
-    band = min(Cm(DOCX_BAND_CM).twips, (text_width - Cm(DOCX_MIN_OPTION_CM).twips) // bands)
-    return [text_width - band * bands] + [band] * bands
-
-
-def _docx_table_width(grid: Any, width: int) -> None:
-    """A fixed table layout ``width`` twips wide (what Word and LibreOffice both honour)."""
-    # The writer's library is heavy; it loads only for this format.
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    properties = grid._tbl.tblPr
-    table_width = properties.find(qn("w:tblW"))
-    if table_width is None:
-        table_width = OxmlElement("w:tblW")
-        properties.append(table_width)
-    table_width.set(qn("w:type"), "dxa")
-    table_width.set(qn("w:w"), str(width))
-
-
-def _docx_row_flags(row: Any, *, header: bool, keep_with_next: bool) -> None:
-    """A row never split across pages; a header row repeated on every page."""
-    # The writer's library is heavy; it loads only for this format.
-    from docx.oxml import OxmlElement
-    from docx.oxml.ns import qn
-
-    properties = row._tr.get_or_add_trPr()
-    flags = ["w:cantSplit"] + (["w:tblHeader"] if header else [])
-    for name in flags:
-        flag = OxmlElement(name)
-        flag.set(qn("w:val"), "true")
-        properties.append(flag)
-    for cell in row.cells:
-        for paragraph in cell.paragraphs:
-            paragraph.paragraph_format.keep_with_next = keep_with_next
-
-
 def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
-    # The writer's library is heavy; it loads only for this format.
     # The writer's library is heavy; it loads only for this format.
     from docx import Document
     from docx.enum.table import WD_TABLE_ALIGNMENT
     from docx.enum.text import WD_ALIGN_PARAGRAPH
-    from docx.shared import Pt, Twips
+    from docx.shared import Pt
 
     document = Document()
-    text_width = _docx_page(document, layouts)
+    text_width = docx_page(document, max(len(layout.column_titles) for layout in layouts))
     for index, layout in enumerate(layouts):
         if index:
             document.add_paragraph()
@@ -313,22 +232,13 @@ def _write_docx(layouts: Sequence[PublishedLayout], path: Path) -> None:
         for r, table_row in enumerate(grid.rows):
             header = r < 2
             # The caption, the header rows and the first option stay on one page.
-            _docx_row_flags(table_row, header=header, keep_with_next=r < 2)
+            docx_row_flags(table_row, header=header, keep_with_next=r < 2)
             for cell in table_row.cells:
                 for run in (run for p in cell.paragraphs for run in p.runs):
                     run.bold = header
                     run.font.size = Pt(DOCX_HEADER_PT if header else DOCX_BODY_PT)
         # Fixed widths inside the margins: the option labels get what the bands leave.
-        grid.autofit = False
-        widths = _docx_widths(text_width, columns - 1)
-        _docx_table_width(grid, sum(widths))
-        for grid_column, width in zip(grid.columns, widths, strict=True):  # for LibreOffice
-            grid_column.width = Twips(width)
-        for table_row in grid.rows:  # and each cell, for Word (a merged one spans several)
-            column = 0
-            for tc in table_row._tr.tc_lst:
-                tc.width = Twips(sum(widths[column:column + tc.grid_span]))
-                column += tc.grid_span
+        docx_column_widths(grid, docx_widths(text_width, columns - 1))
         for note in layout.notes:
             paragraph = document.add_paragraph()
             run = paragraph.add_run(note)

@@ -13,9 +13,10 @@ from sqlalchemy import func, select, update
 import dashboard.overview_views as overview_views
 from dashboard.access import page_allowed
 from dashboard.app import create_app
-from dashboard.overview_views import PAGE_LINKS, overview_view, respondent_counts
+from dashboard.overview_views import PAGE_LINKS, overview_view
 from dashboard.views import text_of
 from survey.export.disclosure import DisclosurePolicy
+from survey.export.overview import respondent_counts
 from survey.ranking.published import load_published
 from survey.reproduce.demo import DEMO_LABEL
 from survey.store import Store
