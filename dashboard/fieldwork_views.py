@@ -21,6 +21,7 @@ from dash import dcc, html
 
 from dashboard.views import humanise
 from survey.export.charts import plot_text
+from survey.export.palette import CATEGORICAL
 from survey.files import defuse_cell
 from survey.store.engine import Store
 from survey.store.monitor import GroupCount, MonitorReport, monitor_report
@@ -34,8 +35,8 @@ __all__ = [
     "reminder_csv",
 ]
 
-#: One colour, readable with any colour vision (text labels carry the values).
-BAR_COLOUR = "#1d70b8"
+#: One colour (Okabe–Ito blue), readable with any colour vision; text labels carry the values.
+BAR_COLOUR = CATEGORICAL[4]
 #: Columns of the reminder download.
 REMINDER_COLUMNS = ("respondent_id", "instrument", "reminders_sent", "email")
 _ROW_PX = 28
