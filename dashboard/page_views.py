@@ -44,6 +44,7 @@ from survey.export.charts import band_chart, plot_text
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
 from survey.export.fieldwork import rate_text  # its home; re-exported for the pages
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
+from survey.export.palette import CATEGORICAL, NEUTRALS
 from survey.export.release import check_public_release, store_populations
 from survey.export.report import ReportTable
 from survey.export.report_barriers import (
@@ -643,8 +644,8 @@ def difference_chart(result: GroupComparison) -> tuple[Any, str]:
     points = [100 * r.top_difference for r in rows]
     figure = go.Figure(go.Scatter(
         x=points, y=[plot_text(short_label(r), 40) for r in rows], mode="markers",
-        marker={"color": "#1d70b8", "size": 10, "symbol": "diamond"},
-        error_x={"type": "data", "symmetric": False, "color": "#505a5f", "thickness": 2,
+        marker={"color": CATEGORICAL[4], "size": 10, "symbol": "diamond"},
+        error_x={"type": "data", "symmetric": False, "color": NEUTRALS["rule"], "thickness": 2,
                  "array": [100 * r.top_difference_high - p for r, p in zip(rows, points,
                                                                          strict=True)],
                  "arrayminus": [p - 100 * r.top_difference_low for r, p in zip(rows, points,
@@ -653,7 +654,7 @@ def difference_chart(result: GroupComparison) -> tuple[Any, str]:
                      f"{100 * r.top_difference_high:+.0f}"] for r in rows],
         hovertemplate=("%{customdata[0]}<br>%{x:+.0f} points (95% interval "
                        "%{customdata[1]} to %{customdata[2]})<extra></extra>")))
-    figure.add_vline(x=0, line={"color": "#0b0c0c", "width": 1})
+    figure.add_vline(x=0, line={"color": NEUTRALS["ink"], "width": 1})
     figure.update_layout(
         template="plotly_white", height=120 + 40 * len(rows),
         margin={"l": 10, "r": 30, "t": 30, "b": 50},

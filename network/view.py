@@ -25,6 +25,7 @@ import networkx as nx
 from network.graphs import subgraph
 from network.layout import cached_positions
 from network.metrics import MetricsTable, betweenness, communities, metrics_table
+from survey.export.palette import CATEGORICAL, NEUTRALS, category, rgba
 from survey.instrument.places import NATIONS, REGIONS
 from survey.landscape.records import ORGANISATION_TYPES, PARTNERSHIP_KINDS, PROVENANCE_KINDS
 
@@ -45,19 +46,13 @@ SIZE_CHOICES: dict[str, str] = {"degree": "Partners (degree)",
 #: Node colour choices.
 COLOUR_CHOICES: dict[str, str] = {"type": "Organisation type", "community": "Community"}
 
-_PALETTE = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-            "#7f7f7f", "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39",
-            "#7b4173")
-_OTHER = "#b0b0b0"
-_TYPE_COLOURS = {code: _PALETTE[i] if i < len(_PALETTE) else _OTHER
-                 for i, code in enumerate(ORGANISATION_TYPES)}
+# Colour and shape per type (survey.export.palette: colour-blind safe); unknown is grey.
+_OTHER = (NEUTRALS["light"], "circle")
+_TYPE_STYLES = {code: category(i) for i, code in enumerate(t for t in ORGANISATION_TYPES
+                                                           if t != "unknown")}
+_COMMUNITIES = 10
 _PLACE_NAMES = {p.code: p.en for p in (*NATIONS, *REGIONS)}
 _FADED = 0.12
-
-
-def _rgba(colour: str, alpha: float) -> str:
-    r, g, b = (int(colour[i:i + 2], 16) for i in (1, 3, 5))
-    return f"rgba({r},{g},{b},{alpha})"
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,10 +244,10 @@ def network_figure(graph: nx.Graph, view: nx.Graph, metrics: MetricsTable, spec:
         (xa, ya), (xb, yb) = spots[a], spots[b]
         xs.extend((xa, xb, None))
         ys.extend((ya, yb, None))
-    styles = {"in": ("Ties", dict(color="rgba(90,90,90,0.45)", width=1)),
+    styles = {"in": ("Ties", dict(color=rgba(NEUTRALS["rule"], 0.45), width=1)),
               "cross": ("Ties leaving the selection",
-                        dict(color="rgba(214,39,40,0.45)", width=1, dash="dot")),
-              "faded": ("Other ties", dict(color="rgba(150,150,150,0.12)", width=1))}
+                        dict(color=rgba(CATEGORICAL[5], 0.45), width=1, dash="dot")),
+              "faded": ("Other ties", dict(color=rgba(NEUTRALS["mid"], 0.12), width=1))}
     traces: list[Any] = []
     for batch, (name, line) in styles.items():
         xs, ys = batches[batch]
@@ -262,20 +257,23 @@ def network_figure(graph: nx.Graph, view: nx.Graph, metrics: MetricsTable, spec:
     keys = list(view.nodes)
     communities_of = {k: r.get("community") for k, r in rows.items()}
     colours: list[str] = []
-    legend: dict[str, str] = {}
+    symbols: list[str] = []
+    legend: dict[str, tuple[str, str]] = {}
     for key in keys:
         attrs = view.nodes[key]
         if spec.colour_by == "community":
             group = communities_of.get(key)
-            colour = _PALETTE[group] if isinstance(group, int) and group < 10 else _OTHER
-            label = (f"Community {group + 1}" if isinstance(group, int) and group < 10
-                     else "Smaller communities")
+            if isinstance(group, int) and group < _COMMUNITIES:
+                (colour, symbol), label = category(group), f"Community {group + 1}"
+            else:
+                (colour, symbol), label = _OTHER, "Smaller communities"
         else:
-            colour = _TYPE_COLOURS.get(str(attrs.get("type")), _OTHER)
+            colour, symbol = _TYPE_STYLES.get(str(attrs.get("type")), _OTHER)
             label = ORGANISATION_TYPES.get(str(attrs.get("type")), "Type not known")
-        legend.setdefault(label, colour)
+        legend.setdefault(label, (colour, symbol))
+        symbols.append(symbol)
         faded = (near is not None and key not in near) or bool(attrs.get("outside"))
-        colours.append(_rgba(colour, _FADED if near is not None and key not in near
+        colours.append(rgba(colour, _FADED if near is not None and key not in near
                              else 0.45 if faded else 0.95))
     values = [0.0 if spec.size_by == "none" else float(rows.get(k, {}).get(spec.size_by, 0.0))
               for k in keys]
@@ -285,18 +283,20 @@ def network_figure(graph: nx.Graph, view: nx.Graph, metrics: MetricsTable, spec:
     traces.append(dict(
         type="scattergl", x=[spots[k][0] for k in keys], y=[spots[k][1] for k in keys],
         mode="markers",
-        marker=dict(size=sizes, color=colours, line=dict(width=0.5, color="#333")),
+        marker=dict(size=sizes, color=colours, symbol=symbols,
+                    line=dict(width=0.5, color=NEUTRALS["ink"])),
         customdata=keys, hovertext=[_hover(view.nodes[k], rows.get(k, {})) for k in keys],
         hoverinfo="text", name="Organisations", showlegend=False))
-    for label, colour in sorted(legend.items()):
+    for label, (colour, symbol) in sorted(legend.items()):
         traces.append(dict(type="scattergl", x=[None], y=[None], mode="markers", name=label,
-                           marker=dict(size=10, color=colour), hoverinfo="skip"))
+                           marker=dict(size=10, color=colour, symbol=symbol),
+                           hoverinfo="skip"))
     layout = dict(
         showlegend=True, hovermode="closest", clickmode="event", dragmode="pan",
         uirevision=repr(spec.selection), height=640, margin=dict(l=10, r=10, t=10, b=10),
         legend=dict(itemclick=False, itemdoubleclick=False, orientation="h", y=-0.02),
         xaxis=dict(visible=False), yaxis=dict(visible=False, scaleanchor="x"),
-        plot_bgcolor="white")
+        plot_bgcolor=NEUTRALS["white"])
     return {"data": traces, "layout": layout}
 
 

@@ -34,6 +34,7 @@ from typing import Any
 
 from survey.errors import LandscapeError, Location
 from survey.export.layout import CHART_FORMATS, PublishedLayout
+from survey.export.palette import NEUTRALS, ordered, text_on
 from survey.files import atomic_write
 
 __all__ = ["band_chart", "find_chromium", "plot_text", "render_image", "write_chart",
@@ -41,10 +42,10 @@ __all__ = ["band_chart", "find_chromium", "plot_text", "render_image", "write_ch
 
 _BROWSER_NAMES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable",
                   "chrome")
-# Sequential blues, darkest for the most important band (colour-blind safe).
-_BAND_COLOURS = ("#08306b", "#2171b5", "#6baed6", "#c6dbef", "#deebf7", "#f7fbff")
-_UNRANKED_COLOUR = "#bdbdbd"
-_SUPPRESSED_COLOUR = "#f2f2f2"
+# Bands are ordered: a sequential scale, darkest for the most important (survey.export.palette).
+_MAX_BANDS = 6
+_UNRANKED_COLOUR = NEUTRALS["light"]
+_SUPPRESSED_COLOUR = NEUTRALS["paper"]
 _WRAP = 48
 _NOTE_WRAP = 110
 _WIDTH = 1000
@@ -97,11 +98,13 @@ def band_chart(layouts: Sequence[PublishedLayout]) -> Any:
         vertical_spacing=min(0.12, 0.5 / max(1, len(layouts) - 1)) if len(layouts) > 1 else 0,
         subplot_titles=[plot_text(layout.title, 90) for layout in layouts])
     legend_done: set[str] = set()
+    ranked = [title for title in layouts[0].column_titles if title != "Not ranked"]
+    bands = ordered(min(len(ranked), _MAX_BANDS))
     for panel, layout in enumerate(layouts, start=1):
         labels = [plot_text(row.label, _WRAP) for row in layout.rows]
         for c, title in enumerate(layout.column_titles):
-            colour = (_UNRANKED_COLOUR if c >= len(_BAND_COLOURS) or title == "Not ranked"
-                      else _BAND_COLOURS[c])
+            colour = (_UNRANKED_COLOUR if c >= len(bands) or title == "Not ranked"
+                      else bands[c])
             values = [row.cells[c] for row in layout.rows]
             name = plot_text(title)
             figure.add_trace(go.Bar(
@@ -109,7 +112,7 @@ def band_chart(layouts: Sequence[PublishedLayout]) -> Any:
                 showlegend=name not in legend_done, marker={"color": colour},
                 text=[f"{v}%" if v else "" for v in values], textposition="inside",
                 insidetextanchor="middle", textangle=0,
-                textfont={"color": "white" if c < 2 else "#08306b"},
+                textfont={"color": text_on(colour)},
                 hovertemplate="%{y}<br>" + name + ": %{x}%<extra></extra>",
             ), row=panel, col=1)
             legend_done.add(name)
@@ -120,7 +123,7 @@ def band_chart(layouts: Sequence[PublishedLayout]) -> Any:
                 x=hidden, y=labels, orientation="h", name="Suppressed ([c])",
                 legendgroup="suppressed", showlegend="suppressed" not in legend_done,
                 marker={"color": _SUPPRESSED_COLOUR, "pattern": {"shape": "/"},
-                        "line": {"color": "#999999", "width": 0.5}},
+                        "line": {"color": NEUTRALS["mid"], "width": 0.5}},
                 hovertemplate="%{y}<br>suppressed cells together: %{x}%<extra></extra>",
             ), row=panel, col=1)
             legend_done.add("suppressed")
@@ -133,7 +136,7 @@ def band_chart(layouts: Sequence[PublishedLayout]) -> Any:
         text="<br>".join(plot_text(note, _NOTE_WRAP) for note in notes), xref="paper",
         yref="paper", x=-0.3, y=0, xanchor="left", yanchor="top", yshift=-70, showarrow=False,
         align="left",
-        font={"size": 11, "color": "#444444"})
+        font={"size": 11, "color": NEUTRALS["text"]})
     bottom = 90 + 16 * note_lines
     figure.update_layout(
         barmode="stack", template="plotly_white", width=_WIDTH,

@@ -27,6 +27,7 @@ from survey.coding.shares import round_half_up
 from survey.export.charts import plot_text
 from survey.export.disclosure import DisclosurePolicy, Suppression, secondary_suppression
 from survey.export.layout import RECONSTRUCTED_NOTE, humanise
+from survey.export.palette import CATEGORICAL
 from survey.export.report import Cell, Report, ReportTable, protect_share
 from survey.store.engine import Store
 from survey.store.monitor import NO_FRAME_NOTE, GroupCount, MonitorReport, monitor_report
@@ -43,7 +44,7 @@ __all__ = [
 ]
 
 #: One colour, readable with any colour vision (text labels carry the values).
-BAR_COLOUR = "#1d70b8"
+BAR_COLOUR = CATEGORICAL[4]
 #: The groupings of the rates table (the monitor's dimensions); nation by default.
 FIELDWORK_GROUPINGS = ("nation", "region", "organisation_type")
 _GROUP_TITLES = {"nation": "Nation", "region": "Region",

@@ -43,6 +43,7 @@ from survey.coding.pairs import cooccurrence
 from survey.errors import LandscapeError
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, Suppression
 from survey.export.layout import RECONSTRUCTED_NOTE, humanise
+from survey.export.palette import colorscale
 from survey.export.report import Cell, Report, ReportTable, protect_share, share_text
 from survey.ranking.compare import wilson_interval
 from survey.stats.smalln import small_n_note
@@ -313,7 +314,7 @@ All (5 answered): most often together: Funding and Time (2).')
     size = len(tables[0].labels)
     figure.update_layout(height=len(tables) * (120 + 30 * size),
                          margin={"l": 50, "r": 20, "t": 40, "b": 30},
-                         coloraxis={"colorscale": "Blues",
+                         coloraxis={"colorscale": colorscale(),
                                     "colorbar": {"title": {"text": "Respondents"}}})
     return figure, " ".join(["Heatmap of barrier co-occurrence, one per group.", *parts])
 
