@@ -113,6 +113,8 @@ def layout(by: str | None = None, theme: str | None = None, group: str | None = 
         html.Div(barriers_view(store, chosen, policy=policy, labels=labels),
                  id="barriers-content"),
         html.Section([html.H3("Which barriers come together"),
+                      html.P("For each group chosen above: how many of those who answered "
+                             "mention both of two themes."),
                       html.Div(barriers_cooccurrence_view(store, chosen, policy=policy,
                                                           labels=labels),
                                id="barriers-cooccurrence-content")],
