@@ -29,6 +29,7 @@ from dash import dcc, html
 from dashboard.views import (
     SMALL_N_NOTE,
     difference_text,
+    download_link,
     error_notice,
     humanise,
     labelled_dropdown,
@@ -756,15 +757,14 @@ def monitor_view(store: Store, instrument: str | None = None, *,
 # -- barriers ---------------------------------------------------------------------
 
 
-def _report_tables(tables: Sequence[ReportTable], name: str) -> list[Any]:
+def _report_tables(tables: Sequence[ReportTable], name: str, by: str | None = None
+                   ) -> list[Any]:
     """Report tables one after another, their notes said once under them all, then the
-    link to their download (``name`` in the report catalogue)."""
+    link to their download (``name`` in the report catalogue, grouped ``by``)."""
     notes = list(dict.fromkeys(note for table in tables for note in table.notes))
     return [*[report_table_view(replace(table, notes=())) for table in tables],
             notes_block(notes),
-            # A plain link: the Downloads page reads ?table= (its dispatch is built elsewhere).
-            html.P(dcc.Link("Download this table", href=f"/downloads?table={name}"),
-                   className="download-link")]
+            download_link(name, None if by in (None, "instrument") else by)]
 
 
 def barriers_view(store: Store, by: str | None = "instrument", *,
@@ -791,7 +791,7 @@ def barriers_view(store: Store, by: str | None = "instrument", *,
     if not tables:
         return html.Div([html.P("No coded answers yet: no complete response answered the "
                                 "challenges questions.")], id="barriers-results")
-    return html.Div(_report_tables(tables, BARRIERS.name), id="barriers-results")
+    return html.Div(_report_tables(tables, BARRIERS.name, by), id="barriers-results")
 
 
 def barriers_cooccurrence_view(store: Store, by: str | None = "instrument", *,
@@ -825,7 +825,7 @@ def barriers_cooccurrence_view(store: Store, by: str | None = "instrument", *,
                                        "responsive": False}),
                      html.Figcaption(summary, id="barriers-cooccurrence-chart-summary")],
                     className="chart"),
-        *_report_tables(tables, COOCCURRENCE.name),
+        *_report_tables(tables, COOCCURRENCE.name, by),
     ], id="barriers-cooccurrence")
 
 

@@ -31,6 +31,7 @@ from dashboard.page_views import (
 from dashboard.views import (
     choice_buttons,
     choice_callback,
+    download_link,
     error_notice,
     labelled_dropdown,
     page_heading,
@@ -156,7 +157,7 @@ def layout(by: str | None = None, question: str | None = None, **query: Any) -> 
             html.P(_AUDIT_INTRO),
             # Filled after the page shows (the audit takes seconds the first time).
             dcc.Loading(html.Div("Checking the published tables…", id="priorities-audit")),
-            dcc.Link("Download the audit (CSV, Excel, Word)", href="/downloads?table=audit"),
+            download_link("audit"),
         ], className="audit"),
         dcc.Store(id="priorities-query", data=page_query(chosen_by, chosen_question, filters)),
         dcc.Store(id="priorities-url-sync"),
