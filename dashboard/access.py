@@ -68,8 +68,9 @@ PAGE_ROLES: Mapping[str, str] = {
     "/instruments": ANONYMOUS,
     # Public files for everyone; internal ones only with "internal_export" (analyst up).
     "/downloads": ANONYMOUS,
-    # Their views do not apply disclosure control yet: staff only until they do.
-    "/compare": "viewer",
+    # Public view under disclosure control (survey.export.report_compare); staff see all.
+    "/compare": ANONYMOUS,
+    # Its view does not apply disclosure control yet: staff only until it does.
     "/barriers": "viewer",
     # Fieldwork data: the frame, the funnel, the reminder list.
     "/monitor": "admin",
