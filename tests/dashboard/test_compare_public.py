@@ -18,8 +18,14 @@ import pytest
 
 from dashboard.access import disclosure_policy
 from dashboard.app import create_app
+from dashboard.page_views import consensus_view
+from dashboard.views import text_of
+from survey.export.disclosure import DisclosurePolicy
+from survey.export.report import ReportTable
+from survey.export.report_catalogue import REPORTS
 from survey.ranking.reconstruct import demo_ranking_data
 from survey.store import Store
+from survey.store.analysis import data_labels
 from tests.dashboard.conftest import sign_in
 
 pytestmark = pytest.mark.usefixtures("fast_passwords")
@@ -136,3 +142,30 @@ def test_the_router_gives_anonymous_visitors_public_cells_only(
     assert disclosure_policy("anonymous").statement() in leaked
     assert "No suppression applied (internal view)" in json.dumps(staff_page)
     assert "Download this table" in leaked and "/downloads?table=compare" in leaked
+
+
+def test_the_download_builds_the_same_cells_as_the_page(store: Store,
+                                                        clients: tuple[Any, Any]) -> None:
+    anonymous, _ = clients
+    page = _table_rows(_router_page(anonymous, "/compare"), "compare-table")
+    policy = disclosure_policy("anonymous")
+    report = REPORTS["compare"]
+    table, agreement = report.tables(store, policy=policy, reconstructed=bool(data_labels(store)))
+    assert {row[0]: [ReportTable.cell_text(c) for c in row[1:]] for row in table.rows} == page
+    assert policy.statement() in table.notes and "Demo data: reconstructed" in " ".join(
+        table.notes)
+    assert [row[0] for row in agreement.rows] == ["Local government", "Researchers"]
+    figure = report.figure(store, policy=policy)
+    hidden = {name for name, (a, b) in _expected_withheld(policy.min_n).items() if a or b}
+    assert {y.removesuffix(" [c]") for y, x in zip(figure.data[0].y, figure.data[0].x,
+                                                  strict=True) if x is None} == hidden
+
+
+def test_consensus_withholds_a_group_below_the_threshold(store: Store) -> None:
+    # 35 local government respondents, 17 researchers: a threshold of 20 withholds one
+    view = consensus_view(store, resamples=40, policy=DisclosurePolicy(public=True, min_n=20))
+    text = text_of(view)
+    assert "Researchers: withheld under disclosure control ([c])" in text
+    assert "Local government (n=35): kemeny" in text and "Researchers (n=17)" not in text
+    staff = text_of(consensus_view(store, resamples=40))
+    assert "Researchers (n=17): kemeny" in staff and "withheld" not in staff
