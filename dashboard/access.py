@@ -70,8 +70,8 @@ PAGE_ROLES: Mapping[str, str] = {
     "/downloads": ANONYMOUS,
     # Tables under the visitor's disclosure policy; quotes for analysts (COMPONENT_ROLES).
     "/barriers": ANONYMOUS,
-    # Their views do not apply disclosure control yet: staff only until they do.
-    "/compare": "viewer",
+    # Public view under disclosure control (survey.export.report_compare); staff see all.
+    "/compare": ANONYMOUS,
     # Fieldwork data: the frame, the funnel, the reminder list.
     "/monitor": "admin",
     "/fieldwork": "admin",

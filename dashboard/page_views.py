@@ -28,7 +28,6 @@ from dash import dcc, html
 
 from dashboard.views import (
     SMALL_N_NOTE,
-    difference_text,
     download_link,
     error_notice,
     humanise,
@@ -41,11 +40,10 @@ from dashboard.views import (
 from survey.coding.codebook import Codebook, load_codebook
 from survey.coding.shares import round_half_up
 from survey.errors import LandscapeError
-from survey.export.charts import band_chart, plot_text
+from survey.export.charts import band_chart
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
 from survey.export.fieldwork import rate_text  # its home; re-exported for the pages
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
-from survey.export.palette import CATEGORICAL, NEUTRALS
 from survey.export.release import check_public_release, store_populations
 from survey.export.report import ReportTable
 from survey.export.report_barriers import (
@@ -55,15 +53,21 @@ from survey.export.report_barriers import (
     cooccurrence_tables,
     theme_tables,
 )
+from survey.export.report_compare import (  # their home; re-exported for the pages
+    COMPARED_GROUPS,
+    agreement_table,
+    compare_result,
+    comparison_table,
+    difference_chart,
+    group_withheld,
+    p_clause,
+    row_withheld,
+    short_label,
+)
 from survey.export.tables import write_layouts
 from survey.ranking.bands import BandTable
-from survey.ranking.compare import (
-    Agreement,
-    GroupComparison,
-    OptionComparison,
-    compare_instruments,
-    wilson_interval,
-)
+from survey.ranking.compare import GROUP_NAMES as _GROUP_NAMES
+from survey.ranking.compare import wilson_interval
 from survey.ranking.consensus import consensus
 from survey.ranking.uncertainty import (
     disagreement_warning,
@@ -123,8 +127,6 @@ EXPORT_MEDIA_TYPES: dict[str, str] = {
     "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
     "md": "text/markdown",
 }
-#: The two instruments the Compare page sets side by side (A first).
-COMPARED_GROUPS = ("local_government", "researcher")
 #: The monitor lists at most this many respondents due a reminder.
 REMINDER_ROWS_SHOWN = 100
 _INTERVAL_NOTE = ("Each cell: % of respondents ranking the option in that band (rounded "
@@ -422,46 +424,21 @@ def priorities_export(store: Store, fmt: str, by: str | None = None,
 # -- compare ----------------------------------------------------------------------
 
 
-def _p_text(p: float) -> str:
-    if p != p:  # NaN
-        return "–"
-    return "<0.001" if p < 0.001 else f"{p:.3f}"
-
-
-def _p_clause(p: float) -> str:
-    shown = _p_text(p)
-    return f"p {shown[0]} {shown[1:]}" if shown.startswith("<") else f"p = {shown}"
-
-
-def _agreement_cells(name: str, found: Agreement | None) -> list[str]:
-    if found is None:
-        return [name, "fewer than 3", *["not computed"] * 4]
-    cochran = ("not defined (everyone put all or none of the options there)"
-               if found.cochran_q != found.cochran_q else
-               f"Q({found.cochran_df}) = {found.cochran_q:.1f}, {_p_clause(found.cochran_p)}")
-    return [name, str(found.n), f"{found.kendall_w:.2f}",
-            f"F({found.friedman_f_df1:.2f}, {found.friedman_f_df2:.1f}) = "
-            f"{found.friedman_f:.2f}, {_p_clause(found.friedman_f_p)}",
-            f"chi-square({found.friedman_chi2_df}) = {found.friedman_chi2:.1f}, "
-            f"{_p_clause(found.friedman_chi2_p)}",
-            cochran]
-
-
-def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> html.Div:
+def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = (),
+                 policy: DisclosurePolicy | None = None) -> html.Div:
     """The Compare page's content: local government vs researchers, option by option.
 
     Everything shown comes from one call of
-    :func:`survey.ranking.compare.compare_instruments` on the store's
-    instrument groups (:data:`COMPARED_GROUPS`), as ``landscape compare`` does:
-    per concept the mean rank and top-``top`` share (95% Wilson interval) in each
-    group, the difference in share with its Newcombe interval, the
-    Holm-adjusted Mann–Whitney p and rank-biserial, and the plain-English
-    reading; then Kendall's W, Friedman's test and Cochran's Q within each group.
-    Before all of that, the tests across all options (a permutation test on the
-    mean-rank vectors and the Plackett–Luce likelihood-ratio test); a reading
-    names a direction only when the Holm-adjusted p supports one. Options are named by
-    their concept's short name (:func:`short_label`, as on the chart), the full
-    wording (both sides of a mirrored pair) in the row header's hover text.
+    :func:`survey.export.report_compare.compare_result` (the
+    :func:`~survey.ranking.compare.compare_instruments` behind ``landscape compare``
+    on the store's instrument groups), and the tables are the Compare report's
+    (:func:`~survey.export.report_compare.comparison_table`,
+    :func:`~survey.export.report_compare.agreement_table`): the cells its downloads
+    hold. First the tests across all options; then per concept the mean rank and
+    top-``top`` share in each group, their difference and the test; the chart
+    (:func:`~survey.export.report_compare.difference_chart`); each option's reading;
+    agreement within each group. Options are named by their concept's short name,
+    the full wording (both sides of a mirrored pair) in the row header's hover text.
 
     Parameters
     ----------
@@ -470,8 +447,12 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
     top
         Top places counted for the shares and Cochran's Q.
     labels
-        The store's demo-data labels; when given, the table caption says the
-        data is reconstructed.
+        The store's demo-data labels; when given, the tables say the data is
+        reconstructed.
+    policy
+        The disclosure policy of the viewer (default: internal, nothing withheld).
+        Under a public one a withheld share shows as ``[c]``, and so do its option's
+        difference, test and reading, and the chart leaves it out.
 
     Examples
     --------
@@ -479,54 +460,42 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
     >>> compare_view(store).children[0].className
     'problem'
     """
+    policy = policy or DisclosurePolicy()
     try:
-        groups = store_ranking_groups(store)  # one group per instrument
-        result = compare_instruments(groups, *COMPARED_GROUPS, top=top)
+        result = compare_result(store, top)
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="compare-results")
-    name_a, name_b = result.labels
-    n_a, n_b = result.rows[0].n_a, result.rows[0].n_b
-    header = ["Option", f"Mean rank: {name_a}", f"Mean rank: {name_b}",
-              f"Top-{top} share: {name_a} (95% Wilson interval)",
-              f"Top-{top} share: {name_b} (95% Wilson interval)",
-              f"Difference, {name_a} minus {name_b} (percentage points, 95% Newcombe "
-              "interval)",
-              "p (Mann–Whitney, Holm-adjusted)", f"Rank-biserial (> 0: {name_a} rank higher)",
-              "Rank-biserial, 95% bootstrap interval",
-              f"Difference, interval adjusted for {len(result.rows)} comparisons (Bonferroni)"]
-    # The concept's short name, as on the chart; the full wording ("A / B" for a
-    # mirrored pair) on hover.
-    rows = [[short_label(r), f"{r.mean_rank_a:.1f}", f"{r.mean_rank_b:.1f}", share_text(r.top_a),
-             share_text(r.top_b),
-             difference_text(r.top_difference, r.top_difference_low, r.top_difference_high),
-             _p_text(r.p_holm), f"{r.rank_biserial + 0.0:+.2f}",
-             f"{r.rank_biserial_low + 0.0:+.2f} to {r.rank_biserial_high + 0.0:+.2f}",
-             difference_text(r.top_difference, r.top_difference_low_adjusted,
-                             r.top_difference_high_adjusted)] for r in result.rows]
-    caption = (f"{name_a} (n={n_a}) and {name_b} (n={n_b}): each option's mean rank "
-               f"(1 = most important) and top-{top} share, with 95% intervals"
-               + ("; reconstructed data" if labels else "") + ".")
+    reconstructed = bool(labels)
+    table = comparison_table(result, policy, reconstructed=reconstructed)
+    agreements = agreement_table(result, policy, reconstructed=reconstructed)
     names = dict(zip(COMPARED_GROUPS, result.labels, strict=True))
-    agreement_rows = [_agreement_cells(names[key], found) for key, found in result.within.items()]
+    # a group withheld in the agreement table is withheld in every sentence about it too
+    shown_groups = [key for key, row in zip(result.within, agreements.rows, strict=True)
+                    if row[1] is not None]
     agreement_readings = [f"{names[key]}: {found.reading}" for key, found in
-                          result.within.items() if found is not None]
+                          result.within.items() if found is not None and key in shown_groups]
     across = [result.summary]
     lr = result.likelihood_ratio
     if lr is not None:
         across.append(
             f"Plackett–Luce likelihood-ratio test of one set of worths for both groups: "
-            f"G = {lr.statistic:.1f} on {lr.df} df; {_p_clause(lr.p_asymptotic)} by the "
-            f"chi-square approximation, {_p_clause(lr.p_permutation)} by {lr.permutations} "
+            f"G = {lr.statistic:.1f} on {lr.df} df; {p_clause(lr.p_asymptotic)} by the "
+            f"chi-square approximation, {p_clause(lr.p_permutation)} by {lr.permutations} "
             "permutations (read the permutation p at these group sizes).")
-    figure, summary = difference_chart(result)
+    if len(shown_groups) < len(result.within):
+        across = [f"Withheld under disclosure control ({SUPPRESSED}): a group has too few "
+                  "respondents to publish tests across its options."]
+    readings = [f"{short_label(r)}: withheld under disclosure control ({SUPPRESSED})."
+                if row_withheld(r, policy) else r.reading for r in result.rows]
+    figure, summary = difference_chart(result, policy)
     return html.Div([
         html.H3("Across all options first"),
         notes_block(across, class_name="notes compare-across"),
         html.H3("Option by option"),
-        table_from_rows(caption, header, rows, table_id="compare-table",
-                        class_name="data-table compare-table",
-                        row_titles=[r.label if r.label != short_label(r) else None
-                                    for r in result.rows]),
+        report_table_view(table, table_id="compare-table",
+                          row_titles=[r.label if r.label != short_label(r) else None
+                                      for r in result.rows]),
+        download_link("compare"),
         html.H3(f"Difference in top-{top} share"),
         html.Figure([dcc.Graph(id="compare-chart", figure=figure,
                                config={"displayModeBar": False, "displaylogo": False,
@@ -534,17 +503,11 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = ()) -> h
                      html.Figcaption(summary, id="compare-chart-summary")],
                     className="chart"),
         html.H3("What the differences say"),
-        html.Ul([html.Li(r.reading, className="reading") for r in result.rows],
+        html.Ul([html.Li(text, className="reading") for text in readings],
                 id="compare-readings"),
         html.H3("Agreement within each group"),
-        table_from_rows(
-            f"Agreement within each group on the order of the options (Cochran's Q on who "
-            f"put each option in their top {top})",
-            ["Group", "n", "Kendall's W (0 = none, 1 = identical rankings)", "Friedman F test",
-             "Friedman chi-square test", f"Cochran's Q (top {top})"],
-            agreement_rows, table_id="compare-agreement"),
+        report_table_view(agreements, table_id="compare-agreement"),
         notes_block(agreement_readings, class_name="notes agreement-readings"),
-        notes_block([result.note, SMALL_N_NOTE]),
     ], id="compare-results")
 
 
@@ -554,14 +517,16 @@ CONSENSUS_RESAMPLES = 500
 
 
 def consensus_view(store: Store, method: str = "kemeny", *, labels: Sequence[str] = (),
-                   resamples: int = CONSENSUS_RESAMPLES) -> html.Div:
+                   resamples: int = CONSENSUS_RESAMPLES,
+                   policy: DisclosurePolicy | None = None) -> html.Div:
     """Each group's consensus order with its uncertainty, as ``landscape consensus`` prints it.
 
     Per group (:data:`COMPARED_GROUPS`): the ``method`` order, each option's 95%
     bootstrap position interval and chance of coming first
     (:func:`survey.ranking.uncertainty.position_intervals`, default seed), the
     head-to-head check (Condorcet winner or majority cycle) and a warning when
-    the consensus methods disagree on the top option.
+    the consensus methods disagree on the top option. Under a public ``policy`` a
+    group below its threshold is withheld (:func:`~survey.export.report_compare.group_withheld`).
 
     Examples
     --------
@@ -576,6 +541,11 @@ def consensus_view(store: Store, method: str = "kemeny", *, labels: Sequence[str
             raise LandscapeError.of("A154", "no group has complete rankings yet")
         blocks: list[Any] = []
         for key, data in shown:
+            if group_withheld(len(data.ranks), policy or DisclosurePolicy()):
+                blocks.append(html.P(f"{_GROUP_NAMES.get(key, key)}: withheld under "
+                                     f"disclosure control ({SUPPRESSED}), too few respondents.",
+                                     className="notes consensus-withheld"))
+                continue
             blocks.extend(_consensus_block(key, data, method, resamples, bool(labels)))
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="consensus-results")
@@ -584,7 +554,7 @@ def consensus_view(store: Store, method: str = "kemeny", *, labels: Sequence[str
 
 def _consensus_block(key: str, data: Any, method: str, resamples: int,
                      reconstructed: bool) -> list[Any]:
-    name = {"local_government": "Local government", "researcher": "Researchers"}.get(key, key)
+    name = _GROUP_NAMES.get(key, key)
     result = consensus(data.ranks, method)
     intervals = position_intervals(data.ranks, method, resamples=resamples, result=result)
     option_labels = {c: data.label(c) for c in data.options}
@@ -603,76 +573,6 @@ def _consensus_block(key: str, data: Any, method: str, resamples: int,
                                       "First in"], rows, row_headers=False,
                             table_id=f"consensus-{key}", class_name="data-table"),
             notes_block(notes, class_name="notes consensus-notes")]
-
-
-def short_label(row: OptionComparison) -> str:
-    """An option's short name on the chart: its concept's name (the full wording, two
-    joined by " / " for a mirrored pair, is shown on hover).
-
-    Examples
-    --------
-    >>> from types import SimpleNamespace
-    >>> short_label(SimpleNamespace(concept="partner_support",
-    ...                             label="Support from A / Support from B"))
-    'Partner support'
-    """
-    return humanise(row.concept) if row.concept else row.label
-
-
-def difference_chart(result: GroupComparison) -> tuple[Any, str]:
-    """The difference in top-``k`` share (A minus B, percentage points) per option with
-    its 95% Newcombe interval, and a one-sentence text alternative.
-
-    Short option names on the axis, the full wording on hover; labels reach plotly
-    through :func:`survey.export.charts.plot_text`.
-
-    Examples
-    --------
-    >>> from survey.ranking.reconstruct import demo_ranking_data
-    >>> from survey.ranking.compare import compare_groups
-    >>> a, b = demo_ranking_data("local_government"), demo_ranking_data("researcher")
-    >>> shared = sorted(set(a.options) & set(b.options))
-    >>> result = compare_groups(a.ranks[shared], b.ranks[shared], labels=("LG", "R"))
-    >>> figure, summary = difference_chart(result)
-    >>> len(figure.data[0].x) == len(shared), summary.split(";")[0][:45]
-    (True, 'Dot-and-interval chart of the difference in t')
-    """
-    # plotly is heavy; it loads when a chart is drawn.
-    import plotly.graph_objects as go
-
-    name_a, name_b = result.labels
-    rows = result.rows
-    points = [100 * r.top_difference for r in rows]
-    figure = go.Figure(go.Scatter(
-        x=points, y=[plot_text(short_label(r), 40) for r in rows], mode="markers",
-        marker={"color": CATEGORICAL[4], "size": 10, "symbol": "diamond"},
-        error_x={"type": "data", "symmetric": False, "color": NEUTRALS["rule"], "thickness": 2,
-                 "array": [100 * r.top_difference_high - p for r, p in zip(rows, points,
-                                                                         strict=True)],
-                 "arrayminus": [p - 100 * r.top_difference_low for r, p in zip(rows, points,
-                                                                             strict=True)]},
-        customdata=[[plot_text(r.label, 60), f"{100 * r.top_difference_low:+.0f}",
-                     f"{100 * r.top_difference_high:+.0f}"] for r in rows],
-        hovertemplate=("%{customdata[0]}<br>%{x:+.0f} points (95% interval "
-                       "%{customdata[1]} to %{customdata[2]})<extra></extra>")))
-    figure.add_vline(x=0, line={"color": NEUTRALS["ink"], "width": 1})
-    figure.update_layout(
-        template="plotly_white", height=120 + 40 * len(rows),
-        margin={"l": 10, "r": 30, "t": 30, "b": 50},
-        font={"family": "Arial, Helvetica, Liberation Sans, sans-serif", "size": 13},
-        yaxis={"autorange": "reversed", "automargin": True},
-        xaxis={"title": {"text": plot_text(f"Top-{result.top} share: {name_a} minus {name_b} "
-                                           "(percentage points)")},
-               "range": [-100, 100], "zeroline": False})
-    clear = [r for r in rows if r.top_difference_low > 0 or r.top_difference_high < 0]
-    widest = max(rows, key=lambda r: abs(r.top_difference))
-    largest = difference_text(widest.top_difference, widest.top_difference_low,
-                              widest.top_difference_high)
-    summary = (f"Dot-and-interval chart of the difference in top-{result.top} share, "
-               f"{name_a} minus {name_b}, for {len(rows)} options; the largest is "
-               f"{short_label(widest)} ({largest} points); "
-               f"{len(clear)} interval(s) exclude zero.")
-    return figure, summary
 
 
 # -- monitor ----------------------------------------------------------------------

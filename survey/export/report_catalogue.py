@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from survey.export import report_compare
 from survey.export.fieldwork import FIELDWORK
 from survey.export.overview import OVERVIEW
 from survey.export.report import Report
@@ -20,6 +21,7 @@ __all__ = ["REPORTS"]
 _ORDER: tuple[Report, ...] = (
     OVERVIEW,
     AUDIT,
+    report_compare.REPORT,
     BARRIERS,
     COOCCURRENCE,
     FIELDWORK,

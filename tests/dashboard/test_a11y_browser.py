@@ -134,7 +134,7 @@ def test_focus_moves_to_the_heading_after_navigation(explorer: str, driver: Any)
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support.ui import WebDriverWait
 
-    browser_sign_in(driver, explorer, "test-admin")  # Compare is a staff page
+    browser_sign_in(driver, explorer, "test-admin")  # the staff view of Compare
     driver.get(explorer + "/")
     _wait_for(driver, "#overview-respondents")
     driver.find_element(By.CSS_SELECTOR, "nav a[href='/compare']").click()

@@ -29,7 +29,7 @@ from tests.dashboard.conftest import TEST_PASSWORD, sign_in
 ROLES = ROLE_ORDER  # anonymous, viewer, analyst, admin
 #: The explorer's pages today and the least role each needs (the table, restated).
 PAGES = {"/": "anonymous", "/priorities": "anonymous", "/network": "anonymous",
-         "/compare": "viewer", "/barriers": "anonymous", "/monitor": "admin", "/users": "admin"}
+         "/compare": "anonymous", "/barriers": "anonymous", "/monitor": "admin", "/users": "admin"}
 ROUTER_OUTPUT = ".._pages_content.children..._pages_store.data.."
 BARRIERS_OUTPUT = "..barriers-content.children...barriers-cooccurrence-content.children.."
 FILTERS = ("instrument", "version", "nation", "region", "organisation_type", "path")
@@ -294,9 +294,9 @@ def _nav_links(client: Any) -> list[str]:
 def test_the_navigation_lists_only_permitted_pages(store: Store) -> None:
     anonymous = _nav_links(_client(store, "anonymous"))
     assert "/priorities" in anonymous and "/monitor" not in anonymous
-    assert "/compare" not in anonymous and "/login" in anonymous
+    assert "/compare" in anonymous and "/barriers" not in anonymous and "/login" in anonymous
     viewer = _nav_links(_client(store, "viewer"))
-    assert "/compare" in viewer and "/monitor" not in viewer and "/logout" in viewer
+    assert "/barriers" in viewer and "/monitor" not in viewer and "/logout" in viewer
     assert "/monitor" in _nav_links(_client(store, "admin"))
 
 

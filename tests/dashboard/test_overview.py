@@ -109,8 +109,8 @@ def test_overview_states_rate_priorities_network_and_demo_label(store: Store) ->
     # anonymous: only the pages the access model lets them open
     assert hrefs == [path for path, _, _ in PAGE_LINKS
                      if path in served and page_allowed(path, "anonymous")]
-    assert {"/priorities", "/network", "/barriers"} <= set(hrefs)
-    assert not {"/compare", "/monitor"} & set(hrefs)
+    assert {"/priorities", "/network", "/barriers", "/compare"} <= set(hrefs)
+    assert not {"/monitor"} & set(hrefs)
     with app.server.app_context():
         staff = overview_view(store, "admin", labels=data_labels(store))
     assert {"/compare", "/barriers"} <= {c.href for c in _links(staff)}

@@ -62,12 +62,12 @@ def test_unknown_explorer_addresses_answer_404(client, path: str) -> None:  # ty
     assert client.get(path).status_code == 404
 
 
-@pytest.mark.parametrize("path", ["/", "/priorities", "/network", "/barriers"])
+@pytest.mark.parametrize("path", ["/", "/priorities", "/network", "/barriers", "/compare"])
 def test_known_pages_answer_200(client, path: str) -> None:  # type: ignore[no-untyped-def]
     assert client.get(path).status_code == 200
 
 
-@pytest.mark.parametrize("path", ["/compare", "/monitor"])
+@pytest.mark.parametrize("path", ["/monitor"])
 def test_known_staff_pages_send_anonymous_visitors_to_sign_in(client, path: str) -> None:  # type: ignore[no-untyped-def]
     response = client.get(path)
     assert response.status_code == 302 and response.headers["Location"].startswith("/login")

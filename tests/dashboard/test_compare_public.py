@@ -1,0 +1,171 @@
+"""The Compare page is public under disclosure control (issue 11): checked on the server.
+
+An anonymous visitor opens ``/compare`` by address and through Dash's page router (the
+callback request a browser, or an attacker, posts); the cells it gets are the staff
+cells with exactly the withheld ones replaced by ``[c]``. Which ones are withheld is
+worked out here from the shipped demo rankings with the rule restated by hand: a
+top-3 share ``c / n`` is withheld when ``0 < c < k`` or ``0 < n - c < k``, and an
+option's comparison (difference, p, rank-biserial) goes with either of its shares.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from dashboard.access import disclosure_policy
+from dashboard.app import create_app
+from dashboard.page_views import consensus_view
+from dashboard.views import text_of
+from survey.export.disclosure import DisclosurePolicy
+from survey.export.report import ReportTable
+from survey.export.report_catalogue import REPORTS
+from survey.ranking.reconstruct import demo_ranking_data
+from survey.store import Store
+from survey.store.analysis import data_labels
+from tests.dashboard.conftest import sign_in
+
+pytestmark = pytest.mark.usefixtures("fast_passwords")
+
+#: The demo's mirrored pairs: concept -> (local government option, researcher option).
+MIRRORED = {"partner_support": ("support_from_research_institutions",
+                                "support_from_policy_organisations"),
+            "partner_networks": ("networks_with_research_institutions",
+                                 "networks_with_policy_makers")}
+
+
+def _expected_withheld(k: int) -> dict[str, tuple[bool, bool]]:
+    """Row name -> (local government's share withheld, researchers' share withheld)."""
+    lg, rs = demo_ranking_data("local_government"), demo_ranking_data("researcher")
+    pairs = {c: (c, c) for c in lg.options if c in rs.options} | MIRRORED
+    out = {}
+    for concept, (a, b) in pairs.items():
+        hidden = []
+        for data, option in ((lg, a), (rs, b)):
+            n, count = len(data.ranks), int((data.ranks[option] <= 3).sum())
+            hidden.append(0 < count < k or 0 < n - count < k or n < k)
+        out[concept.replace("_", " ").capitalize()] = (hidden[0], hidden[1])
+    return out
+
+
+def _router_page(client: Any, path: str) -> dict[str, Any]:
+    body = {"output": ".._pages_content.children..._pages_store.data..",
+            "outputs": [{"id": "_pages_content", "property": "children"},
+                        {"id": "_pages_store", "property": "data"}],
+            "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                       {"id": "_pages_location", "property": "search", "value": ""}],
+            "state": [], "changedPropIds": ["_pages_location.pathname"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    return dict(response.get_json())
+
+
+def _by_id(tree: Any, wanted: str) -> Any:
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, dict):
+            if node.get("props", {}).get("id") == wanted:
+                return node
+            stack.extend(node.values())
+        elif isinstance(node, list):
+            stack.extend(node)
+    raise AssertionError(f"no component {wanted!r}")
+
+
+def _text(node: Any) -> str:
+    children = node["props"].get("children")
+    return children if isinstance(children, str) else ""
+
+
+def _table_rows(page: dict[str, Any], table_id: str) -> dict[str, list[str]]:
+    table = _by_id(page, table_id)
+    body = table["props"]["children"][2]
+    return {_text(tr["props"]["children"][0]): [_text(td) for td in tr["props"]["children"][1:]]
+            for tr in body["props"]["children"]}
+
+
+@pytest.fixture
+def clients(store: Store) -> Iterator[tuple[Any, Any]]:
+    app = create_app(store)
+    anonymous, viewer = app.server.test_client(), app.server.test_client()
+    sign_in(viewer, store, "viewer")
+    for client in (anonymous, viewer):
+        client.get("/")  # Dash adds its page router on the first request
+    yield anonymous, viewer
+
+
+def test_an_anonymous_visitor_opens_compare_by_address(clients: tuple[Any, Any]) -> None:
+    anonymous, _ = clients
+    response = anonymous.get("/compare")
+    assert response.status_code == 200 and anonymous.head("/compare").status_code == 200
+
+
+def test_the_router_gives_anonymous_visitors_public_cells_only(
+        clients: tuple[Any, Any]) -> None:
+    anonymous, viewer = clients
+    k = disclosure_policy("anonymous").min_n
+    expected = _expected_withheld(k)
+    # the demo's groups of 35 and 17 leave some top-3 counts between 1 and k - 1
+    assert sum(a or b for a, b in expected.values()) >= 2
+    public_page, staff_page = _router_page(anonymous, "/compare"), _router_page(viewer, "/compare")
+    public, staff = (_table_rows(p, "compare-table") for p in (public_page, staff_page))
+    assert set(public) == set(staff) == set(expected) and len(public) == 9
+    leaked = json.dumps(public_page)
+    for name, (hide_a, hide_b) in expected.items():
+        internal = staff[name]
+        assert "[c]" not in internal  # staff: everything
+        shown = list(internal)
+        if hide_a:
+            shown[2] = "[c]"
+        if hide_b:
+            shown[3] = "[c]"
+        if hide_a or hide_b:
+            shown[4:] = ["[c]"] * 5
+            for cell in (internal[2] if hide_a else None, internal[3] if hide_b else None,
+                         internal[4]):
+                if cell is not None:  # a withheld cell appears nowhere in the response
+                    assert f'"{cell}"' not in leaked, (name, cell)
+        assert public[name] == shown, name
+    readings = _by_id(public_page, "compare-readings")["props"]["children"]
+    withheld = [_text(li) for li in readings if "withheld under disclosure control" in _text(li)]
+    assert len(withheld) == sum(a or b for a, b in expected.values())
+    # the chart draws no withheld difference
+    figure = _by_id(public_page, "compare-chart")["props"]["figure"]
+    points = dict(zip(figure["data"][0]["y"], figure["data"][0]["x"], strict=True))
+    for name, (hide_a, hide_b) in expected.items():
+        key = f"{name} [c]" if hide_a or hide_b else name
+        assert (points[key] is None) == (hide_a or hide_b), name
+    assert disclosure_policy("anonymous").statement() in leaked
+    assert "No suppression applied (internal view)" in json.dumps(staff_page)
+    assert "Download this table" in leaked and "/downloads?table=compare" in leaked
+
+
+def test_the_download_builds_the_same_cells_as_the_page(store: Store,
+                                                        clients: tuple[Any, Any]) -> None:
+    anonymous, _ = clients
+    page = _table_rows(_router_page(anonymous, "/compare"), "compare-table")
+    policy = disclosure_policy("anonymous")
+    report = REPORTS["compare"]
+    table, agreement = report.tables(store, policy=policy, reconstructed=bool(data_labels(store)))
+    assert {row[0]: [ReportTable.cell_text(c) for c in row[1:]] for row in table.rows} == page
+    assert policy.statement() in table.notes and "Demo data: reconstructed" in " ".join(
+        table.notes)
+    assert [row[0] for row in agreement.rows] == ["Local government", "Researchers"]
+    figure = report.figure(store, policy=policy)
+    hidden = {name for name, (a, b) in _expected_withheld(policy.min_n).items() if a or b}
+    assert {y.removesuffix(" [c]") for y, x in zip(figure.data[0].y, figure.data[0].x,
+                                                  strict=True) if x is None} == hidden
+
+
+def test_consensus_withholds_a_group_below_the_threshold(store: Store) -> None:
+    # 35 local government respondents, 17 researchers: a threshold of 20 withholds one
+    view = consensus_view(store, resamples=40, policy=DisclosurePolicy(public=True, min_n=20))
+    text = text_of(view)
+    assert "Researchers: withheld under disclosure control ([c])" in text
+    assert "Local government (n=35): kemeny" in text and "Researchers (n=17)" not in text
+    staff = text_of(consensus_view(store, resamples=40))
+    assert "Researchers (n=17): kemeny" in staff and "withheld" not in staff
