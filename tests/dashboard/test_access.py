@@ -294,7 +294,8 @@ def _nav_links(client: Any) -> list[str]:
 def test_the_navigation_lists_only_permitted_pages(store: Store) -> None:
     anonymous = _nav_links(_client(store, "anonymous"))
     assert "/priorities" in anonymous and "/monitor" not in anonymous
-    assert "/compare" in anonymous and "/barriers" not in anonymous and "/login" in anonymous
+    assert "/compare" in anonymous and "/barriers" in anonymous and "/login" in anonymous
+    assert "/users" not in anonymous and "/logout" not in anonymous
     viewer = _nav_links(_client(store, "viewer"))
     assert "/barriers" in viewer and "/monitor" not in viewer and "/logout" in viewer
     assert "/monitor" in _nav_links(_client(store, "admin"))
