@@ -56,6 +56,7 @@ from survey.export.report_barriers import (
 from survey.export.report_compare import (  # their home; re-exported for the pages
     COMPARED_GROUPS,
     agreement_table,
+    band_withheld,
     compare_result,
     comparison_table,
     difference_chart,
@@ -466,7 +467,8 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = (),
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="compare-results")
     reconstructed = bool(labels)
-    table = comparison_table(result, policy, reconstructed=reconstructed)
+    hidden = band_withheld(store, policy, result.top)
+    table = comparison_table(result, policy, reconstructed=reconstructed, hidden=hidden)
     agreements = agreement_table(result, policy, reconstructed=reconstructed)
     names = dict(zip(COMPARED_GROUPS, result.labels, strict=True))
     # a group withheld in the agreement table is withheld in every sentence about it too
@@ -486,8 +488,8 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = (),
         across = [f"Withheld under disclosure control ({SUPPRESSED}): a group has too few "
                   "respondents to publish tests across its options."]
     readings = [f"{short_label(r)}: withheld under disclosure control ({SUPPRESSED})."
-                if row_withheld(r, policy) else r.reading for r in result.rows]
-    figure, summary = difference_chart(result, policy)
+                if row_withheld(r, policy, hidden) else r.reading for r in result.rows]
+    figure, summary = difference_chart(result, policy, hidden)
     return html.Div([
         html.H3("Across all options first"),
         notes_block(across, class_name="notes compare-across"),

@@ -27,15 +27,15 @@ from typing import Any
 from survey.errors import LandscapeError
 from survey.export.charts import plot_text
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, Suppression
-from survey.export.layout import RECONSTRUCTED_NOTE, humanise
+from survey.export.layout import RECONSTRUCTED_NOTE, humanise, priority_tables
 from survey.export.palette import CATEGORICAL, NEUTRALS
+from survey.export.release import release_bands
 from survey.export.report import (
     Cell,
     Report,
     ReportTable,
     difference_text,
     protect_share,
-    share_cell,
     share_text,
 )
 from survey.ranking.compare import (
@@ -52,6 +52,7 @@ __all__ = [
     "COMPARED_GROUPS",
     "REPORT",
     "agreement_table",
+    "band_withheld",
     "compare_result",
     "comparison_table",
     "difference_chart",
@@ -122,8 +123,12 @@ def group_withheld(n: int, policy: DisclosurePolicy) -> bool:
     return protect_share(0, n, policy) is not Suppression.NONE
 
 
-def row_withheld(row: OptionComparison, policy: DisclosurePolicy) -> bool:
+def row_withheld(row: OptionComparison, policy: DisclosurePolicy,
+                 hidden: frozenset[tuple[str, str]] = frozenset()) -> bool:
     """Whether ``policy`` withholds either group's top share of ``row``, and so its comparison.
+
+    ``hidden`` holds ``("a" | "b", option)`` shares withheld because the public
+    priority table withholds the same cell (:func:`band_withheld`).
 
     Examples
     --------
@@ -136,13 +141,51 @@ def row_withheld(row: OptionComparison, policy: DisclosurePolicy) -> bool:
     >>> row_withheld(row, DisclosurePolicy())
     False
     """
-    return any(protect_share(s.count, s.n, policy) is not Suppression.NONE
-               for s in (row.top_a, row.top_b))
+    return _share_withheld(row, "a", policy, hidden) or _share_withheld(row, "b", policy, hidden)
 
 
-def _option_cells(row: OptionComparison, policy: DisclosurePolicy) -> tuple[Cell, ...]:
+def _share_withheld(row: OptionComparison, side: str, policy: DisclosurePolicy,
+                    hidden: frozenset[tuple[str, str]]) -> bool:
+    share, option = (row.top_a, row.option_a) if side == "a" else (row.top_b, row.option_b)
+    return (side, option) in hidden or \
+        protect_share(share.count, share.n, policy) is not Suppression.NONE
+
+
+def band_withheld(store: Store, policy: DisclosurePolicy, top: int = 3
+                  ) -> frozenset[tuple[str, str]]:
+    """Top-``top`` shares a public Compare must withhold because the public priority tables do.
+
+    A group's top-3 share is the 1st-3rd band cell of its priority table. The public
+    priority table withholds some cells only to protect others (secondary
+    suppression, :func:`survey.export.disclosure.protect`); printing such a cell here
+    would let a reader subtract it from the row's total and recover the small cell it
+    protects. So a share is withheld wherever the public band table withholds its
+    cell, and every share is withheld when the release's first band is not
+    ``1-top`` (the table would be a new output the release check never attacked).
+
+    Returns ``("a", option)`` for the first compared group and ``("b", option)`` for
+    the second; empty under an internal policy.
+    """
+    if not policy.active:
+        return frozenset()
+    groups = store_ranking_groups(store)  # one group per instrument, as compare_result
+    chosen = release_bands()
+    hidden: set[tuple[str, str]] = set()
+    for side, key in zip(("a", "b"), COMPARED_GROUPS, strict=True):
+        if key not in groups:
+            continue
+        if not chosen or chosen[0] != (1, top):
+            hidden.update((side, option) for option in groups[key].options)
+            continue
+        for layout, _ in priority_tables({key: groups[key]}, policy, bands=chosen):
+            hidden.update((side, row.code) for row in layout.rows if row.cells[0] is None)
+    return frozenset(hidden)
+
+
+def _option_cells(row: OptionComparison, policy: DisclosurePolicy,
+                  hidden: frozenset[tuple[str, str]]) -> tuple[Cell, ...]:
     """One option's cells, in the order of :func:`comparison_table`'s columns."""
-    compared = not row_withheld(row, policy)
+    compared = not row_withheld(row, policy, hidden)
 
     def mean_rank(value: float, n: int) -> Cell:
         return None if group_withheld(n, policy) else f"{value:.1f}"
@@ -156,8 +199,8 @@ def _option_cells(row: OptionComparison, policy: DisclosurePolicy) -> tuple[Cell
                        f"{row.rank_biserial_high + 0.0:+.2f}")
     return (short_label(row), mean_rank(row.mean_rank_a, row.n_a),
             mean_rank(row.mean_rank_b, row.n_b),
-            share_cell(row.top_a.count, row.top_a.n, policy, share_text(row.top_a)),
-            share_cell(row.top_b.count, row.top_b.n, policy, share_text(row.top_b)),
+            None if _share_withheld(row, "a", policy, hidden) else share_text(row.top_a),
+            None if _share_withheld(row, "b", policy, hidden) else share_text(row.top_b),
             *(value if compared else None
               for value in (difference, p_text(row.p_holm), effect, effect_interval, adjusted)))
 
@@ -170,7 +213,8 @@ def _wording_note(rows: Sequence[OptionComparison]) -> str:
 
 
 def comparison_table(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC, *,
-                     reconstructed: bool = False) -> ReportTable:
+                     reconstructed: bool = False,
+                     hidden: frozenset[tuple[str, str]] = frozenset()) -> ReportTable:
     """The option-by-option comparison as printed on the page and in every download.
 
     Per option (by its concept's short name; full wording in the notes): each
@@ -215,12 +259,12 @@ def comparison_table(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
     title = (f"{name_a} (n={n_a}) and {name_b} (n={n_b}): each option's mean rank "
              f"(1 = most important) and top-{top} share, with 95% intervals"
              + ("; reconstructed data" if reconstructed else "") + ".")
-    withheld = ("" if not any(row_withheld(r, policy) for r in result.rows) else
+    withheld = ("" if not any(row_withheld(r, policy, hidden) for r in result.rows) else
                 f"Where a group's top-{top} share is withheld ({SUPPRESSED}), so is the "
                 "option's comparison: its difference, p-value and rank-biserial.")
     notes = [result.note, small_n_note(), _wording_note(result.rows), policy.statement(),
              withheld, RECONSTRUCTED_NOTE if reconstructed else ""]
-    return ReportTable(title, columns, tuple(_option_cells(r, policy) for r in result.rows),
+    return ReportTable(title, columns, tuple(_option_cells(r, policy, hidden) for r in result.rows),
                        tuple(n for n in notes if n))
 
 
@@ -297,12 +341,13 @@ def tables(store: Store, *, by: str | None = None, policy: DisclosurePolicy = _P
     """The Compare report's tables: the comparison, then agreement within each group."""
     _no_grouping(by)
     result = compare_result(store)
-    return [comparison_table(result, policy, reconstructed=reconstructed),
+    return [comparison_table(result, policy, reconstructed=reconstructed,
+                             hidden=band_withheld(store, policy, result.top)),
             agreement_table(result, policy, reconstructed=reconstructed)]
 
 
-def difference_chart(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
-                     ) -> tuple[Any, str]:
+def difference_chart(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC,
+                     hidden: frozenset[tuple[str, str]] = frozenset()) -> tuple[Any, str]:
     """The difference in top-``k`` share (A minus B, percentage points) per option with
     its 95% Newcombe interval, and a one-sentence text alternative.
 
@@ -330,17 +375,18 @@ def difference_chart(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
 
     name_a, name_b = result.labels
     rows = result.rows
-    hidden = [row_withheld(r, policy) for r in rows]
-    points = [None if h else 100 * r.top_difference for r, h in zip(rows, hidden, strict=True)]
+    withheld_rows = [row_withheld(r, policy, hidden) for r in rows]
+    marked = list(zip(rows, withheld_rows, strict=True))
+    points = [None if h else 100 * r.top_difference for r, h in marked]
     above = [None if p is None else 100 * r.top_difference_high - p
              for r, p in zip(rows, points, strict=True)]
     below = [None if p is None else p - 100 * r.top_difference_low
              for r, p in zip(rows, points, strict=True)]
     names = [plot_text(short_label(r) + (f" {SUPPRESSED}" if h else ""), 40)
-             for r, h in zip(rows, hidden, strict=True)]
+             for r, h in marked]
     hover = [[plot_text(r.label, 60), "", ""] if h else
              [plot_text(r.label, 60), f"{100 * r.top_difference_low:+.0f}",
-              f"{100 * r.top_difference_high:+.0f}"] for r, h in zip(rows, hidden, strict=True)]
+              f"{100 * r.top_difference_high:+.0f}"] for r, h in marked]
     figure = go.Figure(go.Scatter(
         x=points, y=names, mode="markers",
         marker={"color": CATEGORICAL[4], "size": 10, "symbol": "diamond"},
@@ -351,7 +397,7 @@ def difference_chart(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
                        "%{customdata[1]} to %{customdata[2]})<extra></extra>")))
     figure.add_vline(x=0, line={"color": NEUTRALS["ink"], "width": 1})
     title = plot_text(f"Top-{result.top} share: {name_a} minus {name_b} (percentage points)")
-    if any(hidden):
+    if any(withheld_rows):
         title += plot_text(f"; {SUPPRESSED}: withheld under disclosure control, not drawn")
     figure.update_layout(
         template="plotly_white", height=120 + 40 * len(rows),
@@ -359,7 +405,7 @@ def difference_chart(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
         font={"family": "Arial, Helvetica, Liberation Sans, sans-serif", "size": 13},
         yaxis={"autorange": "reversed", "automargin": True},
         xaxis={"title": {"text": title}, "range": [-100, 100], "zeroline": False})
-    shown = [r for r, h in zip(rows, hidden, strict=True) if not h]
+    shown = [r for r, h in marked if not h]
     summary = (f"Dot-and-interval chart of the difference in top-{result.top} share, "
                f"{name_a} minus {name_b}, for {len(rows)} options")
     if shown:
@@ -379,7 +425,8 @@ def difference_chart(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
 def figure(store: Store, *, by: str | None = None, policy: DisclosurePolicy = _PUBLIC) -> Any:
     """The Compare report's chart: :func:`difference_chart` of the store's comparison."""
     _no_grouping(by)
-    return difference_chart(compare_result(store), policy)[0]
+    result = compare_result(store)
+    return difference_chart(result, policy, band_withheld(store, policy, result.top))[0]
 
 
 #: The Compare page's report (see :data:`survey.export.report_catalogue.REPORTS`).

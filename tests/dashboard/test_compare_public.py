@@ -18,7 +18,7 @@ import pytest
 
 from dashboard.access import disclosure_policy
 from dashboard.app import create_app
-from dashboard.page_views import consensus_view
+from dashboard.page_views import consensus_view, priorities_layouts
 from dashboard.views import text_of
 from survey.export.disclosure import DisclosurePolicy
 from survey.export.report import ReportTable
@@ -37,16 +37,26 @@ MIRRORED = {"partner_support": ("support_from_research_institutions",
                                  "networks_with_policy_makers")}
 
 
-def _expected_withheld(k: int) -> dict[str, tuple[bool, bool]]:
-    """Row name -> (local government's share withheld, researchers' share withheld)."""
+def _band_hidden(store: Store) -> set[tuple[str, str]]:
+    """(group, option) whose 1st-3rd cell the public Priorities table withholds."""
+    pairs = priorities_layouts(store, policy=DisclosurePolicy(public=True))
+    return {(layout.group, row.code) for layout, _ in pairs for row in layout.rows
+            if row.cells[0] is None}
+
+
+def _expected_withheld(k: int, store: Store) -> dict[str, tuple[bool, bool]]:
+    """Row name -> (local government's share withheld, researchers' share withheld):
+    the share rule, or the public Priorities table withholding the same cell."""
     lg, rs = demo_ranking_data("local_government"), demo_ranking_data("researcher")
     pairs = {c: (c, c) for c in lg.options if c in rs.options} | MIRRORED
+    band_hidden = _band_hidden(store)
     out = {}
     for concept, (a, b) in pairs.items():
         hidden = []
-        for data, option in ((lg, a), (rs, b)):
+        for data, option, group in ((lg, a, "local_government"), (rs, b, "researcher")):
             n, count = len(data.ranks), int((data.ranks[option] <= 3).sum())
-            hidden.append(0 < count < k or 0 < n - count < k or n < k)
+            hidden.append(0 < count < k or 0 < n - count < k or n < k
+                          or (group, option) in band_hidden)
         out[concept.replace("_", " ").capitalize()] = (hidden[0], hidden[1])
     return out
 
@@ -105,10 +115,10 @@ def test_an_anonymous_visitor_opens_compare_by_address(clients: tuple[Any, Any])
 
 
 def test_the_router_gives_anonymous_visitors_public_cells_only(
-        clients: tuple[Any, Any]) -> None:
+        clients: tuple[Any, Any], store: Store) -> None:
     anonymous, viewer = clients
     k = disclosure_policy("anonymous").min_n
-    expected = _expected_withheld(k)
+    expected = _expected_withheld(k, store)
     # the demo's groups of 35 and 17 leave some top-3 counts between 1 and k - 1
     assert sum(a or b for a, b in expected.values()) >= 2
     public_page, staff_page = _router_page(anonymous, "/compare"), _router_page(viewer, "/compare")
@@ -156,7 +166,7 @@ def test_the_download_builds_the_same_cells_as_the_page(store: Store,
         table.notes)
     assert [row[0] for row in agreement.rows] == ["Local government", "Researchers"]
     figure = report.figure(store, policy=policy)
-    hidden = {name for name, (a, b) in _expected_withheld(policy.min_n).items() if a or b}
+    hidden = {name for name, (a, b) in _expected_withheld(policy.min_n, store).items() if a or b}
     assert {y.removesuffix(" [c]") for y, x in zip(figure.data[0].y, figure.data[0].x,
                                                   strict=True) if x is None} == hidden
 
@@ -169,3 +179,36 @@ def test_consensus_withholds_a_group_below_the_threshold(store: Store) -> None:
     assert "Local government (n=35): kemeny" in text and "Researchers (n=17)" not in text
     staff = text_of(consensus_view(store, resamples=40))
     assert "Researchers (n=17): kemeny" in staff and "withheld" not in staff
+
+
+def test_compare_and_priorities_together_never_reveal_a_small_cell(store: Store) -> None:
+    # Compare once printed top-3 shares the public Priorities table withholds only to
+    # protect a small cell of the same row (secondary suppression): a reader adding the
+    # two outputs got that small cell back by subtraction (e.g. researchers' public
+    # sector data: 4-6 shown, 1-3 from Compare, so 7-9 = 17 - the two = 4 respondents).
+    public = DisclosurePolicy(public=True)
+    k = public.min_n
+    internal = {layout.group: (layout, table) for layout, table in priorities_layouts(store)}
+    shown_bands = {layout.group: {row.code: row.cells for row in layout.rows}
+                   for layout, _ in priorities_layouts(store, policy=public)}
+    compare = REPORTS["compare"].tables(store, policy=public)[0]
+    lg, rs = demo_ranking_data("local_government"), demo_ranking_data("researcher")
+    pairs = {c: (c, c) for c in lg.options if c in rs.options} | MIRRORED
+    by_name = {row[0]: row for row in compare.rows}
+    # the case at stake: a 1st-3rd cell withheld only to protect another (its count >= k)
+    assert any(shown_bands[g][option][0] is None
+               and int(table.counts[0, table.options.index(option), 0]) >= k
+               for g, (_, table) in internal.items() for option in table.options)
+    for concept, options in pairs.items():
+        row = by_name[concept.replace("_", " ").capitalize()]
+        for column, group, option in ((3, "local_government", options[0]),
+                                      (4, "researcher", options[1])):
+            _, table = internal[group]
+            o = table.options.index(option)
+            counts = [int(c) for c in table.counts[0, o]]
+            known = [cell is not None for cell in shown_bands[group][option]]
+            if row[column] is not None:
+                known[0] = True  # Compare prints the 1st-3rd share
+            unknown = [c for c, seen in zip(counts, known, strict=True) if not seen]
+            if len(unknown) == 1:  # the row total (n) gives it away
+                assert not 0 < unknown[0] < k, (group, option, counts)
