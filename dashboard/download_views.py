@@ -143,9 +143,10 @@ def download_tables(role: str | None = None) -> list[tuple[str, str]]:
 
 def table_groupings(store: Store, table: str, role: str | None = None,
                     policy: str = "public") -> tuple[str, ...]:
-    """The groupings offered for ``table``: :func:`download_groupings` for the priority
-    tables, the report's own (:attr:`Report.groupings`; the first is its default) for
-    a report, none for an unknown name.
+    """The groupings offered for ``table`` under the chosen ``policy``:
+    :func:`download_groupings` for the priority tables; for a report its own
+    (:attr:`Report.groupings`; the first is its default), only those of
+    :attr:`Report.public_groupings` for public files; none for an unknown name.
 
     Examples
     --------
@@ -157,7 +158,12 @@ def table_groupings(store: Store, table: str, role: str | None = None,
     if table == PRIORITIES:
         return download_groupings(store, role, policy)
     report = REPORTS.get(table)
-    return report.groupings if report is not None else ()
+    if report is None:
+        return ()
+    internal = policy == "internal" and "internal" in export_policies(role)
+    if internal or report.public_groupings is None:
+        return report.groupings
+    return tuple(g for g in report.groupings if g in report.public_groupings)
 
 
 def download_formats(table: str) -> tuple[tuple[str, str], ...]:

@@ -16,11 +16,12 @@ from click.testing import CliRunner
 import dashboard.download_views as download_views
 from dashboard.access import page_allowed
 from dashboard.app import create_app
-from dashboard.download_views import download, export_policies
+from dashboard.download_views import download, export_policies, table_groupings
 from dashboard.views import text_of
 from survey.cli import main
 from survey.errors import LandscapeError
 from survey.export.charts import find_chromium
+from survey.export.report import Report
 from survey.export.report_catalogue import REPORTS
 from survey.store import Store
 from survey.store.analysis import GROUP_FIELDS
@@ -323,3 +324,22 @@ def test_an_unknown_table_is_a_coded_error(store: Store) -> None:
     with pytest.raises(LandscapeError) as unknown:
         download(store, "csv", table="nope")
     assert unknown.value.issues[0].code == "X109"
+
+
+def test_a_reports_public_groupings_are_all_a_public_file_is_offered(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A report whose public tables take only some groupings (Barriers: by instrument)."""
+    overview = REPORTS["overview"]
+    limited = Report(name="limited", label="Limited", page="/", tables=overview.tables,
+                     groupings=("instrument", "nation", "region"),
+                     public_groupings=("instrument",))
+    monkeypatch.setitem(REPORTS, "limited", limited)
+    assert table_groupings(store, "limited") == ("instrument",)
+    assert table_groupings(store, "limited", "analyst", "public") == ("instrument",)
+    assert table_groupings(store, "limited", "viewer", "internal") == ("instrument",)
+    assert table_groupings(store, "limited", "analyst", "internal") == limited.groupings
+    tree = _page_for(store, "analyst", monkeypatch, by="region", table="limited")
+    assert _offered(tree) == ["instrument"]
+    tree = _page_for(store, "analyst", monkeypatch, by="region", table="limited",
+                     policy="internal")
+    assert _offered(tree) == list(limited.groupings)
