@@ -19,6 +19,7 @@ from dashboard.download_views import download
 from dashboard.page_views import priorities_export
 from survey.cli import main
 from survey.errors import LandscapeError
+from survey.export.report_catalogue import REPORTS
 from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.analysis import data_labels
@@ -97,3 +98,26 @@ def test_web_report_download_is_the_cli_export(tmp_path: Path, demo_url: str, na
                  else "No suppression applied (internal view): not for publication.")
     if fmt != "html":
         assert statement in content.decode("utf-8-sig").replace("\\", "")
+
+
+@pytest.mark.parametrize("name", list(REPORTS))
+@pytest.mark.parametrize("public", [True, False])
+def test_every_report_downloads_as_the_cli_writes_it(tmp_path: Path, demo_url: str, name: str,
+                                                      public: bool) -> None:
+    """Each report of the catalogue, in its default grouping: the same bytes both ways
+    (or the same refusal)."""
+    output = tmp_path / f"{name}.csv"
+    result = CliRunner().invoke(main, ["export", "report", name, "--database", demo_url,
+                                       "-o", str(output),
+                                       "--public" if public else "--internal"])
+    with Store.open(demo_url) as store:
+        try:
+            _, content = download(store, "csv", role="admin", table=name,
+                                  policy="public" if public else "internal",
+                                  reconstructed=bool(data_labels(store)))
+        except LandscapeError as exc:
+            assert result.exit_code == 2 and exc.issues[0].code in result.output
+            assert not output.exists()
+            return
+    assert result.exit_code == 0, result.output
+    assert content == output.read_bytes()
