@@ -18,7 +18,13 @@ from dash import Input, Output, State, callback, dcc, html
 from dashboard.app import current_store
 from dashboard.fieldwork_views import chart_graph, funnel_figure, rate_figure, reminder_csv
 from dashboard.page_views import instrument_choices, monitor_view, rate_text
-from dashboard.views import humanise, labelled_dropdown, page_heading, with_aria
+from dashboard.views import (
+    download_link,
+    humanise,
+    labelled_dropdown,
+    page_heading,
+    with_aria,
+)
 from survey.store.analysis import data_labels
 from survey.store.monitor import MonitorReport, monitor_report
 
@@ -71,6 +77,8 @@ def layout(**_query: Any) -> html.Div:
                   chart_graph("monitor-nation-chart", nations, nation_text),
                   chart_graph("monitor-region-chart", regions, region_text)],
                  className="charts"),
+        # The funnel and the rates by nation as files (the Fieldwork report).
+        download_link("fieldwork"),
         html.Section([
             html.H3("Download who is due a reminder"),
             html.P("A CSV file with each person's pseudonymous id, instrument, reminders sent "

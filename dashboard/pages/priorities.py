@@ -144,6 +144,8 @@ def layout(by: str | None = None, question: str | None = None, **query: Any) -> 
         html.P(f"Public downloads: {export_policy.statement()}", id="priorities-export-note"),
         html.Div(id="priorities-download-problem"),
         dcc.Download(id="priorities-download"),
+        # Every format, the chart included, for the chosen grouping on the Downloads page.
+        html.Div(_link(chosen_by), id="priorities-download-link"),
     ], className="downloads")
     return html.Div([
         *page_heading("Priorities", _INTRO, labels),
@@ -182,16 +184,23 @@ def _update(by: str | None, question: str | None, *filters: Any) -> Any:
                            policy=disclosure_policy())
 
 
+def _link(by: str | None) -> html.P:
+    """The link to these tables on the Downloads page, for grouping ``by``."""
+    return download_link("priorities", by if by and by != "instrument" else None)
+
+
 @callback(
     Output("priorities-query", "data"),
     Output("priorities-announce", "children"),
+    Output("priorities-download-link", "children"),
     Input("priorities-by", "data"),
     Input("priorities-question", "value"),
     *[Input(f"priorities-filter-{field}", "value") for field in GROUP_FIELDS],
     prevent_initial_call=True,
 )
-def _remember(by: str | None, question: str | None, *filters: Any) -> tuple[str, str]:
-    return page_query(by, question, _where(filters)), change_note(by, _where(filters))
+def _remember(by: str | None, question: str | None, *filters: Any) -> tuple[str, str, Any]:
+    return (page_query(by, question, _where(filters)), change_note(by, _where(filters)),
+            _link(by))
 
 
 def change_note(by: str | None, filters: dict[str, list[str]]) -> str:

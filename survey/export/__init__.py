@@ -4,7 +4,9 @@
 :mod:`survey.export.layout` lays band tables out as the 2022 report did,
 :mod:`survey.export.tables` writes them as CSV, XLSX, DOCX and Markdown, and
 :mod:`survey.export.charts` draws them as stacked bar charts (HTML, and PNG/SVG
-with the system Chromium).
+with the system Chromium). Every other table of the explorer is a report
+(:data:`survey.export.report_catalogue.REPORTS`), written by
+:mod:`survey.export.report_files` for the CLI and the Downloads page alike.
 """
 
 from survey.export.disclosure import (

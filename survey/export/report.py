@@ -125,7 +125,11 @@ class Report:
     figure
         ``figure(store, by=..., policy=...)`` -> a plotly figure, or None if no chart.
     groupings
-        The ``by`` fields it accepts (empty: none).
+        The ``by`` fields it accepts (empty: none); the first is its default.
+    public_groupings
+        The ``by`` fields a public table may use (None: every one of ``groupings``).
+        The Downloads page offers only these for public files; the builder still
+        refuses the others under a public policy (``X108``).
     """
 
     name: str
@@ -134,6 +138,7 @@ class Report:
     tables: Callable[..., list[ReportTable]]
     figure: Callable[..., Any] | None = None
     groupings: tuple[str, ...] = field(default=())
+    public_groupings: tuple[str, ...] | None = None
 
 
 # -- cells as printed ------------------------------------------------------------

@@ -29,7 +29,6 @@ from __future__ import annotations
 import csv
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
 
 from survey.errors import LandscapeError
 from survey.export.charts import write_figure
@@ -48,6 +47,7 @@ from survey.export.office import (
 from survey.export.report import Cell, Report, ReportTable
 from survey.files import atomic_write, defuse_cell
 from survey.instrument.render import escape_markdown, markdown_table
+from survey.store.engine import Store
 
 __all__ = ["write_figure", "write_report", "write_report_tables"]
 
@@ -88,7 +88,7 @@ def write_report_tables(tables: Sequence[ReportTable], path: Path | str, fmt: st
     return atomic_write(path, lambda temporary: writer(tables, temporary))
 
 
-def write_report(report: Report, store: Any, path: Path | str, fmt: str, *,
+def write_report(report: Report, store: Store, path: Path | str, fmt: str, *,
                  by: str | None = None, policy: DisclosurePolicy | None = None,
                  reconstructed: bool = False) -> Path:
     """Build ``report`` from ``store`` and write its tables (table formats) or figure

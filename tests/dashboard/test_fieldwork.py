@@ -114,3 +114,11 @@ def test_page_has_charts_without_a_toolbar_and_a_quiet_live_region(store: Store)
     assert len(graphs) == 3 and all(g.config["displayModeBar"] is False for g in graphs)
     live = [c for c in found if c.to_plotly_json()["props"].get("aria-live")]
     assert [c.id for c in live] == ["monitor-announce"]  # not the whole content any more
+
+
+def test_the_monitor_links_to_the_fieldwork_report_files(store: Store) -> None:
+    app = create_app(store)
+    with app.server.test_request_context("/monitor"):
+        tree = sys.modules["dashboard.pages.monitor"].layout()
+    links = [c.href for c in all_components(tree) if type(c).__name__ == "A"]
+    assert "/downloads?table=fieldwork" in links

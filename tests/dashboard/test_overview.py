@@ -16,7 +16,7 @@ from dashboard.app import create_app
 from dashboard.overview_views import PAGE_LINKS, overview_view
 from dashboard.views import text_of
 from survey.export.disclosure import DisclosurePolicy
-from survey.export.overview import respondent_counts
+from survey.export.overview import overview_tables, respondent_counts
 from survey.ranking.published import load_published
 from survey.reproduce.demo import DEMO_LABEL
 from survey.store import Store
@@ -158,3 +158,15 @@ def test_home_page_is_the_overview_and_renders_attacker_text_as_text(store: Stor
 
 
 _all = all_components
+
+
+def test_who_answered_is_the_overview_report_with_a_link_to_its_files(store: Store) -> None:
+    app = create_app(store)
+    with app.server.app_context():
+        view = overview_view(store, None)
+    [table] = overview_tables(store, policy=DisclosurePolicy(public=True))
+    counts = next(c for c in all_components(view)
+                  if getattr(c, "id", None) == "overview-respondents")
+    assert text_of(counts).startswith(table.title)  # the download's own table
+    links = [c for c in all_components(view) if type(c).__name__ == "A"]
+    assert [c.href for c in links] == ["/downloads?table=overview"]

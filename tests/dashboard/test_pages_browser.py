@@ -277,5 +277,21 @@ def test_downloads_page_sends_the_public_csv_for_the_chosen_grouping(
     assert "Local Government" in groups and "[c]" in {c for r in rows for c in r}
     WebDriverWait(driver, 30).until(lambda d: d.find_element(
         By.ID, "downloads-status").text == "Downloaded priorities-public.csv.")
+    # Another table: the Overview's counts, in the address, with only table formats.
+    driver.find_element(By.XPATH, "//fieldset//button[normalize-space()="
+                                  "'Respondents by group and nation (Overview)']").click()
+    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith(
+        "/downloads?table=overview"))
+    WebDriverWait(driver, 30).until(lambda d: not d.find_elements(
+        By.XPATH, "//button[normalize-space()='Chart (HTML)']"))
+    assert "Fieldwork" not in driver.find_element(By.TAG_NAME, "main").text  # admins only
+    driver.find_element(By.XPATH, "//button[normalize-space()='CSV']").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(
+        By.ID, "downloads-status").text == "Downloaded overview-public.csv.")
+    overview = next(p for p in folder.iterdir() if p.name.startswith("overview"))
+    with overview.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    assert rows[0] == ["Complete responses by respondent group and nation (n=52)"]
+    assert rows[2][:2] == ["Local government", "27"] and "[c]" in rows[2]
     driver.save_screenshot(str(tmp_path / "downloads.png"))
     assert not [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

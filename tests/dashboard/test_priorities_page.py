@@ -167,3 +167,32 @@ def test_page_examples(store: Store) -> None:
     create_app(store)
     result = doctest.testmod(sys.modules["dashboard.pages.priorities"])
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_a_link_under_the_tables_opens_them_on_the_downloads_page(store: Store) -> None:
+    import sys
+
+    app = create_app(store)
+    with app.server.test_request_context("/priorities"):
+        tree = sys.modules["dashboard.pages.priorities"].layout(by="region")
+    (box,) = [c for c in _all(tree) if getattr(c, "id", None) == "priorities-download-link"]
+    (link,) = [c for c in _all(box) if type(c).__name__ == "A"]
+    assert link.href == "/downloads?table=priorities&by=region"
+    assert link.children == "Download this table (CSV, Excel, Word, chart)"
+    # a new grouping moves the link with it
+    client = app.server.test_client()
+    client.get("/")
+    outputs = [("priorities-query", "data"), ("priorities-announce", "children"),
+               ("priorities-download-link", "children")]
+    body = {"output": "...".join(f"{i}.{p}" for i, p in outputs).join(("..", "..")),
+            "outputs": [{"id": i, "property": p} for i, p in outputs],
+            "inputs": [{"id": "priorities-by", "property": "data", "value": "path"},
+                       {"id": "priorities-question", "property": "value", "value": None},
+                       *[{"id": f"priorities-filter-{f}", "property": "value", "value": None}
+                         for f in ("instrument", "version", "nation", "region",
+                                   "organisation_type", "path")]],
+            "changedPropIds": ["priorities-by.data"]}
+    response = client.post("/_dash-update-component", json=body)
+    assert response.status_code == 200, response.get_data(as_text=True)[:300]
+    moved = response.get_json()["response"]["priorities-download-link"]["children"]
+    assert "/downloads?table=priorities&by=path" in json.dumps(moved)
