@@ -463,7 +463,7 @@ def compare_view(store: Store, top: int = 3, *, labels: Sequence[str] = (),
     """
     policy = policy or DisclosurePolicy()
     try:
-        result = compare_result(store, top)
+        result = compare_result(store, top, policy)
     except LandscapeError as exc:
         return html.Div([error_notice(exc)], id="compare-results")
     reconstructed = bool(labels)

@@ -29,7 +29,12 @@ from survey.export.charts import plot_text
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy, Suppression
 from survey.export.layout import RECONSTRUCTED_NOTE, humanise, priority_tables
 from survey.export.palette import CATEGORICAL, NEUTRALS
-from survey.export.release import release_bands
+from survey.export.release import (
+    check_public_release,
+    public_comparison,
+    release_bands,
+    store_populations,
+)
 from survey.export.report import (
     Cell,
     Report,
@@ -197,12 +202,17 @@ def _option_cells(row: OptionComparison, policy: DisclosurePolicy,
     effect = f"{row.rank_biserial + 0.0:+.2f}"
     effect_interval = (f"{row.rank_biserial_low + 0.0:+.2f} to "
                        f"{row.rank_biserial_high + 0.0:+.2f}")
+    # the test and effect read the option's whole distribution: withheld with any of its
+    # cells (public_comparison sets them NaN), even where the top shares are shown
+    tested = compared and not _withheld_number(row.rank_biserial, policy)
     return (short_label(row), mean_rank(row.mean_rank_a, row.n_a),
             mean_rank(row.mean_rank_b, row.n_b),
             None if _share_withheld(row, "a", policy, hidden) else share_text(row.top_a),
             None if _share_withheld(row, "b", policy, hidden) else share_text(row.top_b),
-            *(value if compared else None
-              for value in (difference, p_text(row.p_holm), effect, effect_interval, adjusted)))
+            difference if compared else None,
+            *(value if tested else None for value in (p_text(row.p_holm), effect,
+                                                       effect_interval)),
+            adjusted if compared else None)
 
 
 def _wording_note(rows: Sequence[OptionComparison]) -> str:
@@ -262,8 +272,12 @@ def comparison_table(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
     withheld = ("" if not any(row_withheld(r, policy, hidden) for r in result.rows) else
                 f"Where a group's top-{top} share is withheld ({SUPPRESSED}), so is the "
                 "option's comparison: its difference, p-value and rank-biserial.")
+    untested = ("" if not any(_withheld_number(r.rank_biserial, policy) and
+                              not row_withheld(r, policy, hidden) for r in result.rows) else
+                "Where any cell of an option's row is withheld in either group's public "
+                f"priority table, its p-value and rank-biserial are withheld too ({SUPPRESSED}).")
     notes = [result.note, small_n_note(), _wording_note(result.rows), policy.statement(),
-             withheld, RECONSTRUCTED_NOTE if reconstructed else ""]
+             withheld, untested, RECONSTRUCTED_NOTE if reconstructed else ""]
     return ReportTable(title, columns, tuple(_option_cells(r, policy, hidden) for r in result.rows),
                        tuple(n for n in notes if n))
 
@@ -274,9 +288,12 @@ def _agreement_cells(name: str, found: Agreement | None,
         return (name, "fewer than 3", *["not computed"] * 4)
     if group_withheld(found.n, policy):
         return (name, None, None, None, None, None)
-    cochran = ("not defined (everyone put all or none of the options there)"
-               if found.cochran_q != found.cochran_q else
-               f"Q({found.cochran_df}) = {found.cochran_q:.1f}, {p_clause(found.cochran_p)}")
+    cochran: Cell = ("not defined (everyone put all or none of the options there)"
+                     if found.cochran_q != found.cochran_q else
+                     f"Q({found.cochran_df}) = {found.cochran_q:.1f}, "
+                     f"{p_clause(found.cochran_p)}")
+    if _withheld_number(found.cochran_q, policy):
+        cochran = None  # withheld by public_comparison (a top share of the group is)
     return (name, str(found.n), f"{found.kendall_w:.2f}",
             f"F({found.friedman_f_df1:.2f}, {found.friedman_f_df2:.1f}) = "
             f"{found.friedman_f:.2f}, {p_clause(found.friedman_f_p)}",
@@ -318,16 +335,35 @@ def agreement_table(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC,
                                 RECONSTRUCTED_NOTE if reconstructed else "") if n))
 
 
-def compare_result(store: Store, top: int = 3) -> GroupComparison:
+def compare_result(store: Store, top: int = 3,
+                   policy: DisclosurePolicy | None = None) -> GroupComparison:
     """Local government against researchers on the store's rankings (one group per instrument).
+
+    Under an active (public) ``policy`` the result is what ``landscape compare
+    --public`` prints: it passes :func:`survey.export.release.check_public_release`
+    (the mean ranks are part of the audited release) and
+    :func:`survey.export.release.public_comparison` withholds (NaN) the test and
+    rank-biserial of every option with a suppressed cell in either group's public
+    table, and Cochran's Q of a group with a withheld top share: with the band
+    table's column total, Q's sum of squared top counts gives the hidden counts back.
 
     Raises
     ------
     LandscapeError
-        When there are no complete rankings, or a group is missing (``A155``).
+        When there are no complete rankings, or a group is missing (``A155``);
+        ``X108`` when the public release check refuses the comparison.
     """
     groups = store_ranking_groups(store)  # one group per instrument
-    return compare_instruments(groups, *COMPARED_GROUPS, top=top)
+    result = compare_instruments(groups, *COMPARED_GROUPS, top=top)
+    if policy is None or not policy.active:
+        return result
+    check_public_release(store_populations(store), policy, top=top)
+    return public_comparison(result, groups, *COMPARED_GROUPS, policy)
+
+
+def _withheld_number(value: float, policy: DisclosurePolicy) -> bool:
+    """Whether a statistic of a public result was withheld (NaN) by public_comparison."""
+    return policy.active and value != value
 
 
 def _no_grouping(by: str | None) -> None:
@@ -340,7 +376,7 @@ def tables(store: Store, *, by: str | None = None, policy: DisclosurePolicy = _P
            reconstructed: bool = False) -> list[ReportTable]:
     """The Compare report's tables: the comparison, then agreement within each group."""
     _no_grouping(by)
-    result = compare_result(store)
+    result = compare_result(store, policy=policy)
     return [comparison_table(result, policy, reconstructed=reconstructed,
                              hidden=band_withheld(store, policy, result.top)),
             agreement_table(result, policy, reconstructed=reconstructed)]
@@ -425,7 +461,7 @@ def difference_chart(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
 def figure(store: Store, *, by: str | None = None, policy: DisclosurePolicy = _PUBLIC) -> Any:
     """The Compare report's chart: :func:`difference_chart` of the store's comparison."""
     _no_grouping(by)
-    result = compare_result(store)
+    result = compare_result(store, policy=policy)
     return difference_chart(result, policy, band_withheld(store, policy, result.top))[0]
 
 

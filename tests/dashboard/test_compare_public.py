@@ -10,6 +10,7 @@ option's comparison (difference, p, rank-biserial) goes with either of its share
 
 from __future__ import annotations
 
+import itertools
 import json
 from collections.abc import Iterator
 from typing import Any
@@ -59,6 +60,17 @@ def _expected_withheld(k: int, store: Store) -> dict[str, tuple[bool, bool]]:
                           or (group, option) in band_hidden)
         out[concept.replace("_", " ").capitalize()] = (hidden[0], hidden[1])
     return out
+
+
+def _rows_whole(store: Store) -> dict[str, bool]:
+    """Row name -> whether both groups' public band rows of the option show every cell."""
+    shown = {(layout.group, row.code): all(c is not None for c in row.cells)
+             for layout, _ in priorities_layouts(store, policy=DisclosurePolicy(public=True))
+             for row in layout.rows}
+    lg, rs = demo_ranking_data("local_government"), demo_ranking_data("researcher")
+    pairs = {c: (c, c) for c in lg.options if c in rs.options} | MIRRORED
+    return {concept.replace("_", " ").capitalize(): shown[("local_government", a)]
+            and shown[("researcher", b)] for concept, (a, b) in pairs.items()}
 
 
 def _router_page(client: Any, path: str) -> dict[str, Any]:
@@ -121,6 +133,7 @@ def test_the_router_gives_anonymous_visitors_public_cells_only(
     expected = _expected_withheld(k, store)
     # the demo's groups of 35 and 17 leave some top-3 counts between 1 and k - 1
     assert sum(a or b for a, b in expected.values()) >= 2
+    whole = _rows_whole(store)
     public_page, staff_page = _router_page(anonymous, "/compare"), _router_page(viewer, "/compare")
     public, staff = (_table_rows(p, "compare-table") for p in (public_page, staff_page))
     assert set(public) == set(staff) == set(expected) and len(public) == 9
@@ -133,6 +146,8 @@ def test_the_router_gives_anonymous_visitors_public_cells_only(
             shown[2] = "[c]"
         if hide_b:
             shown[3] = "[c]"
+        if not whole[name]:  # the test reads the whole row: withheld with any cell of it
+            shown[5:8] = ["[c]"] * 3
         if hide_a or hide_b:
             shown[4:] = ["[c]"] * 5
             for cell in (internal[2] if hide_a else None, internal[3] if hide_b else None,
@@ -212,3 +227,79 @@ def test_compare_and_priorities_together_never_reveal_a_small_cell(store: Store)
             unknown = [c for c, seen in zip(counts, known, strict=True) if not seen]
             if len(unknown) == 1:  # the row total (n) gives it away
                 assert not 0 < unknown[0] < k, (group, option, counts)
+
+
+def _top_counts_consistent(n: int, top: int, known: dict[str, int], hidden: list[str],
+                           q_text: str | None) -> set[tuple[int, ...]]:
+    """Every vector of hidden top-``top`` counts an attacker cannot rule out.
+
+    What the attacker knows (conservatively, the shown counts exactly): each respondent
+    puts ``top`` options in the top ``top`` (complete rankings), so the column sums to
+    ``top * n``; and, when printed, Cochran's Q to one decimal, which for complete
+    rankings is ``(m - 1) (m sum C^2 - N^2) / (m N - n top^2)`` with ``N = top * n``.
+    """
+    m = len(known) + len(hidden)
+    total = top * n - sum(known.values())
+    q_shown = None
+    if q_text is not None:
+        q_shown = float(q_text.split("=")[1].split(",")[0])
+    found = set()
+    for values in itertools.product(range(min(n, total) + 1), repeat=len(hidden)):
+        if sum(values) != total:
+            continue
+        if q_shown is not None:
+            squares = sum(c * c for c in known.values()) + sum(c * c for c in values)
+            big_n = top * n
+            q = (m - 1) * (m * squares - big_n ** 2) / (m * big_n - n * top ** 2)
+            if abs(q - q_shown) > 0.05 + 1e-9:
+                continue
+        found.add(values)
+    return found
+
+
+def test_cochran_q_on_compare_never_narrows_a_withheld_top_share(store: Store) -> None:
+    # Public Compare printed each group's Cochran's Q on the top-3 choices although the
+    # public Priorities table withholds some of those top-3 cells. Q rests on the sum of
+    # the squared top-3 counts; with the column total (3 n) that is a second equation
+    # in the hidden counts: local government's two withheld 1st-3rd cells came back as
+    # exactly {1, 7} (analysis tools: one respondent). The CLI (public_comparison)
+    # withholds Q for such a group; the page, download and report now do too.
+    public = DisclosurePolicy(public=True)
+    agreement = REPORTS["compare"].tables(store, policy=public)[1]
+    q_of = {row[0]: row[5] for row in agreement.rows}
+    names = {"local_government": "Local government", "researcher": "Researchers"}
+    shown = {layout.group: layout for layout, _ in priorities_layouts(store, policy=public)}
+    checked = 0
+    for layout, table in priorities_layouts(store):
+        rows = {row.code: row for row in shown[layout.group].rows}
+        n = int(table.n[0])
+        counts = {o: int(table.counts[0, i, 0]) for i, o in enumerate(table.options)}
+        hidden = [o for o in table.options if rows[o].cells[0] is None]
+        if not hidden:
+            continue
+        known = {o: c for o, c in counts.items() if o not in hidden}
+        q_text = q_of[names[layout.group]]
+        assert isinstance(q_text, str | None)
+        with_q = _top_counts_consistent(n, 3, known, hidden,
+                                        q_text if q_text and q_text.startswith("Q(") else None)
+        without = _top_counts_consistent(n, 3, known, hidden, None)
+        assert tuple(counts[o] for o in hidden) in with_q
+        assert with_q == without, (layout.group, sorted(with_q))
+        checked += 1
+    assert checked == 2  # both demo groups have a withheld 1st-3rd cell
+
+
+def test_public_compare_tests_only_options_whose_public_rows_are_whole(store: Store) -> None:
+    # As `landscape compare --public` (release.public_comparison): the Mann-Whitney p
+    # and the rank-biserial read an option's whole distribution, so they are withheld
+    # when any cell of its row is withheld in either group's public band table, even
+    # where both top-3 shares are shown. The page once printed them for three options.
+    public = DisclosurePolicy(public=True)
+    compare = REPORTS["compare"].tables(store, policy=public)[0]
+    by_name = {row[0]: row for row in compare.rows}
+    for name, tested in _rows_whole(store).items():
+        row = by_name[name]
+        assert (row[6] is not None) == tested, (name, row)
+        assert (row[7] is not None) == tested and (row[8] is not None) == tested
+    assert any(row[3] is not None and row[4] is not None and row[6] is None
+               for row in compare.rows)  # the case at stake: shares shown, test withheld
