@@ -106,7 +106,7 @@ def _top_priorities(store: Store, policy: DisclosurePolicy, labels: Sequence[str
                    for row in ranked]
         body = html.Ol(entries) if entries else html.P(
             "Every share is suppressed in the public view (too few respondents).")
-        items.append(html.Section([html.H4(f"{layout.group_label} (n = {layout.n})"), body],
+        items.append(html.Section([html.H4(f"{layout.group_label} (n = {layout.shown_n})"), body],
                                   className="overview-group"))
     return html.Div(items, id="overview-priorities")
 

@@ -137,6 +137,22 @@ class DisclosurePolicy:
         return self.public and self.min_n > 1 and (
             self.suppress_small_groups or self.suppress_small_cells)
 
+    def shown_n(self, n: int) -> str:
+        """A group's ``n`` as a table under this policy prints it: ``<k`` below the
+        threshold in a public table (never ``1``), else the number.
+
+        Every public output prints a small group's size this way: one printing the
+        exact number beside a table that hides it gives the hidden total back.
+
+        Examples
+        --------
+        >>> DisclosurePolicy(public=True, min_n=5).shown_n(3), DisclosurePolicy().shown_n(3)
+        ('<5', '3')
+        >>> DisclosurePolicy(public=True, min_n=5).shown_n(35)
+        '35'
+        """
+        return f"<{self.min_n}" if self.active and 0 < n < self.min_n else str(n)
+
     def statement(self) -> str:
         """The sentence printed under every exported table."""
         if not self.public:

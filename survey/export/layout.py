@@ -251,7 +251,7 @@ def build_layouts(
         group_label = _clean((group_labels or {}).get(key, default))
         n = int(table.n[g])
         # Below the threshold a public table says "n<5", never n=1 (issue 12).
-        shown = f"<{policy.min_n}" if policy.active and n < policy.min_n else str(n)
+        shown = policy.shown_n(n)
         filled = (title.replace("{number}", str(number)).replace("{group}", group_label)
                   .replace("n={n}", f"n{shown}" if shown.startswith("<") else f"n={n}")
                   .replace("{n}", shown))

@@ -167,8 +167,8 @@ def theme_tables(store: Store, *, by: str | None = None,
             for count, label, _ in sorted(shown, key=lambda s: (-s[0], s[1]))]
         body += [(label, None, None) for _, label in sorted(hidden)]
         tables.append(ReportTable(
-            f"{humanise(str(group))}: barrier themes mentioned (n={n} who answered, of "
-            f"{respondents} respondents)",
+            f"{humanise(str(group))}: barrier themes mentioned (n={policy.shown_n(n)} who "
+            f"answered, of {policy.shown_n(respondents)} respondents)",
             ("Theme", SHARE_COLUMN, "Mentions"), tuple(body), notes))
     return tables
 
@@ -193,6 +193,8 @@ class CooccurrenceTable(ReportTable):
     group: str = ""
     answered: int = 0
     labels: tuple[str, ...] = field(default=())
+    #: ``answered`` as the policy prints it (``<5`` for a small public group).
+    shown_n: str = ""
 
 
 def pair_hidden(both: int, first: int, second: int, n: int, policy: DisclosurePolicy) -> bool:
@@ -261,9 +263,10 @@ def cooccurrence_tables(store: Store, *, by: str | None = None,
             rows.append((f"({i + 1}) {names.get(code, code)}", *cells))
         label = humanise(group)
         tables.append(CooccurrenceTable(
-            f"{label}: respondents mentioning both themes (n={n} who answered)",
+            f"{label}: respondents mentioning both themes (n={policy.shown_n(n)} who answered)",
             ("Theme", *[f"({k})" for k in range(1, len(codes) + 1)]), tuple(rows), notes,
-            group=label, answered=n, labels=tuple(names.get(c, c) for c in codes)))
+            group=label, answered=n, labels=tuple(names.get(c, c) for c in codes),
+            shown_n=policy.shown_n(n)))
     return tables
 
 
@@ -292,7 +295,8 @@ All (5 answered): most often together: Funding and Time (2).')
     if not tables:
         return go.Figure(), "No coded answers yet: no chart."
     figure = make_subplots(rows=len(tables), cols=1, vertical_spacing=0.12 / len(tables),
-                           subplot_titles=[f"{t.group} (n={t.answered})" for t in tables])
+                           subplot_titles=[f"{t.group} (n={t.shown_n or t.answered})"
+                                           for t in tables])
     parts = []
     for row, table in enumerate(tables, start=1):
         cells = [list(r[1:]) for r in table.rows]
@@ -310,7 +314,7 @@ All (5 answered): most often together: Funding and Time (2).')
         best = max(pairs, key=lambda p: (p[0], -p[1], -p[2]), default=None)
         lead = (f"most often together: {full[best[1]][best[2]]} ({best[0]})"
                 if best is not None and best[0] > 0 else "no pair shown with a count above zero")
-        parts.append(f"{table.group} ({table.answered} answered): {lead}.")
+        parts.append(f"{table.group} ({table.shown_n or table.answered} answered): {lead}.")
     size = len(tables[0].labels)
     figure.update_layout(height=len(tables) * (120 + 30 * size),
                          margin={"l": 50, "r": 20, "t": 40, "b": 30},

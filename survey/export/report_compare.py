@@ -266,7 +266,9 @@ def comparison_table(result: GroupComparison, policy: DisclosurePolicy = _PUBLIC
                "p (Mann–Whitney, Holm-adjusted)", f"Rank-biserial (> 0: {name_a} rank higher)",
                "Rank-biserial, 95% bootstrap interval",
                f"Difference, interval adjusted for {len(result.rows)} comparisons (Bonferroni)")
-    title = (f"{name_a} (n={n_a}) and {name_b} (n={n_b}): each option's mean rank "
+    # a group below the threshold is "n<5" here, as in its withheld agreement row
+    title = (f"{name_a} (n={policy.shown_n(n_a)}) and {name_b} (n={policy.shown_n(n_b)}): "
+             "each option's mean rank "
              f"(1 = most important) and top-{top} share, with 95% intervals"
              + ("; reconstructed data" if reconstructed else "") + ".")
     withheld = ("" if not any(row_withheld(r, policy, hidden) for r in result.rows) else

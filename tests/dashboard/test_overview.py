@@ -170,3 +170,19 @@ def test_who_answered_is_the_overview_report_with_a_link_to_its_files(store: Sto
     assert text_of(counts).startswith(table.title)  # the download's own table
     links = [c for c in all_components(view) if type(c).__name__ == "A"]
     assert [c.href for c in links] == ["/downloads?table=overview"]
+
+
+def test_top_priorities_print_a_small_public_group_as_its_table_does(
+        store: Store, monkeypatch: Any) -> None:
+    # The public Overview table hides a group total below k (and a second one with it),
+    # but the top-priorities heading under it printed the group's exact n ("n = 3"),
+    # giving both hidden totals back with the grand total. It says "n = <5", as the
+    # public Priorities table does.
+    from survey.export.layout import LayoutRow, PublishedLayout
+
+    small = PublishedLayout(1, "tiny", "Tiny group", "Table 1. Tiny group (n<5)", 3,
+                            ("1st-3rd",), (LayoutRow("a", "A", (None,)),), (), n_text="<5")
+    monkeypatch.setattr(overview_views, "priorities_layouts",
+                        lambda *_a, **_k: [(small, None)])
+    text = text_of(overview_views._top_priorities(store, DisclosurePolicy(public=True), ()))
+    assert "Tiny group (n = <5)" in text and "n = 3" not in text

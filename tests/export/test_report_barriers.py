@@ -249,3 +249,21 @@ def test_both_reports_are_in_the_catalogue_for_the_barriers_page() -> None:
         report = REPORTS[name]
         assert report.page == "/barriers" and "instrument" in report.groupings
     assert REPORTS["cooccurrence"].figure is not None
+
+
+def test_a_public_group_below_the_threshold_is_n_below_k_in_every_title(store: Store) -> None:
+    # The researchers' 4 answers are withheld whole at k=5, but the titles printed
+    # "n=4 who answered, of 4 respondents" (and the heatmap "(n=4)"): the Overview's
+    # table hides a total below k, the Priorities table says "n<5"; so do these now.
+    public = DisclosurePolicy(public=True, min_n=5)
+    themes = theme_tables(store, policy=public)[1]
+    pairs = cooccurrence_tables(store, policy=public)[1]
+    figure, summary = cooccurrence_figure(cooccurrence_tables(store, policy=public))
+    assert "(n=<5 who answered, of <5 respondents)" in themes.title
+    assert "(n=<5 who answered)" in pairs.title
+    texts = [a.text for a in figure.layout.annotations] + [summary]
+    assert any("(n=<5)" in t for t in texts) and "(<5 answered)" in summary
+    for text in (themes.title, pairs.title, *texts):
+        assert "n=4" not in text and "(4 answered)" not in text
+    # the internal view keeps the numbers
+    assert "(n=4 who answered, of 4 respondents)" in theme_tables(store, policy=INTERNAL)[1].title

@@ -154,3 +154,14 @@ def test_the_report_is_registered_and_refuses_a_grouping() -> None:
     assert caught.value.issues[0].code == "A153"
     with pytest.raises(LandscapeError):  # no rankings at all: said, not a crash
         report.tables(store, policy=DisclosurePolicy(public=True))
+
+
+def test_a_public_group_below_the_threshold_is_n_below_k_in_the_title(
+        result: GroupComparison) -> None:
+    # The agreement row of a group below k is withheld whole (its n too), but the
+    # comparison's title printed "(n=8)"; a public table says "n<k" (issue 12).
+    public = DisclosurePolicy(public=True, min_n=9)
+    title = comparison_table(result, public).title
+    assert "(n=10)" in title and "(n=<9)" in title and "(n=8)" not in title
+    assert agreement_table(result, public).rows[1][1] is None
+    assert "(n=8)" in comparison_table(result, DisclosurePolicy()).title
