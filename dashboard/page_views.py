@@ -44,7 +44,7 @@ from survey.export.charts import band_chart
 from survey.export.disclosure import SUPPRESSED, DisclosurePolicy
 from survey.export.fieldwork import rate_text  # its home; re-exported for the pages
 from survey.export.layout import TABLE_FORMATS, PublishedLayout, priority_tables
-from survey.export.release import check_public_release, store_populations
+from survey.export.release import LINEAR_METHODS, check_public_release, store_populations
 from survey.export.report import ReportTable
 from survey.export.report_barriers import (
     BARRIERS,
@@ -528,7 +528,9 @@ def consensus_view(store: Store, method: str = "kemeny", *, labels: Sequence[str
     (:func:`survey.ranking.uncertainty.position_intervals`, default seed), the
     head-to-head check (Condorcet winner or majority cycle) and a warning when
     the consensus methods disagree on the top option. Under a public ``policy`` a
-    group below its threshold is withheld (:func:`~survey.export.report_compare.group_withheld`).
+    group below its threshold is withheld (:func:`~survey.export.report_compare.group_withheld`),
+    and the order is by mean rank whatever ``method`` says, after the release check,
+    as ``landscape consensus --public`` (a pairwise method cannot be audited).
 
     Examples
     --------
@@ -536,14 +538,21 @@ def consensus_view(store: Store, method: str = "kemeny", *, labels: Sequence[str
     >>> consensus_view(store).children[0].className
     'problem'
     """
+    policy = policy or DisclosurePolicy()
+    if policy.active and method not in LINEAR_METHODS:
+        # As `landscape consensus --public`: a pairwise method (Kemeny) rests on
+        # preferences the release check cannot audit; the public view orders by mean rank.
+        method = LINEAR_METHODS[0]
     try:
+        if policy.active:  # the gate of every public output (X108 when refused)
+            check_public_release(store_populations(store), policy, method=method)
         groups = store_ranking_groups(store)
         shown = [(key, groups[key]) for key in COMPARED_GROUPS if key in groups]
         if not shown:
             raise LandscapeError.of("A154", "no group has complete rankings yet")
         blocks: list[Any] = []
         for key, data in shown:
-            if group_withheld(len(data.ranks), policy or DisclosurePolicy()):
+            if group_withheld(len(data.ranks), policy):
                 blocks.append(html.P(f"{_GROUP_NAMES.get(key, key)}: withheld under "
                                      f"disclosure control ({SUPPRESSED}), too few respondents.",
                                      className="notes consensus-withheld"))

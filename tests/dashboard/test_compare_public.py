@@ -191,9 +191,26 @@ def test_consensus_withholds_a_group_below_the_threshold(store: Store) -> None:
     view = consensus_view(store, resamples=40, policy=DisclosurePolicy(public=True, min_n=20))
     text = text_of(view)
     assert "Researchers: withheld under disclosure control ([c])" in text
-    assert "Local government (n=35): kemeny" in text and "Researchers (n=17)" not in text
+    assert "Local government (n=35): mean-rank" in text and "Researchers (n=17)" not in text
     staff = text_of(consensus_view(store, resamples=40))
     assert "Researchers (n=17): kemeny" in staff and "withheld" not in staff
+
+
+def test_public_consensus_uses_a_method_the_release_check_audits(store: Store) -> None:
+    # `landscape consensus --public --method kemeny` is refused (X108): Kemeny rests on
+    # pairwise preferences the release attack does not model. The public Compare page
+    # printed the Kemeny order anyway; it now orders by mean rank (audited), as the CLI
+    # lets a public release do, and staff keep Kemeny.
+    from survey.errors import LandscapeError
+    from survey.export.release import check_public_release, store_populations
+
+    public = DisclosurePolicy(public=True)
+    with pytest.raises(LandscapeError, match="X108"):
+        check_public_release(store_populations(store), public, method="kemeny")
+    text = text_of(consensus_view(store, resamples=40, policy=public))
+    # (the methods' tops still appear in the warning when they disagree, as the CLI's)
+    assert "kemeny consensus" not in text and "(n=35): mean-rank consensus order" in text
+    assert "(n=35): kemeny" in text_of(consensus_view(store, resamples=40))
 
 
 def test_compare_and_priorities_together_never_reveal_a_small_cell(store: Store) -> None:
