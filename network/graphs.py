@@ -42,7 +42,9 @@ RESEARCH_TYPES: frozenset[str] = frozenset({"university", "research_centre", "ob
 
 
 def visible_data(data: LandscapeData, *, survey_ties: bool = False) -> LandscapeData:
-    """``data`` without the partnerships known only from survey answers (unless asked).
+    """``data`` without the partnerships and organisations known only from survey
+    answers (unless asked): an organisation recorded from an answer alone (a
+    respondent's own, or an unmatched partner it named) says who responded, as a tie does.
 
     Examples
     --------
@@ -54,8 +56,11 @@ def visible_data(data: LandscapeData, *, survey_ties: bool = False) -> Landscape
     """
     if survey_ties:
         return data
-    return replace(data, partnerships=tuple(p for p in data.partnerships
-                                            if not p.survey_derived))
+    hidden = {o.key for o in data.organisations if o.survey_derived}
+    return replace(data, organisations=tuple(o for o in data.organisations
+                                             if o.key not in hidden),
+                   partnerships=tuple(p for p in data.partnerships if not p.survey_derived
+                                      and not hidden.intersection(p.members)))
 
 
 def data_version(data: LandscapeData) -> str:

@@ -126,6 +126,26 @@ class Organisation:
     def synthetic(self) -> bool:
         return bool(self.provenance) and all(p.synthetic for p in self.provenance)
 
+    @property
+    def survey_derived(self) -> bool:
+        """Known only from survey answers (a respondent's own organisation, or a partner it
+        named that matched no known body): it identifies a respondent's organisation.
+
+        Examples
+        --------
+        >>> answer = Provenance("survey_response", "response r1", "answer to organisation")
+        >>> Organisation("o", "O", "council", provenance=(answer,)).survey_derived
+        True
+        >>> Organisation("o", "O", "council", provenance=(answer, Provenance(
+        ...     "registry", "ONS"))).survey_derived
+        False
+        """
+        return bool(self.provenance) and all(
+            p.kind == "survey_response"
+            # the demo's synthetic answers, as survey.store.partners records them
+            or (p.kind == "synthetic" and p.reference.startswith("response "))
+            for p in self.provenance)
+
 
 @dataclass(frozen=True, slots=True)
 class Partnership:

@@ -180,3 +180,30 @@ def test_callbacks_focus_a_click_and_update_the_view(store: Store) -> None:
     assert result["network-query"]["data"] == (
         "region=west_midlands&type=university%2Ccombined_authority&focus=wmca&depth=2")
     assert "report 3.36" in json.dumps(result["network-details"]["children"])
+
+
+def test_an_organisation_known_only_from_an_answer_is_not_public() -> None:
+    # A respondent's own organisation (or an unmatched partner it named) is recorded
+    # from its answer alone, with provenance "response <id>". The public graph hid the
+    # survey ties but kept these organisations, so an anonymous visitor could list who
+    # responded (the demo: 33 "answer to organisation" nodes) and read the response id
+    # in the panel. They are left out of the public view with the survey ties.
+    own = Organisation("unresolved-pinecroft", "Pinecroft Parish Council", "unknown",
+                       "england", "west_midlands",
+                       provenance=(Provenance("survey_response", "response 7",
+                                              "answer to organisation"),))
+    base = _landscape()
+    opened = Store.open("sqlite://", check=False)
+    opened.upgrade()
+    save_landscape(opened, replace(base, organisations=(*base.organisations, own)))
+    try:
+        public = network_state(opened, survey_ties=False, max_age=0)
+        staff = network_state(opened, survey_ties=True, max_age=0)
+        assert "unresolved-pinecroft" not in public.graph
+        figure, _ = view_figure(public, ViewSpec())
+        assert "Pinecroft" not in json.dumps(figure, default=str)
+        assert "unresolved-pinecroft" in staff.graph
+        assert "response 7" in text_of(details_panel(staff, "unresolved-pinecroft"))
+        assert public.graph.has_edge("wmca", "bham")  # public ties stay
+    finally:
+        opened.close()
