@@ -11,7 +11,11 @@
    - The dropdown's "clear" link (an <a> without href inside its button) is hidden from
      the accessibility tree: a mouse shortcut; the options deselect by keyboard.
    - After a page change, focus moves to the page heading (h2), so a screen reader
-     announces where it is. */
+     announces where it is.
+   - Plotly's toolbar leaves the Tab order (its zoom and pan are mouse tools; the
+     tables carry the figures), and a chart with a text alternative (the figcaption of
+     its <figure>) hides its drawing, whose every tick and label a screen reader
+     would otherwise read as one long run of text. */
 (function () {
     "use strict";
     var lastPath = window.location.pathname;
@@ -62,12 +66,25 @@
         });
     }
 
+    function repairCharts(root) {
+        root.querySelectorAll(".modebar-btn").forEach(function (button) {
+            if (button.tabIndex !== -1) { button.tabIndex = -1; }
+        });
+        root.querySelectorAll("figure .js-plotly-plot").forEach(function (plot) {
+            if (plot.closest("figure").querySelector("figcaption") &&
+                    plot.getAttribute("aria-hidden") !== "true") {
+                plot.setAttribute("aria-hidden", "true");
+            }
+        });
+    }
+
     function repair() {
         document.querySelectorAll(".dash-dropdown-focus-target").forEach(function (input) {
             if (input.tabIndex !== -1) { input.tabIndex = -1; }
         });
         repairLists(document);
         repairClear(document);
+        repairCharts(document);
         if (focusWanted) {
             var heading = document.querySelector("#_pages_content h2");
             if (heading && heading !== oldHeading) {

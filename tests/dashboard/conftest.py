@@ -112,6 +112,25 @@ def choose_option(browser: Any, dropdown_id: str, value: str, timeout: float = 3
     WebDriverWait(browser, timeout).until(ec.element_to_be_clickable(option)).click()
 
 
+def click_node(driver: Any, key: str) -> None:
+    """Click the node ``key`` where plotly drew it (pixel position from the figure's axes)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    x, y = driver.execute_script("""
+        const gd = document.querySelector('#network-graph .js-plotly-plot');
+        const trace = gd.data.find(t => t.customdata && t.customdata.length);
+        const i = trace.customdata.indexOf(arguments[0]);
+        const L = gd._fullLayout;
+        return [L._size.l + L.xaxis.l2p(trace.x[i]), L._size.t + L.yaxis.l2p(trace.y[i])];
+    """, key)
+    plot = driver.find_element(By.CSS_SELECTOR, "#network-graph .js-plotly-plot")
+    size = plot.size
+    ActionChains(driver).move_to_element_with_offset(
+        plot, int(x - size["width"] / 2), int(y - size["height"] / 2)).pause(0.3).click(
+        ).perform()
+
+
 #: The password of every user :func:`sign_in` creates.
 TEST_PASSWORD = "a long test password"
 

@@ -54,7 +54,9 @@ def test_chart_selector_callback_draws_the_chosen_group(store: Store) -> None:
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     result = response.get_json()["response"]
     assert "Table 2. Researcher" in json.dumps(result["priorities-chart"]["figure"]["layout"])
-    assert result["priorities-chart-summary"]["children"].startswith("Bar chart of Table 2.")
+    summary = result["priorities-chart-summary"]["children"]
+    assert summary.startswith("Bar chart of Table 2 (Researcher, n=17), the share")
+    assert len(summary) < 300  # a sentence, not the 2,000-character run-on
 
 
 def test_compare_chart_shows_each_difference_with_its_interval(store: Store) -> None:

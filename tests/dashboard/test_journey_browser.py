@@ -1,0 +1,181 @@
+"""Issue 11's "Done when" as one journey: a new anonymous visitor, links only.
+
+Starting at the home page, the visitor finds the published priority tables, the
+network of the West Midlands (with one organisation's panel) and a CSV of a table on
+Downloads, at a laptop's 1280x800, typing no address after the first. Each page is
+saved as a screenshot (the viewport and the whole page) under the test's ``tmp_path``
+for a person to look at, and checked on the way for what a screen reader needs:
+focus on the new page's heading, charts with a short text alternative and their
+drawing hidden, tables with header cells, no plotly toolbar in the Tab order.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+
+from dashboard.app import create_app
+from survey.store import Store
+from tests.dashboard.conftest import click_node
+
+pytestmark = pytest.mark.browser
+
+#: Longest text alternative of a chart (a sentence or two, not the drawing's text).
+SHORT = 300
+WIDTH, HEIGHT = 1280, 800
+
+
+@pytest.fixture
+def explorer(store: Store, serve_app: Callable[[Any], str]) -> Iterator[str]:
+    yield serve_app(create_app(store).server)
+
+
+def _wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(driver, timeout).until(condition)
+
+
+def _settle(driver: Any) -> None:
+    """Wait until Dash has no callback in flight."""
+    _wait(driver, lambda d: d.execute_script(
+        "return !document.querySelector('[data-dash-is-loading=\"true\"]')"))
+
+
+def _snap(driver: Any, folder: Path, name: str) -> None:
+    """Save the first screen and the whole page (the window grown to the page's height)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    driver.save_screenshot(str(folder / f"{name}.png"))
+    height = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(WIDTH, min(int(height) + 140, 8000))
+    driver.save_screenshot(str(folder / f"{name}-full.png"))
+    driver.set_window_size(WIDTH, HEIGHT)
+    assert (folder / f"{name}.png").stat().st_size > 10_000
+
+
+def _follow(driver: Any, css: str, heading: str) -> None:
+    """Click a link and check focus lands on the new page's heading."""
+    from selenium.webdriver.common.by import By
+
+    driver.find_element(By.CSS_SELECTOR, css).click()
+    _wait(driver, lambda d: d.switch_to.active_element.tag_name == "h2"
+          and d.switch_to.active_element.text == heading)
+
+
+# What a screen reader meets on the page: run in the browser, returns problems.
+_AUDIT = """
+const problems = [];
+document.querySelectorAll('.js-plotly-plot').forEach(plot => {
+    const graph = plot.closest('[id]');
+    const figure = plot.closest('figure');
+    const caption = figure && figure.querySelector('figcaption');
+    if (!caption) { problems.push('no text alternative: ' + graph.id); return; }
+    if (caption.textContent.length > arguments[0]) {
+        problems.push('long text alternative (' + caption.textContent.length + '): ' + graph.id);
+    }
+    if (!plot.closest('[aria-hidden="true"]')) {
+        problems.push('drawing read aloud: ' + graph.id);
+    }
+});
+document.querySelectorAll('.modebar a, .modebar button').forEach(e => {
+    if (e.tabIndex >= 0) { problems.push('toolbar in the Tab order'); }
+});
+document.querySelectorAll('table').forEach(t => {
+    if (!t.querySelector('th')) { problems.push('table without headers: ' + t.id); }
+});
+document.querySelectorAll('[aria-live]').forEach(r => {
+    if (r.textContent.length > arguments[0]) {
+        problems.push('long live region (' + r.textContent.length + '): ' + r.id);
+    }
+});
+return problems;
+"""
+
+
+def _audit(driver: Any) -> list[str]:
+    found: list[str] = driver.execute_script(_AUDIT, SHORT)
+    return found
+
+
+def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
+        explorer: str, driver: Any, tmp_path: Path,
+        choose: Callable[[Any, str, str], None]) -> None:
+    from selenium.webdriver.common.by import By
+
+    shots = tmp_path / "journey"
+    driver.set_window_size(WIDTH, HEIGHT)
+    driver.get(explorer + "/")  # the only address typed
+    _wait(driver, lambda d: d.find_element(By.ID, "overview-respondents"))
+    _settle(driver)
+    problems = {"overview": _audit(driver)}
+    _snap(driver, shots, "1-overview")
+
+    # The published priority tables, from the home page's links.
+    _follow(driver, "#overview-links a[href='/priorities']", "Priorities")
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#priorities-chart .main-svg"))
+    _settle(driver)
+    captions = [c.text for c in driver.find_elements(
+        By.CSS_SELECTOR, "table.band-table caption")]
+    assert [c.split(" ")[:2] for c in captions] == [["Table", "1."], ["Table", "2."]]
+    assert "Local Government responses" in captions[0]
+    assert "Researcher responses" in captions[1]
+    assert all(t.is_displayed() for t in driver.find_elements(By.CSS_SELECTOR, "caption"))
+    problems["priorities"] = _audit(driver)
+    _snap(driver, shots, "2-priorities")
+
+    # The network, narrowed to the West Midlands, and one organisation's panel.
+    _follow(driver, "nav a[href='/network']", "Network")
+    _wait(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "#network-graph .main-svg"))
+    choose(driver, "network-region", "west_midlands")
+    _wait(driver, lambda d: d.find_element(By.ID, "network-summary").text.startswith(
+        "West Midlands: "))
+    _settle(driver)
+    key = driver.execute_script("""
+        const gd = document.querySelector('#network-graph .js-plotly-plot');
+        const trace = gd.data.find(t => t.customdata && t.customdata.length);
+        const sizes = trace.marker.size;
+        return trace.customdata[sizes.indexOf(Math.max(...sizes))];""")  # the best connected
+    # the whole drawing on screen, so the click lands where plotly drew the node
+    driver.execute_script("document.getElementById('network-graph').scrollIntoView("
+                          "{block: 'center'})")
+    click_node(driver, key)
+    panel = _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#network-details h3"))
+    # the panel of the node clicked (in a dense cluster a neighbour may be on top of it)
+    focus = _wait(driver, lambda d: parse_qs(urlsplit(d.current_url).query).get("focus"))[0]
+    name = driver.execute_script("""
+        const gd = document.querySelector('#network-graph .js-plotly-plot');
+        const trace = gd.data.find(t => t.customdata && t.customdata.length);
+        return trace.hovertext[trace.customdata.indexOf(arguments[0])].split('<br>')[0];""",
+                                 focus)
+    assert panel.text == html.unescape(name)
+    assert "region=west_midlands" in driver.current_url
+    _settle(driver)
+    problems["network"] = _audit(driver)
+    _snap(driver, shots, "3-network")
+
+    # A table for a report: Downloads, CSV.
+    _follow(driver, "nav a[href='/downloads']", "Downloads")
+    _wait(driver, lambda d: d.find_element(By.ID, "downloads-policy-note"))
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": str(folder)})
+    driver.find_element(By.XPATH, "//button[normalize-space()='CSV']").click()
+    _wait(driver, lambda d: [p for p in folder.iterdir() if p.suffix == ".csv"])
+    (download,) = [p for p in folder.iterdir() if p.suffix == ".csv"]
+    with download.open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csv.reader(handle))
+    cells = {cell for row in rows for cell in row}
+    assert {"Local Government", "Researcher"} <= cells
+    assert "[c]" in cells  # the public view: small cells suppressed
+    problems["downloads"] = _audit(driver)
+    _snap(driver, shots, "4-downloads")
+
+    assert problems == {page: [] for page in problems}
+    assert not [e for e in driver.get_log("browser") if e["level"] == "SEVERE"]
