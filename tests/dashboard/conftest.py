@@ -162,6 +162,23 @@ def sign_in(client: Any, store: Any, role: str, name: str | None = None) -> str:
     return name
 
 
+def page_json(client: Any, path: str, search: str = "") -> dict[str, Any]:
+    """The layout of the page at ``path`` (query ``search``) the server sends ``client``,
+    as JSON: what Dash's page router asks for on a client-side navigation."""
+    import json
+
+    response = client.post("/_dash-update-component", json={
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"},
+                    {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                   {"id": "_pages_location", "property": "search", "value": search}],
+        "state": [], "changedPropIds": ["_pages_location.pathname"]})
+    assert response.status_code == 200, path
+    page: dict[str, Any] = json.loads(response.get_data(as_text=True))
+    return page
+
+
 def browser_sign_in(browser: Any, base_url: str, name: str, password: str = TEST_PASSWORD,
                     next_path: str = "/") -> None:
     """Sign in through the real ``/login`` form in the browser, then go to ``next_path``."""

@@ -128,6 +128,18 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     assert all(t.is_displayed() for t in driver.find_elements(By.CSS_SELECTOR, "caption"))
     problems["priorities"] = _audit(driver)
     _snap(driver, shots, "2-priorities")
+    # a change of view is announced in one short sentence, not by re-reading the tables
+    offered = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "fieldset button")]
+    assert "Region" not in offered  # not in the public release: not offered
+    driver.find_element(
+        By.XPATH, "//fieldset//button[normalize-space()='Instrument version']").click()
+    _wait(driver, lambda d: d.find_element(By.ID, "priorities-announce").get_attribute(
+        "textContent") == "Tables updated: grouped by instrument version, no filter set.")
+    _wait(driver, lambda d: "Local government@1.0.0" in d.find_element(
+        By.CSS_SELECTOR, "table.band-table caption").text)
+    _settle(driver)
+    problems["priorities by version"] = _audit(driver)
+    _snap(driver, shots, "2-priorities-by-version")
 
     # The network, narrowed to the West Midlands, and one organisation's panel.
     _follow(driver, "nav a[href='/network']", "Network")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,7 +11,8 @@ from dashboard.app import create_app
 from dashboard.page_views import priorities_layouts, priorities_view
 from dashboard.views import text_of
 from survey.store import Store
-from tests.dashboard.conftest import all_components
+from survey.store.analysis import GROUP_FIELDS
+from tests.dashboard.conftest import all_components, page_json, sign_in
 
 _all = all_components
 
@@ -121,3 +123,19 @@ def test_page_examples(store: Store) -> None:
     create_app(store)
     result = doctest.testmod(sys.modules["dashboard.pages.priorities"])
     assert result.attempted > 0 and result.failed == 0
+
+
+def test_the_public_view_offers_only_the_groupings_its_release_allows(store: Store) -> None:
+    # Region and nation fail the public release on the demo data (as on Downloads):
+    # anonymous visitors are not offered a button that only brings a refusal.
+    client = create_app(store).server.test_client()
+
+    def offered() -> set[str]:
+        page = json.dumps(page_json(client, "/priorities"))
+        return set(re.findall(r'"type": "priorities-by-choice", "value": "(\w+)"', page))
+
+    public = offered()
+    assert "instrument" in public and "version" in public
+    assert not {"region", "nation"} & public
+    sign_in(client, store, "viewer")  # internal figures: every grouping
+    assert offered() == set(GROUP_FIELDS)
