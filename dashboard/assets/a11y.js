@@ -15,7 +15,8 @@
    - Plotly's toolbar leaves the Tab order (its zoom and pan are mouse tools; the
      tables carry the figures), and a chart with a text alternative (the figcaption of
      its <figure>) hides its drawing, whose every tick and label a screen reader
-     would otherwise read as one long run of text. */
+     would otherwise read as one long run of text.
+   - The navigation marks the page shown (aria-current), for screen readers and sight. */
 (function () {
     "use strict";
     var lastPath = window.location.pathname;
@@ -78,6 +79,17 @@
         });
     }
 
+    function markCurrent() {
+        document.querySelectorAll("nav a[href]").forEach(function (link) {
+            var here = link.pathname === window.location.pathname;
+            if (here && link.getAttribute("aria-current") !== "page") {
+                link.setAttribute("aria-current", "page");
+            } else if (!here && link.hasAttribute("aria-current")) {
+                link.removeAttribute("aria-current");
+            }
+        });
+    }
+
     function repair() {
         document.querySelectorAll(".dash-dropdown-focus-target").forEach(function (input) {
             if (input.tabIndex !== -1) { input.tabIndex = -1; }
@@ -85,6 +97,7 @@
         repairLists(document);
         repairClear(document);
         repairCharts(document);
+        markCurrent();
         if (focusWanted) {
             var heading = document.querySelector("#_pages_content h2");
             if (heading && heading !== oldHeading) {

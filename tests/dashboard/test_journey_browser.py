@@ -66,6 +66,8 @@ def _follow(driver: Any, css: str, heading: str) -> None:
     driver.find_element(By.CSS_SELECTOR, css).click()
     _wait(driver, lambda d: d.switch_to.active_element.tag_name == "h2"
           and d.switch_to.active_element.text == heading)
+    _wait(driver, lambda d: [a.text for a in d.find_elements(
+        By.CSS_SELECTOR, "nav a[aria-current='page']")] == [heading])  # "you are here"
 
 
 # What a screen reader meets on the page: run in the browser, returns problems.
@@ -112,6 +114,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     driver.set_window_size(WIDTH, HEIGHT)
     driver.get(explorer + "/")  # the only address typed
     _wait(driver, lambda d: d.find_element(By.ID, "overview-respondents"))
+    _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "nav a[aria-current='page']"))
     _settle(driver)
     problems = {"overview": _audit(driver)}
     _snap(driver, shots, "1-overview")
