@@ -35,6 +35,47 @@ def serious_violations(driver: Any, context: Any = None) -> list[str]:
     return found
 
 
+#: Longest text alternative of a chart or live announcement: a sentence or two, not
+#: the 2,000-character run of a drawing's labels (issue 11) nor a re-read table.
+SHORT = 300
+
+# What a screen reader meets that axe does not judge; run in the page, returns problems.
+_AUDIT = """
+const problems = [];
+document.querySelectorAll('.js-plotly-plot').forEach(plot => {
+    const graph = plot.closest('[id]');
+    const figure = plot.closest('figure');
+    const caption = figure && figure.querySelector('figcaption');
+    if (!caption) { problems.push('no text alternative: ' + graph.id); return; }
+    if (caption.textContent.length > arguments[0]) {
+        problems.push('long text alternative (' + caption.textContent.length + '): ' + graph.id);
+    }
+    if (!plot.closest('[aria-hidden="true"]')) {
+        problems.push('drawing read aloud: ' + graph.id);
+    }
+});
+document.querySelectorAll('.modebar a, .modebar button').forEach(e => {
+    if (e.tabIndex >= 0) { problems.push('toolbar in the Tab order'); }
+});
+document.querySelectorAll('table').forEach(t => {
+    if (!t.querySelector('th')) { problems.push('table without headers: ' + t.id); }
+});
+document.querySelectorAll('[aria-live]').forEach(r => {
+    if (r.textContent.length > arguments[0]) {
+        problems.push('long live region (' + r.textContent.length + '): ' + r.id);
+    }
+});
+return problems;
+"""
+
+
+def reader_problems(driver: Any, limit: int = SHORT) -> list[str]:
+    """Charts without a short text alternative or with their drawing read aloud, the
+    plotly toolbar in the Tab order, tables without header cells, long live regions."""
+    found: list[str] = driver.execute_script(_AUDIT, limit)
+    return found
+
+
 def axe_version(driver: Any) -> str:
     """The axe-core version injected by :func:`axe_results` (call after it)."""
     return str(driver.execute_script("return axe.version"))

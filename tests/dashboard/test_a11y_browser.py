@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from a11y import axe_version, serious_violations
+from a11y import axe_version, reader_problems, serious_violations
 
 from dashboard.access import page_allowed
 from dashboard.app import create_app
@@ -81,7 +81,7 @@ def test_every_page_has_no_serious_violation_and_no_console_error(
             driver.get(explorer + path)
             _wait_for(driver, PAGES[path])
             _settle(driver)
-            found[f"{who} {path}"] = serious_violations(driver)
+            found[f"{who} {path}"] = serious_violations(driver) + reader_problems(driver)
             assert not _errors(driver), (who, path)
             driver.save_screenshot(str(tmp_path / f"{who}-{path.strip('/') or 'overview'}.png"))
     assert axe_version(driver).startswith("4.")

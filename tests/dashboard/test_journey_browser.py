@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from a11y import reader_problems
 
 from dashboard.app import create_app
 from survey.store import Store
@@ -26,8 +27,6 @@ from tests.dashboard.conftest import click_node
 
 pytestmark = pytest.mark.browser
 
-#: Longest text alternative of a chart (a sentence or two, not the drawing's text).
-SHORT = 300
 WIDTH, HEIGHT = 1280, 800
 
 
@@ -70,41 +69,6 @@ def _follow(driver: Any, css: str, heading: str) -> None:
         By.CSS_SELECTOR, "nav a[aria-current='page']")] == [heading])  # "you are here"
 
 
-# What a screen reader meets on the page: run in the browser, returns problems.
-_AUDIT = """
-const problems = [];
-document.querySelectorAll('.js-plotly-plot').forEach(plot => {
-    const graph = plot.closest('[id]');
-    const figure = plot.closest('figure');
-    const caption = figure && figure.querySelector('figcaption');
-    if (!caption) { problems.push('no text alternative: ' + graph.id); return; }
-    if (caption.textContent.length > arguments[0]) {
-        problems.push('long text alternative (' + caption.textContent.length + '): ' + graph.id);
-    }
-    if (!plot.closest('[aria-hidden="true"]')) {
-        problems.push('drawing read aloud: ' + graph.id);
-    }
-});
-document.querySelectorAll('.modebar a, .modebar button').forEach(e => {
-    if (e.tabIndex >= 0) { problems.push('toolbar in the Tab order'); }
-});
-document.querySelectorAll('table').forEach(t => {
-    if (!t.querySelector('th')) { problems.push('table without headers: ' + t.id); }
-});
-document.querySelectorAll('[aria-live]').forEach(r => {
-    if (r.textContent.length > arguments[0]) {
-        problems.push('long live region (' + r.textContent.length + '): ' + r.id);
-    }
-});
-return problems;
-"""
-
-
-def _audit(driver: Any) -> list[str]:
-    found: list[str] = driver.execute_script(_AUDIT, SHORT)
-    return found
-
-
 def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
         explorer: str, driver: Any, tmp_path: Path,
         choose: Callable[[Any, str, str], None]) -> None:
@@ -116,7 +80,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     _wait(driver, lambda d: d.find_element(By.ID, "overview-respondents"))
     _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "nav a[aria-current='page']"))
     _settle(driver)
-    problems = {"overview": _audit(driver)}
+    problems = {"overview": reader_problems(driver)}
     _snap(driver, shots, "1-overview")
 
     # The published priority tables, from the home page's links.
@@ -129,7 +93,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     assert "Local Government responses" in captions[0]
     assert "Researcher responses" in captions[1]
     assert all(t.is_displayed() for t in driver.find_elements(By.CSS_SELECTOR, "caption"))
-    problems["priorities"] = _audit(driver)
+    problems["priorities"] = reader_problems(driver)
     _snap(driver, shots, "2-priorities")
     # a change of view is announced in one short sentence, not by re-reading the tables
     offered = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "fieldset button")]
@@ -141,7 +105,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     _wait(driver, lambda d: "Local government@1.0.0" in d.find_element(
         By.CSS_SELECTOR, "table.band-table caption").text)
     _settle(driver)
-    problems["priorities by version"] = _audit(driver)
+    problems["priorities by version"] = reader_problems(driver)
     _snap(driver, shots, "2-priorities-by-version")
 
     # The network, narrowed to the West Midlands, and one organisation's panel.
@@ -171,7 +135,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     assert panel.text == html.unescape(name)
     assert "region=west_midlands" in driver.current_url
     _settle(driver)
-    problems["network"] = _audit(driver)
+    problems["network"] = reader_problems(driver)
     _snap(driver, shots, "3-network")
 
     # A table for a report: Downloads, CSV.
@@ -189,7 +153,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     cells = {cell for row in rows for cell in row}
     assert {"Local Government", "Researcher"} <= cells
     assert "[c]" in cells  # the public view: small cells suppressed
-    problems["downloads"] = _audit(driver)
+    problems["downloads"] = reader_problems(driver)
     _snap(driver, shots, "4-downloads")
 
     assert problems == {page: [] for page in problems}
