@@ -8,6 +8,7 @@ installs them).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -165,8 +166,6 @@ def sign_in(client: Any, store: Any, role: str, name: str | None = None) -> str:
 def page_json(client: Any, path: str, search: str = "") -> dict[str, Any]:
     """The layout of the page at ``path`` (query ``search``) the server sends ``client``,
     as JSON: what Dash's page router asks for on a client-side navigation."""
-    import json
-
     response = client.post("/_dash-update-component", json={
         "output": ".._pages_content.children..._pages_store.data..",
         "outputs": [{"id": "_pages_content", "property": "children"},

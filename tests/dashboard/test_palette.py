@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
+import dash
 import pytest
 
 import dashboard.access
@@ -176,8 +177,6 @@ def _figures(tree: Any) -> Iterator[dict[str, Any]]:
 
 def _app_figures(store: Store) -> dict[str, dict[str, Any]]:
     """Every figure the explorer sends an admin, by page (and view)."""
-    import dash
-
     client = create_app(store).server.test_client()
     sign_in(client, store, "admin")
     views = [(str(p["relative_path"]), "") for p in dash.page_registry.values()]
