@@ -76,6 +76,34 @@ def reader_problems(driver: Any, limit: int = SHORT) -> list[str]:
     return found
 
 
+def tab_stops(driver: Any, presses: int = 60) -> list[tuple[str, bool]]:
+    """Tab on from the page's first link through up to ``presses`` stops: each stop's id
+    (or tag and text) and whether it shows a focus ring (an outline or box shadow).
+
+    The first link is focused by script, which shows no ring (not :focus-visible), so
+    the stops start after it; it is styled as the other links."""
+    # Loaded by the browser tests only.
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.keys import Keys
+
+    stops: list[tuple[str, bool]] = []
+    driver.execute_script("window.scrollTo(0, 0); document.querySelector('a[href]').focus();")
+    for _ in range(presses):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        found = driver.execute_script("""
+            const e = document.activeElement;
+            if (!e || e === document.body) { return null; }
+            const s = getComputedStyle(e);
+            const ring = (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0)
+                || s.boxShadow !== 'none';
+            return [e.id || e.tagName.toLowerCase() + ' "' +
+                    (e.textContent || e.value || '').trim().slice(0, 30) + '"', ring];""")
+        if found is None or (stops and found[0] == stops[0][0]):
+            break  # left the page, or came round again
+        stops.append((str(found[0]), bool(found[1])))
+    return stops
+
+
 def axe_version(driver: Any) -> str:
     """The axe-core version injected by :func:`axe_results` (call after it)."""
     return str(driver.execute_script("return axe.version"))

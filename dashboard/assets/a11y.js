@@ -1,7 +1,9 @@
 /* Accessibility repairs of Dash 4's components (served from assets/: the explorer's
    Content-Security-Policy allows no inline script). Re-applied whenever the page changes.
    - The dropdown's hidden "focus target" input is aria-hidden yet in the Tab order; it
-     only forwards focus to the dropdown's button, so it leaves the Tab order.
+     only forwards focus to the dropdown's button, so it leaves the Tab order and the
+     button (which Dash leaves at tabindex=-1) takes its place: Tab reaches every
+     dropdown.
    - dcc.RadioItems and dcc.Checklist wrap native radios/checkboxes in listbox/option
      roles, which hides them from screen readers (and nests controls in options): the
      list becomes a plain group named by its label, the options plain labels.
@@ -93,6 +95,11 @@
     function repair() {
         document.querySelectorAll(".dash-dropdown-focus-target").forEach(function (input) {
             if (input.tabIndex !== -1) { input.tabIndex = -1; }
+            // Dash gives the button itself tabindex=-1 (Tab reached the input, which
+            // forwarded focus): the button takes the input's place in the Tab order.
+            var button = input.parentElement &&
+                input.parentElement.querySelector("button.dash-dropdown");
+            if (button && !button.disabled && button.tabIndex !== 0) { button.tabIndex = 0; }
         });
         repairLists(document);
         repairClear(document);

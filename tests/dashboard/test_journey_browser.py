@@ -19,7 +19,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from a11y import reader_problems
+from a11y import reader_problems, tab_stops
 
 from dashboard.app import create_app
 from survey.store import Store
@@ -69,6 +69,18 @@ def _follow(driver: Any, css: str, heading: str) -> None:
         By.CSS_SELECTOR, "nav a[aria-current='page']")] == [heading])  # "you are here"
 
 
+def _keyboard(driver: Any) -> list[str]:
+    """Controls Tab does not reach (every dropdown must be) or reaches without a ring."""
+    from selenium.webdriver.common.by import By
+
+    stops = tab_stops(driver)
+    reached = {name for name, _ in stops}
+    dropdowns = [b.get_attribute("id") for b in driver.find_elements(
+        By.CSS_SELECTOR, "button.dash-dropdown") if b.is_displayed()]  # not folded away
+    return ([f"not reached by Tab: {d}" for d in dropdowns if d not in reached]
+            + [f"no focus ring: {name}" for name, ring in stops if not ring])
+
+
 def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
         explorer: str, driver: Any, tmp_path: Path,
         choose: Callable[[Any, str, str], None]) -> None:
@@ -93,7 +105,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     assert "Local Government responses" in captions[0]
     assert "Researcher responses" in captions[1]
     assert all(t.is_displayed() for t in driver.find_elements(By.CSS_SELECTOR, "caption"))
-    problems["priorities"] = reader_problems(driver)
+    problems["priorities"] = reader_problems(driver) + _keyboard(driver)
     _snap(driver, shots, "2-priorities")
     # a change of view is announced in one short sentence, not by re-reading the tables
     offered = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "fieldset button")]
@@ -135,7 +147,7 @@ def test_a_new_visitor_finds_tables_network_and_a_csv_by_links_alone(
     assert panel.text == html.unescape(name)
     assert "region=west_midlands" in driver.current_url
     _settle(driver)
-    problems["network"] = reader_problems(driver)
+    problems["network"] = reader_problems(driver) + _keyboard(driver)
     _snap(driver, shots, "3-network")
 
     # A table for a report: Downloads, CSV.
