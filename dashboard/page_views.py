@@ -373,20 +373,26 @@ def group_chart(layout: PublishedLayout) -> Any:
 def chart_summary(layout: PublishedLayout) -> str:
     """A short text alternative of a group's chart: its first band's top option.
 
+    One sentence: the table is named by its number and group (its caption, beside
+    the chart, gives the full title), so a screen reader hears what the chart shows
+    rather than its title twice.
+
     Examples
     --------
     >>> from survey.export.layout import LayoutRow
-    >>> layout = PublishedLayout(1, "g", "Group", "Table 1", 10, ("1-3", "4-6"),
-    ...                          (LayoutRow("a", "A", (60, 40)), LayoutRow("b", "B", (70, 30))),
-    ...                          ())
+    >>> layout = PublishedLayout(1, "g", "Group", "Table 1. Group responses", 10,
+    ...                          ("1-3", "4-6"), (LayoutRow("a", "A", (60, 40)),
+    ...                                           LayoutRow("b", "B", (70, 30))), ())
     >>> chart_summary(layout)
-    'Bar chart of Table 1: the share of each option in each band; most often 1-3: B (70%).'
+    'Bar chart of Table 1 (Group, n=10), the share of each option in each band; most often \
+1-3: B (70%).'
     """
     ranked = [row for row in layout.rows if row.cells and row.cells[0] is not None]
     top = max(ranked, key=lambda row: row.cells[0] or 0, default=None)
     lead = (f"; most often {layout.column_titles[0]}: {top.label} ({top.cells[0]}%)"
             if top is not None and layout.column_titles else "")
-    return f"Bar chart of {layout.title}: the share of each option in each band{lead}."
+    return (f"Bar chart of Table {layout.number} ({layout.group_label}, n={layout.shown_n}), "
+            f"the share of each option in each band{lead}.")
 
 
 def priorities_export(store: Store, fmt: str, by: str | None = None,
