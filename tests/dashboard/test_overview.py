@@ -174,8 +174,6 @@ def test_who_answered_is_the_overview_report_with_a_link_to_its_files(store: Sto
 
 def test_the_links_into_each_page_come_first(store: Store) -> None:
     # A new visitor finds each job without scrolling past the figures.
-    from dashboard.overview_views import overview_view
-
     view = overview_view(store)
     first = view.children[1]
     assert view.children[0].children == "Where to go" and first.id == "overview-links"
