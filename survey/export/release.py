@@ -67,6 +67,7 @@ import hashlib
 from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -127,6 +128,15 @@ class Population:
     name: str
     data: RankingData
     fields: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+    @cached_property
+    def digest(self) -> str:
+        """A SHA-256 of the rankings and fields, computed once (a population is read-only;
+        :func:`store_populations` hands out the same ones while the data is unchanged)."""
+        digest = hashlib.sha256()
+        for frame in (self.data.ranks.astype("Float64"), self.fields.astype(str)):
+            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+        return digest.hexdigest()
 
 
 @dataclass(frozen=True)
@@ -199,7 +209,20 @@ class Release:
 
 
 def store_populations(store: Any, question: str | None = None) -> list[Population]:
-    """One :class:`Population` per instrument in the store, with its grouping fields."""
+    """One :class:`Population` per instrument in the store, with its grouping fields.
+
+    Read once per data revision (:mod:`survey.store.revision`): while the data is
+    unchanged every caller gets the same (read-only) populations, so their
+    :attr:`~Population.digest`, and the release attacked for them, are computed once.
+    """
+    # Deferred: the store layer (SQLAlchemy) loads only for store-backed releases.
+    from survey.store.revision import remembered
+
+    return list(remembered(store, ("populations", question),
+                           lambda: tuple(_read_populations(store, question))))
+
+
+def _read_populations(store: Any, question: str | None) -> list[Population]:
     # Deferred: the store layer (SQLAlchemy) loads only for store-backed releases.
     from survey.store.analysis import GROUP_FIELDS, response_attributes, store_ranking_groups
 
@@ -229,8 +252,12 @@ def population_from_data(data: RankingData, name: str = "all", field_name: str |
 
 def _table(population: Population, mask: np.ndarray, bands: Sequence[tuple[int, int]]
            ) -> BandTable:
-    data = population.data.subset(mask)
-    return band_table(data, bands=bands, by=["g"] * int(mask.sum()))
+    data = population.data
+    # One group without a label per row: factorising 100,000 labels per table was a
+    # third of an attack.
+    one = RankingData(data.ranks[np.asarray(mask, dtype=bool)], data.options, data.labels,
+                      None, data.rule, data.question, data.concepts)
+    return band_table(one, bands=bands)
 
 
 def _complete(population: Population) -> bool:
@@ -407,9 +434,9 @@ def attack(population: Population, groups: Sequence[Group], policy: DisclosurePo
         programme.add(sizes, 1 if small else n, k - 1 if small else n)
         _released_cells(programme, protected, group, atoms, targets)
         if complete and not small:
+            at = _position_counts(population, group.mask, positions)
             for o in range(len(programme.options)):
-                total = int(sum(p * int(c) for p, c in enumerate(
-                    _position_counts(population, group.mask, o, positions), start=1)))
+                total = int(sum(p * int(c) for p, c in enumerate(at[o], start=1)))
                 programme.add({programme.x(a, o, p): float(p) for a in atoms
                                for p in range(1, positions + 1)}, total, total)
         if g > 0:
@@ -470,11 +497,12 @@ def _complement_cells(programme: _Programme, population: Population, groups: Seq
                     "complement"))
 
 
-def _position_counts(population: Population, mask: np.ndarray, option: int,
-                     positions: int) -> list[int]:
+def _position_counts(population: Population, mask: np.ndarray, positions: int
+                     ) -> np.ndarray:
+    """Per option, how many of the group put it at each position 1..positions (one table
+    for every option: a table per option made the attack ten times slower)."""
     single = tuple((p, p) for p in range(1, positions + 1))
-    table = _table(population, mask, single)
-    return [int(v) for v in table.counts[0, option]]
+    return np.asarray(_table(population, mask, single).counts[0])
 
 
 # -- the release ------------------------------------------------------------------
@@ -552,14 +580,8 @@ _RELEASES: dict[tuple[Any, ...], Release] = {}
 
 def _fingerprint(populations: Sequence[Population]) -> tuple[Any, ...]:
     """The content of the data: any change in a ranking or a field is a new release."""
-    parts: list[Any] = []
-    for p in populations:
-        digest = hashlib.sha256()
-        for frame in (p.data.ranks.astype("Float64"), p.fields.astype(str)):
-            digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
-        parts.append((p.name, p.data.options, tuple(p.fields.columns), p.data.rule,
-                      digest.hexdigest()))
-    return tuple(parts)
+    return tuple((p.name, p.data.options, tuple(p.fields.columns), p.data.rule, p.digest)
+                 for p in populations)
 
 
 def _public_release(populations: Sequence[Population], policy: DisclosurePolicy,

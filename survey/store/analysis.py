@@ -40,6 +40,7 @@ from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.models import InstrumentVersionRow, Respondent, Response
 from survey.store.reading import analysis_frame, resolve_profiles
+from survey.store.revision import remembered
 
 __all__ = [
     "DEMO_PREFIX",
@@ -143,6 +144,13 @@ def response_attributes(store: Store, instrument: str | None = None, *,
     ['instrument', 'version', 'nation']
     """
     name, _, version = (instrument or "").partition("@")
+    # Read once per data revision (survey.store.revision); callers get their own copy.
+    return remembered(store, ("response_attributes", name, version, complete_only),
+                      lambda: _read_attributes(store, name, version, complete_only)).copy()
+
+
+def _read_attributes(store: Store, name: str, version: str, complete_only: bool
+                     ) -> pd.DataFrame:
     conditions: list[Any] = []
     if complete_only:
         conditions.append(Response.state == "complete")
@@ -183,6 +191,11 @@ class _Instruments:
 
 
 def _answered_versions(store: Store, instrument: str | None) -> list[tuple[str, str, int]]:
+    return list(remembered(store, ("answered_versions", instrument),
+                           lambda: _count_answered(store, instrument)))
+
+
+def _count_answered(store: Store, instrument: str | None) -> list[tuple[str, str, int]]:
     name, _, version = (instrument or "").partition("@")
     query = (select(Response.instrument, Response.version, func.count())
              .where(Response.state == "complete").group_by(Response.instrument,
