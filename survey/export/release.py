@@ -292,6 +292,30 @@ def _count_range(shown: int, n: int) -> tuple[int, int]:
     return low, high
 
 
+def _atoms(membership: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``np.unique(membership, axis=0, return_inverse=True)``, rows read as binary numbers.
+
+    Sorting 100,000 boolean rows as rows took seconds per attack; a row read as a
+    number (the first column most significant, so the order is the same) sorts as one
+    integer. More than 62 groups fall back to the row sort.
+
+    Examples
+    --------
+    >>> atoms, atom_of = _atoms(np.array([[1, 0], [1, 1], [1, 0]], dtype=bool))
+    >>> atoms.astype(int).tolist(), atom_of.tolist()
+    ([[1, 0], [1, 1]], [0, 1, 0])
+    """
+    rows, columns = membership.shape
+    if columns > 62:
+        atoms, atom_of = np.unique(membership, axis=0, return_inverse=True)
+        return atoms, np.asarray(atom_of).reshape(-1)
+    weights = np.left_shift(np.int64(1), np.arange(columns - 1, -1, -1, dtype=np.int64))
+    numbers = membership.astype(np.int64) @ weights if columns else np.zeros(rows, np.int64)
+    unique, atom_of = np.unique(numbers, return_inverse=True)
+    atoms = (unique[:, None] & weights[None, :]) != 0
+    return atoms.reshape(len(unique), columns), np.asarray(atom_of).reshape(-1)
+
+
 class _Programme:
     """The attacker's integer programme for one population (see the module docstring)."""
 
@@ -301,8 +325,7 @@ class _Programme:
         self.options = population.data.options
         self.positions = positions
         membership = np.array([g.mask for g in groups], dtype=bool).T
-        self.atoms, self.atom_of = np.unique(membership, axis=0, return_inverse=True)
-        self.atom_of = np.asarray(self.atom_of).reshape(-1)
+        self.atoms, self.atom_of = _atoms(membership)
         m, p = len(self.options), positions
         self.per_atom = 1 + m * (p + 1)
         self.size = len(self.atoms) * self.per_atom
@@ -509,11 +532,12 @@ def _position_counts(population: Population, mask: np.ndarray, positions: int
 
 
 def _field_groups(population: Population, name: str) -> list[Group]:
-    values = population.fields[name].map(
-        lambda v: "(missing)" if v is None or pd.isna(v) else str(v))
-    return [Group(f"{population.name}: {value}", f"--by {name}",
-                  (values == value).to_numpy())
-            for value in sorted(values.unique())]
+    column = population.fields[name].astype(object)
+    # Vectorised: a lambda per respondent took a second per field at 100,000.
+    values = column.where(column.notna(), "(missing)").astype(str)
+    codes, uniques = pd.factorize(values, sort=True)
+    return [Group(f"{population.name}: {value}", f"--by {name}", codes == i)
+            for i, value in enumerate(uniques)]
 
 
 def _unprotected_complement(population: Population, groups: Sequence[Group],

@@ -310,21 +310,26 @@ def store_ranking_groups(
     keep = pd.Series(True, index=frame.index)
     for field, values in filters.items():
         clean = str if field == "version" else _normalise
-        column = attrs[field].map(lambda v, clean=clean: None if v is None or pd.isna(v)
-                                  else clean(v))
-        keep &= column.isin(values)
+        # Each distinct value is normalised once, not each of 100,000 rows.
+        accepted = [v for v in attrs[field].unique()
+                    if not (v is None or pd.isna(v)) and clean(v) in values]
+        keep &= attrs[field].isin(accepted)
     if not keep.any():
         shown = "; ".join(f"{f} in {', '.join(v)}" for f, v in filters.items())
         raise LandscapeError.of("A172", f"no complete response answers '{code}'"
                                 + (f" with {shown}" if shown else "") + f"; {_holdings(store)}")
     frame, attrs = frame[keep.to_numpy()], attrs[keep.to_numpy()]
     keys = _group_keys(attrs, by)
+    # Each group's (instrument, version) pairs from one pass over the rows, not one per group.
+    codes, names = pd.factorize(keys, sort=True)
+    answered = pd.DataFrame({"group": codes, "instrument": attrs["instrument"].to_numpy(),
+                             "version": attrs["version"].to_numpy()}).drop_duplicates()
     out: dict[str, RankingData] = {}
-    for key in sorted(keys.unique()):
-        rows = (keys == key).to_numpy()
-        versions = sorted({(str(i), str(v)) for i, v in zip(attrs["instrument"][rows],
-                                                             attrs["version"][rows],
-                                                             strict=True)},
+    for g, key in enumerate(names):
+        rows = codes == g
+        pairs = answered[answered["group"].to_numpy() == g]
+        versions = sorted({(str(i), str(v)) for i, v in zip(pairs["instrument"],
+                                                             pairs["version"], strict=True)},
                           key=lambda iv: (iv[0], Version.sort_key(iv[1])), reverse=True)
         options: list[str] = []
         labels: dict[str, str] = {}

@@ -31,8 +31,10 @@ from survey.store.engine import Store
 __all__ = ["KEPT", "WATCHED", "data_revision", "remembered"]
 
 #: The tables whose changes bump the revision: everything the analysis frame, the
-#: respondents' profiles and the instrument snapshots are read from.
-WATCHED = ("respondents", "responses", "answers", "ranking_answers", "instrument_versions")
+#: respondents' profiles, the instrument snapshots and who is in a frame (invitations)
+#: are read from.
+WATCHED = ("respondents", "responses", "answers", "ranking_answers", "instrument_versions",
+           "invitations")
 #: Results kept per store (least recently used dropped first): memory stays bounded.
 KEPT = 8
 

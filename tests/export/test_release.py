@@ -24,7 +24,9 @@ from survey.export.layout import build_layouts
 from survey.export.release import (
     Group,
     Population,
+    _atoms,
     _count_range,
+    _field_groups,
     attack,
     check_public_release,
     public_release,
@@ -306,3 +308,27 @@ def test_count_range_rounds_a_logarithmic_number_of_times(monkeypatch: pytest.Mo
     monkeypatch.setattr("survey.export.release.percent", counted)
     assert _count_range(50, 100_000) == (49_500, 50_499)
     assert len(calls) < 100
+
+
+@pytest.mark.parametrize("columns", [1, 2, 9, 62, 63, 80])
+def test_atoms_are_the_unique_membership_rows_in_the_same_order(columns: int) -> None:
+    rng = np.random.default_rng(columns)
+    for rows in (1, 5, 2_000):
+        membership = rng.random((rows, columns)) < 0.4
+        membership[:, 0] = True  # the population's own group holds everyone
+        atoms, atom_of = np.unique(membership, axis=0, return_inverse=True)
+        found, found_of = _atoms(membership)
+        assert found.dtype == bool and found.shape == atoms.shape
+        assert (found == atoms).all() and (found_of == np.asarray(atom_of).ravel()).all()
+
+
+def test_field_groups_name_and_mask_every_value_and_the_missing() -> None:
+    ranks = pd.DataFrame([[1, 2]] * 5, columns=["a", "b"], dtype="Int64")
+    fields = pd.DataFrame({"nation": ["wales", None, "england", float("nan"), "wales"]},
+                          dtype=object)
+    groups = _field_groups(Population("all", RankingData(ranks, ("a", "b")), fields),
+                           "nation")
+    assert [(g.key, g.mask.tolist()) for g in groups] == [
+        ("all: (missing)", [False, True, False, True, False]),
+        ("all: england", [False, False, True, False, False]),
+        ("all: wales", [True, False, False, False, True])]

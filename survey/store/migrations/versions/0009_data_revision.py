@@ -30,7 +30,8 @@ depends_on: str | None = None
 
 #: The tables the analysis reads (kept equal to survey.store.revision.WATCHED by a test:
 #: a migration is frozen, so it does not import the live list).
-_WATCHED = ("respondents", "responses", "answers", "ranking_answers", "instrument_versions")
+_WATCHED = ("respondents", "responses", "answers", "ranking_answers", "instrument_versions",
+            "invitations")
 _OPERATIONS = ("insert", "update", "delete")
 _PG_FUNCTION = "data_revision_bump"
 
