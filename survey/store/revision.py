@@ -48,6 +48,12 @@ _LOCK = threading.Lock()
 def data_revision(store: Store) -> tuple[int, str] | None:
     """``(revision, token)`` of the store's data now; None without the 0009 table.
 
+    ``revision`` only grows (every write to :data:`WATCHED` adds one); ``token`` is
+    random text the migration set, so a database rebuilt under the same URL is told
+    apart. Replacing a SQLite file under a running server with an older copy of
+    itself is not supported (its count would repeat); restore a backup instead
+    (``landscape db restore`` writes rows, which bumps the revision).
+
     Examples
     --------
     >>> store = Store.open("sqlite://", check=False); store.upgrade()
@@ -57,7 +63,7 @@ def data_revision(store: Store) -> tuple[int, str] | None:
     >>> with store.write() as s:
     ...     s.add(Respondent(id="r1", created_at=datetime.now(UTC)))
     >>> after = data_revision(store)
-    >>> after[0] == before[0] + 1 and after[1] != before[1]
+    >>> after[0] == before[0] + 1 and after[1] == before[1]
     True
     """
     try:
