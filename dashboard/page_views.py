@@ -112,6 +112,7 @@ __all__ = [
     "ranking_question_choices",
     "rate_text",
     "short_label",
+    "warm_views",
     "where_from_filters",
 ]
 
@@ -246,6 +247,27 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
                              where=parse_where(dict(where or {})))
     return priority_tables(groups, policy, reconstructed=reconstructed, coded_groups=True,
                            notes=notes)
+
+
+def warm_views(store: Store) -> None:
+    """Compute the Priorities page's default view, internal and public, ahead of visitors.
+
+    What they need (the analysis frame, the release check) is kept per data revision
+    (:mod:`survey.store.revision`), so the first visitor after ``landscape serve``
+    starts finds it ready instead of waiting for the release check (seconds at
+    100,000 respondents). A view that cannot be computed is left for the page to
+    report.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> warm_views(store)  # an empty store: nothing to compute, nothing raised
+    """
+    for policy in (DisclosurePolicy(public=False), DisclosurePolicy(public=True)):
+        try:
+            priorities_layouts(store, policy=policy)
+        except LandscapeError:
+            continue
 
 
 def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]:
