@@ -3,28 +3,37 @@
 Loads the demo store, then adds N synthetic respondents (default 100,000), each a
 copy of a random complete demo response's ranking with its options shuffled, in a
 random UK region, labelled synthetic in the data (``source_file`` starts with the
-demo prefix, so every page says so). Then, through the app's own Flask server (no
-browser), it times:
+demo prefix, so every page says so); or copies such a store (``--store``). Then,
+through the app's own Flask server (no browser), for each role of ``--roles``
+(``anonymous``: the public view, disclosure control and the release check on;
+``viewer``: internal figures) it times:
 
 - the first full page load: the index page, the layout and the page router's
-  callback rendering ``/priorities`` (tables for every group, the chart);
+  callback rendering ``/priorities`` (tables for every group, the chart), cold
+  (a new process, or the first view after the data changed: the analysis frame
+  and the release check are computed) and warm (the next visitor: they are kept
+  per data revision, :mod:`survey.store.revision`);
 - a filter change: the Priorities callback with a different nation filter each
-  time (p50 and p95 over ``--repeat`` changes);
+  time (p50 and p95 over ``--repeat`` changes; a public view refused by the
+  release check, X108, shows why, and is timed as such);
 
-each beside computing the same tables directly: once with the survey API the page
-calls (:func:`dashboard.page_views.priorities_layouts`) and once with a plain
-SQL + pandas computation of the same band shares (no app, no layouts).
+each beside computing the same tables directly, as a ratio: with the survey API the
+page calls (:func:`dashboard.page_views.priorities_layouts`, under the role's
+policy; cold in a new store object with no release kept) and, for filter changes,
+with a plain SQL + pandas computation of the same band shares (no app, no layouts,
+no disclosure control).
 
 Not a unit test: a figure to read. Goal (issue 11): p95 under 300 ms per interaction
 and first load under 2 s on a 2-core machine.
 
-Run: ``python benchmarks/bench_explorer.py [--respondents N] [--repeat R]``
+Run: ``python benchmarks/bench_explorer.py [--respondents N] [--repeat R] [--store DB]``
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import shutil
 import sqlite3
 import statistics
 import tempfile
@@ -37,10 +46,14 @@ import pandas as pd
 
 from dashboard.app import create_app
 from dashboard.page_views import priorities_layouts
+from survey.errors import LandscapeError
+from survey.export.disclosure import DisclosurePolicy
+from survey.export.release import _RELEASES
 from survey.instrument.places import REGIONS
 from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.analysis import DEMO_PREFIX, GROUP_FIELDS
+from survey.store.users import add_user, find_user
 
 LABEL = DEMO_PREFIX + "synthetic benchmark respondents (not real)"
 NATIONS = ("england", "scotland", "wales", "northern_ireland")
@@ -142,53 +155,105 @@ def _quantiles(samples: list[float]) -> tuple[float, float]:
     return statistics.median(ordered), p95
 
 
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1000:.0f} ms"
+
+
+def _fresh_api(url: str, policy: DisclosurePolicy) -> float:
+    """The tables by the survey API in a new store object with nothing kept: a cold start."""
+    _RELEASES.clear()  # the release attack too, as after a change of the data
+    with Store.open(url) as store:
+        return timed(lambda: priorities_layouts(store, policy=policy))
+
+
+def _measure(url: str, path: Path, role: str, repeat: int) -> None:
+    """First load and filter changes as ``role`` sees them, beside the direct computations."""
+    policy = DisclosurePolicy(public=role == "anonymous")
+    _RELEASES.clear()
+    store = Store.open(url)
+    app = create_app(store)
+    client = app.server.test_client()
+    if role != "anonymous":
+        record = find_user(store, "bench") or add_user(store, "bench", role, "bench password 1",
+                                                        by="benchmark")
+        with client.session_transaction() as session:
+            session["_user_id"] = f"{record.name}:{record.session_key}"
+            session["_fresh"] = True
+
+    def first_load() -> None:
+        client.get("/priorities")
+        client.get("/_dash-layout")
+        client.get("/_dash-dependencies")
+        _post(client, _router_body("/priorities"))
+
+    cold = timed(first_load)  # a new process (or new data): everything is computed
+    warm = timed(first_load)  # the next visitor: the data is unchanged
+    api_warm = timed(lambda: priorities_layouts(store, policy=policy))
+    api_cold = _fresh_api(url, policy)
+    choices = [*NATIONS, None]
+    changes, api, plain = [], [], []
+    for i in range(repeat):
+        nation = choices[i % len(choices)]
+        where = {"nation": [nation]} if nation else None
+
+        def layouts(w: dict[str, list[str]] | None = where) -> None:
+            try:
+                priorities_layouts(store, where=w, policy=policy)
+            except LandscapeError:  # refused in public (X108): the page shows why
+                pass
+
+        changes.append(timed(lambda n=nation: _post(client, _filter_body(n))))
+        api.append(timed(layouts))
+        plain.append(timed(lambda n=nation: direct_bands(path, n)))
+    store.close()
+    p50, p95 = _quantiles(changes)
+    a50, a95 = _quantiles(api)
+    d50, d95 = _quantiles(plain)
+    who = f"{role.upper()} ({'public policy' if policy.public else 'internal figures'})"
+    print(f"\n{who}")
+    print(f"  first page load, cold (new process or new data): {_ms(cold)}; the same tables "
+          f"by the survey API, cold: {_ms(api_cold)}; ratio {cold / api_cold:.2f}")
+    print(f"  first page load, warm (the next visitor): {_ms(warm)}; the same tables by the "
+          f"survey API, warm: {_ms(api_warm)}; ratio {warm / api_warm:.2f}")
+    print(f"  filter change (nation), {repeat} changes: p50 {_ms(p50)}, p95 {_ms(p95)}")
+    print(f"    the same tables by the survey API: p50 {_ms(a50)}, p95 {_ms(a95)}; "
+          f"ratio page/API (p95) {p95 / a95:.2f}")
+    print(f"    the same shares by SQL + pandas:   p50 {_ms(d50)}, p95 {_ms(d95)}; "
+          f"ratio page/direct (p95) {p95 / d95:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--respondents", type=int, default=100_000)
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--store", type=Path, default=None,
+                        help="copy this SQLite store (the demo plus synthetic respondents, "
+                        "e.g. made by an earlier run) instead of building one")
+    parser.add_argument("--roles", default="anonymous,viewer",
+                        help="who to measure as, comma-separated (anonymous: the public view)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="bench-explorer-") as folder:
         path = Path(folder) / "bench.db"
-        load_demo(f"sqlite:///{path}")
-        started = time.perf_counter()
-        add_synthetic(path, args.respondents)
-        print(f"SYNTHETIC: {args.respondents} respondents added (labelled "
-              f"{LABEL!r}) in {time.perf_counter() - started:.1f} s")
-        store = Store.open(f"sqlite:///{path}")
-        app = create_app(store)
-        client = app.server.test_client()
-
-        def first_load() -> None:
-            client.get("/priorities")
-            client.get("/_dash-layout")
-            client.get("/_dash-dependencies")
-            _post(client, _router_body("/priorities"))
-
-        first = timed(first_load)
-        first_again = timed(first_load)
-        direct_first = timed(lambda: priorities_layouts(store))
-        choices = [*NATIONS, None]
-        changes, api, plain = [], [], []
-        for i in range(args.repeat):
-            nation = choices[i % len(choices)]
-            where = {"nation": [nation]} if nation else None
-            changes.append(timed(lambda n=nation: _post(client, _filter_body(n))))
-            api.append(timed(lambda w=where: priorities_layouts(store, where=w)))
-            plain.append(timed(lambda n=nation: direct_bands(path, n)))
-        store.close()
-    p50, p95 = _quantiles(changes)
-    a50, a95 = _quantiles(api)
-    d50, d95 = _quantiles(plain)
-    print(f"first page load (server side, /priorities): {first * 1000:.0f} ms "
-          f"(again: {first_again * 1000:.0f} ms); the same tables by the survey API: "
-          f"{direct_first * 1000:.0f} ms; ratio {first / direct_first:.2f}")
-    print(f"filter change (nation), {args.repeat} changes: p50 {p50 * 1000:.0f} ms, "
-          f"p95 {p95 * 1000:.0f} ms")
-    print(f"  the same tables by the survey API:  p50 {a50 * 1000:.0f} ms, "
-          f"p95 {a95 * 1000:.0f} ms; ratio page/API (p50) {p50 / a50:.2f}")
-    print(f"  the same shares by SQL + pandas:    p50 {d50 * 1000:.0f} ms, "
-          f"p95 {d95 * 1000:.0f} ms; ratio page/direct (p50) {p50 / d50:.2f}")
-    print("goal: p95 < 300 ms per interaction, first load < 2000 ms")
+        url = f"sqlite:///{path}"
+        if args.store is not None:
+            shutil.copyfile(args.store, path)
+            with Store.open(url, check=False) as store:
+                store.upgrade()
+            print(f"STORE: a copy of {args.store} (synthetic respondents labelled as such)")
+        else:
+            load_demo(url)
+            started = time.perf_counter()
+            add_synthetic(path, args.respondents)
+            print(f"SYNTHETIC: {args.respondents} respondents added (labelled "
+                  f"{LABEL!r}) in {time.perf_counter() - started:.1f} s")
+        db = sqlite3.connect(path)
+        (complete,) = db.execute("SELECT count(*) FROM responses WHERE state = 'complete'"
+                                 ).fetchone()
+        db.close()
+        print(f"{complete} complete responses; server side, through the app's Flask server")
+        for role in args.roles.split(","):
+            _measure(url, path, role.strip(), args.repeat)
+    print("\ngoal: p95 < 300 ms per interaction, first load < 2000 ms")
 
 
 if __name__ == "__main__":

@@ -11,6 +11,7 @@ from __future__ import annotations
 import ipaddress
 import os
 import secrets
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -194,6 +195,13 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
                          trusted_proxies=proxies)
     except LandscapeError as exc:
         _fail(ctx, exc)
+    if not form_only:
+        # Dash and the server load only when `landscape serve` runs.
+        from dashboard.page_views import warm_views
+
+        # The first visitor finds the default views computed (kept per data revision).
+        threading.Thread(target=warm_views, args=(store,), name="warm-views",
+                         daemon=True).start()
     if SETTINGS["secret_key"].env not in os.environ:
         click.echo(f"Note: {SETTINGS['secret_key'].env} is not set, so a random key signs "
                    "form pages and sign-ins: they expire when the server restarts.", err=True)

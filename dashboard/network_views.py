@@ -119,19 +119,27 @@ def view_figure(state: NetworkState, spec: ViewSpec) -> tuple[dict[str, Any], nx
 
 
 def view_summary(view: nx.Graph, spec: ViewSpec) -> str:
-    """One sentence naming the selection and its size.
+    """One sentence naming the selection and its size (and the focused organisation).
+
+    It is the chart's text alternative and the page's live status: short, so a
+    screen reader announces a change of view without re-reading the details panel.
 
     Examples
     --------
     >>> view_summary(nx.Graph([("a", "b")]), ViewSpec(region="wales"))
     'Wales: 2 organisations, 1 ties.'
+    >>> g = nx.Graph([("a", "b")]); g.nodes["a"]["name"] = "Aston"
+    >>> view_summary(g, ViewSpec(focus="a"))
+    'All organisations: 2 organisations, 1 ties. Details of Aston below.'
     """
     parts = [humanise(p) for p in (spec.nation, spec.region) if p]
     parts += [ORGANISATION_TYPES.get(t, t) for t in spec.types]
     where = ", ".join(parts) or "All organisations"
     crossing = " (with ties leaving the selection)" if spec.cross else ""
+    focus = (f" Details of {view.nodes[spec.focus].get('name', spec.focus)} below."
+             if spec.focus is not None and spec.focus in view else "")
     return (f"{where}{crossing}: {view.number_of_nodes()} organisations, "
-            f"{view.number_of_edges()} ties.")
+            f"{view.number_of_edges()} ties.{focus}")
 
 
 def _provenance_lines(items: Sequence[Any]) -> list[str]:

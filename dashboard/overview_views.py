@@ -152,12 +152,15 @@ def overview_view(store: Store, role: str | None = None, *,
     --------
     >>> store = Store.open("sqlite://", check=False); store.upgrade()
     >>> [h.children for h in overview_view(store).children if type(h).__name__ == "H3"][:2]
-    ['Who answered', 'Response rate']
+    ['Where to go', 'Who answered']
     """
     policy = disclosure_for(role)
     network, network_labels = _network_size(store, role)
     demo = [*labels, *[label for label in network_labels if label not in labels]]
     return html.Div([
+        # First, so a new visitor finds each job without scrolling past the figures.
+        html.H3("Where to go"),
+        _links(role),
         html.H3("Who answered"),
         # The table its downloads hold (one builder: survey.export.overview).
         report_table_view(overview_tables(store, policy=policy)[0],
@@ -173,6 +176,4 @@ def overview_view(store: Store, role: str | None = None, *,
         html.Div(synthetic_banner(demo) if demo else [
             html.P("The store holds no demonstration or synthetic data.")],
             id="overview-demo"),
-        html.H3("Where to go next"),
-        _links(role),
     ], id="overview-results")

@@ -112,6 +112,7 @@ __all__ = [
     "ranking_question_choices",
     "rate_text",
     "short_label",
+    "warm_views",
     "where_from_filters",
 ]
 
@@ -248,6 +249,27 @@ def priorities_layouts(store: Store, by: str | None = None, question: str | None
                            notes=notes)
 
 
+def warm_views(store: Store) -> None:
+    """Compute the Priorities page's default view, internal and public, ahead of visitors.
+
+    What they need (the analysis frame, the release check) is kept per data revision
+    (:mod:`survey.store.revision`), so the first visitor after ``landscape serve``
+    starts finds it ready instead of waiting for the release check (seconds at
+    100,000 respondents). A view that cannot be computed is left for the page to
+    report.
+
+    Examples
+    --------
+    >>> store = Store.open("sqlite://", check=False); store.upgrade()
+    >>> warm_views(store)  # an empty store: nothing to compute, nothing raised
+    """
+    for policy in (DisclosurePolicy(public=False), DisclosurePolicy(public=True)):
+        try:
+            priorities_layouts(store, policy=policy)
+        except LandscapeError:
+            continue
+
+
 def _interval_rows(layout: PublishedLayout, table: BandTable) -> list[list[str]]:
     n = int(table.n[0])
     bands = len(table.bands)
@@ -373,20 +395,26 @@ def group_chart(layout: PublishedLayout) -> Any:
 def chart_summary(layout: PublishedLayout) -> str:
     """A short text alternative of a group's chart: its first band's top option.
 
+    One sentence: the table is named by its number and group (its caption, beside
+    the chart, gives the full title), so a screen reader hears what the chart shows
+    rather than its title twice.
+
     Examples
     --------
     >>> from survey.export.layout import LayoutRow
-    >>> layout = PublishedLayout(1, "g", "Group", "Table 1", 10, ("1-3", "4-6"),
-    ...                          (LayoutRow("a", "A", (60, 40)), LayoutRow("b", "B", (70, 30))),
-    ...                          ())
+    >>> layout = PublishedLayout(1, "g", "Group", "Table 1. Group responses", 10,
+    ...                          ("1-3", "4-6"), (LayoutRow("a", "A", (60, 40)),
+    ...                                           LayoutRow("b", "B", (70, 30))), ())
     >>> chart_summary(layout)
-    'Bar chart of Table 1: the share of each option in each band; most often 1-3: B (70%).'
+    'Bar chart of Table 1 (Group, n=10), the share of each option in each band; most often \
+1-3: B (70%).'
     """
     ranked = [row for row in layout.rows if row.cells and row.cells[0] is not None]
     top = max(ranked, key=lambda row: row.cells[0] or 0, default=None)
     lead = (f"; most often {layout.column_titles[0]}: {top.label} ({top.cells[0]}%)"
             if top is not None and layout.column_titles else "")
-    return f"Bar chart of {layout.title}: the share of each option in each band{lead}."
+    return (f"Bar chart of Table {layout.number} ({layout.group_label}, n={layout.shown_n}), "
+            f"the share of each option in each band{lead}.")
 
 
 def priorities_export(store: Store, fmt: str, by: str | None = None,

@@ -1,7 +1,9 @@
 /* Accessibility repairs of Dash 4's components (served from assets/: the explorer's
    Content-Security-Policy allows no inline script). Re-applied whenever the page changes.
    - The dropdown's hidden "focus target" input is aria-hidden yet in the Tab order; it
-     only forwards focus to the dropdown's button, so it leaves the Tab order.
+     only forwards focus to the dropdown's button, so it leaves the Tab order and the
+     button (which Dash leaves at tabindex=-1) takes its place: Tab reaches every
+     dropdown.
    - dcc.RadioItems and dcc.Checklist wrap native radios/checkboxes in listbox/option
      roles, which hides them from screen readers (and nests controls in options): the
      list becomes a plain group named by its label, the options plain labels.
@@ -11,7 +13,12 @@
    - The dropdown's "clear" link (an <a> without href inside its button) is hidden from
      the accessibility tree: a mouse shortcut; the options deselect by keyboard.
    - After a page change, focus moves to the page heading (h2), so a screen reader
-     announces where it is. */
+     announces where it is.
+   - Plotly's toolbar leaves the Tab order (its zoom and pan are mouse tools; the
+     tables carry the figures), and a chart with a text alternative (the figcaption of
+     its <figure>) hides its drawing, whose every tick and label a screen reader
+     would otherwise read as one long run of text.
+   - The navigation marks the page shown (aria-current), for screen readers and sight. */
 (function () {
     "use strict";
     var lastPath = window.location.pathname;
@@ -62,12 +69,42 @@
         });
     }
 
+    function repairCharts(root) {
+        root.querySelectorAll(".modebar-btn").forEach(function (button) {
+            if (button.tabIndex !== -1) { button.tabIndex = -1; }
+        });
+        root.querySelectorAll("figure .js-plotly-plot").forEach(function (plot) {
+            if (plot.closest("figure").querySelector("figcaption") &&
+                    plot.getAttribute("aria-hidden") !== "true") {
+                plot.setAttribute("aria-hidden", "true");
+            }
+        });
+    }
+
+    function markCurrent() {
+        document.querySelectorAll("nav a[href]").forEach(function (link) {
+            var here = link.pathname === window.location.pathname;
+            if (here && link.getAttribute("aria-current") !== "page") {
+                link.setAttribute("aria-current", "page");
+            } else if (!here && link.hasAttribute("aria-current")) {
+                link.removeAttribute("aria-current");
+            }
+        });
+    }
+
     function repair() {
         document.querySelectorAll(".dash-dropdown-focus-target").forEach(function (input) {
             if (input.tabIndex !== -1) { input.tabIndex = -1; }
+            // Dash gives the button itself tabindex=-1 (Tab reached the input, which
+            // forwarded focus): the button takes the input's place in the Tab order.
+            var button = input.parentElement &&
+                input.parentElement.querySelector("button.dash-dropdown");
+            if (button && !button.disabled && button.tabIndex !== 0) { button.tabIndex = 0; }
         });
         repairLists(document);
         repairClear(document);
+        repairCharts(document);
+        markCurrent();
         if (focusWanted) {
             var heading = document.querySelector("#_pages_content h2");
             if (heading && heading !== oldHeading) {

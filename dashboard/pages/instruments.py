@@ -9,7 +9,7 @@ language=cy&compare=ID@X.Y.Z``), so a view can be bookmarked.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode
 
 import dash
 from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
@@ -29,6 +29,7 @@ from dashboard.views import (
     error_notice,
     labelled_dropdown,
     page_heading,
+    with_aria,
 )
 from survey.errors import LandscapeError
 from survey.instrument.registry import Catalogue
@@ -87,6 +88,9 @@ def layout(version: str | None = None, language: str | None = None,
         html.Div(shown, id="instruments-content"),
         dcc.Store(id="instruments-query", data=_query(chosen, lang, compare)),
         dcc.Store(id="instruments-url-sync"),
+        # One short sentence after each change, not the re-rendered questionnaire.
+        with_aria(html.P, {"aria-live": "polite", "aria-atomic": "true"}, children="",
+                  id="instruments-announce", className="visually-hidden"),
     ])
 
 
@@ -123,6 +127,25 @@ def update_view(version: str | None, language: str | None, compare: str | None, 
         shown = error_notice(exc)
     return (shown, diff_block(catalogue, compare, version),
             _query(version, language, compare), compare)
+
+
+@callback(
+    Output("instruments-announce", "children"),
+    Input("instruments-query", "data"),
+    prevent_initial_call=True,
+)
+def view_note(query: str | None) -> str:
+    """The sentence announced after a change of version, language or comparison.
+
+    Examples
+    --------
+    >>> view_note("version=researcher%401.0.0&language=cy")
+    'Showing researcher@1.0.0 in Cymraeg (Welsh), compared with no other version.'
+    """
+    found = {key: values[0] for key, values in parse_qs(query or "").items()}
+    language = dict(_LANGUAGES).get(found.get("language", "en"), "English")
+    return (f"Showing {found.get('version', 'no version')} in {language}, compared with "
+            f"{found.get('compare', 'no other version')}.")
 
 
 @callback(

@@ -88,12 +88,17 @@ def layout(**query: Any) -> html.Div:
     return html.Div([
         *page_heading("Network", _INTRO, list(state.labels)),
         controls,
-        with_aria(html.P, {"aria-live": "polite"}, children=view_summary(view, spec),
-                  id="network-summary"),
-        dcc.Graph(id="network-graph", figure=figure, config=_GRAPH_CONFIG,
-                  clear_on_unhover=True),
+        # The summary is the chart's short text alternative (assets/a11y.js hides the
+        # drawing itself from screen readers) and announces each change of view.
+        html.Figure([
+            with_aria(html.Figcaption, {"aria-live": "polite"},
+                      children=view_summary(view, spec), id="network-summary"),
+            dcc.Graph(id="network-graph", figure=figure, config=_GRAPH_CONFIG,
+                      clear_on_unhover=True),
+        ], className="chart network-chart"),
         *notes,
-        with_aria(html.Section, {"aria-live": "polite", "aria-label": "Organisation details"},
+        # Not a live region: the summary above announces the focus in one sentence.
+        with_aria(html.Section, {"aria-label": "Organisation details"},
                   children=details_panel(state, spec.focus), id="network-details"),
         html.Div(id="network-problem"),
         dcc.Store(id="network-focus", data=spec.focus),

@@ -16,6 +16,7 @@ from dash import ClientsideFunction, Input, Output, State, callback, dcc, html
 
 from dashboard.access import allowed, audit_export, disclosure_policy, require
 from dashboard.app import current_store
+from dashboard.download_views import download_groupings
 from dashboard.page_views import (
     EXPORT_MEDIA_TYPES,
     FIELD_LABELS,
@@ -106,7 +107,11 @@ def layout(by: str | None = None, question: str | None = None, **query: Any) -> 
     """The page; the address preselects the view: ``?by=nation&region=wales,london``."""
     store = current_store()
     labels = data_labels(store)
-    chosen_by = by if by in GROUP_FIELDS else "instrument"
+    # The public view offers only the groupings its release allows (as Downloads does):
+    # the others would answer every click with a refusal.
+    groupings = download_groupings(store, "anonymous") if disclosure_policy().public \
+        else GROUP_FIELDS
+    chosen_by = by if by in groupings else "instrument"
     choices = filter_choices(store)
     questions = ranking_question_choices(store)
     chosen_question = question if question in dict(questions) else None
@@ -121,7 +126,7 @@ def layout(by: str | None = None, question: str | None = None, **query: Any) -> 
         # Few choices: toggle buttons named by their text in a fieldset named by its
         # legend (the Dash 4 dropdown's button names itself by its value, not our label).
         choice_buttons("priorities-by", "Group by",
-                       [(f, FIELD_LABELS[f]) for f in GROUP_FIELDS], chosen_by),
+                       [(f, FIELD_LABELS[f]) for f in groupings], chosen_by),
         labelled_dropdown("priorities-question", "Ranking question", questions,
                           chosen_question,
                           placeholder="The instruments' ranking question"),
@@ -210,10 +215,12 @@ def change_note(by: str | None, filters: dict[str, list[str]]) -> str:
     --------
     >>> change_note("nation", {"region": ["wales"]})
     'Tables updated: grouped by nation, 1 filter set.'
+    >>> change_note(None, {})
+    'Tables updated: grouped by instrument, no filter set.'
     """
     grouping = FIELD_LABELS.get(by or "instrument", "instrument").split(" (")[0].lower()
-    return f"Tables updated: grouped by {grouping}, {len(filters)} filter(s) set.".replace(
-        "1 filter(s)", "1 filter")
+    count = {0: "no filter", 1: "1 filter"}.get(len(filters), f"{len(filters)} filters")
+    return f"Tables updated: grouped by {grouping}, {count} set."
 
 
 # The view goes into the address bar without a page load (assets/network.js).

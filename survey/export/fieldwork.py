@@ -102,9 +102,15 @@ def rate_figure(groups: Sequence[GroupCount], title: str) -> Any:
 
     Examples
     --------
-    >>> figure = rate_figure([GroupCount("wales", 20, 20, 10, 5)], "By nation")
+    >>> figure = rate_figure([GroupCount("wales", 20, 20, 10, 5),
+    ...                       GroupCount("london", 18, 18, 0, 0)], "By nation")
     >>> list(figure.data[0].y), list(figure.data[0].x), figure.data[0].text[0]
-    (['Wales'], [25.0], '25.0% (5 of 20)')
+    (['Wales', 'London'], [25.0, 0.0], '25.0% (5 of 20)')
+
+    A rate of 0 has no bar to hold its label; the label goes beside it.
+
+    >>> figure.data[0].textposition
+    ('auto', 'outside')
     """
     # plotly is heavy; it loads when a chart is drawn.
     import plotly.graph_objects as go
@@ -113,8 +119,10 @@ def rate_figure(groups: Sequence[GroupCount], title: str) -> Any:
     names = [plot_text(humanise(g.group)) for g in shown]
     rates = [round(100 * g.completed / g.frame, 1) for g in shown]
     text = [f"{r:.1f}% ({g.completed} of {g.frame})" for r, g in zip(rates, shown, strict=True)]
+    # plotly hides "auto" text on an empty bar: "0.0% (0 of 18)" goes beside it.
+    where = ["outside" if r == 0 else "auto" for r in rates]
     figure = go.Figure(go.Bar(x=rates, y=names, orientation="h", text=text,
-                              textposition="auto", marker={"color": BAR_COLOUR},
+                              textposition=where, marker={"color": BAR_COLOUR},
                               hovertemplate="%{y}: %{x:.1f}%<extra></extra>"))
     figure.update_layout(**_base_layout(title, len(shown)))
     figure.update_xaxes(title_text="Response rate (completed / frame, %)",

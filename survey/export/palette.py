@@ -1,7 +1,7 @@
 """The colours of every chart, in one place, readable with any colour vision.
 
 Charts in the explorer and in exports take their colours from here and nowhere else
-(``tests/test_palette.py`` walks every figure the app and the exports build):
+(``tests/dashboard/test_palette.py`` walks every figure the app and the exports build):
 
 - :data:`CATEGORICAL`: Okabe and Ito's eight colours ("Color Universal Design",
   2008), distinguishable under the common colour-vision deficiencies, for things

@@ -333,7 +333,7 @@ def _cooccurrence_chart(store: Store, *, by: str | None = None,
 
 
 BARRIERS = Report("barriers", "Barrier themes by group", "/barriers", theme_tables,
-                  groupings=tuple(GROUP_FIELDS))
+                  groupings=tuple(GROUP_FIELDS), public_groupings=PUBLIC_GROUPINGS)
 COOCCURRENCE = Report("cooccurrence", "Barrier co-occurrence by group", "/barriers",
                       _cooccurrence_report, figure=_cooccurrence_chart,
-                      groupings=tuple(GROUP_FIELDS))
+                      groupings=tuple(GROUP_FIELDS), public_groupings=PUBLIC_GROUPINGS)

@@ -54,7 +54,7 @@ from survey.store.engine import Store
 from survey.store.frame import import_frame
 from survey.store.instruments import record_instrument
 from survey.store.invitations import issue_invitations, open_link
-from survey.store.models import Base, Contact, Invitation, Respondent, Response
+from survey.store.models import Contact, Invitation, Respondent, Response, data_tables
 from survey.store.writing import ResponseRow, save_responses
 
 __all__ = [
@@ -323,7 +323,7 @@ def demo_responses(versions: Mapping[str, InstrumentVersion] | None = None,
 def _is_empty(store: Store) -> bool:
     with store.session() as session:
         return not any(session.execute(select(func.count()).select_from(table)).scalar_one()
-                       for table in Base.metadata.sorted_tables)
+                       for table in data_tables())
 
 
 def _holds_only_demo(store: Store) -> bool:
@@ -335,7 +335,7 @@ def _holds_only_demo(store: Store) -> bool:
 
 def _clear(store: Store) -> None:
     with store.write() as session:
-        for table in reversed(Base.metadata.sorted_tables):
+        for table in reversed(data_tables()):
             session.execute(table.delete())
 
 

@@ -40,6 +40,7 @@ from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.models import InstrumentVersionRow, Respondent, Response
 from survey.store.reading import analysis_frame, resolve_profiles
+from survey.store.revision import remembered
 
 __all__ = [
     "DEMO_PREFIX",
@@ -143,6 +144,13 @@ def response_attributes(store: Store, instrument: str | None = None, *,
     ['instrument', 'version', 'nation']
     """
     name, _, version = (instrument or "").partition("@")
+    # Read once per data revision (survey.store.revision); callers get their own copy.
+    return remembered(store, ("response_attributes", name, version, complete_only),
+                      lambda: _read_attributes(store, name, version, complete_only)).copy()
+
+
+def _read_attributes(store: Store, name: str, version: str, complete_only: bool
+                     ) -> pd.DataFrame:
     conditions: list[Any] = []
     if complete_only:
         conditions.append(Response.state == "complete")
@@ -183,6 +191,11 @@ class _Instruments:
 
 
 def _answered_versions(store: Store, instrument: str | None) -> list[tuple[str, str, int]]:
+    return list(remembered(store, ("answered_versions", instrument),
+                           lambda: _count_answered(store, instrument)))
+
+
+def _count_answered(store: Store, instrument: str | None) -> list[tuple[str, str, int]]:
     name, _, version = (instrument or "").partition("@")
     query = (select(Response.instrument, Response.version, func.count())
              .where(Response.state == "complete").group_by(Response.instrument,
@@ -297,21 +310,26 @@ def store_ranking_groups(
     keep = pd.Series(True, index=frame.index)
     for field, values in filters.items():
         clean = str if field == "version" else _normalise
-        column = attrs[field].map(lambda v, clean=clean: None if v is None or pd.isna(v)
-                                  else clean(v))
-        keep &= column.isin(values)
+        # Each distinct value is normalised once, not each of 100,000 rows.
+        accepted = [v for v in attrs[field].unique()
+                    if not (v is None or pd.isna(v)) and clean(v) in values]
+        keep &= attrs[field].isin(accepted)
     if not keep.any():
         shown = "; ".join(f"{f} in {', '.join(v)}" for f, v in filters.items())
         raise LandscapeError.of("A172", f"no complete response answers '{code}'"
                                 + (f" with {shown}" if shown else "") + f"; {_holdings(store)}")
     frame, attrs = frame[keep.to_numpy()], attrs[keep.to_numpy()]
     keys = _group_keys(attrs, by)
+    # Each group's (instrument, version) pairs from one pass over the rows, not one per group.
+    codes, names = pd.factorize(keys, sort=True)
+    answered = pd.DataFrame({"group": codes, "instrument": attrs["instrument"].to_numpy(),
+                             "version": attrs["version"].to_numpy()}).drop_duplicates()
     out: dict[str, RankingData] = {}
-    for key in sorted(keys.unique()):
-        rows = (keys == key).to_numpy()
-        versions = sorted({(str(i), str(v)) for i, v in zip(attrs["instrument"][rows],
-                                                             attrs["version"][rows],
-                                                             strict=True)},
+    for g, key in enumerate(names):
+        rows = codes == g
+        pairs = answered[answered["group"].to_numpy() == g]
+        versions = sorted({(str(i), str(v)) for i, v in zip(pairs["instrument"],
+                                                             pairs["version"], strict=True)},
                           key=lambda iv: (iv[0], Version.sort_key(iv[1])), reverse=True)
         options: list[str] = []
         labels: dict[str, str] = {}

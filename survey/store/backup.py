@@ -62,6 +62,7 @@ from sqlalchemy.exc import StatementError
 from survey.errors import LandscapeError, Location
 from survey.files import staged_file
 from survey.store.engine import Store
+from survey.store.models import DataRevision
 
 __all__ = ["FORMAT", "BackupSummary", "backup_store", "fingerprint", "read_manifest",
            "restore_store"]
@@ -72,7 +73,9 @@ FORMAT = "partnership-landscape-backup/1"
 _MANIFEST_TABLE = "landscape_backup_manifest"
 _SQLITE_MAGIC = b"SQLite format 3\x00"
 _BATCH = 1_000
-_NOT_DATA = frozenset({"alembic_version", _MANIFEST_TABLE})
+# data_revision is not data but a counter the triggers keep (survey.store.revision):
+# a restore bumps it like any other write, so caches never take the backup for the past.
+_NOT_DATA = frozenset({"alembic_version", _MANIFEST_TABLE, DataRevision.__tablename__})
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,6 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     MetaData,
     SmallInteger,
     String,
+    Table,
     Text,
     UniqueConstraint,
     false,
@@ -35,6 +37,7 @@ __all__ = [
     "Base",
     "Coding",
     "Contact",
+    "DataRevision",
     "InstrumentVersionRow",
     "Invitation",
     "InvitationToken",
@@ -50,6 +53,7 @@ __all__ = [
     "Respondent",
     "Response",
     "User",
+    "data_tables",
 ]
 
 # Stable constraint names, so migrations can refer to them on every backend.
@@ -389,3 +393,29 @@ class AuditEntry(Base):
     who: Mapped[str] = mapped_column(String(80))
     action: Mapped[str] = mapped_column(String(32))
     what: Mapped[str] = mapped_column(Text)
+
+
+class DataRevision(Base):
+    """The one row database triggers bump on every change to the analysed tables (0009).
+
+    See :mod:`survey.store.revision`: what the explorer computed from the data is
+    kept while ``(revision, token)`` is unchanged.
+    """
+
+    __tablename__ = "data_revision"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    revision: Mapped[int] = mapped_column(BigInteger)
+    token: Mapped[str] = mapped_column(String(32))
+
+
+def data_tables() -> list[Table]:
+    """Every table that holds data, parents first: all but :class:`DataRevision`, a
+    counter the database keeps itself (emptiness checks, resets and backups skip it).
+
+    Examples
+    --------
+    >>> "data_revision" in [t.name for t in data_tables()], len(data_tables()) > 10
+    (False, True)
+    """
+    return [t for t in Base.metadata.sorted_tables if t.name != DataRevision.__tablename__]

@@ -23,6 +23,7 @@ from survey.stats.nonresponse import NonresponseTest, nonresponse_test
 from survey.store.engine import Store
 from survey.store.invitations import due_reminders
 from survey.store.models import Contact, InstrumentVersionRow, Invitation, Respondent, Response
+from survey.store.revision import remembered
 
 __all__ = ["NO_FRAME_NOTE", "GroupCount", "MonitorReport", "frame_and_sample", "frame_notes",
            "monitor_report", "render_table"]
@@ -164,6 +165,12 @@ def frame_notes(store: Store, instruments: list[str], *, public: bool = False) -
     >>> frame_notes(store, ["researcher"])[0][:36]
     'researcher: no sampling frame. Respo'
     """
+    # Kept per data revision: the explorer adds these notes to every view.
+    return list(remembered(store, ("frame_notes", tuple(instruments), public),
+                           lambda: _frame_notes(store, instruments, public)))
+
+
+def _frame_notes(store: Store, instruments: list[str], public: bool) -> list[str]:
     notes = []
     for name in instruments:
         frame, _ = frame_and_sample(store, name)

@@ -20,6 +20,7 @@ from survey.instrument.places import own_region
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.models import Answer, InstrumentVersionRow, RankingAnswer, Respondent, Response
+from survey.store.revision import remembered
 
 __all__ = ["PROFILE_FIELDS", "SavedResponse", "analysis_frame", "load_saved_response",
            "resolve_profiles"]
@@ -154,11 +155,19 @@ def resolve_profiles(conn: Connection, profiles: pd.DataFrame,
             fallback = wide[field].reindex(out.index).astype(object)
             out[field] = out[field].where(out[field].map(_is_code), fallback)
     # A nation with one ITL1 region (Wales, Scotland, Northern Ireland) is its own region.
-    regions = out["nation"].map(lambda n: own_region(n) if _is_code(n) else None)
-    out["region"] = out["region"].where(out["region"].map(_is_code), regions)
+    # Per distinct nation, not per respondent (100,000 calls took half a second).
+    own = {n: own_region(n) for n in out["nation"].unique() if _is_code(n)}
+    regions = out["nation"].map(own)  # not a code: NaN, made None below
+    out["region"] = out["region"].where(_codes(out["region"]), regions)
     for field in PROFILE_FIELDS:
         out[field] = out[field].map(lambda v: v if _is_code(v) else None).astype(object)
     return out
+
+
+def _codes(values: pd.Series) -> np.ndarray:
+    """Which values are codes (strings), as a boolean array."""
+    return np.fromiter((isinstance(v, str) for v in values.to_numpy(dtype=object)),
+                       dtype=bool, count=len(values))
 
 
 def _is_code(value: Any) -> bool:
@@ -211,10 +220,38 @@ def analysis_frame(
     """
     if instrument is not None and "@" in instrument:
         instrument, _, version = instrument.partition("@")
+    # Nation, region and organisation type are filtered after resolve_profiles (the
+    # frame record, else the response's own answers), as response_attributes does, so
+    # an open-link respondent who answered 'wales' is kept by nation='wales'.
+    profile_filters = {field: wanted for field, wanted in (
+        ("nation", _values(nation)), ("region", _values(region)),
+        ("organisation_type", _values(organisation_type))) if wanted is not None}
+    # Read once per data revision (survey.store.revision): a filter change re-reads nothing.
+    every, known = remembered(
+        store, ("analysis_frame", question_code, instrument, version, path),
+        lambda: _read_frame(store, question_code, instrument, version, path))
+    if not profile_filters:
+        return every.copy()
+    keep = np.ones(len(every), dtype=bool)
+    for field, wanted in profile_filters.items():
+        keep &= every[field].isin(wanted).to_numpy(dtype=bool)
+    frame = every[keep].copy()
+    # An option no recorded version lists is a column only where a kept row ranks it.
+    options = list(every.attrs["options"])
+    unlisted = [code for code in options[known:] if not frame[code].notna().any()]
+    frame = frame.drop(columns=unlisted)
+    frame.attrs["options"] = [code for code in options if code not in unlisted]
+    frame.attrs["question"] = question_code
+    return frame
 
-    def _values(value: str | Sequence[str] | None) -> list[str] | None:
-        return None if value is None else [value] if isinstance(value, str) else list(value)
 
+def _values(value: str | Sequence[str] | None) -> list[str] | None:
+    return None if value is None else [value] if isinstance(value, str) else list(value)
+
+
+def _read_frame(store: Store, question_code: str, instrument: str | None,
+                version: str | None, path: str | None) -> tuple[pd.DataFrame, int]:
+    """:func:`analysis_frame` of every respondent; and how many options the versions list."""
     conditions: list[Any] = [Response.state == "complete"]
     if instrument is not None:
         conditions.append(Response.instrument == instrument)
@@ -222,12 +259,6 @@ def analysis_frame(
         conditions.append(Response.version == version)
     if path is not None:
         conditions.append(Response.path == path)
-    # Nation, region and organisation type are filtered after resolve_profiles (the
-    # frame record, else the response's own answers), as response_attributes does, so
-    # an open-link respondent who answered 'wales' is kept by nation='wales'.
-    profile_filters = {field: wanted for field, wanted in (
-        ("nation", _values(nation)), ("region", _values(region)),
-        ("organisation_type", _values(organisation_type))) if wanted is not None}
     # Two plain SELECTs, no join: the eligible responses (few columns, one row each)
     # and the question's long ranking rows (an index range scan). Matching them is a
     # hash lookup in pandas, far cheaper than a per-row join in the database.
@@ -248,17 +279,13 @@ def analysis_frame(
                                          columns=["response_id", "option_code", "rank"])
         attrs = resolve_profiles(conn, attrs.set_index("response_id", drop=False),
                                  conditions).reset_index(drop=True)
-    if profile_filters:
-        keep_rows = np.ones(len(attrs), dtype=bool)
-        for field, wanted in profile_filters.items():
-            keep_rows &= attrs[field].isin(wanted).to_numpy(dtype=bool)
-        attrs = attrs[keep_rows].reset_index(drop=True)
     eligible = pd.Index(attrs["response_id"].astype(object))
     row_of = eligible.get_indexer(long["response_id"].astype(object))
     keep = row_of >= 0
     row_of = row_of[keep]
     option_values = long["option_code"].to_numpy(dtype=object)[keep]
     order = _option_order(store, question_code, instrument)
+    known = len(order)
     order.extend(sorted(set(option_values) - set(order)))
     option_index = {code: i for i, code in enumerate(order)}
     column_of = pd.Series(option_values, dtype=object).map(option_index).to_numpy(np.int64)
@@ -276,4 +303,4 @@ def analysis_frame(
         frame[name] = attrs[name].to_numpy(dtype=object)[answered]
     frame.attrs["options"] = list(order)
     frame.attrs["question"] = question_code
-    return frame
+    return frame, known

@@ -8,6 +8,7 @@ installs them).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import threading
@@ -112,6 +113,25 @@ def choose_option(browser: Any, dropdown_id: str, value: str, timeout: float = 3
     WebDriverWait(browser, timeout).until(ec.element_to_be_clickable(option)).click()
 
 
+def click_node(driver: Any, key: str) -> None:
+    """Click the node ``key`` where plotly drew it (pixel position from the figure's axes)."""
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+
+    x, y = driver.execute_script("""
+        const gd = document.querySelector('#network-graph .js-plotly-plot');
+        const trace = gd.data.find(t => t.customdata && t.customdata.length);
+        const i = trace.customdata.indexOf(arguments[0]);
+        const L = gd._fullLayout;
+        return [L._size.l + L.xaxis.l2p(trace.x[i]), L._size.t + L.yaxis.l2p(trace.y[i])];
+    """, key)
+    plot = driver.find_element(By.CSS_SELECTOR, "#network-graph .js-plotly-plot")
+    size = plot.size
+    ActionChains(driver).move_to_element_with_offset(
+        plot, int(x - size["width"] / 2), int(y - size["height"] / 2)).pause(0.3).click(
+        ).perform()
+
+
 #: The password of every user :func:`sign_in` creates.
 TEST_PASSWORD = "a long test password"
 
@@ -141,6 +161,21 @@ def sign_in(client: Any, store: Any, role: str, name: str | None = None) -> str:
         session["_user_id"] = f"{record.name}:{record.session_key}"
         session["_fresh"] = True
     return name
+
+
+def page_json(client: Any, path: str, search: str = "") -> dict[str, Any]:
+    """The layout of the page at ``path`` (query ``search``) the server sends ``client``,
+    as JSON: what Dash's page router asks for on a client-side navigation."""
+    response = client.post("/_dash-update-component", json={
+        "output": ".._pages_content.children..._pages_store.data..",
+        "outputs": [{"id": "_pages_content", "property": "children"},
+                    {"id": "_pages_store", "property": "data"}],
+        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
+                   {"id": "_pages_location", "property": "search", "value": search}],
+        "state": [], "changedPropIds": ["_pages_location.pathname"]})
+    assert response.status_code == 200, path
+    page: dict[str, Any] = json.loads(response.get_data(as_text=True))
+    return page
 
 
 def browser_sign_in(browser: Any, base_url: str, name: str, password: str = TEST_PASSWORD,

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from a11y import axe_version, serious_violations
+from a11y import axe_version, reader_problems, serious_violations
 
 from dashboard.access import page_allowed
 from dashboard.app import create_app
@@ -81,7 +81,7 @@ def test_every_page_has_no_serious_violation_and_no_console_error(
             driver.get(explorer + path)
             _wait_for(driver, PAGES[path])
             _settle(driver)
-            found[f"{who} {path}"] = serious_violations(driver)
+            found[f"{who} {path}"] = serious_violations(driver) + reader_problems(driver)
             assert not _errors(driver), (who, path)
             driver.save_screenshot(str(tmp_path / f"{who}-{path.strip('/') or 'overview'}.png"))
     assert axe_version(driver).startswith("4.")
@@ -145,3 +145,23 @@ def test_focus_moves_to_the_heading_after_navigation(explorer: str, driver: Any)
         "return Array.from(document.querySelectorAll('.modebar a, .modebar button'))"
         ".filter(e => e.tabIndex >= 0).length")
     assert tabbable == 0  # plotly's toolbar is not in the Tab order
+
+
+def test_a_dropdown_works_from_the_keyboard_alone(explorer: str, driver: Any) -> None:
+    from selenium.webdriver.common.action_chains import ActionChains
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get(explorer + "/network")
+    _wait_for(driver, "#network-graph .main-svg")
+    _settle(driver)
+    size = driver.find_element(By.ID, "network-size")
+    assert size.get_attribute("tabindex") == "0"  # in the Tab order (assets/a11y.js)
+    driver.execute_script("arguments[0].focus()", size)
+    for key in (Keys.ENTER, Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ENTER):
+        ActionChains(driver).send_keys(key).pause(0.5).perform()
+    WebDriverWait(driver, 30).until(
+        lambda d: d.find_element(By.ID, "network-size").text == "Brokerage (betweenness)")
+    WebDriverWait(driver, 30).until(lambda d: "size=betweenness" in d.current_url)
+    assert driver.switch_to.active_element.get_attribute("id") == "network-size"

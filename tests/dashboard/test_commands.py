@@ -191,3 +191,19 @@ def test_serve_demo_never_touches_a_store_holding_other_data(
     assert result.exit_code == 2 and "error U109" in result.output and calls == []
     with Store.open(own) as store:
         assert [u.name for u in list_users(store)] == ["ada"]  # no demo admin added
+
+
+def test_serve_computes_the_default_views_before_the_first_visitor(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import waitress
+
+    from dashboard import page_views
+
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    Store.open(url, check=False, create=True).upgrade()
+    warmed: list[str] = []
+    monkeypatch.setattr(page_views, "warm_views", lambda store: warmed.append(store.url))
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
+    result = CliRunner().invoke(serve_command, ["--database", url])
+    assert result.exit_code == 0, result.output
+    assert warmed == [url]

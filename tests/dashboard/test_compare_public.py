@@ -21,7 +21,9 @@ from dashboard.access import disclosure_policy
 from dashboard.app import create_app
 from dashboard.page_views import consensus_view, priorities_layouts
 from dashboard.views import text_of
+from survey.errors import LandscapeError
 from survey.export.disclosure import DisclosurePolicy
+from survey.export.release import check_public_release, store_populations
 from survey.export.report import ReportTable
 from survey.export.report_catalogue import REPORTS
 from survey.ranking.reconstruct import demo_ranking_data
@@ -201,9 +203,6 @@ def test_public_consensus_uses_a_method_the_release_check_audits(store: Store) -
     # pairwise preferences the release attack does not model. The public Compare page
     # printed the Kemeny order anyway; it now orders by mean rank (audited), as the CLI
     # lets a public release do, and staff keep Kemeny.
-    from survey.errors import LandscapeError
-    from survey.export.release import check_public_release, store_populations
-
     public = DisclosurePolicy(public=True)
     with pytest.raises(LandscapeError, match="X108"):
         check_public_release(store_populations(store), public, method="kemeny")

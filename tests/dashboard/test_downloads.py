@@ -343,3 +343,11 @@ def test_a_reports_public_groupings_are_all_a_public_file_is_offered(
     tree = _page_for(store, "analyst", monkeypatch, by="region", table="limited",
                      policy="internal")
     assert _offered(tree) == list(limited.groupings)
+
+
+@pytest.mark.parametrize("name", ["barriers", "cooccurrence"])
+def test_public_barriers_files_are_offered_by_instrument_only(store: Store, name: str) -> None:
+    # Their public tables refuse every other grouping (X108): none may be offered.
+    assert table_groupings(store, name) == ("instrument",)
+    assert table_groupings(store, name, "analyst", "public") == ("instrument",)
+    assert len(table_groupings(store, name, "analyst", "internal")) > 1

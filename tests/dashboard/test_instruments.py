@@ -25,6 +25,7 @@ from survey.cli import main
 from survey.instrument.registry import Catalogue
 from survey.instrument.render import escape_markdown, render_markdown
 from survey.store import Store
+from tests.dashboard.conftest import all_components
 
 NASTY = ["<script>alert('x')</script>", "**bold** _it_ `code`", "[x](javascript:alert(1))",
          "# not a heading", "- not an item", "a & b &amp; c", "1. x \\ y | z"]
@@ -121,3 +122,9 @@ def test_page_takes_its_view_from_the_address_and_writes_it_back(app_store: Stor
     assert "Arolwg" in text_of(shown) and "12 changes" in text_of(diff)
     assert compare == "local_government@1.0.0"
     assert compare_after is None and query_after == "version=researcher%401.0.0"
+    # a change is announced in one short sentence (the questionnaire is not re-read)
+    (live,) = [c for c in all_components(tree)
+               if "aria-live" in c.to_plotly_json()["props"]]
+    assert live.id == "instruments-announce"
+    assert page.view_note(query) == ("Showing local_government@1.1.0 in Cymraeg (Welsh), "
+                                     "compared with local_government@1.0.0.")

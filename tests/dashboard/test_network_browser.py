@@ -21,6 +21,7 @@ from survey.landscape.records import (
 )
 from survey.store import Store
 from survey.store.landscape import save_landscape
+from tests.dashboard.conftest import click_node
 
 pytestmark = pytest.mark.browser
 
@@ -76,25 +77,6 @@ def _wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> 
     return WebDriverWait(driver, timeout).until(condition)
 
 
-def _click_node(driver: Any, key: str) -> None:
-    """Click the node ``key`` where plotly drew it (pixel position from the figure's axes)."""
-    from selenium.webdriver.common.action_chains import ActionChains
-    from selenium.webdriver.common.by import By
-
-    x, y = driver.execute_script("""
-        const gd = document.querySelector('#network-graph .js-plotly-plot');
-        const trace = gd.data.find(t => t.customdata && t.customdata.length);
-        const i = trace.customdata.indexOf(arguments[0]);
-        const L = gd._fullLayout;
-        return [L._size.l + L.xaxis.l2p(trace.x[i]), L._size.t + L.yaxis.l2p(trace.y[i])];
-    """, key)
-    plot = driver.find_element(By.CSS_SELECTOR, "#network-graph .js-plotly-plot")
-    size = plot.size
-    ActionChains(driver).move_to_element_with_offset(
-        plot, int(x - size["width"] / 2), int(y - size["height"] / 2)).pause(0.3).click(
-        ).perform()
-
-
 def test_filter_a_region_click_a_node_and_read_its_provenance(
         explorer: str, driver: Any, tmp_path: Path,
         choose: Callable[[Any, str, str], None]) -> None:
@@ -111,7 +93,7 @@ def test_filter_a_region_click_a_node_and_read_its_provenance(
     _wait(driver, lambda d: d.find_element(By.ID, "network-summary").text.startswith(
         "West Midlands: 4 organisations"))
     assert "region=west_midlands" in driver.current_url  # the view is in the URL
-    _click_node(driver, "wmca")
+    click_node(driver, "wmca")
     panel = _wait(driver, lambda d: d.find_element(By.CSS_SELECTOR, "#network-details h3"))
     assert panel.text == "West Midlands Combined Authority"
     details = driver.find_element(By.ID, "network-details").text

@@ -16,6 +16,7 @@ from dashboard.app import create_app
 from dashboard.overview_views import PAGE_LINKS, overview_view
 from dashboard.views import text_of
 from survey.export.disclosure import DisclosurePolicy
+from survey.export.layout import LayoutRow, PublishedLayout
 from survey.export.overview import overview_tables, respondent_counts
 from survey.ranking.published import load_published
 from survey.reproduce.demo import DEMO_LABEL
@@ -178,11 +179,16 @@ def test_top_priorities_print_a_small_public_group_as_its_table_does(
     # but the top-priorities heading under it printed the group's exact n ("n = 3"),
     # giving both hidden totals back with the grand total. It says "n = <5", as the
     # public Priorities table does.
-    from survey.export.layout import LayoutRow, PublishedLayout
-
     small = PublishedLayout(1, "tiny", "Tiny group", "Table 1. Tiny group (n<5)", 3,
                             ("1st-3rd",), (LayoutRow("a", "A", (None,)),), (), n_text="<5")
     monkeypatch.setattr(overview_views, "priorities_layouts",
                         lambda *_a, **_k: [(small, None)])
     text = text_of(overview_views._top_priorities(store, DisclosurePolicy(public=True), ()))
     assert "Tiny group (n = <5)" in text and "n = 3" not in text
+
+
+def test_the_links_into_each_page_come_first(store: Store) -> None:
+    # A new visitor finds each job without scrolling past the figures.
+    view = overview_view(store)
+    first = view.children[1]
+    assert view.children[0].children == "Where to go" and first.id == "overview-links"

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import update
 
+import dashboard.access
 from dashboard.app import create_app
 from dashboard.page_views import (
     barriers_cooccurrence_view,
@@ -733,7 +734,11 @@ def _pressed(tree: Any) -> dict[str, str]:
     return {b.id["value"]: b.to_plotly_json()["props"]["aria-pressed"] for b in buttons}
 
 
-def test_group_by_is_a_labelled_group_of_toggle_buttons(store: Store) -> None:
+def test_group_by_is_a_labelled_group_of_toggle_buttons(
+        store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Staff get every grouping (the public view only those its release allows:
+    # tests/dashboard/test_priorities_page.py).
+    monkeypatch.setattr(dashboard.access, "current_role", lambda: "viewer")
     app = create_app(store)
     with app.server.test_request_context("/"):
         tree = _page("priorities").layout(by="nation")

@@ -11,12 +11,12 @@ colour differences are CIE76 (Euclidean distance in CIELAB, D65 white).
 from __future__ import annotations
 
 import itertools
-import json
 import math
 import re
 from collections.abc import Iterator
 from typing import Any
 
+import dash
 import pytest
 
 import dashboard.access
@@ -28,7 +28,7 @@ from survey.export.palette import CATEGORICAL, NEUTRALS, SEQUENTIAL, ordered, pa
 from survey.export.report_catalogue import REPORTS
 from survey.store import Store
 from survey.store.analysis import store_ranking_groups
-from tests.dashboard.conftest import sign_in
+from tests.dashboard.conftest import page_json, sign_in
 
 # Machado et al. (2009), Table (severity 1.0): linear-RGB matrices per dichromacy.
 MACHADO = {
@@ -177,23 +177,8 @@ def _figures(tree: Any) -> Iterator[dict[str, Any]]:
             yield from _figures(item)
 
 
-def _page(client: Any, path: str, search: str = "") -> dict[str, Any]:
-    response = client.post("/_dash-update-component", json={
-        "output": ".._pages_content.children..._pages_store.data..",
-        "outputs": [{"id": "_pages_content", "property": "children"},
-                    {"id": "_pages_store", "property": "data"}],
-        "inputs": [{"id": "_pages_location", "property": "pathname", "value": path},
-                   {"id": "_pages_location", "property": "search", "value": search}],
-        "state": [], "changedPropIds": ["_pages_location.pathname"]})
-    assert response.status_code == 200, path
-    page: dict[str, Any] = json.loads(response.get_data(as_text=True))
-    return page
-
-
 def _app_figures(store: Store) -> dict[str, dict[str, Any]]:
     """Every figure the explorer sends an admin, by page (and view)."""
-    import dash
-
     client = create_app(store).server.test_client()
     sign_in(client, store, "admin")
     views = [(str(p["relative_path"]), "") for p in dash.page_registry.values()]
@@ -202,7 +187,7 @@ def _app_figures(store: Store) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for path, search in views:
         assert dashboard.access.page_allowed(path, "admin")
-        for i, figure in enumerate(_figures(_page(client, path, search))):
+        for i, figure in enumerate(_figures(page_json(client, path, search))):
             found[f"{path}{search} #{i}"] = figure
     return found
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -10,7 +11,8 @@ from dashboard.app import create_app
 from dashboard.page_views import priorities_layouts, priorities_view
 from dashboard.views import text_of
 from survey.store import Store
-from tests.dashboard.conftest import all_components
+from survey.store.analysis import GROUP_FIELDS
+from tests.dashboard.conftest import all_components, page_json, sign_in
 
 _all = all_components
 
@@ -54,7 +56,9 @@ def test_chart_selector_callback_draws_the_chosen_group(store: Store) -> None:
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     result = response.get_json()["response"]
     assert "Table 2. Researcher" in json.dumps(result["priorities-chart"]["figure"]["layout"])
-    assert result["priorities-chart-summary"]["children"].startswith("Bar chart of Table 2.")
+    summary = result["priorities-chart-summary"]["children"]
+    assert summary.startswith("Bar chart of Table 2 (Researcher, n=17), the share")
+    assert len(summary) < 300  # a sentence, not the 2,000-character run-on
 
 
 def _chart_body(group: str) -> dict[str, object]:
@@ -174,10 +178,11 @@ def test_a_link_under_the_tables_opens_them_on_the_downloads_page(store: Store) 
 
     app = create_app(store)
     with app.server.test_request_context("/priorities"):
-        tree = sys.modules["dashboard.pages.priorities"].layout(by="region")
+        # (an anonymous visitor: version is a grouping the public release allows)
+        tree = sys.modules["dashboard.pages.priorities"].layout(by="version")
     (box,) = [c for c in _all(tree) if getattr(c, "id", None) == "priorities-download-link"]
     (link,) = [c for c in _all(box) if type(c).__name__ == "A"]
-    assert link.href == "/downloads?table=priorities&by=region"
+    assert link.href == "/downloads?table=priorities&by=version"
     assert link.children == "Download this table (CSV, Excel, Word, chart)"
     # a new grouping moves the link with it
     client = app.server.test_client()
@@ -196,3 +201,19 @@ def test_a_link_under_the_tables_opens_them_on_the_downloads_page(store: Store) 
     assert response.status_code == 200, response.get_data(as_text=True)[:300]
     moved = response.get_json()["response"]["priorities-download-link"]["children"]
     assert "/downloads?table=priorities&by=path" in json.dumps(moved)
+
+
+def test_the_public_view_offers_only_the_groupings_its_release_allows(store: Store) -> None:
+    # Region and nation fail the public release on the demo data (as on Downloads):
+    # anonymous visitors are not offered a button that only brings a refusal.
+    client = create_app(store).server.test_client()
+
+    def offered() -> set[str]:
+        page = json.dumps(page_json(client, "/priorities"))
+        return set(re.findall(r'"type": "priorities-by-choice", "value": "(\w+)"', page))
+
+    public = offered()
+    assert "instrument" in public and "version" in public
+    assert not {"region", "nation"} & public
+    sign_in(client, store, "viewer")  # internal figures: every grouping
+    assert offered() == set(GROUP_FIELDS)

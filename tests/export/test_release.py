@@ -24,6 +24,9 @@ from survey.export.layout import build_layouts
 from survey.export.release import (
     Group,
     Population,
+    _atoms,
+    _count_range,
+    _field_groups,
     attack,
     check_public_release,
     public_release,
@@ -261,3 +264,71 @@ def test_a_breakdown_whose_complement_is_protected_joins_the_release() -> None:
     release = public_release(people, policy, bands=bands)
     assert release.fields == {"team": "--by team"} and release.refused == {}
     assert [g.key for g in release.attacks[0].groups] == ["all", "all: north", "all: south"]
+
+
+# -- the count range of a shown percentage ----------------------------------------------
+
+
+def _brute_ranges(n: int) -> dict[int, tuple[int, int]]:
+    """The definition: shown percent -> the least and greatest count out of n printing so."""
+    ranges: dict[int, tuple[int, int]] = {}
+    for c in range(n + 1):
+        shown = percent(c, n)
+        ranges[shown] = (ranges.get(shown, (c, c))[0], c)
+    return ranges
+
+
+def test_count_range_equals_the_definition_for_every_small_n_and_percent() -> None:
+    for n in range(1, 301):
+        expected = _brute_ranges(n)
+        for shown in range(101):
+            if shown not in expected:
+                with pytest.raises(ValueError, match="prints as"):
+                    _count_range(shown, n)
+            else:
+                assert _count_range(shown, n) == expected[shown], (shown, n)
+
+
+@pytest.mark.parametrize("n", [997, 1000, 4321, 20_000])
+def test_count_range_equals_the_definition_for_large_n(n: int) -> None:
+    expected = _brute_ranges(n)
+    for shown in (0, 1, 2, 33, 49, 50, 51, 67, 98, 99, 100):
+        assert _count_range(shown, n) == expected[shown], (shown, n)
+
+
+def test_count_range_rounds_a_logarithmic_number_of_times(monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    # Every count of 0..n took minutes for a population of 100,000 on the explorer.
+    calls: list[int] = []
+
+    def counted(count: int, n: int) -> int:
+        calls.append(count)
+        return percent(count, n)
+
+    monkeypatch.setattr("survey.export.release.percent", counted)
+    assert _count_range(50, 100_000) == (49_500, 50_499)
+    assert len(calls) < 100
+
+
+@pytest.mark.parametrize("columns", [1, 2, 9, 62, 63, 80])
+def test_atoms_are_the_unique_membership_rows_in_the_same_order(columns: int) -> None:
+    rng = np.random.default_rng(columns)
+    for rows in (1, 5, 2_000):
+        membership = rng.random((rows, columns)) < 0.4
+        membership[:, 0] = True  # the population's own group holds everyone
+        atoms, atom_of = np.unique(membership, axis=0, return_inverse=True)
+        found, found_of = _atoms(membership)
+        assert found.dtype == bool and found.shape == atoms.shape
+        assert (found == atoms).all() and (found_of == np.asarray(atom_of).ravel()).all()
+
+
+def test_field_groups_name_and_mask_every_value_and_the_missing() -> None:
+    ranks = pd.DataFrame([[1, 2]] * 5, columns=["a", "b"], dtype="Int64")
+    fields = pd.DataFrame({"nation": ["wales", None, "england", float("nan"), "wales"]},
+                          dtype=object)
+    groups = _field_groups(Population("all", RankingData(ranks, ("a", "b")), fields),
+                           "nation")
+    assert [(g.key, g.mask.tolist()) for g in groups] == [
+        ("all: (missing)", [False, True, False, True, False]),
+        ("all: england", [False, False, True, False, False]),
+        ("all: wales", [True, False, False, False, True])]

@@ -13,6 +13,7 @@ from survey.store import Store
 from survey.store.engine import _script_revisions
 from survey.store.landscape import load_landscape
 from survey.store.models import Base
+from survey.store.revision import data_revision
 from survey.store.users import audit_entries, list_users, record_audit
 
 _T = "2024-03-01 10:00:00+00:00"
@@ -104,9 +105,11 @@ SEEDS: dict[str, Callable[[Store], None]] = {
     "0006": _seed_0006,
     "0007": _seed_0006,
     "0008": _seed_0006,
+    "0009": _seed_0006,
 }
 _TAGS = {"0001": "a1", "0002": "b22", "0003": "c333", "0004": "c333", "0005": "c333",
-         "0006": "c333", "0007": "c333", "0008": "c333"}
+         "0006": "c333", "0007": "c333", "0008": "c333",
+         "0009": "c333"}
 
 
 def test_every_revision_has_a_seed() -> None:
@@ -178,6 +181,12 @@ def test_rows_seeded_at_each_revision_survive_upgrade_to_head(
         assert list_users(store) == [] and audit_entries(store) == []
         record_audit(store, "cli:test", "export", "seeded.csv")
         assert [e.what for e in audit_entries(store)] == ["seeded.csv"]
+        # 0009 added the data revision: rows seeded before it are counted from then on.
+        before = data_revision(store)
+        assert before is not None
+        with store.write() as s:
+            s.execute(text("UPDATE respondents SET nation = 'scotland'"))
+        assert data_revision(store) != before
 
 
 def test_models_match_migrated_schema(store: Store) -> None:
