@@ -99,8 +99,9 @@ def test_overview_is_the_home_page_and_links_into_every_page(explorer: str, driv
     screenshot = tmp_path / "overview.png"
     driver.save_screenshot(str(screenshot))
     assert screenshot.stat().st_size > 10_000  # for a person to look at
-    # Links only to the pages an anonymous visitor may open (Barriers is for staff).
-    assert not driver.find_elements(By.CSS_SELECTOR, "#overview-links a[href='/barriers']")
+    # Links only to the pages an anonymous visitor may open (the monitor is for admins).
+    assert not driver.find_elements(By.CSS_SELECTOR, "#overview-links a[href='/monitor']")
+    assert driver.find_elements(By.CSS_SELECTOR, "#overview-links a[href='/barriers']")
     driver.find_element(By.CSS_SELECTOR, "#overview-links a[href='/priorities']").click()
     _wait_for(driver, "table.band-table")
     assert driver.find_element(By.TAG_NAME, "h2").text == "Priorities"
