@@ -113,6 +113,16 @@ def choose_option(browser: Any, dropdown_id: str, value: str, timeout: float = 3
     WebDriverWait(browser, timeout).until(ec.element_to_be_clickable(option)).click()
 
 
+def wait_until(browser: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
+    """Wait for ``condition``, reading again when Dash re-renders what it was reading."""
+    # selenium is imported only by the browser tests (they skip without a browser)
+    from selenium.common.exceptions import StaleElementReferenceException
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    return WebDriverWait(browser, timeout, ignored_exceptions=(
+        StaleElementReferenceException,)).until(condition)
+
+
 def click_node(driver: Any, key: str) -> None:
     """Click the node ``key`` where plotly drew it (pixel position from the figure's axes)."""
     from selenium.webdriver.common.action_chains import ActionChains

@@ -18,7 +18,7 @@ from dashboard.app import create_app
 from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.users import add_user
-from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in
+from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -111,7 +111,7 @@ def test_open_dropdown_and_changed_filter_have_no_serious_violation(
     assert open_found == [], "dropdown open"
     driver.find_element(By.TAG_NAME, "h2").click()  # close it
     choose(driver, "priorities-filter-nation", "wales")
-    WebDriverWait(driver, 30).until(lambda d: [
+    wait_until(driver, lambda d: [
         c.text for c in d.find_elements(By.CSS_SELECTOR, "table.band-table caption")] != before)
     _settle(driver)
     from selenium.webdriver.common.keys import Keys

@@ -20,7 +20,7 @@ from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.codings import barrier_quotes
 from survey.store.users import add_user
-from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in
+from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -61,14 +61,14 @@ def test_an_analysts_quote_filters_are_in_the_address_and_survive_a_reload(
     expected = sum(("staff_turnover" in themes) and group == "researcher"
                    for group, themes in zip(quotes["group"], quotes["themes"], strict=True))
     browser_sign_in(driver, base, "test-analyst", next_path="/barriers")
-    WebDriverWait(driver, 30).until(lambda d: _text(d, "barriers-quotes-count").startswith(
+    wait_until(driver, lambda d: _text(d, "barriers-quotes-count").startswith(
         f"{len(quotes)} of {len(quotes)} answers"))
     choose(driver, "barriers-quotes-theme", "staff_turnover")
     WebDriverWait(driver, 30).until(lambda d: "theme=staff_turnover" in d.current_url)
     choose(driver, "barriers-quotes-group", "researcher")
     WebDriverWait(driver, 30).until(
         lambda d: d.current_url.endswith("/barriers?theme=staff_turnover&group=researcher"))
-    WebDriverWait(driver, 30).until(lambda d: _text(d, "barriers-quotes-count").startswith(
+    wait_until(driver, lambda d: _text(d, "barriers-quotes-count").startswith(
         f"{expected} of {len(quotes)} answers"))
     assert 0 < expected < len(quotes)
     shown = _text(driver, "barriers-quotes-list")

@@ -23,7 +23,7 @@ from a11y import reader_problems, tab_stops
 
 from dashboard.app import create_app
 from survey.store import Store
-from tests.dashboard.conftest import click_node
+from tests.dashboard.conftest import click_node, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -36,9 +36,8 @@ def explorer(store: Store, serve_app: Callable[[Any], str]) -> Iterator[str]:
 
 
 def _wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
-
-    return WebDriverWait(driver, timeout).until(condition)
+    # a re-rendered element is read again (Dash replaces tables as callbacks return)
+    return wait_until(driver, condition, timeout)
 
 
 def _settle(driver: Any) -> None:
