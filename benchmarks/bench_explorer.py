@@ -9,34 +9,40 @@ through the app's own Flask server (no browser), for each role of ``--roles``
 ``viewer``: internal figures) it times:
 
 - the first full page load: the index page, the layout and the page router's
-  callback rendering ``/priorities`` (tables for every group, the chart), cold
-  (a new process, or the first view after the data changed: the analysis frame
-  and the release check are computed) and warm (the next visitor: they are kept
-  per data revision, :mod:`survey.store.revision`);
+  callback rendering ``/priorities`` (tables for every group, the chart): in a new
+  process (nothing computed or parsed), then warm (the next visitor: results are
+  kept per data revision, :mod:`survey.store.revision`);
 - a filter change: the Priorities callback with a different nation filter each
   time (p50 and p95 over ``--repeat`` changes; a public view refused by the
   release check, X108, shows why, and is timed as such);
+- new data (one synthetic respondent moved to another region, by another
+  connection, as an import beside the server would): the first page load with
+  nothing kept; then with the warmer of ``landscape serve`` running
+  (:func:`dashboard.page_views.keep_views_warm`): a visitor arriving at once, how
+  long the warmer takes to have the views ready, a visitor arriving after that;
 
 each beside computing the same tables directly, as a ratio: with the survey API the
 page calls (:func:`dashboard.page_views.priorities_layouts`, under the role's
-policy; cold in a new store object with no release kept) and, for filter changes,
+policy; with nothing kept: a new store object, no release kept) and, for filter changes,
 with a plain SQL + pandas computation of the same band shares (no app, no layouts,
 no disclosure control).
 
 Not a unit test: a figure to read. Goal (issue 11): p95 under 300 ms per interaction
 and first load under 2 s on a 2-core machine.
 
-Run: ``python benchmarks/bench_explorer.py [--respondents N] [--repeat R] [--store DB]``
+Run: ``python benchmarks/bench_explorer.py [--respondents N] [--repeat R] [--store DB | --save DB]``
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import random
 import shutil
 import sqlite3
 import statistics
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -44,6 +50,7 @@ from typing import Any
 
 import pandas as pd
 
+from dashboard import page_views
 from dashboard.app import create_app
 from dashboard.page_views import priorities_layouts
 from survey.errors import LandscapeError
@@ -53,6 +60,7 @@ from survey.instrument.places import REGIONS
 from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.analysis import DEMO_PREFIX, GROUP_FIELDS
+from survey.store.revision import data_revision
 from survey.store.users import add_user, find_user
 
 LABEL = DEMO_PREFIX + "synthetic benchmark respondents (not real)"
@@ -172,6 +180,7 @@ def _measure(url: str, path: Path, role: str, repeat: int) -> None:
     _RELEASES.clear()
     store = Store.open(url)
     app = create_app(store)
+    gc.freeze()  # as `landscape serve` does before its first request
     client = app.server.test_client()
     if role != "anonymous":
         record = find_user(store, "bench") or add_user(store, "bench", role, "bench password 1",
@@ -186,7 +195,7 @@ def _measure(url: str, path: Path, role: str, repeat: int) -> None:
         client.get("/_dash-dependencies")
         _post(client, _router_body("/priorities"))
 
-    cold = timed(first_load)  # a new process (or new data): everything is computed
+    cold = timed(first_load)  # a new process: everything is computed
     warm = timed(first_load)  # the next visitor: the data is unchanged
     api_warm = timed(lambda: priorities_layouts(store, policy=policy))
     api_cold = _fresh_api(url, policy)
@@ -205,14 +214,19 @@ def _measure(url: str, path: Path, role: str, repeat: int) -> None:
         changes.append(timed(lambda n=nation: _post(client, _filter_body(n))))
         api.append(timed(layouts))
         plain.append(timed(lambda n=nation: direct_bands(path, n)))
+    after_change = _after_a_change(store, path, first_load)
     store.close()
     p50, p95 = _quantiles(changes)
     a50, a95 = _quantiles(api)
     d50, d95 = _quantiles(plain)
     who = f"{role.upper()} ({'public policy' if policy.public else 'internal figures'})"
     print(f"\n{who}")
-    print(f"  first page load, cold (new process or new data): {_ms(cold)}; the same tables "
-          f"by the survey API, cold: {_ms(api_cold)}; ratio {cold / api_cold:.2f}")
+    alone, at_once, lag, later = after_change
+    print(f"  first page load in a new process (nothing computed or parsed yet): {_ms(cold)}")
+    print(f"  first page load after new data, no warmer ({len(alone)} changes): p50 "
+          f"{_ms(_quantiles(alone)[0])}, max {_ms(max(alone))}; the same tables by the "
+          f"survey API with nothing kept: {_ms(api_cold)}; ratio (p50) "
+          f"{_quantiles(alone)[0] / api_cold:.2f}")
     print(f"  first page load, warm (the next visitor): {_ms(warm)}; the same tables by the "
           f"survey API, warm: {_ms(api_warm)}; ratio {warm / api_warm:.2f}")
     print(f"  filter change (nation), {repeat} changes: p50 {_ms(p50)}, p95 {_ms(p95)}")
@@ -220,6 +234,67 @@ def _measure(url: str, path: Path, role: str, repeat: int) -> None:
           f"ratio page/API (p95) {p95 / a95:.2f}")
     print(f"    the same shares by SQL + pandas:   p50 {_ms(d50)}, p95 {_ms(d95)}; "
           f"ratio page/direct (p95) {p95 / d95:.2f}")
+    print(f"  new data while serving (the server's warmer on, as `landscape serve`), "
+          f"{len(lag)} changes:")
+    print(f"    first page load by a visitor arriving at once: p50 {_ms(_quantiles(at_once)[0])}"
+          f", max {_ms(max(at_once))} (waits for the warmer's computation, not beside it)")
+    print(f"    the warmer has the new views ready after: p50 {_ms(_quantiles(lag)[0])}, "
+          f"max {_ms(max(lag))}")
+    print(f"    first page load by a visitor arriving after that: p50 "
+          f"{_ms(_quantiles(later)[0])}, max {_ms(max(later))}")
+
+
+def _after_a_change(store: Store, path: Path, first_load: Callable[[], None],
+                    changes: int = 3
+                    ) -> tuple[list[float], list[float], list[float], list[float]]:
+    """New data (one synthetic respondent moved to another region): a first load with no
+    warmer; then, while the warmer of ``landscape serve`` runs, a first load at once, the
+    warmer's lag, a first load after it."""
+    warmed: list[object] = []
+    real_warm = page_views.warm_views
+
+    def recorded(s: Store) -> None:
+        real_warm(s)
+        warmed.append((time.perf_counter(), data_revision(s)))
+
+    def change(i: int) -> None:
+        db = sqlite3.connect(path)
+        with db:
+            db.execute("UPDATE respondents SET region = ? WHERE id = 'syn-p0000000'",
+                       (REGIONS[i % len(REGIONS)].code,))
+        db.close()
+
+    alone: list[float] = []
+    for i in range(changes):  # no warmer: the visitor computes everything
+        change(i + 1)
+        alone.append(timed(first_load))
+    page_views.warm_views = recorded  # the benchmark watches when the warmer is done
+    stop = threading.Event()
+    warmer = threading.Thread(target=page_views.keep_views_warm, args=(store, 0.1, stop),
+                              daemon=True)
+    warmer.start()
+    at_once: list[float] = []
+    lag: list[float] = []
+    later: list[float] = []
+    try:
+        _wait(lambda: warmed)
+        for i in range(changes):
+            change(i)
+            changed, started = data_revision(store), time.perf_counter()
+            at_once.append(timed(first_load))
+            _wait(lambda r=changed: any(seen == r for _, seen in warmed))
+            lag.append(next(t for t, seen in warmed if seen == changed) - started)
+            later.append(timed(first_load))
+    finally:
+        stop.set()
+        warmer.join()
+        page_views.warm_views = real_warm
+    return alone, at_once, lag, later
+
+
+def _wait(ready: Callable[[], object]) -> None:
+    while not ready():
+        time.sleep(0.01)
 
 
 def main() -> None:
@@ -229,6 +304,8 @@ def main() -> None:
     parser.add_argument("--store", type=Path, default=None,
                         help="copy this SQLite store (the demo plus synthetic respondents, "
                         "e.g. made by an earlier run) instead of building one")
+    parser.add_argument("--save", type=Path, default=None,
+                        help="keep a copy of the store built here, for later --store runs")
     parser.add_argument("--roles", default="anonymous,viewer",
                         help="who to measure as, comma-separated (anonymous: the public view)")
     args = parser.parse_args()
@@ -246,6 +323,9 @@ def main() -> None:
             add_synthetic(path, args.respondents)
             print(f"SYNTHETIC: {args.respondents} respondents added (labelled "
                   f"{LABEL!r}) in {time.perf_counter() - started:.1f} s")
+            if args.save is not None:
+                shutil.copyfile(path, args.save)
+                print(f"SAVED: {args.save}")
         db = sqlite3.connect(path)
         (complete,) = db.execute("SELECT count(*) FROM responses WHERE state = 'complete'"
                                  ).fetchone()

@@ -8,6 +8,7 @@ and the server are imported only when the command runs.
 
 from __future__ import annotations
 
+import gc
 import ipaddress
 import os
 import secrets
@@ -156,10 +157,12 @@ def _hint_users(store: Any) -> None:
               help="Serve the respondent form without the explorer (no explorer pages "
                    "or logins), e.g. for a server only respondents need to reach.")
 @click_option("trusted_proxies")
+@click_option("view_refresh")
 @click.pass_context
 def serve_command(ctx: click.Context, host: str, port: int, database_url: str | None,
                   demo: bool, production: bool, demo_label: str | None, threads: int,
-                  form_only: bool, trusted_proxies: int | None) -> None:
+                  form_only: bool, trusted_proxies: int | None,
+                  view_refresh: str | None) -> None:
     """Serve the explorer and the survey form (invitation and open links).
 
     Anonymous visitors get the public view; staff sign in at /login (users from
@@ -170,6 +173,7 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
     """
     try:
         proxies = resolve("trusted_proxies", trusted_proxies)
+        refresh = resolve("view_refresh", view_refresh)
         if demo and production:
             raise LandscapeError.of("U109", "--demo and --production exclude each other: the "
                                     "demo prints its admin password")
@@ -195,13 +199,15 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
                          trusted_proxies=proxies)
     except LandscapeError as exc:
         _fail(ctx, exc)
+    stopped = threading.Event()  # set when the server stops: the warming ends with it
     if not form_only:
         # Dash and the server load only when `landscape serve` runs.
-        from dashboard.page_views import warm_views
+        from dashboard.page_views import keep_views_warm
 
-        # The first visitor finds the default views computed (kept per data revision).
-        threading.Thread(target=warm_views, args=(store,), name="warm-views",
-                         daemon=True).start()
+        # The first visitor, and the first after new data, finds the default views
+        # computed (kept per data revision).
+        threading.Thread(target=keep_views_warm, args=(store, refresh, stopped),
+                         name="warm-views", daemon=True).start()
     if SETTINGS["secret_key"].env not in os.environ:
         click.echo(f"Note: {SETTINGS['secret_key'].env} is not set, so a random key signs "
                    "form pages and sign-ins: they expire when the server restarts.", err=True)
@@ -212,10 +218,17 @@ def serve_command(ctx: click.Context, host: str, port: int, database_url: str | 
         click.echo(f"\n  Demo login (admin): name {DEMO_ADMIN}  password {password}\n"
                    f"  Sign in at http://{host}:{port}/login - a new password is made at "
                    "every start.\n", err=True)
-    if server == "waitress":
-        # Dash and the server load only when `landscape serve` runs.
-        import waitress
+    # Everything loaded so far (Dash, the app, the modules) lives as long as the server:
+    # moved out of the collector's sight, full collections stop re-scanning it while a
+    # visitor waits (they took a tenth of a second of a first load at 100,000).
+    gc.freeze()
+    try:
+        if server == "waitress":
+            # Dash and the server load only when `landscape serve` runs.
+            import waitress
 
-        waitress.serve(app.server, host=host, port=port, threads=threads)
-    else:
-        app.server.run(host=host, port=port, threaded=True)
+            waitress.serve(app.server, host=host, port=port, threads=threads)
+        else:
+            app.server.run(host=host, port=port, threaded=True)
+    finally:
+        stopped.set()

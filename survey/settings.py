@@ -180,6 +180,10 @@ _DECLARED: tuple[Setting, ...] = (
             "The largest request body `landscape serve` accepts, in bytes (a larger one "
             "gets a 413 page); answers have their own length limits (instruments/FORMAT.md).",
             _count),
+    Setting("view_refresh", "LANDSCAPE_VIEW_REFRESH", "2",
+            "How often, in seconds, `landscape serve` looks for new data and then computes "
+            "the default views again before a visitor asks (the release check takes "
+            "seconds at 100,000 respondents); 0 computes them only at start.", _count),
     Setting("network_survey_ties", "LANDSCAPE_NETWORK_SURVEY_TIES", "false",
             "Show partnership ties known only from survey answers (they identify "
             "respondents' organisations) in the network commands (true/false); the "

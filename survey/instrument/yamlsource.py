@@ -21,7 +21,8 @@ import yaml
 from survey.errors import LandscapeError, Location
 from survey.text import control_name, first_control
 
-__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "LineDict", "LineList", "load_yaml", "parse_yaml"]
+__all__ = ["MAX_DEPTH", "MAX_NUMBER_CHARS", "LineDict", "LineList", "load_yaml", "parse_yaml",
+           "with_lines"]
 
 #: The deepest nesting of mappings and lists a YAML file may have (the shipped
 #: instruments, codebooks and maps need fewer than ten levels).
@@ -127,6 +128,29 @@ _LineLoader.add_implicit_resolver(
     __import__("re").compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
     list("tTfF"),
 )
+
+
+def with_lines(value: Any, line: int = 1) -> Any:
+    """Plain parsed data (from JSON, say) as :func:`parse_yaml` gives it: every mapping a
+    :class:`LineDict` and every list a :class:`LineList`, all at ``line``.
+
+    Examples
+    --------
+    >>> data = with_lines({"a": [1, {"b": None}]})
+    >>> type(data).__name__, type(data["a"]).__name__, data.line_of("a")
+    ('LineDict', 'LineList', 1)
+    """
+    if isinstance(value, dict):
+        mapping = LineDict((str(k), with_lines(v, line)) for k, v in value.items())
+        mapping.line = line
+        mapping.key_lines = {k: line for k in mapping}
+        return mapping
+    if isinstance(value, list):
+        items = LineList(with_lines(v, line) for v in value)
+        items.line = line
+        items.item_lines = [line] * len(items)
+        return items
+    return value
 
 
 def parse_yaml(text: str, file: str = "<string>") -> Any:

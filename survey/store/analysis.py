@@ -31,15 +31,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 import pandas as pd
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from survey.errors import LandscapeError
 from survey.instrument.model import InstrumentVersion, QuestionType, RankingRule, Version
 from survey.ranking.bands import MISSING_GROUP, RankingData
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
-from survey.store.models import InstrumentVersionRow, Respondent, Response
-from survey.store.reading import analysis_frame, resolve_profiles
+from survey.store.models import InstrumentVersionRow, Response
+from survey.store.reading import GROUP_FIELDS, analysis_frame, response_attributes
 from survey.store.revision import remembered
 
 __all__ = [
@@ -53,9 +53,6 @@ __all__ = [
     "store_ranking_groups",
 ]
 
-#: Fields that ``--by`` groups on and ``--where`` filters on.
-GROUP_FIELDS: tuple[str, ...] = ("instrument", "version", "nation", "region",
-                                 "organisation_type", "path")
 #: ``responses.source_file`` of demo rows starts with this; the rest is the data label.
 DEMO_PREFIX = "demo: "
 _CODE = re.compile(r"[^a-z0-9@.]+")
@@ -129,53 +126,6 @@ def parse_where(items: Iterable[str] | Mapping[str, Any] | None) -> dict[str, li
     return out
 
 
-def response_attributes(store: Store, instrument: str | None = None, *,
-                        complete_only: bool = True) -> pd.DataFrame:
-    """Every (complete) response's grouping fields, indexed by response id.
-
-    Columns: :data:`GROUP_FIELDS`, then ``key`` (the idempotency key, e.g.
-    ``demo:LG01``) and ``source_file``. Nation, region and organisation type come
-    from the frame, falling back to the response's own answers.
-
-    Examples
-    --------
-    >>> store = Store.open("sqlite://", check=False); store.upgrade()
-    >>> list(response_attributes(store).columns)[:3]
-    ['instrument', 'version', 'nation']
-    """
-    name, _, version = (instrument or "").partition("@")
-    # Read once per data revision (survey.store.revision); callers get their own copy.
-    return remembered(store, ("response_attributes", name, version, complete_only),
-                      lambda: _read_attributes(store, name, version, complete_only)).copy()
-
-
-def _read_attributes(store: Store, name: str, version: str, complete_only: bool
-                     ) -> pd.DataFrame:
-    conditions: list[Any] = []
-    if complete_only:
-        conditions.append(Response.state == "complete")
-    if name:
-        conditions.append(Response.instrument == name)
-    if version:
-        conditions.append(Response.version == version)
-    query = (select(Response.id, Response.instrument, Response.version, Respondent.nation,
-                    Respondent.region, Respondent.organisation_type, Response.path,
-                    Response.idempotency_key, Response.source_file)
-             .outerjoin(Respondent, Respondent.id == Response.respondent_id)
-             .where(*conditions))
-    with store.engine.connect() as conn, conn.begin():
-        rows = conn.execute(query).all()
-        frame = pd.DataFrame.from_records(
-            [tuple(r) for r in rows],
-            columns=["response_id", *GROUP_FIELDS, "key", "source_file"],
-        ).set_index("response_id")
-        frame = frame[[*GROUP_FIELDS, "key", "source_file"]].astype(object)
-        # The one resolution of nation/region/type, shared with analysis_frame.
-        frame = resolve_profiles(conn, frame, conditions)
-    frame.index.name = "response_id"
-    return frame
-
-
 class _Instruments:
     """Recorded instrument versions, parsed once per call."""
 
@@ -196,16 +146,11 @@ def _answered_versions(store: Store, instrument: str | None) -> list[tuple[str, 
 
 
 def _count_answered(store: Store, instrument: str | None) -> list[tuple[str, str, int]]:
-    name, _, version = (instrument or "").partition("@")
-    query = (select(Response.instrument, Response.version, func.count())
-             .where(Response.state == "complete").group_by(Response.instrument,
-                                                           Response.version))
-    if name:
-        query = query.where(Response.instrument == name)
-    if version:
-        query = query.where(Response.version == version)
-    with store.session() as session:
-        return [(str(a), str(b), int(c)) for a, b, c in session.execute(query).all()]
+    # Counted from the complete responses' attributes, kept per data revision: a
+    # GROUP BY over every response cost as much again.
+    attrs = response_attributes(store, instrument, copy=False)
+    counts = attrs.groupby(["instrument", "version"], sort=True).size()
+    return [(str(a), str(b), int(c)) for (a, b), c in counts.items()]
 
 
 def _holdings(store: Store) -> str:
@@ -304,7 +249,7 @@ def store_ranking_groups(
     filters = parse_where(where)
     instruments = _Instruments(store)
     code = _choose_question(store, instruments, instrument, question)
-    frame = analysis_frame(store, code, instrument)
+    frame = analysis_frame(store, code, instrument, copy=False)  # only read here
     # The frame carries each response's grouping fields: the attributes are read once.
     attrs = frame[list(GROUP_FIELDS)]
     keep = pd.Series(True, index=frame.index)

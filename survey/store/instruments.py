@@ -16,8 +16,9 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from survey.errors import LandscapeError, Location
-from survey.instrument.loader import parse_instrument_text
+from survey.instrument.loader import parse_instrument, parse_instrument_text
 from survey.instrument.model import InstrumentVersion
+from survey.instrument.yamlsource import with_lines
 from survey.store.engine import Store
 from survey.store.models import InstrumentVersionRow
 
@@ -102,5 +103,10 @@ def _parse_snapshot(content: str, file: str) -> InstrumentVersion:
     """A recorded snapshot, parsed once per content: snapshots never change (``S105``)
     and :class:`InstrumentVersion` is frozen, so every reader can share the result
     (parsing took half of each explorer filter change at 20,000 respondents)."""
-    # JSON is YAML, so the loader reads the snapshot directly.
-    return parse_instrument_text(content, file)
+    try:
+        data = json.loads(content)  # snapshots are canonical JSON
+    except ValueError:
+        return parse_instrument_text(content, file)  # not JSON: read it as YAML
+    # Read as JSON, not as YAML: YAML 1.1 reads JSON's 1e-05 as text, so a recorded
+    # minimum of 0.00001 made the version unreadable (I104); and it is ten times faster.
+    return parse_instrument(with_lines(data), file)

@@ -36,13 +36,17 @@ __all__ = ["KEPT", "WATCHED", "data_revision", "remembered"]
 WATCHED = ("respondents", "responses", "answers", "ranking_answers", "instrument_versions",
            "invitations")
 #: Results kept per store (least recently used dropped first): memory stays bounded.
-KEPT = 8
+#: One explorer page load asks for about eight (the attributes, the frame, the
+#: populations, the filter choices, ...); fewer would drop one another between visits.
+KEPT = 32
 
 T = TypeVar("T")
 
 _KEPT: weakref.WeakKeyDictionary[Store, OrderedDict[Hashable, tuple[Any, Any]]] = \
     weakref.WeakKeyDictionary()
 _LOCK = threading.Lock()
+#: The computations running now, by (store, key, revision): see :func:`remembered`.
+_FLIGHTS: dict[tuple[int, Hashable, tuple[int, str]], threading.Lock] = {}
 
 
 def data_revision(store: Store) -> tuple[int, str] | None:
@@ -94,16 +98,39 @@ def remembered(store: Store, key: Hashable, compute: Callable[[], T]) -> T:
     revision = data_revision(store)  # before the data: see the module notes
     if revision is None:
         return compute()
+    found = _kept(store, key, revision)
+    if found is not None:
+        return found[0]
+    # One computation per (store, key, revision): a visitor arriving while the server
+    # warms the views (or a second visitor) waits for that result instead of starting
+    # the same seconds of work beside it on a two-core machine. ``compute`` must not ask,
+    # directly or not, for a key that asks for it back.
+    with _LOCK:
+        flight = _FLIGHTS.setdefault((id(store), key, revision), threading.Lock())
+    with flight:
+        found = _kept(store, key, revision)
+        if found is not None:
+            return found[0]
+        try:
+            value = compute()
+            with _LOCK:
+                kept = _KEPT.setdefault(store, OrderedDict())
+                kept[key] = (revision, value)
+                kept.move_to_end(key)
+                while len(kept) > KEPT:
+                    kept.popitem(last=False)
+        finally:  # kept first, then the flight ends: a later caller finds the value
+            with _LOCK:
+                _FLIGHTS.pop((id(store), key, revision), None)
+    return value
+
+
+def _kept(store: Store, key: Hashable, revision: tuple[int, str]) -> tuple[Any] | None:
+    """``(value,)`` kept for ``key`` at ``revision``, or None."""
     with _LOCK:
         kept = _KEPT.setdefault(store, OrderedDict())
         found = kept.get(key)
         if found is not None and found[0] == revision:
             kept.move_to_end(key)
-            return found[1]
-    value = compute()
-    with _LOCK:
-        kept[key] = (revision, value)
-        kept.move_to_end(key)
-        while len(kept) > KEPT:
-            kept.popitem(last=False)
-    return value
+            return (found[1],)
+    return None

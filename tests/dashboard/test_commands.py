@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -201,9 +203,63 @@ def test_serve_computes_the_default_views_before_the_first_visitor(
 
     url = f"sqlite:///{tmp_path / 'ok.db'}"
     Store.open(url, check=False, create=True).upgrade()
-    warmed: list[str] = []
-    monkeypatch.setattr(page_views, "warm_views", lambda store: warmed.append(store.url))
+    warmed: list[tuple[str, int]] = []
+    monkeypatch.setattr(page_views, "keep_views_warm",
+                        lambda store, every, stop: warmed.append((store.url, every)))
     monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
     result = CliRunner().invoke(serve_command, ["--database", url])
     assert result.exit_code == 0, result.output
-    assert warmed == [url]
+    _until(lambda: warmed)
+    assert warmed == [(url, 2)]  # and again every 2 s when the data has changed
+    result = CliRunner().invoke(serve_command, ["--database", url, "--view-refresh", "0"])
+    assert result.exit_code == 0
+    _until(lambda: len(warmed) == 2)
+    assert warmed[-1] == (url, 0)
+    result = CliRunner().invoke(serve_command, ["--database", url, "--view-refresh", "-1"])
+    assert result.exit_code == 2 and "LANDSCAPE_VIEW_REFRESH" in result.output
+
+
+def test_serve_moves_what_it_loaded_out_of_the_collectors_sight(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import gc
+
+    import waitress
+
+    from dashboard import page_views
+
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    Store.open(url, check=False, create=True).upgrade()
+    monkeypatch.setattr(page_views, "keep_views_warm", lambda store, every, stop: None)
+    frozen: list[int] = []
+    monkeypatch.setattr(waitress, "serve",
+                        lambda app, **kw: frozen.append(gc.get_freeze_count()))
+    try:
+        assert CliRunner().invoke(serve_command, ["--database", url]).exit_code == 0
+    finally:
+        gc.unfreeze()  # the rest of the test session collects as usual
+    assert frozen and frozen[0] > 0  # frozen before the server took its first request
+
+
+def test_the_warming_stops_when_the_server_stops(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import waitress
+
+    from dashboard import page_views
+
+    url = f"sqlite:///{tmp_path / 'ok.db'}"
+    Store.open(url, check=False, create=True).upgrade()
+    events: list[threading.Event] = []
+    monkeypatch.setattr(page_views, "keep_views_warm",
+                        lambda store, every, stop: events.append(stop))
+    monkeypatch.setattr(waitress, "serve", lambda app, **kw: None)
+    assert CliRunner().invoke(serve_command, ["--database", url]).exit_code == 0
+    _until(lambda: events)
+    (stop,) = events
+    assert stop.is_set()
+
+
+def _until(ready: Any, seconds: float = 10) -> None:
+    """Wait for the warming thread (started by serve) to have run."""
+    deadline = time.monotonic() + seconds
+    while not ready() and time.monotonic() < deadline:
+        time.sleep(0.01)

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -19,6 +21,7 @@ from click.testing import CliRunner
 from dashboard.page_views import priorities_export
 from survey.cli import main
 from survey.errors import LandscapeError
+from survey.export import release as release_module
 from survey.export.disclosure import DisclosurePolicy, protect
 from survey.export.layout import build_layouts
 from survey.export.release import (
@@ -306,8 +309,53 @@ def test_count_range_rounds_a_logarithmic_number_of_times(monkeypatch: pytest.Mo
         return percent(count, n)
 
     monkeypatch.setattr("survey.export.release.percent", counted)
+    _count_range.cache_clear()
     assert _count_range(50, 100_000) == (49_500, 50_499)
     assert len(calls) < 100
+    _count_range.cache_clear()  # kept ranges were found with the counting percent
+
+
+def test_a_population_counts_each_subset_once_and_shares_it_read_only(
+        populations: dict[str, Population], monkeypatch: pytest.MonkeyPatch) -> None:
+    people = populations["local_government"]
+    fresh = Population(people.name, people.data, people.fields)
+    mask = (fresh.fields["nation"] == "england").to_numpy()
+    counted: list[int] = []
+    real = release_module.band_table
+    monkeypatch.setattr(release_module, "band_table",
+                        lambda *a, **k: counted.append(1) or real(*a, **k))
+    first = release_module._table(fresh, mask, DEFAULT)
+    again = release_module._table(fresh, mask.copy(), DEFAULT)
+    other = release_module._table(fresh, ~mask, DEFAULT)
+    assert again is first and other is not first and len(counted) == 2
+    # The same counts as a table of those respondents counted directly.
+    direct = band_table(RankingData(people.data.ranks[mask], people.data.options), bands=DEFAULT)
+    assert (first.counts == direct.counts).all() and (first.n == direct.n).all()
+    with pytest.raises(ValueError, match="read-only"):
+        first.counts[0, 0, 0] = 99
+
+
+def test_two_callers_asking_for_one_release_at_once_attack_it_once(
+        populations: dict[str, Population], monkeypatch: pytest.MonkeyPatch) -> None:
+    attacked: list[int] = []
+    real = release_module._public_release
+
+    def slow(*args: object) -> object:
+        attacked.append(1)
+        time.sleep(0.2)  # long enough for the second caller to arrive meanwhile
+        return real(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(release_module, "_public_release", slow)
+    monkeypatch.setattr(release_module, "_RELEASES", {})
+    people = list(populations.values())
+    found: list[object] = []
+    threads = [threading.Thread(target=lambda: found.append(public_release(people, PUBLIC)))
+               for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert len(found) == 2 and found[0] is found[1] and attacked == [1]
 
 
 @pytest.mark.parametrize("columns", [1, 2, 9, 62, 63, 80])
@@ -332,3 +380,45 @@ def test_field_groups_name_and_mask_every_value_and_the_missing() -> None:
         ("all: (missing)", [False, True, False, True, False]),
         ("all: england", [False, False, True, False, False]),
         ("all: wales", [True, False, False, False, True])]
+
+
+def test_the_digest_changes_with_any_rank_label_or_respondent_and_only_then() -> None:
+    ranks = pd.DataFrame([[1, 2], [2, 1], [1, pd.NA]], columns=["a", "b"], index=["r1", "r2", "r3"],
+                         dtype="Int64")
+    fields = pd.DataFrame({"nation": ["wales", None, "wales"], "path": ["p", "p", "q"]},
+                          index=ranks.index, dtype=object)
+
+    def digest(r: pd.DataFrame = ranks, f: pd.DataFrame = fields) -> str:
+        return Population("all", RankingData(r, ("a", "b")), f).digest
+
+    same = digest(ranks.copy(), fields.copy())
+    assert digest() == same
+    changed_rank = ranks.copy()
+    changed_rank.loc["r3", "b"] = 2
+    changed_label = fields.copy()
+    changed_label.loc["r2", "nation"] = "scotland"
+    moved = fields.copy()
+    moved.loc[["r1", "r2"], "nation"] = ["wales", "wales"]
+    moved.loc["r3", "nation"] = None  # the same labels, on other respondents
+    renamed = ranks.rename(index={"r3": "r4"})
+    joined = fields.copy()
+    joined.loc["r1", "path"] = "p\nq"  # one label with a line break, not two
+    digests = [same, digest(changed_rank), digest(f=changed_label), digest(f=moved),
+               digest(renamed, fields.rename(index={"r3": "r4"})), digest(f=joined)]
+    assert len(set(digests)) == len(digests)
+
+
+def test_a_complement_table_by_subtraction_equals_counting_it(
+        populations: dict[str, Population]) -> None:
+    people = populations["local_government"]
+    fresh = Population(people.name, people.data, people.fields)
+    everyone = np.ones(len(fresh.data.ranks), dtype=bool)
+    england = (fresh.fields["nation"] == "england").to_numpy()
+    unitary = (fresh.fields["organisation_type"] == "unitary").to_numpy()
+    for within, group in ((everyone, england), (england, england & unitary),
+                          (england, unitary)):  # the last: not inside, counted directly
+        got = release_module._table_outside(fresh, within, group, DEFAULT)
+        direct = band_table(RankingData(fresh.data.ranks[within & ~group],
+                                        fresh.data.options), bands=DEFAULT)
+        assert (got.counts == direct.counts).all() and (got.n == direct.n).all()
+        assert (got.unranked == direct.unranked).all()

@@ -8,6 +8,7 @@ read shows it, on SQLite and PostgreSQL.
 from __future__ import annotations
 
 import importlib.util
+import threading
 from pathlib import Path
 
 import pytest
@@ -153,3 +154,39 @@ def test_a_caller_changing_its_frame_does_not_change_the_next(store: Store,
     attrs.loc[:, "nation"] = "mars"
     assert analysis_frame(store, "priorities")["funding"].tolist() == [1]
     assert response_attributes(store)["nation"].tolist() == ["wales"]
+
+
+def test_callers_arriving_during_a_computation_wait_for_it_instead_of_repeating_it(
+        store: Store) -> None:
+    started, release_it = threading.Event(), threading.Event()
+    calls: list[int] = []
+
+    def slow() -> int:
+        calls.append(1)
+        started.set()
+        release_it.wait(10)
+        return 42
+
+    results: list[int] = []
+    first = threading.Thread(target=lambda: results.append(remembered(store, "slow", slow)))
+    first.start()
+    assert started.wait(10)
+    waiters = [threading.Thread(target=lambda: results.append(remembered(store, "slow", slow)))
+               for _ in range(3)]
+    for thread in waiters:
+        thread.start()
+    release_it.set()
+    for thread in [first, *waiters]:
+        thread.join(10)
+    assert results == [42] * 4 and calls == [1]
+    assert revision._FLIGHTS == {}  # nothing left behind
+
+
+def test_a_failed_computation_is_not_kept_and_the_next_caller_computes(store: Store) -> None:
+    def broken() -> int:
+        raise RuntimeError("database went away")
+
+    with pytest.raises(RuntimeError):
+        remembered(store, "k", broken)
+    assert revision._FLIGHTS == {}
+    assert remembered(store, "k", lambda: 7) == 7
