@@ -1,12 +1,15 @@
-"""Benchmark: the explorer's Priorities page on 100,000 SYNTHETIC respondents.
+"""Benchmark: the explorer on 100,000 SYNTHETIC respondents and a 2,000-organisation network.
 
 Loads the demo store, then adds N synthetic respondents (default 100,000), each a
 copy of a random complete demo response's ranking with its options shuffled, in a
 random UK region, labelled synthetic in the data (``source_file`` starts with the
-demo prefix, so every page says so); or copies such a store (``--store``). Then,
-through the app's own Flask server (no browser), for each role of ``--roles``
-(``anonymous``: the public view, disclosure control and the release check on;
-``viewer``: internal figures) it times:
+demo prefix, so every page says so); or copies such a store (``--store``). Its
+network is replaced by a SYNTHETIC national one
+(:func:`network.synthetic.synthetic_landscape`, 2,000 organisations and 20,000
+links by default, labelled synthetic in every record) unless the store already
+holds one that size. Then, through the app's own Flask server (no browser), for
+each role of ``--roles`` (``anonymous``: the public view, disclosure control and
+the release check on; ``viewer``: internal figures) it times:
 
 - the first full page load: the index page, the layout and the page router's
   callback rendering ``/priorities`` (tables for every group, the chart): in a new
@@ -20,6 +23,8 @@ through the app's own Flask server (no browser), for each role of ``--roles``
   nothing kept; then with the warmer of ``landscape serve`` running
   (:func:`dashboard.page_views.keep_views_warm`): a visitor arriving at once, how
   long the warmer takes to have the views ready, a visitor arriving after that;
+- the Network page: its first load, then region changes (the view callback), beside
+  the network API the page calls (:func:`dashboard.network_views.view_figure`);
 
 each beside computing the same tables directly, as a ratio: with the survey API the
 page calls (:func:`dashboard.page_views.priorities_layouts`, under the role's
@@ -30,7 +35,8 @@ no disclosure control).
 Not a unit test: a figure to read. Goal (issue 11): p95 under 300 ms per interaction
 and first load under 2 s on a 2-core machine.
 
-Run: ``python benchmarks/bench_explorer.py [--respondents N] [--repeat R] [--store DB | --save DB]``
+Run: ``python benchmarks/bench_explorer.py [--respondents N] [--organisations N]
+[--repeat R] [--store DB | --save DB]``
 """
 
 from __future__ import annotations
@@ -52,14 +58,18 @@ import pandas as pd
 
 from dashboard import page_views
 from dashboard.app import create_app
+from dashboard.network_views import network_state, view_figure
 from dashboard.page_views import priorities_layouts
+from network.synthetic import synthetic_landscape
+from network.view import ViewSpec
 from survey.errors import LandscapeError
 from survey.export.disclosure import DisclosurePolicy
 from survey.export.release import _RELEASES
 from survey.instrument.places import REGIONS
 from survey.reproduce.demo import load_demo
 from survey.store import Store
-from survey.store.analysis import DEMO_PREFIX, GROUP_FIELDS
+from survey.store.analysis import DEMO_PREFIX, GROUP_FIELDS, data_labels
+from survey.store.landscape import save_landscape
 from survey.store.revision import data_revision
 from survey.store.users import add_user, find_user
 
@@ -157,6 +167,61 @@ def _router_body(path: str) -> dict[str, Any]:
             "state": [], "changedPropIds": ["_pages_location.pathname"]}
 
 
+def _network_body(region: str | None) -> dict[str, Any]:
+    """The Network page's view callback, with one region chosen (None: all)."""
+    values = {"network-nation": None, "network-region": region, "network-type": None,
+              "network-cross": None, "network-size": None, "network-colour": None,
+              "network-depth": None}
+    outputs = [("network-graph", "figure"), ("network-summary", "children"),
+               ("network-details", "children"), ("network-query", "data"),
+               ("network-problem", "children")]
+    return {"output": ".." + "...".join(f"{i}.{p}" for i, p in outputs) + "..",
+            "outputs": [{"id": i, "property": p} for i, p in outputs],
+            "inputs": [*({"id": k, "property": "value", "value": v} for k, v in values.items()),
+                       {"id": "network-focus", "property": "data", "value": None}],
+            "state": [{"id": "network-query", "property": "data", "value": ""}],
+            "changedPropIds": ["network-region.value"]}
+
+
+def add_network(url: str, organisations: int, links: int) -> None:
+    """Replace the store's network with a SYNTHETIC national one (labelled so)."""
+    with Store.open(url) as store:
+        save_landscape(store, synthetic_landscape(organisations, links, seed=0))
+
+
+def _has_synthetic_network(path: Path, organisations: int) -> bool:
+    db = sqlite3.connect(path)
+    try:
+        (count,) = db.execute("SELECT count(*) FROM landscape_organisations").fetchone()
+    finally:
+        db.close()
+    return int(count) >= organisations
+
+
+def _measure_network(client: Any, store: Store, role: str, repeat: int) -> None:
+    """The Network page: first load, then region changes, beside the network API."""
+    survey_ties = role not in ("anonymous", "viewer")  # analysts and admins see them
+    labels = data_labels(store)
+
+    def api(region: str | None) -> None:
+        state = network_state(store, labels, survey_ties=survey_ties)
+        view_figure(state, ViewSpec(region=region))
+
+    first = timed(lambda: _post(client, _router_body("/network")))
+    choices = [place.code for place in REGIONS] + [None]
+    page, direct = [], []
+    for i in range(repeat):
+        region = choices[i % len(choices)]
+        page.append(timed(lambda r=region: _post(client, _network_body(r))))
+        direct.append(timed(lambda r=region: api(r)))
+    p50, p95 = _quantiles(page)
+    a50, a95 = _quantiles(direct)
+    print(f"  Network page, first load: {_ms(first)}; region change, {repeat} changes: "
+          f"p50 {_ms(p50)}, p95 {_ms(p95)}")
+    print(f"    the same views by the network API: p50 {_ms(a50)}, p95 {_ms(a95)}; "
+          f"ratio page/API (p95) {p95 / a95:.2f}")
+
+
 def _quantiles(samples: list[float]) -> tuple[float, float]:
     ordered = sorted(samples)
     p95 = ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
@@ -174,7 +239,7 @@ def _fresh_api(url: str, policy: DisclosurePolicy) -> float:
         return timed(lambda: priorities_layouts(store, policy=policy))
 
 
-def _measure(url: str, path: Path, role: str, repeat: int) -> None:
+def _measure(url: str, path: Path, role: str, repeat: int, with_network: bool) -> None:
     """First load and filter changes as ``role`` sees them, beside the direct computations."""
     policy = DisclosurePolicy(public=role == "anonymous")
     _RELEASES.clear()
@@ -215,7 +280,8 @@ def _measure(url: str, path: Path, role: str, repeat: int) -> None:
         api.append(timed(layouts))
         plain.append(timed(lambda n=nation: direct_bands(path, n)))
     after_change = _after_a_change(store, path, first_load)
-    store.close()
+    network = (lambda: _measure_network(client, store, role, repeat)) if with_network \
+        else None
     p50, p95 = _quantiles(changes)
     a50, a95 = _quantiles(api)
     d50, d95 = _quantiles(plain)
@@ -242,6 +308,9 @@ def _measure(url: str, path: Path, role: str, repeat: int) -> None:
           f"max {_ms(max(lag))}")
     print(f"    first page load by a visitor arriving after that: p50 "
           f"{_ms(_quantiles(later)[0])}, max {_ms(max(later))}")
+    if network is not None:
+        network()
+    store.close()
 
 
 def _after_a_change(store: Store, path: Path, first_load: Callable[[], None],
@@ -306,6 +375,10 @@ def main() -> None:
                         "e.g. made by an earlier run) instead of building one")
     parser.add_argument("--save", type=Path, default=None,
                         help="keep a copy of the store built here, for later --store runs")
+    parser.add_argument("--organisations", type=int, default=2000,
+                        help="a SYNTHETIC network of this many organisations replaces the "
+                        "demo's (0: keep the demo's and skip the Network page)")
+    parser.add_argument("--links", type=int, default=20000)
     parser.add_argument("--roles", default="anonymous,viewer",
                         help="who to measure as, comma-separated (anonymous: the public view)")
     args = parser.parse_args()
@@ -323,16 +396,21 @@ def main() -> None:
             add_synthetic(path, args.respondents)
             print(f"SYNTHETIC: {args.respondents} respondents added (labelled "
                   f"{LABEL!r}) in {time.perf_counter() - started:.1f} s")
-            if args.save is not None:
-                shutil.copyfile(path, args.save)
-                print(f"SAVED: {args.save}")
+        if args.organisations and not _has_synthetic_network(path, args.organisations):
+            started = time.perf_counter()
+            add_network(url, args.organisations, args.links)
+            print(f"SYNTHETIC network: {args.organisations} organisations, {args.links} "
+                  f"links (labelled synthetic) in {time.perf_counter() - started:.1f} s")
+        if args.save is not None:
+            shutil.copyfile(path, args.save)
+            print(f"SAVED: {args.save}")
         db = sqlite3.connect(path)
         (complete,) = db.execute("SELECT count(*) FROM responses WHERE state = 'complete'"
                                  ).fetchone()
         db.close()
         print(f"{complete} complete responses; server side, through the app's Flask server")
         for role in args.roles.split(","):
-            _measure(url, path, role.strip(), args.repeat)
+            _measure(url, path, role.strip(), args.repeat, args.organisations > 0)
     print("\ngoal: p95 < 300 ms per interaction, first load < 2000 ms")
 
 

@@ -478,6 +478,7 @@ class _Programme:
     def _optimum(self, constraint: Any, objective: Mapping[int, float], sign: float,
                  upper: int) -> int:
         """The least (``sign`` 1) or greatest (-1) value of ``objective``."""
+        # Deferred: scipy's optimiser loads only when a release is audited.
         from scipy.optimize import Bounds, milp
 
         c = np.zeros(self.size)
