@@ -12,6 +12,7 @@ Every name, provenance and reason is rendered as a text child (escaped by React)
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 import weakref
@@ -63,6 +64,9 @@ _states: weakref.WeakKeyDictionary[
     Store, dict[tuple[bool, tuple[str, ...]], tuple[float, NetworkState]]] = (
         weakref.WeakKeyDictionary())
 _lock = threading.Lock()
+#: Background reads running now (store id, survey ties, labels).
+_reading: set[tuple[int, bool, tuple[str, ...]]] = set()
+_LOG = logging.getLogger(__name__)
 #: Views and metrics per graph version, shared by every request.
 VIEW_CACHE = ViewCache()
 
@@ -74,9 +78,13 @@ def _synthetic(data: LandscapeData) -> bool:
 
 def network_state(store: Store, labels: Sequence[str] = (), *,
                   max_age: float = RELOAD_SECONDS,
-                  survey_ties: bool | None = None) -> NetworkState:
+                  survey_ties: bool | None = None, wait: bool = True) -> NetworkState:
     """The store's landscape as a :class:`NetworkState`, read again when older than
     ``max_age`` seconds (the same object is kept while the data is unchanged).
+
+    ``wait=False`` (the pages): a kept state older than ``max_age`` is returned at once
+    while one background thread reads the store again, so no visitor waits for the
+    read (seconds for a national landscape); the next request gets the new state.
 
     Raises
     ------
@@ -94,6 +102,9 @@ def network_state(store: Store, labels: Sequence[str] = (), *,
         entry = _states.get(store, {}).get(key)
     if entry is not None and time.monotonic() - entry[0] < max_age:
         return entry[1]
+    if entry is not None and not wait:
+        _read_again_later(store, labels, survey_ties, max_age)
+        return entry[1]
     data = visible_data(load_landscape(store), survey_ties=survey_ties)
     if not data.organisations:
         raise LandscapeError.of("N165", "the store holds no partnership landscape")
@@ -110,6 +121,27 @@ def network_state(store: Store, labels: Sequence[str] = (), *,
     with _lock:
         _states.setdefault(store, {})[key] = (time.monotonic(), state)
     return state
+
+
+def _read_again_later(store: Store, labels: Sequence[str], survey_ties: bool,
+                      max_age: float) -> None:
+    """Read the landscape again in one background thread per store and key."""
+    flight = (id(store), survey_ties, tuple(labels))
+    with _lock:
+        if flight in _reading:
+            return
+        _reading.add(flight)
+
+    def read() -> None:
+        try:
+            network_state(store, labels, max_age=0, survey_ties=survey_ties)
+        except Exception:
+            _LOG.exception("reading the partnership landscape again failed")
+        finally:
+            with _lock:
+                _reading.discard(flight)
+
+    threading.Thread(target=read, name="network-read", daemon=True).start()
 
 
 def view_figure(state: NetworkState, spec: ViewSpec) -> tuple[dict[str, Any], nx.Graph]:

@@ -111,9 +111,12 @@ def _top_priorities(store: Store, policy: DisclosurePolicy, labels: Sequence[str
     return html.Div(items, id="overview-priorities")
 
 
-def _network_size(store: Store, role: str | None) -> tuple[html.P, tuple[str, ...]]:
+def _network_size(store: Store, role: str | None, labels: Sequence[str]
+                  ) -> tuple[html.P, tuple[str, ...]]:
     try:
-        state = network_state(store, survey_ties=allowed("survey_ties", role or ANONYMOUS))
+        # The Network page's state (the same labels: one read, kept for both pages).
+        state = network_state(store, labels, wait=False,
+                              survey_ties=allowed("survey_ties", role or ANONYMOUS))
     except LandscapeError:
         return html.P("No partnership network is loaded.", id="overview-network"), ()
     graph = state.graph
@@ -155,7 +158,7 @@ def overview_view(store: Store, role: str | None = None, *,
     ['Where to go', 'Who answered']
     """
     policy = disclosure_for(role)
-    network, network_labels = _network_size(store, role)
+    network, network_labels = _network_size(store, role, labels)
     demo = [*labels, *[label for label in network_labels if label not in labels]]
     return html.Div([
         # First, so a new visitor finds each job without scrolling past the figures.

@@ -59,7 +59,7 @@ def layout(**query: Any) -> html.Div:
     labels = data_labels(store)
     spec = ViewSpec.from_query(query)
     try:
-        state = network_state(store, labels, survey_ties=allowed("survey_ties"))
+        state = network_state(store, labels, survey_ties=allowed("survey_ties"), wait=False)
     except LandscapeError as exc:
         return html.Div([*page_heading("Network", _INTRO, labels), error_notice(exc)])
     if spec.focus is not None and spec.focus not in state.graph:
@@ -144,7 +144,7 @@ def _update(nation: str | None, region: str | None, types: list[str] | None,
     store = current_store()
     try:
         state = network_state(store, data_labels(store),
-                              survey_ties=allowed("survey_ties"))
+                              survey_ties=allowed("survey_ties"), wait=False)
     except LandscapeError as exc:
         return dash.no_update, dash.no_update, dash.no_update, dash.no_update, error_notice(exc)
     spec = _spec(nation, region, types, cross, size, colour, depth,

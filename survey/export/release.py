@@ -143,7 +143,7 @@ class Population:
         for part in (np.ascontiguousarray(ranks.to_numpy(dtype=float)).tobytes(),
                      _text_bytes(ranks.index), _text_bytes(ranks.columns),
                      _text_bytes(self.fields.columns),
-                     *(_coded_bytes(self.fields[c]) for c in self.fields.columns),
+                     *(_coded_bytes(*self.factorised(c)) for c in self.fields.columns),
                      _text_bytes(self.fields.index)):
             digest.update(len(part).to_bytes(8, "big"))
             digest.update(part)
@@ -154,6 +154,19 @@ class Population:
         """The rankings as one float block (NaN: not ranked), for the attack's many subsets:
         selecting rows of nullable-integer columns took half its time at 100,000."""
         return self.data.ranks.astype(float)
+
+    def factorised(self, name: str) -> tuple[np.ndarray, np.ndarray]:
+        """Field ``name`` as codes (-1: missing) and its distinct values, found once (the
+        digest and the field's groups both need them; each pass hashed 100,000 labels)."""
+        kept = self._factors.get(name)
+        if kept is None:
+            kept = pd.factorize(self.fields[name].to_numpy(dtype=object))
+            self._factors[name] = kept
+        return kept
+
+    @cached_property
+    def _factors(self) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        return {}
 
     @cached_property
     def complete(self) -> bool:
@@ -173,9 +186,8 @@ def _text_bytes(values: Any) -> bytes:
     return "\n".join(map(repr, np.asarray(values, dtype=object).tolist())).encode()
 
 
-def _coded_bytes(values: Any) -> bytes:
+def _coded_bytes(codes: np.ndarray, uniques: np.ndarray) -> bytes:
     """A column of few distinct labels as its codes' bytes, then the labels as text."""
-    codes, uniques = pd.factorize(np.asarray(values, dtype=object))  # missing: -1
     return codes.astype(np.int64).tobytes() + b"\n" + _text_bytes(uniques)
 
 
@@ -635,7 +647,7 @@ def _position_counts(population: Population, mask: np.ndarray, positions: int
 def _field_groups(population: Population, name: str) -> list[Group]:
     # Factorised as they are, then the few distinct values named and sorted: turning
     # 100,000 values into text first took a tenth of a second per field.
-    codes, uniques = pd.factorize(population.fields[name].to_numpy(dtype=object))
+    codes, uniques = population.factorised(name)
     names = [str(value) for value in uniques]
     if (codes < 0).any():  # missing (None or NaN)
         names.append("(missing)")

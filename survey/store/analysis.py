@@ -71,10 +71,15 @@ def data_labels(store: Store) -> list[str]:
     >>> data_labels(store)
     []
     """
+    # Kept per data revision: every page and callback shows them.
+    return list(remembered(store, ("data_labels",), lambda: _read_data_labels(store)))
+
+
+def _read_data_labels(store: Store) -> tuple[str, ...]:
     with store.session() as session:
         files = session.execute(select(Response.source_file).where(
             Response.source_file.like(DEMO_PREFIX + "%")).distinct()).scalars().all()
-    return sorted(str(f)[len(DEMO_PREFIX):] for f in files)
+    return tuple(sorted(str(f)[len(DEMO_PREFIX):] for f in files))
 
 
 def instrument_names(store: Store) -> list[str]:

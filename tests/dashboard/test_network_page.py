@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
+import time
 from collections.abc import Iterator
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -95,6 +97,38 @@ def test_state_is_reused_while_fresh_and_reread_when_old(store: Store) -> None:
     assert network_state(store) is first  # still fresh
     changed = network_state(store, max_age=0)
     assert changed is not first and not changed.graph.has_edge("wmca", "bham")
+
+
+def test_a_page_never_waits_for_the_landscape_to_be_read_again(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Reading a national landscape takes seconds: every minute one visitor waited for it.
+    from dashboard import network_views
+
+    with Store.open(f"sqlite:///{tmp_path / 'net.db'}", check=False, create=True) as opened:
+        opened.upgrade()
+        save_landscape(opened, _landscape())
+        first = network_state(opened)
+        save_landscape(opened, replace(_landscape(),
+                                       partnerships=_landscape().partnerships[1:]))
+        reads: list[float] = []
+        real = network_views.load_landscape
+
+        def slow(store: Store) -> LandscapeData:
+            reads.append(time.monotonic())
+            time.sleep(0.5)
+            return real(store)
+
+        monkeypatch.setattr(network_views, "load_landscape", slow)
+        started = time.monotonic()
+        kept = [network_state(opened, max_age=0, wait=False) for _ in range(5)]
+        assert time.monotonic() - started < 0.4  # none waited for the read
+        assert all(state is first for state in kept)
+        deadline = time.monotonic() + 30
+        while network_state(opened, wait=False) is first:
+            assert time.monotonic() < deadline, "the background read never finished"
+            time.sleep(0.05)
+        assert len(reads) == 1  # one read for the five requests
+        assert not network_state(opened, wait=False).graph.has_edge("wmca", "bham")
 
 
 def test_figure_and_summary_of_a_region(store: Store) -> None:

@@ -10,12 +10,15 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from dashboard import page_views
+from dashboard import network_views, page_views
+from dashboard.network_views import network_state
 from dashboard.page_views import keep_views_warm, priorities_layouts, warm_views
 from survey.export import release
 from survey.export.disclosure import DisclosurePolicy
 from survey.reproduce.demo import load_demo
 from survey.store import Store, reading
+from survey.store.analysis import data_labels
+from survey.store.landscape import load_landscape
 from survey.store.revision import data_revision
 
 
@@ -34,6 +37,12 @@ def test_after_warming_neither_view_reads_rankings_or_attacks_the_release(
                             lambda *a: work.append("attack") or attack(*a))
         priorities_layouts(store)
         priorities_layouts(store, policy=DisclosurePolicy(public=True))
+        assert work == []
+        # The Network page's default views too, public and with survey ties.
+        monkeypatch.setattr(network_views, "load_landscape",
+                            lambda s: work.append("landscape") or load_landscape(s))
+        for survey_ties in (False, True):
+            network_state(store, data_labels(store), survey_ties=survey_ties)
         assert work == []
 
 
