@@ -48,6 +48,7 @@ from survey.landscape.records import (
     Provenance,
     Theme,
 )
+from survey.store.bulk import bulk_read
 from survey.store.engine import Store
 from survey.store.models import (
     LandscapeAlias,
@@ -304,21 +305,23 @@ def load_landscape(store: Store) -> LandscapeData:
     ()
     >>> store.close()
     """
-    with store.session() as session:
+    # Plain rows, not ORM objects: building 100,000 mapped objects for a national
+    # landscape took seconds on every read.
+    with store.session() as session, bulk_read():
         provenance: dict[tuple[str, str], list[Provenance]] = defaultdict(list)
-        for row in session.execute(select(LandscapeProvenance).order_by(
-                LandscapeProvenance.position, LandscapeProvenance.id)).scalars():
+        for row in session.execute(select(LandscapeProvenance.__table__).order_by(
+                LandscapeProvenance.position, LandscapeProvenance.id)):
             for kind, key in (("organisation", row.organisation_key),
                               ("partnership", row.partnership_key),
                               ("theme", row.theme_code), ("barrier", row.barrier_code)):
                 if key is not None:
                     provenance[(kind, key)].append(_provenance(row))
         links: dict[tuple[str, str], list[str]] = defaultdict(list)
-        for link in session.execute(select(LandscapeLink).order_by(
-                LandscapeLink.position, LandscapeLink.id)).scalars():
+        for link in session.execute(select(LandscapeLink.__table__).order_by(
+                LandscapeLink.position, LandscapeLink.id)):
             links[(link.relation, link.subject)].append(link.target)
         aliases: dict[str, list[Alias]] = defaultdict(list)
-        for a in session.execute(select(LandscapeAlias).order_by(LandscapeAlias.id)).scalars():
+        for a in session.execute(select(LandscapeAlias.__table__).order_by(LandscapeAlias.id)):
             aliases[a.organisation_key].append(Alias(a.text, _provenance(a)))
         organisations = tuple(
             Organisation(key=o.key, name=o.name, type=o.type, nation=o.nation,
@@ -329,8 +332,8 @@ def load_landscape(store: Store) -> LandscapeData:
                          barriers=tuple(links[("organisation_barrier", o.key)]),
                          provenance=tuple(provenance[("organisation", o.key)]),
                          resolved=o.resolved, note=o.note)
-            for o in session.execute(select(LandscapeOrganisation).order_by(
-                LandscapeOrganisation.key)).scalars())
+            for o in session.execute(select(LandscapeOrganisation.__table__).order_by(
+                LandscapeOrganisation.key)))
         partnerships = tuple(
             Partnership(key=p.key, name=p.name, kind=p.kind,
                         members=tuple(links[("member", p.key)]),
@@ -338,14 +341,14 @@ def load_landscape(store: Store) -> LandscapeData:
                         barriers=tuple(links[("partnership_barrier", p.key)]),
                         start_year=p.start_year, funding=p.funding, outcomes=p.outcomes,
                         provenance=tuple(provenance[("partnership", p.key)]))
-            for p in session.execute(select(LandscapePartnership).order_by(
-                LandscapePartnership.key)).scalars())
+            for p in session.execute(select(LandscapePartnership.__table__).order_by(
+                LandscapePartnership.key)))
         themes = tuple(Theme(t.code, t.label, tuple(provenance[("theme", t.code)]))
-                       for t in session.execute(select(LandscapeTheme).order_by(
-                           LandscapeTheme.code)).scalars())
+                       for t in session.execute(select(LandscapeTheme.__table__).order_by(
+                           LandscapeTheme.code)))
         barriers = tuple(Barrier(b.code, b.label, tuple(provenance[("barrier", b.code)]))
-                         for b in session.execute(select(LandscapeBarrier).order_by(
-                             LandscapeBarrier.code)).scalars())
+                         for b in session.execute(select(LandscapeBarrier.__table__).order_by(
+                             LandscapeBarrier.code)))
     answers = {subject: tuple(targets) for (relation, subject), targets in links.items()
                if relation == "answer_barrier"}
     return LandscapeData(organisations, partnerships, themes, barriers, dict(sorted(

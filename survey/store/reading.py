@@ -7,10 +7,8 @@ frame record, else the response's own answers.
 
 from __future__ import annotations
 
-import gc
 import json
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,6 +17,7 @@ import pandas as pd
 from sqlalchemy import BigInteger, Connection, case, cast, func, literal_column, or_, select
 
 from survey.instrument.places import own_region
+from survey.store.bulk import bulk_read
 from survey.store.engine import Store
 from survey.store.instruments import load_recorded_instrument
 from survey.store.models import Answer, InstrumentVersionRow, RankingAnswer, Respondent, Response
@@ -78,24 +77,6 @@ def load_saved_response(store: Store, instrument: str, version: str, *,
         answers = {code: json.loads(value) for code, value in session.execute(
             select(Answer.question_code, Answer.value).where(Answer.response_id == row[0]))}
     return SavedResponse(row[0], row[1], row[2], answers)
-
-
-@contextmanager
-def _bulk() -> Iterator[None]:
-    """No garbage collection while a bulk read builds its rows.
-
-    100,000 row tuples that all stay alive make Python's collector scan the whole
-    heap again and again (it cannot know they are not garbage); in a server holding
-    the explorer, that was a third of reading the rankings. Reference counting still
-    frees everything; the collector resumes at the end (if it was on).
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _fetch_all(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
@@ -250,7 +231,7 @@ def _read_attributes(store: Store, name: str, version: str, complete_only: bool
              .where(*conditions))
     names = [*GROUP_FIELDS, "key", "source_file"]
     with store.engine.connect() as conn, conn.begin():
-        with _bulk():
+        with bulk_read():
             rows = _fetch_all(conn, query)
             # Column by column as object arrays: from_records inferred each column's type.
             columns = list(zip(*rows, strict=True)) if rows else [()] * (1 + len(names))
@@ -414,7 +395,7 @@ def _wide_ranks(conn: Connection, question_code: str, order: Sequence[str]
                     func.max(RankingAnswer.rank), *sums)
              .where(RankingAnswer.question_code == question_code)
              .group_by(RankingAnswer.response_id))
-    with _bulk():
+    with bulk_read():
         rows = _fetch_all(conn, query)
         # Column by column (one pass over the rows): a list per row took a fifth of a
         # second.

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import doctest
 import threading
 import time
 from collections.abc import Callable
@@ -118,3 +119,8 @@ def _until(ready: Callable[[], object], seconds: float = 120) -> None:
     while not ready():
         assert time.monotonic() < deadline, "the warming thread did not get there"
         time.sleep(0.02)
+
+
+def test_the_page_views_examples_run() -> None:
+    result = doctest.testmod(page_views, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import doctest
 from pathlib import Path
 
 import pytest
 
-from survey.instrument import InstrumentVersion, parse_instrument_text
+from survey.instrument import InstrumentVersion, parse_instrument_text, yamlsource
 from survey.instrument.loader import load_instrument
 from survey.store import Store, load_recorded_instrument
 from survey.store.instruments import canonical_json, record_instrument
@@ -45,3 +46,8 @@ questions:
     (question,) = back.questions
     assert (question.minimum, question.maximum) == (0.00001, 1e20)
     assert back.content_hash == iv.content_hash
+
+
+def test_the_yaml_source_examples_run() -> None:
+    result = doctest.testmod(yamlsource, optionflags=doctest.ELLIPSIS)
+    assert result.attempted > 0 and result.failed == 0

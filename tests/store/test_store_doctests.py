@@ -11,7 +11,8 @@ MODULES = ["survey.settings", "survey.store.engine", "survey.store.instruments",
            "survey.store.validation", "survey.store.writing", "survey.store.reading",
            "survey.store.frame", "survey.store.invitations", "survey.store.monitor",
            "survey.store.export", "survey.store.imports", "survey.dialects",
-           "survey.store.import_mapping", "survey.store.export_stats"]
+           "survey.store.import_mapping", "survey.store.export_stats", "survey.store.bulk",
+           "survey.store.revision"]
 
 
 @pytest.mark.parametrize("name", MODULES)
