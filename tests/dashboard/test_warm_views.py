@@ -23,21 +23,20 @@ from survey.store.landscape import load_landscape
 from survey.store.revision import data_revision
 
 
-def test_after_warming_neither_view_reads_rankings_or_attacks_the_release(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture
+def demo_url(tmp_path: Path) -> str:
+    """A demo store of this test's own, with no release kept from other tests."""
     url = f"sqlite:///{tmp_path}/demo.db"
     load_demo(url)
     release._RELEASES.clear()
-    with Store.open(url) as store:
+    return url
+
+
+def test_after_warming_neither_view_reads_rankings_or_attacks_the_release(
+        demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    with Store.open(demo_url) as store:
         warm_views(store)
-        work: list[str] = []
-        read, attack = reading._read_frame, release._public_release
-        monkeypatch.setattr(reading, "_read_frame",
-                            lambda *a: work.append("read") or read(*a))
-        monkeypatch.setattr(release, "_public_release",
-                            lambda *a: work.append("attack") or attack(*a))
-        priorities_layouts(store)
-        priorities_layouts(store, policy=DisclosurePolicy(public=True))
+        work = _work_for_both_views(store, monkeypatch)
         assert work == []
         # The Network page's default views too, public and with survey ties.
         monkeypatch.setattr(network_views, "load_landscape",
@@ -48,10 +47,8 @@ def test_after_warming_neither_view_reads_rankings_or_attacks_the_release(
 
 
 def test_after_new_data_the_views_are_computed_again_before_a_visitor_asks(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    url = f"sqlite:///{tmp_path}/demo.db"
-    load_demo(url)
-    release._RELEASES.clear()
+        demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    url = demo_url
     with Store.open(url) as store:
         warmed_at: list[object] = []
         real_warm = page_views.warm_views
@@ -74,15 +71,7 @@ def test_after_new_data_the_views_are_computed_again_before_a_visitor_asks(
             engine.dispose()
             changed = data_revision(store)
             _until(lambda: changed in warmed_at)
-            work: list[str] = []
-            read, attack = reading._read_frame, release._public_release
-            monkeypatch.setattr(reading, "_read_frame",
-                                lambda *a: work.append("read") or read(*a))
-            monkeypatch.setattr(release, "_public_release",
-                                lambda *a: work.append("attack") or attack(*a))
-            priorities_layouts(store)
-            priorities_layouts(store, policy=DisclosurePolicy(public=True))
-            assert work == []
+            assert _work_for_both_views(store, monkeypatch) == []
             assert warmed_at.count(changed) == 1  # not again while the data stays so
         finally:
             stop.set()
@@ -112,6 +101,19 @@ def test_a_failed_warming_is_logged_and_tried_again(
         warmer.join(10)
     assert "computing the default views failed" in caplog.text
     assert "disk busy" in caplog.text  # the traceback is logged for the operator
+
+
+def _work_for_both_views(store: Store, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Show Priorities internal and public; what had to be read or attacked for them
+    (the list goes on recording afterwards)."""
+    work: list[str] = []
+    read, attack = reading._read_frame, release._public_release
+    monkeypatch.setattr(reading, "_read_frame", lambda *a: work.append("read") or read(*a))
+    monkeypatch.setattr(release, "_public_release",
+                        lambda *a: work.append("attack") or attack(*a))
+    priorities_layouts(store)
+    priorities_layouts(store, policy=DisclosurePolicy(public=True))
+    return work
 
 
 def _until(ready: Callable[[], object], seconds: float = 120) -> None:
