@@ -50,17 +50,15 @@ def explorer(demo_url: str, serve_app: Callable[[Any], str]) -> Iterator[str]:
 def _wait_for(browser: Any, css: str, timeout: float = 30) -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout).until(
+    return wait_until(browser, timeout=timeout, condition=
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
 def _settle(browser: Any) -> None:
     """Wait until Dash has no callback in flight."""
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+    wait_until(browser, lambda d: d.execute_script(
         "return !document.querySelector('[data-dash-is-loading=\"true\"]')"))
 
 
@@ -92,7 +90,6 @@ def test_every_page_has_no_serious_violation_and_no_console_error(
 def test_open_dropdown_and_changed_filter_have_no_serious_violation(
         explorer: str, driver: Any, choose: Callable[[Any, str, str], None]) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser_sign_in(driver, explorer, "test-admin")  # a filter by nation is staff-only
     driver.get(explorer + "/priorities")
@@ -117,10 +114,10 @@ def test_open_dropdown_and_changed_filter_have_no_serious_violation(
     from selenium.webdriver.common.keys import Keys
 
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.ESCAPE)  # close the dropdown
-    WebDriverWait(driver, 10).until(
+    wait_until(driver, timeout=10, condition=
         lambda d: not d.find_elements(By.CSS_SELECTOR, ".dash-dropdown-content"))
     # the view is in the address: opening it again gives the same tables
-    WebDriverWait(driver, 30).until(lambda d: "nation=wales" in d.current_url)
+    wait_until(driver, lambda d: "nation=wales" in d.current_url)
     after = [c.text for c in driver.find_elements(By.CSS_SELECTOR, "table.band-table caption")]
     driver.get(driver.current_url)
     _wait_for(driver, "table.band-table")
@@ -132,13 +129,12 @@ def test_open_dropdown_and_changed_filter_have_no_serious_violation(
 
 def test_focus_moves_to_the_heading_after_navigation(explorer: str, driver: Any) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser_sign_in(driver, explorer, "test-admin")  # the staff view of Compare
     driver.get(explorer + "/")
     _wait_for(driver, "#overview-respondents")
     driver.find_element(By.CSS_SELECTOR, "nav a[href='/compare']").click()
-    WebDriverWait(driver, 30).until(
+    wait_until(driver,
         lambda d: d.switch_to.active_element.tag_name == "h2"
         and d.switch_to.active_element.text == "Compare")
     tabbable = driver.execute_script(
@@ -151,7 +147,6 @@ def test_a_dropdown_works_from_the_keyboard_alone(explorer: str, driver: Any) ->
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(explorer + "/network")
     _wait_for(driver, "#network-graph .main-svg")
@@ -161,7 +156,7 @@ def test_a_dropdown_works_from_the_keyboard_alone(explorer: str, driver: Any) ->
     driver.execute_script("arguments[0].focus()", size)
     for key in (Keys.ENTER, Keys.ARROW_DOWN, Keys.ARROW_DOWN, Keys.ENTER):
         ActionChains(driver).send_keys(key).pause(0.5).perform()
-    WebDriverWait(driver, 30).until(
+    wait_until(driver,
         lambda d: d.find_element(By.ID, "network-size").text == "Brokerage (betweenness)")
-    WebDriverWait(driver, 30).until(lambda d: "size=betweenness" in d.current_url)
+    wait_until(driver, lambda d: "size=betweenness" in d.current_url)
     assert driver.switch_to.active_element.get_attribute("id") == "network-size"

@@ -15,7 +15,7 @@ from dashboard.app import create_app
 from survey.reproduce.demo import load_demo
 from survey.store import Store
 from survey.store.users import add_user
-from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in
+from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -34,9 +34,8 @@ def explorer(tmp_path: Path, serve_app: Callable[[Any], str]) -> Iterator[str]:
 
 def _wait_text(browser: Any, css: str, text: str, timeout: float = 30) -> Any:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout).until(
+    return wait_until(browser, timeout=timeout, condition=
         lambda d: next((e for e in d.find_elements(By.CSS_SELECTOR, css) if text in e.text),
                        None))
 

@@ -44,9 +44,8 @@ def _text(browser: Any, element_id: str) -> str:
 
 
 def _settle(browser: Any) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(browser, 30).until(lambda d: d.execute_script(
+    wait_until(browser, lambda d: d.execute_script(
         "return document.readyState === 'complete' && "
         "!document.querySelector('[data-dash-is-loading=\"true\"]')"))
 
@@ -54,7 +53,6 @@ def _settle(browser: Any) -> None:
 def test_an_analysts_quote_filters_are_in_the_address_and_survive_a_reload(
         explorer: tuple[str, Store], driver: Any, tmp_path: Path,
         choose: Callable[[Any, str, str], None]) -> None:
-    from selenium.webdriver.support.ui import WebDriverWait
 
     base, store = explorer
     quotes = barrier_quotes(store)
@@ -64,9 +62,9 @@ def test_an_analysts_quote_filters_are_in_the_address_and_survive_a_reload(
     wait_until(driver, lambda d: _text(d, "barriers-quotes-count").startswith(
         f"{len(quotes)} of {len(quotes)} answers"))
     choose(driver, "barriers-quotes-theme", "staff_turnover")
-    WebDriverWait(driver, 30).until(lambda d: "theme=staff_turnover" in d.current_url)
+    wait_until(driver, lambda d: "theme=staff_turnover" in d.current_url)
     choose(driver, "barriers-quotes-group", "researcher")
-    WebDriverWait(driver, 30).until(
+    wait_until(driver,
         lambda d: d.current_url.endswith("/barriers?theme=staff_turnover&group=researcher"))
     wait_until(driver, lambda d: _text(d, "barriers-quotes-count").startswith(
         f"{expected} of {len(quotes)} answers"))
@@ -74,7 +72,7 @@ def test_an_analysts_quote_filters_are_in_the_address_and_survive_a_reload(
     shown = _text(driver, "barriers-quotes-list")
     # Reload the address (a bookmark): the same filters, the same quotes.
     driver.get(driver.current_url)
-    WebDriverWait(driver, 30).until(lambda d: d.find_elements("id", "barriers-quotes-list"))
+    wait_until(driver, lambda d: d.find_elements("id", "barriers-quotes-list"))
     _settle(driver)
     assert driver.current_url.endswith("/barriers?theme=staff_turnover&group=researcher")
     assert _text(driver, "barriers-quotes-list") == shown
@@ -86,14 +84,13 @@ def test_an_analysts_quote_filters_are_in_the_address_and_survive_a_reload(
 def test_anonymous_visitors_see_public_tables_and_no_quotes(
         explorer: tuple[str, Store], driver: Any, tmp_path: Path) -> None:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     base, store = explorer
     driver.get(base + "/barriers?by=nation&theme=staff_turnover&group=researcher")
-    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "barriers-results"))
+    wait_until(driver, lambda d: d.find_elements(By.ID, "barriers-results"))
     _settle(driver)
     # the public view ignores what it does not offer, and says so in the address
-    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/barriers"))
+    wait_until(driver, lambda d: d.current_url.endswith("/barriers"))
     page = driver.find_element(By.TAG_NAME, "body").text
     assert "[c]" in page and "by instrument only" in page
     assert "Quotes from the answers are shown to analysts." in page

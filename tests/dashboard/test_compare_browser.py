@@ -17,7 +17,7 @@ from dashboard.access import disclosure_policy
 from dashboard.app import create_app
 from survey.store import Store
 from survey.store.users import add_user
-from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in
+from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in, wait_until
 from tests.dashboard.test_compare_public import _expected_withheld, _rows_whole
 
 pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]
@@ -25,11 +25,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.usefixtures("fast_passwords")]
 
 def _open_compare(browser: Any, url: str) -> Any:
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     browser.set_window_size(1280, 800)
     browser.get(url)
-    WebDriverWait(browser, 60).until(
+    wait_until(browser, timeout=60, condition=
         lambda d: d.find_elements(By.CSS_SELECTOR, "#compare-table tbody tr")
         and d.find_elements(By.CSS_SELECTOR, "#compare-chart .main-svg"))
     return browser.find_element(By.ID, "compare-table")

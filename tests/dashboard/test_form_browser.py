@@ -18,6 +18,7 @@ from survey.store import Store, analysis_frame
 from survey.store.frame import import_frame
 from survey.store.invitations import issue_invitations
 from survey.store.models import Response as ResponseRow
+from tests.dashboard.conftest import wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -116,7 +117,7 @@ def test_local_government_form_by_keyboard_only(
     assert "Browser test: synthetic responses" in driver.page_source
     # The error state first: submitting page 1 empty names each question in the summary.
     driver.find_element(By.CSS_SELECTOR, "button[value='next']").click()
-    WebDriverWait(driver, 20).until(
+    wait_until(driver, timeout=20, condition=
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, ".error-summary")))
     problems = [a.text for a in driver.find_elements(By.CSS_SELECTOR, ".error-summary a")]
     assert problems and len(set(problems)) == len(problems)  # each names its question

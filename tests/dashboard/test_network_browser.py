@@ -21,7 +21,7 @@ from survey.landscape.records import (
 )
 from survey.store import Store
 from survey.store.landscape import save_landscape
-from tests.dashboard.conftest import click_node
+from tests.dashboard.conftest import click_node, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -72,9 +72,8 @@ def explorer(tmp_path: Path, serve_app: Callable[[Any], str]) -> Iterator[str]:
 
 
 def _wait(driver: Any, condition: Callable[[Any], Any], timeout: float = 30) -> Any:
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(driver, timeout).until(condition)
+    return wait_until(driver, timeout=timeout, condition=condition)
 
 
 def test_filter_a_region_click_a_node_and_read_its_provenance(

@@ -15,7 +15,7 @@ from dashboard.app import create_app
 from survey.reproduce.demo import DEMO_LABEL, load_demo
 from survey.store import Store
 from survey.store.users import add_user
-from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in
+from tests.dashboard.conftest import TEST_PASSWORD, browser_sign_in, wait_until
 
 pytestmark = pytest.mark.browser
 
@@ -39,9 +39,8 @@ def explorer(tmp_path: Path, serve_app: Callable[[Any], str]) -> Iterator[str]:
 def _wait_for(browser: Any, css: str, timeout: float = 30) -> Any:
     from selenium.webdriver.common.by import By
     from selenium.webdriver.support import expected_conditions
-    from selenium.webdriver.support.ui import WebDriverWait
 
-    return WebDriverWait(browser, timeout).until(
+    return wait_until(browser, timeout=timeout, condition=
         expected_conditions.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
@@ -221,7 +220,6 @@ def test_instruments_page_shows_versions_questionnaire_diff_and_xlsform(
         choose: Callable[[Any, str, str], None]) -> None:
     import openpyxl
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(explorer + "/instruments?version=local_government@1.1.0&language=cy")
     _wait_for(driver, "#questionnaire h3")
@@ -232,12 +230,12 @@ def test_instruments_page_shows_versions_questionnaire_diff_and_xlsform(
     versions = driver.find_element(By.ID, "instrument-versions")
     assert _row_cells(driver, versions, "researcher@1.0.0")[:2] == ["published", "29"]
     choose(driver, "instruments-version", "researcher@1.0.0")
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(
+    wait_until(driver, lambda d: d.find_element(
         By.CSS_SELECTOR, "#questionnaire h3").text.startswith(
         "Local research partnerships survey 2022 (researchers)"))
-    WebDriverWait(driver, 30).until(lambda d: "version=researcher%401.0.0" in d.current_url)
+    wait_until(driver, lambda d: "version=researcher%401.0.0" in d.current_url)
     # researcher@1.0.0 is the first researcher version: nothing to compare it with
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "instrument-diff").text
+    wait_until(driver, lambda d: d.find_element(By.ID, "instrument-diff").text
                                     == "Choose two versions to compare.")
     folder = _downloads_to(driver, tmp_path / "downloads")
     driver.find_element(By.ID, "instruments-get-xlsform").click()
@@ -253,7 +251,6 @@ def test_downloads_page_sends_the_public_csv_for_the_chosen_grouping(
     import csv
 
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.support.ui import WebDriverWait
 
     driver.get(explorer + "/downloads")
     _wait_for(driver, "#downloads-policy-note")
@@ -266,28 +263,28 @@ def test_downloads_page_sends_the_public_csv_for_the_chosen_grouping(
     assert "Nation" not in offered and "Instrument (respondent type)" in offered
     driver.find_element(
         By.XPATH, "//fieldset//button[normalize-space()='Instrument version']").click()
-    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/downloads?by=version"))
+    wait_until(driver, lambda d: d.current_url.endswith("/downloads?by=version"))
     folder = _downloads_to(driver, tmp_path / "downloads")
     driver.find_element(
         By.XPATH, "//fieldset//button[normalize-space()='Instrument (respondent type)']").click()
-    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith("/downloads"))
+    wait_until(driver, lambda d: d.current_url.endswith("/downloads"))
     driver.find_element(By.XPATH, "//button[normalize-space()='CSV']").click()
     with _downloaded(folder, ".csv").open(encoding="utf-8-sig", newline="") as handle:
         rows = list(csv.reader(handle))
     groups = {row[1] for row in rows[1:] if len(row) > 2}
     assert "Local Government" in groups and "[c]" in {c for r in rows for c in r}
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(
+    wait_until(driver, lambda d: d.find_element(
         By.ID, "downloads-status").text == "Downloaded priorities-public.csv.")
     # Another table: the Overview's counts, in the address, with only table formats.
     driver.find_element(By.XPATH, "//fieldset//button[normalize-space()="
                                   "'Respondents by group and nation (Overview)']").click()
-    WebDriverWait(driver, 30).until(lambda d: d.current_url.endswith(
+    wait_until(driver, lambda d: d.current_url.endswith(
         "/downloads?table=overview"))
-    WebDriverWait(driver, 30).until(lambda d: not d.find_elements(
+    wait_until(driver, lambda d: not d.find_elements(
         By.XPATH, "//button[normalize-space()='Chart (HTML)']"))
     assert "Fieldwork" not in driver.find_element(By.TAG_NAME, "main").text  # admins only
     driver.find_element(By.XPATH, "//button[normalize-space()='CSV']").click()
-    WebDriverWait(driver, 30).until(lambda d: d.find_element(
+    wait_until(driver, lambda d: d.find_element(
         By.ID, "downloads-status").text == "Downloaded overview-public.csv.")
     overview = next(p for p in folder.iterdir() if p.name.startswith("overview"))
     with overview.open(encoding="utf-8-sig", newline="") as handle:
