@@ -103,7 +103,7 @@ def network_state(store: Store, labels: Sequence[str] = (), *,
     if entry is not None and time.monotonic() - entry[0] < max_age:
         return entry[1]
     if entry is not None and not wait:
-        _read_again_later(store, labels, survey_ties, max_age)
+        _read_again_later(store, labels, survey_ties)
         return entry[1]
     data = visible_data(load_landscape(store), survey_ties=survey_ties)
     if not data.organisations:
@@ -123,8 +123,7 @@ def network_state(store: Store, labels: Sequence[str] = (), *,
     return state
 
 
-def _read_again_later(store: Store, labels: Sequence[str], survey_ties: bool,
-                      max_age: float) -> None:
+def _read_again_later(store: Store, labels: Sequence[str], survey_ties: bool) -> None:
     """Read the landscape again in one background thread per store and key."""
     flight = (id(store), survey_ties, tuple(labels))
     with _lock:
@@ -135,7 +134,7 @@ def _read_again_later(store: Store, labels: Sequence[str], survey_ties: bool,
     def read() -> None:
         try:
             network_state(store, labels, max_age=0, survey_ties=survey_ties)
-        except Exception:
+        except Exception:  # a background thread must not die: the kept state serves
             _LOG.exception("reading the partnership landscape again failed")
         finally:
             with _lock:

@@ -329,7 +329,7 @@ def keep_views_warm(store: Store, every: float, stop: threading.Event | None = N
             if now != warmed or now is None:
                 warm_views(store)
                 warmed = now
-        except Exception:
+        except Exception:  # the loop must outlive a bad moment (the database away)
             _LOG.exception("computing the default views failed; trying again later")
         if every <= 0 or stop.wait(every):
             return

@@ -33,22 +33,31 @@ def _text(value: str) -> str:
     return value
 
 
+def _whole(value: str, wanted: str) -> int:
+    """``value`` as an int, or a ValueError saying what is wanted (not Python's own
+    "invalid literal for int() with base 10")."""
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"give {wanted}") from None
+
+
 def _port(value: str) -> int:
-    port = int(value)
+    port = _whole(value, "a port: a whole number from 1 to 65535")
     if not 1 <= port <= 65535:
         raise ValueError("a port is a whole number from 1 to 65535")
     return port
 
 
 def _count(value: str) -> int:
-    count = int(value)
+    count = _whole(value, "a whole number, 0 or more")
     if count < 0:
         raise ValueError("must be zero or more")
     return count
 
 
 def _positive(value: str) -> int:
-    count = int(value)
+    count = _whole(value, "a whole number, 1 or more")
     if count < 1:
         raise ValueError("must be a whole number, 1 or more")
     return count

@@ -146,6 +146,17 @@ def test_settings_are_declared_once_and_documented() -> None:
         assert setting.env in table and setting.option in table
 
 
+@pytest.mark.parametrize(("name", "given"), [("view_refresh", "often"),
+                                             ("smtp_port", "25a"),
+                                             ("protection_width", "wide")])
+def test_a_number_setting_given_text_says_what_to_give(name: str, given: str) -> None:
+    env = SETTINGS[name].env
+    with pytest.raises(LandscapeError) as caught:
+        resolve(name, environ={env: given})
+    message = str(caught.value)
+    assert env in message and "give a" in message and "invalid literal" not in message
+
+
 def test_a_missing_database_driver_is_a_clear_error(monkeypatch: pytest.MonkeyPatch) -> None:
     """A damaged install without psycopg: S104 naming the driver, not a traceback."""
     import builtins
