@@ -326,7 +326,7 @@ def keep_views_warm(store: Store, every: float, stop: threading.Event | None = N
     while not stop.is_set():
         try:
             now = data_revision(store)  # before the work: a change meanwhile warms again
-            if now != warmed or now is None:
+            if now != warmed:  # (a store without a revision is warmed once: nothing is kept)
                 warm_views(store)
                 warmed = now
         except Exception:  # the loop must outlive a bad moment (the database away)

@@ -327,11 +327,6 @@ def _table(population: Population, mask: np.ndarray, bands: Sequence[tuple[int, 
     return table
 
 
-def _complete(population: Population) -> bool:
-    """Every respondent ranked every option, no ties: positions are a permutation."""
-    return population.complete
-
-
 def _table_outside(population: Population, within: np.ndarray, group: np.ndarray,
                    bands: Sequence[tuple[int, int]]) -> BandTable:
     """The table of ``within`` but not ``group``.
@@ -350,6 +345,7 @@ def _table_outside(population: Population, within: np.ndarray, group: np.ndarray
 
 
 def _is_complete(population: Population) -> bool:
+    """Every respondent ranked every option, no ties: positions are a permutation."""
     data = population.data
     if data.rule.ties == "allow" or data.ranks.isna().to_numpy().any():
         return False
@@ -551,9 +547,9 @@ def attack(population: Population, groups: Sequence[Group], policy: DisclosurePo
     width = protection_width() if width is None else width
     positions = max(len(population.data.options),
                     *(hi for g in groups for _, hi in (g.bands or bands)))
-    complete = means and _complete(population)
+    complete = means and population.complete
     programme = _Programme(population, groups, positions)
-    programme.structure(_complete(population))
+    programme.structure(population.complete)
     k = policy.min_n
     targets: dict[tuple[int, ...], tuple[str, str, str, str, str]] = {}
     for g, group in enumerate(groups):
@@ -737,7 +733,7 @@ def _fingerprint(populations: Sequence[Population]) -> tuple[Any, ...]:
 
 def _public_release(populations: Sequence[Population], policy: DisclosurePolicy,
                     chosen: tuple[tuple[int, int], ...], width: int) -> Release:
-    means = all(_complete(p) for p in populations)
+    means = all(p.complete for p in populations)
     attacks = []
     fields: dict[str, str] = {}
     refused: dict[str, str] = {}
